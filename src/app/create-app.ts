@@ -1,0 +1,69 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import type { AppDeps } from './deps';
+import type { AppEnv } from './env';
+import { errorBody } from './errors';
+import { authorizer } from './middleware/authorize';
+import { errorHandler } from './middleware/errors';
+import { registerAccountRoutes } from './routes/accounts';
+import { registerHealthRoutes } from './routes/health';
+import { registerLinkRoutes } from './routes/links';
+import { registerProgramRoutes } from './routes/programs';
+import { registerTrackRoutes } from './routes/track';
+import { TrackingTargets } from './tracking-targets';
+import { clickIdSigner } from './use-cases/track-click';
+
+/** Builds the whole HTTP app from its dependencies; each runtime calls this once. */
+export function createApp(deps: AppDeps) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+        const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
+        return c.json(errorBody('validation_failed', `${where}${issue?.message ?? 'invalid request'}${more}`), 422);
+      }
+    },
+  });
+
+  // Before any route: a body over the limit is refused by Content-Length or, when chunked,
+  // as soon as the counted bytes pass it (P23).
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: (c) => c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
+    }),
+  );
+  app.onError(errorHandler(deps.log));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: admin, merchant, affiliate or finance',
+  });
+
+  const targets = new TrackingTargets(deps);
+  const routeDeps = { ...deps, onTrackingChange: () => targets.invalidate() };
+  const authorize = authorizer(deps);
+  registerHealthRoutes(app, deps);
+  registerTrackRoutes(app, deps, targets, clickIdSigner(deps, deps.clickSecrets));
+  registerAccountRoutes(app, deps, authorize);
+  registerProgramRoutes(app, routeDeps, authorize);
+  registerLinkRoutes(app, routeDeps, authorize);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'clickledger',
+      version: '0.1.0',
+      description: 'Cost-per-sale affiliate tracking and commissions. Errors are always { error: { code, message } }.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

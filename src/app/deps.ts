@@ -1,0 +1,57 @@
+import type { Context } from 'hono';
+import type { Kysely } from 'kysely';
+import type { ClickRecorder } from '../store/click-recorder';
+import type { Database } from '../store/database';
+
+/** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
+export interface AppCrypto {
+  hmacSha256(key: Uint8Array, data: Uint8Array | string): Uint8Array;
+  sha256Hex(text: string): string;
+  randomBytes(length: number): Uint8Array;
+}
+
+export interface ClickSecrets {
+  /** The key id new click ids are signed with. */
+  signingKeyId: number;
+  /** Every key id still accepted when verifying, the signing one included. */
+  keys: ReadonlyMap<number, Uint8Array>;
+  /** Keys the IP and visitor hashes, so stored hashes cannot be reversed by hashing all IPs. */
+  visitorKey: Uint8Array;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface AppConfig {
+  /** Public base URL of the tracking host, used to build tracking URLs ("https://go.example"). */
+  publicUrl: string;
+  bodyLimitBytes: number;
+}
+
+export interface Logger {
+  info(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Everything the Hono app needs from the outside world. Each runtime (Node, Workers) builds
+ * these at its own composition root; no route reaches past them.
+ */
+export interface AppDeps {
+  db: Kysely<Database>;
+  clicks: ClickRecorder;
+  clock: Clock;
+  crypto: AppCrypto;
+  clickSecrets: ClickSecrets;
+  config: AppConfig;
+  /** The visitor's IP as the runtime sees it (socket, CF-Connecting-IP, trusted proxy). */
+  clientIp(c: Context): string;
+  /** ISO 3166 alpha-2 country of the visitor, or '' when unknown. */
+  country(c: Context): string;
+  /** Runs work after the response (waitUntil on Workers, a detached promise on Node). */
+  defer(c: Context, work: Promise<unknown>): void;
+  log: Logger;
+  /** Readiness: true when the store can take traffic. */
+  healthy(): Promise<boolean>;
+}

@@ -1,0 +1,46 @@
+/**
+ * The one error vocabulary. Every failure the API reports, ours or a validation failure or an
+ * unknown route, leaves as `{ error: { code, message } }` with the status this table gives.
+ */
+export const errorStatus = {
+  invalid_json: 400,
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+export type ErrorStatus = (typeof errorStatus)[ErrorCode];
+export const ERROR_CODES = Object.keys(errorStatus) as ErrorCode[];
+
+/** A typed failure a use-case throws; the error middleware turns it into the envelope. */
+export class AppError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+
+  get status(): ErrorStatus {
+    return errorStatus[this.code];
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string) {
+  return { error: { code, message } };
+}
+
+/** The same answer for "missing" and "someone else's" (P20): nothing tells the two apart. */
+export function notFound(what: string): AppError {
+  return new AppError('not_found', `${what} not found`);
+}

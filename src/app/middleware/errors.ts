@@ -1,0 +1,28 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { Logger } from '../deps';
+import { AppError, errorBody } from '../errors';
+
+/** Maps every thrown failure onto the one envelope; anything unexpected is a logged 500. */
+export function errorHandler(log: Logger) {
+  return (error: Error, c: Context) => {
+    if (error instanceof AppError) return c.json(errorBody(error.code, error.message), error.status);
+    if (error instanceof HTTPException) {
+      const status = error.status;
+      if (status === 413) return c.json(errorBody('payload_too_large', 'the body is too large'), 413);
+      if (status === 400) {
+        const message = error.message || 'bad request';
+        const code = /json|content-type/i.test(message) ? 'invalid_json' : 'bad_request';
+        return c.json(
+          errorBody(code, code === 'invalid_json' ? 'the body must be valid JSON sent as application/json' : message),
+          400,
+        );
+      }
+      if (status === 401) return c.json(errorBody('unauthorized', error.message || 'unauthorized'), 401);
+      if (status === 404) return c.json(errorBody('not_found', error.message || 'not found'), 404);
+      if (status === 415) return c.json(errorBody('unsupported_media_type', error.message || 'unsupported media type'), 415);
+    }
+    log.error('unhandled error', { error: error.stack ?? String(error), path: c.req.path });
+    return c.json(errorBody('internal', 'internal error'), 500);
+  };
+}

@@ -1,0 +1,21 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { errorResponses, json } from '../schemas/common';
+
+export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      tags: ['operations'],
+      summary: 'Ready for traffic: the store answers',
+      responses: { 200: json(z.object({ status: z.literal('ok') }), 'Ready'), ...errorResponses('unavailable') },
+    }),
+    async (c) => {
+      if (await deps.healthy()) return c.json({ status: 'ok' as const }, 200);
+      throw new AppError('unavailable', 'the store is not available');
+    },
+  );
+}

@@ -1,0 +1,75 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ClickIdSigner } from '../../domain/click-id';
+import { SUB_ID_KEYS } from '../../domain/sub-id';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../env';
+import { errorBody } from '../errors';
+import { errorResponses } from '../schemas/common';
+import type { TrackingTargets } from '../tracking-targets';
+import { CLICK_ID_PARAM, trackClick } from '../use-cases/track-click';
+import { LINK_CODE_PATTERN } from '../use-cases/links';
+
+export const CLICK_COOKIE = 'clid';
+
+const NOT_FOUND_PAGE =
+  '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">' +
+  '<meta name="robots" content="noindex"><title>Link not found</title></head><body style="font-family:system-ui;margin:3rem">' +
+  '<h1>Link not found</h1><p>This tracking link does not exist or was removed.</p></body></html>';
+
+export function registerTrackRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  targets: TrackingTargets,
+  sign: ClickIdSigner,
+) {
+  // Documented through the registry but served by a plain handler: the redirect is the hot
+  // path and junk codes must be a 404, not a validation error.
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/c/{code}',
+    tags: ['tracking'],
+    summary: 'Tracked redirect: 302 to the landing URL with clid=<click id>; also answers HEAD (counted as a bot)',
+    request: {
+      params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) }),
+      query: z.object(Object.fromEntries(SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "overrides the link's own value" })]))),
+    },
+    responses: {
+      302: {
+        description: `Redirect to the landing URL with ${CLICK_ID_PARAM}=<click id>; sets the ${CLICK_COOKIE} cookie. Paused links redirect without a click id.`,
+      },
+      ...errorResponses('not_found'),
+    },
+  });
+
+  app.get('/c/:code', async (c) => {
+    const code = c.req.param('code');
+    const outcome = LINK_CODE_PATTERN.test(code)
+      ? await trackClick(deps, targets, sign, {
+          code,
+          method: c.req.method,
+          userAgent: c.req.header('user-agent') ?? '',
+          referer: c.req.header('referer') ?? '',
+          purpose: c.req.header('sec-purpose') ?? c.req.header('purpose') ?? '',
+          ip: deps.clientIp(c),
+          country: deps.country(c),
+          query: c.req.query(),
+        })
+      : ({ kind: 'unknown_link' } as const);
+
+    if (outcome.kind === 'unknown_link') {
+      c.header('Cache-Control', 'no-store');
+      if ((c.req.header('accept') ?? '').includes('text/html')) return c.html(NOT_FOUND_PAGE, 404);
+      return c.json(errorBody('not_found', 'link not found'), 404);
+    }
+    c.header('Cache-Control', 'private, no-store');
+    c.header('X-Robots-Tag', 'noindex');
+    if (outcome.clickId !== undefined && outcome.cookieMaxAge !== undefined) {
+      const secure = c.req.url.startsWith('https:') || deps.config.publicUrl.startsWith('https:');
+      c.header(
+        'Set-Cookie',
+        `${CLICK_COOKIE}=${outcome.clickId}; Max-Age=${outcome.cookieMaxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
+      );
+    }
+    return c.redirect(outcome.location, 302);
+  });
+}

@@ -1,0 +1,81 @@
+import { z } from '@hono/zod-openapi';
+import { percentToBasisPoints } from '../../domain/rate';
+
+/** Rates are percent strings with at most two decimals ("2.9"), held inside as basis points. */
+const Percent = z
+  .string()
+  .refine((v) => percentToBasisPoints(v) !== undefined, {
+    message: 'must be a percent from "0" to "100" with at most two decimals',
+  })
+  .openapi({ example: '8' });
+
+/** Amounts are decimal strings; their decimals are checked against the program's currency. */
+export const Amount = z
+  .string()
+  .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "5.00"')
+  .openapi({ example: '5.00' });
+
+const Rule = z
+  .object({
+    sku: z.string().min(1).max(100).optional(),
+    category: z.string().min(1).max(100).optional(),
+    newCustomer: z.boolean().optional(),
+    percent: Percent.optional(),
+    flat: Amount.optional().openapi({ description: 'a fixed amount per unit' }),
+    bonusFlat: Amount.optional().openapi({ description: 'added once to each order matching the rule' }),
+  })
+  .strict()
+  .refine((r) => r.percent !== undefined || r.flat !== undefined || r.bonusFlat !== undefined, {
+    message: 'a rule needs percent, flat or bonusFlat',
+  })
+  .refine((r) => !(r.percent !== undefined && r.flat !== undefined), {
+    message: 'a rule sets either percent or flat, not both',
+  });
+
+const Tier = z.object({ monthlySalesOver: Amount, percent: Percent }).strict();
+
+export const PlanSchema = z
+  .object({
+    default: z.object({ percent: Percent }).strict(),
+    rules: z.array(Rule).max(200).default([]),
+    tiers: z
+      .array(Tier)
+      .max(20)
+      .default([])
+      .refine(
+        (tiers) => tiers.every((t, i) => i === 0 || Number(t.monthlySalesOver) > Number(tiers[i - 1]!.monthlySalesOver)),
+        { message: 'tiers must be in ascending order of monthlySalesOver' },
+      ),
+    maxPerOrder: Amount.optional(),
+    parentPercent: Percent.optional(),
+    excludeNonCash: z.boolean().default(false),
+  })
+  .strict()
+  .openapi('CommissionPlan', {
+    example: {
+      default: { percent: '8' },
+      rules: [
+        { sku: 'GIFT-CARD', percent: '0' },
+        { category: 'electronics', percent: '3' },
+        { newCustomer: true, bonusFlat: '5.00' },
+      ],
+      tiers: [{ monthlySalesOver: '10000.00', percent: '10' }],
+      maxPerOrder: '200.00',
+      parentPercent: '10',
+      excludeNonCash: true,
+    },
+  });
+
+export type Plan = z.infer<typeof PlanSchema>;
+
+/** The money fields of a plan, with a path for error messages. */
+export function planAmounts(plan: Plan): { path: string; value: string }[] {
+  const out: { path: string; value: string }[] = [];
+  plan.rules.forEach((r, i) => {
+    if (r.flat !== undefined) out.push({ path: `plan.rules[${i}].flat`, value: r.flat });
+    if (r.bonusFlat !== undefined) out.push({ path: `plan.rules[${i}].bonusFlat`, value: r.bonusFlat });
+  });
+  plan.tiers.forEach((t, i) => out.push({ path: `plan.tiers[${i}].monthlySalesOver`, value: t.monthlySalesOver }));
+  if (plan.maxPerOrder !== undefined) out.push({ path: 'plan.maxPerOrder', value: plan.maxPerOrder });
+  return out;
+}

@@ -1,0 +1,89 @@
+import { checkLandingUrl } from '../domain/landing-url';
+import type { SubIds } from '../domain/sub-id';
+import type { AppDeps } from './deps';
+
+/** What the redirect needs to know about a link code. */
+export interface TrackingTarget {
+  linkId: number;
+  programId: number;
+  affiliateId: number;
+  /** Where the visitor goes: the link's deep link, else the program's landing URL. */
+  landingUrl: string;
+  /** False when the link or program is paused or the affiliate suspended: redirect, don't track. */
+  tracking: boolean;
+  cookieDays: number;
+  subIds: SubIds;
+}
+
+const TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+
+/**
+ * Link lookups for the redirect, cached for a few seconds: the click path must not pay a
+ * database read per request. Writes through this process clear the cache at once; another
+ * process (a second Worker isolate) sees a pause within TTL_MS.
+ */
+export class TrackingTargets {
+  private cache = new Map<string, { target: TrackingTarget | null; expires: number }>();
+
+  constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async get(code: string, nowMs: number): Promise<TrackingTarget | null> {
+    const hit = this.cache.get(code);
+    if (hit && hit.expires > nowMs) return hit.target;
+    const target = await this.load(code);
+    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
+    this.cache.set(code, { target, expires: nowMs + TTL_MS });
+    return target;
+  }
+
+  private async load(code: string): Promise<TrackingTarget | null> {
+    const row = await this.deps.db
+      .selectFrom('links')
+      .innerJoin('programs', 'programs.id', 'links.program_id')
+      .leftJoin('program_affiliates as pa', (join) =>
+        join.onRef('pa.program_id', '=', 'links.program_id').onRef('pa.affiliate_id', '=', 'links.affiliate_id'),
+      )
+      .select([
+        'links.id',
+        'links.program_id',
+        'links.affiliate_id',
+        'links.url',
+        'links.status',
+        'links.sub1',
+        'links.sub2',
+        'links.sub3',
+        'links.sub4',
+        'links.sub5',
+        'programs.landing_url',
+        'programs.allowed_domains',
+        'programs.cookie_days',
+        'programs.status as program_status',
+        'pa.status as membership',
+      ])
+      .where('links.code', '=', code)
+      .executeTakeFirst();
+    if (!row) return null;
+    // Checked again here: the program's allowed domains may have changed since the link was made.
+    const allowed = JSON.parse(row.allowed_domains) as string[];
+    const deepLink = row.url !== null ? checkLandingUrl(row.url, allowed) : undefined;
+    const subIds: SubIds = {};
+    for (const key of ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const) {
+      const value = row[key];
+      if (value !== null) subIds[key] = value;
+    }
+    return {
+      linkId: row.id,
+      programId: row.program_id,
+      affiliateId: row.affiliate_id,
+      landingUrl: deepLink?.ok ? deepLink.url : row.landing_url,
+      tracking: row.status === 'active' && row.program_status === 'active' && row.membership === 'approved',
+      cookieDays: row.cookie_days,
+      subIds,
+    };
+  }
+}

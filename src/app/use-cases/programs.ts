@@ -1,0 +1,206 @@
+import { formatId } from '../../domain/ids';
+import { checkLandingUrl, landingUrlMessages, normalizeAllowedDomain } from '../../domain/landing-url';
+import { moneyParseMessages, parseMoney } from '../../domain/money';
+import type { ProgramTable } from '../../store/database';
+import type { AppDeps } from '../deps';
+import type { Principal } from '../env';
+import { AppError, notFound } from '../errors';
+import { type Plan, planAmounts } from '../schemas/plan';
+
+type ProgramDeps = Pick<AppDeps, 'db' | 'clock'> & { onTrackingChange?: () => void };
+
+export interface ProgramInput {
+  name: string;
+  landingUrl: string;
+  allowedDomains: string[];
+  currency: string;
+  cookieDays: number;
+  lockDays: number;
+  plan: Plan;
+}
+
+export type ProgramPatch = Partial<Omit<ProgramInput, 'currency'>> & { status?: 'active' | 'paused' };
+
+type ProgramRow = Omit<ProgramTable, 'id'> & { id: number };
+
+export function programView(row: ProgramRow) {
+  return {
+    id: formatId('program', row.id),
+    merchantId: formatId('merchant', row.merchant_id),
+    name: row.name,
+    landingUrl: row.landing_url,
+    allowedDomains: JSON.parse(row.allowed_domains) as string[],
+    currency: row.currency,
+    cookieDays: row.cookie_days,
+    lockDays: row.lock_days,
+    plan: JSON.parse(row.plan) as Plan,
+    status: row.status,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function invalid(message: string): AppError {
+  return new AppError('validation_failed', message);
+}
+
+/** Checks what the schema cannot: hosts, the landing URL against them, plan amounts against the currency. */
+function checkProgram(input: Pick<ProgramInput, 'allowedDomains' | 'landingUrl' | 'plan' | 'currency'>) {
+  const hosts: string[] = [];
+  for (const entry of input.allowedDomains) {
+    const host = normalizeAllowedDomain(entry);
+    if (!host) throw invalid(`allowedDomains: "${entry}" is not a host name`);
+    if (!hosts.includes(host)) hosts.push(host);
+  }
+  const landing = checkLandingUrl(input.landingUrl, hosts);
+  if (!landing.ok) throw invalid(`landingUrl ${landingUrlMessages[landing.reason]}`);
+  for (const { path, value } of planAmounts(input.plan)) {
+    const parsed = parseMoney(value, input.currency);
+    if (!parsed.ok) throw invalid(`${path} ${moneyParseMessages[parsed.error]} (${input.currency})`);
+  }
+  return { hosts, landingUrl: landing.url };
+}
+
+export async function createProgram(deps: ProgramDeps, principal: Principal, input: ProgramInput) {
+  const { hosts, landingUrl } = checkProgram(input);
+  const now = deps.clock.now().toISOString();
+  const row = await deps.db
+    .insertInto('programs')
+    .values({
+      merchant_id: principal.merchantId!,
+      name: input.name,
+      landing_url: landingUrl,
+      allowed_domains: JSON.stringify(hosts),
+      currency: input.currency,
+      cookie_days: input.cookieDays,
+      lock_days: input.lockDays,
+      plan: JSON.stringify(input.plan),
+      status: 'active',
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return programView(row);
+}
+
+/** A program the merchant owns; anyone else's is "not found" (P20). */
+export async function findOwnProgram(deps: Pick<AppDeps, 'db'>, principal: Principal, programId: number | undefined) {
+  if (programId === undefined) throw notFound('program');
+  const row = await deps.db
+    .selectFrom('programs')
+    .selectAll()
+    .where('id', '=', programId)
+    .where('merchant_id', '=', principal.merchantId!)
+    .executeTakeFirst();
+  if (!row) throw notFound('program');
+  return row;
+}
+
+/** Merchants see their own programs; affiliates the programs they belong to. */
+export async function getProgram(deps: Pick<AppDeps, 'db'>, principal: Principal, programId: number | undefined) {
+  if (principal.role === 'merchant') return programView(await findOwnProgram(deps, principal, programId));
+  if (programId === undefined) throw notFound('program');
+  const row = await deps.db
+    .selectFrom('programs')
+    .innerJoin('program_affiliates as pa', 'pa.program_id', 'programs.id')
+    .selectAll('programs')
+    .select('pa.status as membership')
+    .where('programs.id', '=', programId)
+    .where('pa.affiliate_id', '=', principal.affiliateId!)
+    .executeTakeFirst();
+  if (!row) throw notFound('program');
+  return { ...programView(row), membership: row.membership };
+}
+
+export async function listPrograms(deps: Pick<AppDeps, 'db'>, principal: Principal) {
+  if (principal.role === 'merchant') {
+    const rows = await deps.db
+      .selectFrom('programs')
+      .selectAll()
+      .where('merchant_id', '=', principal.merchantId!)
+      .orderBy('id')
+      .execute();
+    return rows.map(programView);
+  }
+  const rows = await deps.db
+    .selectFrom('programs')
+    .innerJoin('program_affiliates as pa', 'pa.program_id', 'programs.id')
+    .selectAll('programs')
+    .select('pa.status as membership')
+    .where('pa.affiliate_id', '=', principal.affiliateId!)
+    .orderBy('programs.id')
+    .execute();
+  return rows.map((row) => ({ ...programView(row), membership: row.membership }));
+}
+
+export async function updateProgram(deps: ProgramDeps, principal: Principal, programId: number | undefined, patch: ProgramPatch) {
+  const current = programView(await findOwnProgram(deps, principal, programId));
+  const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as typeof current;
+  const { hosts, landingUrl } = checkProgram(next);
+  const row = await deps.db
+    .updateTable('programs')
+    .set({
+      name: next.name,
+      landing_url: landingUrl,
+      allowed_domains: JSON.stringify(hosts),
+      cookie_days: next.cookieDays,
+      lock_days: next.lockDays,
+      plan: JSON.stringify(next.plan),
+      status: next.status,
+      updated_at: deps.clock.now().toISOString(),
+    })
+    .where('id', '=', programId!)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  deps.onTrackingChange?.();
+  return programView(row);
+}
+
+export async function setMembership(
+  deps: ProgramDeps,
+  principal: Principal,
+  programId: number | undefined,
+  affiliateId: number | undefined,
+  status: 'approved' | 'suspended',
+) {
+  await findOwnProgram(deps, principal, programId);
+  if (affiliateId === undefined) throw notFound('affiliate');
+  const affiliate = await deps.db.selectFrom('affiliates').select('id').where('id', '=', affiliateId).executeTakeFirst();
+  if (!affiliate) throw notFound('affiliate');
+  if (status === 'suspended') {
+    const member = await deps.db
+      .selectFrom('program_affiliates')
+      .select('status')
+      .where('program_id', '=', programId!)
+      .where('affiliate_id', '=', affiliateId)
+      .executeTakeFirst();
+    if (!member) throw notFound('affiliate');
+  }
+  const now = deps.clock.now().toISOString();
+  await deps.db
+    .insertInto('program_affiliates')
+    .values({ program_id: programId!, affiliate_id: affiliateId, status, created_at: now, updated_at: now })
+    .onConflict((oc) => oc.columns(['program_id', 'affiliate_id']).doUpdateSet({ status, updated_at: now }))
+    .execute();
+  deps.onTrackingChange?.();
+  return { programId: formatId('program', programId!), affiliateId: formatId('affiliate', affiliateId), status };
+}
+
+export async function listMembers(deps: Pick<AppDeps, 'db'>, principal: Principal, programId: number | undefined) {
+  await findOwnProgram(deps, principal, programId);
+  const rows = await deps.db
+    .selectFrom('program_affiliates as pa')
+    .innerJoin('affiliates as a', 'a.id', 'pa.affiliate_id')
+    .select(['a.id', 'a.name', 'pa.status', 'pa.created_at', 'pa.updated_at'])
+    .where('pa.program_id', '=', programId!)
+    .orderBy('a.id')
+    .execute();
+  return rows.map((r) => ({
+    affiliateId: formatId('affiliate', r.id),
+    name: r.name,
+    status: r.status,
+    approvedAt: r.created_at,
+    updatedAt: r.updated_at,
+  }));
+}

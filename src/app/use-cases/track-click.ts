@@ -1,0 +1,114 @@
+import { encodeBase64Url } from '../../domain/base64url';
+import { encodeClickId, type ClickIdSigner } from '../../domain/click-id';
+import { appendQueryParam } from '../../domain/landing-url';
+import { cleanSubId, mergeSubIds, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
+import type { AppDeps, ClickSecrets } from '../deps';
+import type { TrackingTargets } from '../tracking-targets';
+import { visitorProfile } from '../visitor-profile';
+
+export interface ClickRequest {
+  code: string;
+  method: string;
+  userAgent: string;
+  referer: string;
+  /** `Sec-Purpose` / `Purpose` header: browsers' prefetches are not clicks. */
+  purpose: string;
+  ip: string;
+  country: string;
+  query: Record<string, string>;
+}
+
+export type ClickOutcome =
+  | { kind: 'unknown_link' }
+  | { kind: 'redirect'; location: string; clickId?: string; cookieMaxAge?: number };
+
+export const CLICK_ID_PARAM = 'clid';
+
+export function clickIdSigner(deps: Pick<AppDeps, 'crypto'>, secrets: ClickSecrets): ClickIdSigner {
+  return (keyId, payload) => {
+    const key = secrets.keys.get(keyId);
+    return key ? deps.crypto.hmacSha256(key, payload) : undefined;
+  };
+}
+
+function refererHost(referer: string): string {
+  if (!referer) return '';
+  try {
+    return new URL(referer).host.slice(0, 255);
+  } catch {
+    return '';
+  }
+}
+
+function hex(bytes: Uint8Array, length: number): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
+  return out;
+}
+
+/**
+ * The tracked redirect: resolve the code, sign a click id, commit the click row and only then
+ * answer with the landing URL (P1). Paused links and programs still redirect, untracked.
+ */
+export async function trackClick(
+  deps: Pick<AppDeps, 'clicks' | 'crypto' | 'clickSecrets' | 'clock' | 'log'>,
+  targets: TrackingTargets,
+  sign: ClickIdSigner,
+  request: ClickRequest,
+): Promise<ClickOutcome> {
+  const now = deps.clock.now();
+  const nowMs = now.getTime();
+  const target = await targets.get(request.code, nowMs);
+  if (!target) return { kind: 'unknown_link' };
+  if (!target.tracking) return { kind: 'redirect', location: target.landingUrl };
+
+  const overrides: SubIds = {};
+  for (const key of SUB_ID_KEYS) {
+    const value = request.query[key];
+    if (value !== undefined) {
+      const cleaned = cleanSubId(value);
+      if (cleaned !== undefined) overrides[key] = cleaned;
+    }
+  }
+  const userAgent = request.userAgent.slice(0, 512);
+  const profile = visitorProfile(userAgent);
+  const prefetch = /prefetch|prerender/i.test(request.purpose);
+  const isBot = profile.isBot || request.method === 'HEAD' || prefetch;
+  const { visitorKey } = deps.clickSecrets;
+
+  const clickId = encodeClickId(
+    { programId: target.programId, affiliateId: target.affiliateId, linkId: target.linkId, clickedAtMs: nowMs },
+    deps.clickSecrets.signingKeyId,
+    deps.crypto.randomBytes(6),
+    sign,
+  );
+  try {
+    await deps.clicks.record({
+      clickId,
+      linkId: target.linkId,
+      programId: target.programId,
+      affiliateId: target.affiliateId,
+      clickedAt: now.toISOString(),
+      ipHash: encodeBase64Url(deps.crypto.hmacSha256(visitorKey, `ip\n${request.ip}`).subarray(0, 16)),
+      visitorHash: hex(deps.crypto.hmacSha256(visitorKey, `visitor\n${request.ip}\n${userAgent}`), 12),
+      userAgent,
+      browser: profile.browser,
+      os: profile.os,
+      device: profile.device,
+      isBot,
+      country: request.country,
+      refererHost: refererHost(request.referer),
+      subIds: mergeSubIds(target.subIds, overrides),
+    });
+  } catch (error) {
+    // The visitor still lands; the click is simply not tracked (and not acknowledged with an id).
+    deps.log.error('click not recorded', { error: String(error), linkId: target.linkId });
+    return { kind: 'redirect', location: target.landingUrl };
+  }
+  return {
+    kind: 'redirect',
+    location: appendQueryParam(target.landingUrl, CLICK_ID_PARAM, clickId),
+    clickId,
+    cookieMaxAge: target.cookieDays * 86_400,
+  };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * The one place configuration is read. Every variable is validated here; a bad value stops
+ * start-up with a message naming the variable.
+ */
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLICK_SIGNING_KEYS: z
+    .string()
+    .regex(
+      /^[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,}(,[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,})*$/,
+      'must be "keyId:secret[,keyId:secret…]" (secrets of 32+ base64 characters); the first signs',
+    )
+    .optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  COUNTRY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('cf-ipcountry'),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  LOG_FORMAT: z.enum(['text', 'json']).default('text'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function readConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set", as in most shells' `FOO= npm start`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = ConfigSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Click signing keys from CLICK_SIGNING_KEYS, in the order given (the first signs). */
+export function parseSigningKeys(text: string): { id: number; secret: string }[] {
+  return text.split(',').map((pair) => {
+    const at = pair.indexOf(':');
+    return { id: Number(pair.slice(0, at)), secret: pair.slice(at + 1) };
+  });
+}

@@ -1,0 +1,64 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import type { AppDeps, Logger } from '../app/deps';
+import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder';
+import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
+import type { Config } from './config';
+import { nodeCrypto } from './node-crypto';
+import { loadClickSecrets } from './secrets-file';
+import { join } from 'node:path';
+
+export interface NodeDeps {
+  deps: AppDeps;
+  store: SqliteStore;
+}
+
+function socketAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? '';
+  } catch {
+    // No socket under app.request(): tests inject their own lookup when they need one.
+    return '';
+  }
+}
+
+/** The Node composition root: SQLite file, group-committed clicks, node:crypto, env config. */
+export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
+  const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+  const countryHeader = config.COUNTRY_HEADER.toLowerCase();
+  const deps: AppDeps = {
+    db: store.db,
+    clicks: createSqliteClickRecorder(store.raw),
+    clock: { now: () => new Date() },
+    crypto: nodeCrypto,
+    clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),
+    config: {
+      publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    },
+    clientIp: (c) => {
+      if (config.TRUST_PROXY) {
+        const forwarded = c.req.header('x-forwarded-for');
+        if (forwarded) return forwarded.split(',')[0]!.trim();
+      }
+      return socketAddress(c);
+    },
+    country: (c) => {
+      const value = (c.req.header(countryHeader) ?? '').toUpperCase();
+      // XX and T1 are Cloudflare's "unknown" and "Tor".
+      return /^[A-Z]{2}$/.test(value) && value !== 'XX' && value !== 'T1' ? value : '';
+    },
+    defer: (_c, work) => {
+      work.catch((error: unknown) => log.error('deferred work failed', { error: String(error) }));
+    },
+    log,
+    healthy: async () => {
+      try {
+        return store.raw.prepare('SELECT 1 AS ok').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  };
+  return { deps, store };
+}

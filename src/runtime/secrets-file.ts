@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ClickSecrets } from '../app/deps';
+import { parseSigningKeys } from './config';
+
+interface StoredSecrets {
+  clickKeys: { id: number; secret: string }[];
+  visitorKey: string;
+}
+
+/**
+ * Secrets the service makes for itself on first start and keeps under DATA_DIR, so click ids
+ * signed before a restart still verify after it. CLICK_SIGNING_KEYS, when set, replaces the
+ * stored click keys (rotation: put the new key first and keep the old ones after it).
+ */
+export function loadClickSecrets(dataDir: string, signingKeys: string | undefined): ClickSecrets {
+  mkdirSync(dataDir, { recursive: true });
+  const path = join(dataDir, 'secrets.json');
+  let stored: StoredSecrets;
+  if (existsSync(path)) {
+    stored = JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets;
+  } else {
+    stored = {
+      clickKeys: [{ id: 1, secret: randomBytes(32).toString('base64url') }],
+      visitorKey: randomBytes(32).toString('base64url'),
+    };
+    writeFileSync(path, JSON.stringify(stored, null, 2), { mode: 0o600, flag: 'wx' });
+  }
+  const clickKeys = signingKeys ? parseSigningKeys(signingKeys) : stored.clickKeys;
+  const keys = new Map<number, Uint8Array>();
+  for (const key of clickKeys) keys.set(key.id, new TextEncoder().encode(key.secret));
+  return {
+    signingKeyId: clickKeys[0]!.id,
+    keys,
+    visitorKey: new TextEncoder().encode(stored.visitorKey),
+  };
+}

@@ -1,0 +1,33 @@
+import type { SubIds } from '../domain/sub-id';
+
+/** A click as the redirect sees it, before the store decides whether it is the visitor's first. */
+export interface ClickToRecord {
+  clickId: string;
+  linkId: number;
+  programId: number;
+  affiliateId: number;
+  clickedAt: string;
+  ipHash: string;
+  visitorHash: string;
+  userAgent: string;
+  browser: string;
+  os: string;
+  device: string;
+  isBot: boolean;
+  country: string;
+  refererHost: string;
+  subIds: SubIds;
+}
+
+/** A click repeated by the same visitor on the same link within this window is not unique (P13). */
+export const UNIQUE_CLICK_WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * Records clicks durably. `record` resolves only once the click is committed, so the redirect
+ * that awaits it never acknowledges a click that a crash could lose (P1).
+ */
+export interface ClickRecorder {
+  record(click: ClickToRecord): Promise<{ unique: boolean }>;
+  /** Commits whatever is waiting; used on shutdown. */
+  flush(): Promise<void>;
+}
