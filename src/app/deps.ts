@@ -47,7 +47,7 @@ export interface AppDeps {
   config: AppConfig;
   /** The visitor's IP as the runtime sees it (socket, CF-Connecting-IP, trusted proxy). */
   clientIp(c: Context): string;
-  /** ISO 3166 alpha-2 country of the visitor, or '' when unknown. */
+  /** The visitor's country as the edge reports it (CF-IPCountry or similar); normalised by the app. */
   country(c: Context): string;
   /** Runs work after the response (waitUntil on Workers, a detached promise on Node). */
   defer(c: Context, work: Promise<unknown>): void;

@@ -43,11 +43,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       }
       return socketAddress(c);
     },
-    country: (c) => {
-      const value = (c.req.header(countryHeader) ?? '').toUpperCase();
-      // XX and T1 are Cloudflare's "unknown" and "Tor".
-      return /^[A-Z]{2}$/.test(value) && value !== 'XX' && value !== 'T1' ? value : '';
-    },
+    country: (c) => c.req.header(countryHeader) ?? '',
     defer: (_c, work) => {
       work.catch((error: unknown) => log.error('deferred work failed', { error: String(error) }));
     },

@@ -40,6 +40,12 @@ function refererHost(referer: string): string {
   }
 }
 
+/** ISO 3166 alpha-2 or ''. XX and T1 are Cloudflare's "unknown" and "Tor". */
+function normalizeCountry(value: string): string {
+  const upper = value.trim().toUpperCase();
+  return /^[A-Z]{2}$/.test(upper) && upper !== 'XX' && upper !== 'T1' ? upper : '';
+}
+
 function hex(bytes: Uint8Array, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
@@ -96,7 +102,7 @@ export async function trackClick(
       os: profile.os,
       device: profile.device,
       isBot,
-      country: request.country,
+      country: normalizeCountry(request.country),
       refererHost: refererHost(request.referer),
       subIds: mergeSubIds(target.subIds, overrides),
     });
