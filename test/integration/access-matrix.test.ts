@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/store/database';
+import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
+
+/**
+ * P20 (tenant isolation) and P21 (role scoping) as a matrix generated over every operation in
+ * the OpenAPI document: a route added without an entry here fails the first test.
+ */
+const access: Record<string, Role[] | 'public'> = {
+  'GET /healthz': 'public',
+  'GET /c/{code}': 'public',
+  'POST /v1/merchants': ['admin'],
+  'POST /v1/affiliates': ['admin'],
+  'POST /v1/finance-keys': ['admin'],
+  'GET /v1/keys': ['admin', 'merchant', 'affiliate', 'finance'],
+  'POST /v1/keys/{id}/revoke': ['admin', 'merchant', 'affiliate', 'finance'],
+  'POST /v1/keys/{id}/rotate': ['admin', 'merchant', 'affiliate', 'finance'],
+  'POST /v1/programs': ['merchant'],
+  'GET /v1/programs': ['merchant', 'affiliate'],
+  'GET /v1/programs/{id}': ['merchant', 'affiliate'],
+  'PATCH /v1/programs/{id}': ['merchant'],
+  'POST /v1/programs/{id}/affiliates': ['merchant'],
+  'GET /v1/programs/{id}/affiliates': ['merchant'],
+  'POST /v1/programs/{id}/affiliates/{affiliateId}/suspend': ['merchant'],
+  'POST /v1/links': ['affiliate'],
+  'GET /v1/links': ['affiliate'],
+  'PATCH /v1/links/{code}': ['affiliate'],
+};
+
+let t: TestApp;
+let a: Tenant;
+let b: Tenant;
+let keys: Record<Role, string>;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  a = await createTenant(t, 'A');
+  b = await createTenant(t, 'B');
+  const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
+  keys = { admin: ADMIN_TOKEN, merchant: b.merchant.apiKey, affiliate: b.affiliate.apiKey, finance: finance.apiKey };
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function fill(path: string): string {
+  return path
+    .replace('{id}', path.startsWith('/v1/keys') ? 'key_999999' : a.program.id)
+    .replace('{affiliateId}', a.affiliate.id)
+    .replace('{code}', a.link.code);
+}
+
+const sampleBodies: Record<string, unknown> = {
+  'POST /v1/merchants': { name: 'x' },
+  'POST /v1/affiliates': { name: 'x' },
+  'POST /v1/programs': { name: 'x', landingUrl: 'https://x.example/', allowedDomains: ['x.example'], currency: 'EUR', plan: { default: { percent: '1' } } },
+  'PATCH /v1/programs/{id}': { name: 'renamed' },
+  'POST /v1/programs/{id}/affiliates': { affiliateId: 'aff_1' },
+  'POST /v1/links': { programId: 'prg_1' },
+  'PATCH /v1/links/{code}': { status: 'paused' },
+};
+
+describe('access matrix', () => {
+  it('has an entry for every operation the API documents, and no stale ones', async () => {
+    const doc = (await (await t.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(operations.sort()).toEqual(Object.keys(access).sort());
+  });
+
+  it('refuses every route to the roles it does not name with 403, and to no key with 401 (P21)', async () => {
+    const results: string[] = [];
+    for (const [operation, roles] of Object.entries(access)) {
+      if (roles === 'public') continue;
+      const [method, path] = operation.split(' ') as [string, string];
+      const body = sampleBodies[operation];
+      const anonymous = await t.request(fill(path), { method, json: body });
+      results.push(`${operation} none ${anonymous.status}`);
+      for (const role of ['admin', 'merchant', 'affiliate', 'finance'] as const) {
+        if (roles.includes(role)) continue;
+        const response = await t.request(fill(path), { method, key: keys[role], json: body });
+        const error = ((await response.json()) as { error: { code: string } }).error;
+        results.push(`${operation} ${role} ${response.status} ${error.code}`);
+      }
+    }
+    const expected: string[] = [];
+    for (const [operation, roles] of Object.entries(access)) {
+      if (roles === 'public') continue;
+      expected.push(`${operation} none 401`);
+      for (const role of ['admin', 'merchant', 'affiliate', 'finance'] as const) {
+        if (!roles.includes(role)) expected.push(`${operation} ${role} 403 forbidden`);
+      }
+    }
+    expect(results).toEqual(expected);
+  });
+
+  it("answers another tenant's objects with exactly the 404 of a missing one, and changes nothing (P20)", async () => {
+    const merchant = b.merchant.apiKey;
+    const affiliate = b.affiliate.apiKey;
+    const [aKey] = ((await (await t.request('/v1/keys', { key: a.merchant.apiKey })).json()) as { keys: { id: string }[] }).keys;
+    const probes: [string, string, string, string, unknown?][] = [
+      // [method, path with A's object, path with a missing object, key]
+      ['GET', `/v1/programs/${a.program.id}`, '/v1/programs/prg_999999', merchant],
+      ['GET', `/v1/programs/${a.program.id}`, '/v1/programs/prg_999999', affiliate],
+      ['PATCH', `/v1/programs/${a.program.id}`, '/v1/programs/prg_999999', merchant, { name: 'stolen', status: 'paused' }],
+      ['GET', `/v1/programs/${a.program.id}/affiliates`, '/v1/programs/prg_999999/affiliates', merchant],
+      ['POST', `/v1/programs/${a.program.id}/affiliates`, '/v1/programs/prg_999999/affiliates', merchant, { affiliateId: b.affiliate.id }],
+      ['POST', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/suspend`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/suspend`, merchant],
+      ['PATCH', `/v1/links/${a.link.code}`, '/v1/links/nosuchcode', affiliate, { status: 'paused' }],
+      ['POST', `/v1/keys/${aKey!.id}/revoke`, '/v1/keys/key_999999/revoke', merchant],
+      ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
+    ];
+    for (const [method, theirs, missing, key, body] of probes) {
+      const r1 = await t.request(theirs, { method, key, json: body });
+      const r2 = await t.request(missing, { method, key, json: body });
+      expect([theirs, r1.status, await r1.text()]).toEqual([theirs, 404, await r2.text()]);
+    }
+    // An id in the body is checked the same way as one in the path.
+    const foreignLink = await t.request('/v1/links', { method: 'POST', key: affiliate, json: { programId: a.program.id } });
+    const missingLink = await t.request('/v1/links', { method: 'POST', key: affiliate, json: { programId: 'prg_999999' } });
+    expect([foreignLink.status, await foreignLink.text()]).toEqual([404, await missingLink.text()]);
+
+    const program = (await (await t.request(`/v1/programs/${a.program.id}`, { key: a.merchant.apiKey })).json()) as { name: string; status: string };
+    expect(program).toMatchObject({ name: 'Spring', status: 'active' });
+    const members = (await (await t.request(`/v1/programs/${a.program.id}/affiliates`, { key: a.merchant.apiKey })).json()) as { affiliates: unknown[] };
+    expect(members.affiliates).toEqual([expect.objectContaining({ affiliateId: a.affiliate.id, status: 'approved' })]);
+    expect((await t.request('/v1/programs', { key: a.merchant.apiKey })).status).toBe(200);
+    const link = await t.request(`/c/${a.link.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0' } });
+    expect(link.headers.get('location')).toContain('clid=');
+  });
+
+  it('lists only the caller’s own objects', async () => {
+    const programs = (await (await t.request('/v1/programs', { key: b.merchant.apiKey })).json()) as { programs: { id: string }[] };
+    expect(programs.programs.map((p) => p.id)).toEqual([b.program.id]);
+    const links = (await (await t.request('/v1/links', { key: b.affiliate.apiKey })).json()) as { links: { code: string }[] };
+    expect(links.links.map((l) => l.code)).toEqual([b.link.code]);
+    const filtered = (await (await t.request(`/v1/links?programId=${a.program.id}`, { key: b.affiliate.apiKey })).json()) as { links: unknown[] };
+    expect(filtered.links).toEqual([]);
+    const bKeys = (await (await t.request('/v1/keys', { key: b.merchant.apiKey })).json()) as { keys: { merchantId: string }[] };
+    expect(bKeys.keys.every((k) => k.merchantId === b.merchant.id)).toBe(true);
+  });
+});
