@@ -9,6 +9,9 @@ import { errorHandler } from './middleware/errors';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerHealthRoutes } from './routes/health';
 import { registerLinkRoutes } from './routes/links';
+import { registerMerchantToolRoutes } from './routes/merchant-tools';
+import { registerOrderRoutes } from './routes/orders';
+import { registerPostbackRoutes } from './routes/postback';
 import { registerProgramRoutes } from './routes/programs';
 import { registerTrackRoutes } from './routes/track';
 import { TrackingTargets } from './tracking-targets';
@@ -48,11 +51,15 @@ export function createApp(deps: AppDeps) {
   const targets = new TrackingTargets(deps);
   const routeDeps = { ...deps, onTrackingChange: () => targets.invalidate() };
   const authorize = authorizer(deps);
+  const signClickId = clickIdSigner(deps, deps.clickSecrets);
   registerHealthRoutes(app, deps);
-  registerTrackRoutes(app, deps, targets, clickIdSigner(deps, deps.clickSecrets));
+  registerTrackRoutes(app, deps, targets, signClickId);
   registerAccountRoutes(app, deps, authorize);
   registerProgramRoutes(app, routeDeps, authorize);
   registerLinkRoutes(app, routeDeps, authorize);
+  registerOrderRoutes(app, deps, authorize, signClickId);
+  registerPostbackRoutes(app, deps, signClickId);
+  registerMerchantToolRoutes(app, deps, authorize);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -6,6 +6,7 @@ export const errorStatus = {
   invalid_json: 400,
   bad_request: 400,
   unauthorized: 401,
+  invalid_signature: 401,
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,

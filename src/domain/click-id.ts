@@ -1,4 +1,5 @@
 import { decodeBase64Url, encodeBase64Url } from './base64url';
+import { constantTimeEqual } from './constant-time';
 
 /**
  * A click id is self-describing and signed, so an order that brings one back can be attributed
@@ -112,12 +113,4 @@ export function verifyClickId(
     return { ok: false, reason: 'bad_signature' };
   }
   return { ok: true, click: { keyId, programId, affiliateId, linkId, clickedAtMs } };
-}
-
-/** Compares every byte whatever the first difference, so timing tells nothing about the tag. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }

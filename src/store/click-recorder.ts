@@ -17,6 +17,8 @@ export interface ClickToRecord {
   country: string;
   refererHost: string;
   subIds: SubIds;
+  /** Name of a paid-search click id on the tracking URL (gclid, msclkid, …), or null. */
+  paidSearchParam: string | null;
 }
 
 /** A click repeated by the same visitor on the same link within this window is not unique (P13). */

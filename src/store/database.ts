@@ -11,6 +11,11 @@ export interface Database {
   links: LinkTable;
   clicks: ClickTable;
   settings: SettingTable;
+  orders: OrderTable;
+  order_events: OrderEventTable;
+  coupons: CouponTable;
+  affiliate_customer_refs: AffiliateCustomerRefTable;
+  postback_tokens: PostbackTokenTable;
   schema_migrations: SchemaMigrationTable;
 }
 
@@ -63,6 +68,10 @@ export interface ProgramTable {
   status: 'active' | 'paused';
   created_at: string;
   updated_at: string;
+  /** JSON array of attribution sources in the order tried. */
+  attribution_order: Generated<string>;
+  /** JSON FraudChecks. */
+  fraud_checks: Generated<string>;
 }
 
 export interface ProgramAffiliateTable {
@@ -110,6 +119,7 @@ export interface ClickTable {
   sub3: string | null;
   sub4: string | null;
   sub5: string | null;
+  paid_search_param: string | null;
 }
 
 export interface SettingTable {
@@ -121,4 +131,70 @@ export interface SchemaMigrationTable {
   name: string;
   checksum: string;
   applied_at: string;
+}
+
+export interface OrderTable {
+  id: Generated<number>;
+  merchant_id: number;
+  program_id: number;
+  external_id: string;
+  currency: string;
+  placed_at: string;
+  attribution_method: 'click' | 'coupon' | 'none';
+  attribution_reason: string;
+  affiliate_id: number | null;
+  link_id: number | null;
+  click_id: string | null;
+  coupon_code: string | null;
+  held: number;
+  receipt: string;
+  status: 'created' | 'paid' | 'completed' | 'refunded' | 'cancelled';
+  paid_at: string | null;
+  completed_at: string | null;
+  refunded_at: string | null;
+  cancelled_at: string | null;
+  snapshot: string;
+  snapshot_at: string;
+  revenue_minor: number;
+  refunded_minor: number;
+  customer_id: string | null;
+  new_customer: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrderEventTable {
+  id: Generated<number>;
+  order_id: number;
+  merchant_id: number;
+  delivery_id: string;
+  channel: 'webhook' | 'postback';
+  type: 'order.created' | 'order.paid' | 'order.completed' | 'order.refunded' | 'order.cancelled';
+  occurred_at: string;
+  received_at: string;
+  content_hash: string;
+  payload: string;
+}
+
+export interface CouponTable {
+  id: Generated<number>;
+  program_id: number;
+  code: string;
+  affiliate_id: number;
+  created_at: string;
+}
+
+export interface AffiliateCustomerRefTable {
+  affiliate_id: number;
+  merchant_id: number;
+  customer_ref: string;
+  created_at: string;
+}
+
+export interface PostbackTokenTable {
+  id: Generated<number>;
+  merchant_id: number;
+  token_hash: string;
+  created_at: string;
+  revoked_at: string | null;
 }

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { ATTRIBUTION_SOURCES } from '../../domain/attribution';
 import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
@@ -27,10 +28,31 @@ const ProgramFields = {
   cookieDays: z.number().int().min(1).max(365),
   lockDays: z.number().int().min(0).max(365),
   plan: PlanSchema,
+  attributionOrder: z
+    .array(z.enum(ATTRIBUTION_SOURCES))
+    .min(1)
+    .max(2)
+    .refine((list) => new Set(list).size === list.length, { message: 'each source at most once' })
+    .openapi({ description: 'sources that may attribute an order, in the order tried', example: ['click', 'coupon'] }),
+  fraudChecks: z
+    .object({
+      minClickToOrderSeconds: z.number().int().min(1).max(86_400).optional(),
+      selfReferral: z.boolean().optional(),
+      paidSearch: z.boolean().optional(),
+    })
+    .strict()
+    .openapi('FraudChecks', { description: 'checks that hold an order for review; all off until set' }),
 };
 
 const ProgramCreate = z
-  .object({ ...ProgramFields, currency: CurrencySchema, cookieDays: ProgramFields.cookieDays.default(30), lockDays: ProgramFields.lockDays.default(30) })
+  .object({
+    ...ProgramFields,
+    currency: CurrencySchema,
+    cookieDays: ProgramFields.cookieDays.default(30),
+    lockDays: ProgramFields.lockDays.default(30),
+    attributionOrder: ProgramFields.attributionOrder.optional(),
+    fraudChecks: ProgramFields.fraudChecks.optional(),
+  })
   .strict()
   .openapi('ProgramCreate');
 
@@ -42,6 +64,8 @@ const ProgramPatch = z
     cookieDays: ProgramFields.cookieDays.optional(),
     lockDays: ProgramFields.lockDays.optional(),
     plan: PlanSchema.optional(),
+    attributionOrder: ProgramFields.attributionOrder.optional(),
+    fraudChecks: ProgramFields.fraudChecks.optional(),
     status: z.enum(['active', 'paused']).optional(),
   })
   .strict()
@@ -58,6 +82,8 @@ const Program = z
     cookieDays: z.number(),
     lockDays: z.number(),
     plan: PlanSchema,
+    attributionOrder: z.array(z.enum(ATTRIBUTION_SOURCES)),
+    fraudChecks: ProgramFields.fraudChecks,
     status: z.enum(['active', 'paused']),
     membership: z.enum(['approved', 'suspended']).optional().openapi({ description: "affiliates: the caller's standing" }),
     createdAt: z.string(),

@@ -14,6 +14,7 @@ export const ErrorSchema = z
 const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   invalid_json: 'The body is not valid JSON, or not JSON at all',
   unauthorized: 'Missing, unknown or revoked API key',
+  invalid_signature: 'Missing or wrong webhook signature, or a timestamp more than five minutes away',
   forbidden: "The key's role may not use this route",
   not_found: 'No such object for this key (also for objects of another tenant)',
   conflict: 'The request conflicts with the current state',

@@ -1,6 +1,8 @@
 import { formatId } from '../../domain/ids';
 import { checkLandingUrl, landingUrlMessages, normalizeAllowedDomain } from '../../domain/landing-url';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
+import type { Selectable } from 'kysely';
+import type { AttributionSource, FraudChecks } from '../../domain/attribution';
 import type { ProgramTable } from '../../store/database';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../env';
@@ -17,11 +19,13 @@ export interface ProgramInput {
   cookieDays: number;
   lockDays: number;
   plan: Plan;
+  attributionOrder?: AttributionSource[] | undefined;
+  fraudChecks?: FraudChecks | undefined;
 }
 
 export type ProgramPatch = Partial<Omit<ProgramInput, 'currency'>> & { status?: 'active' | 'paused' };
 
-type ProgramRow = Omit<ProgramTable, 'id'> & { id: number };
+type ProgramRow = Selectable<ProgramTable>;
 
 export function programView(row: ProgramRow) {
   return {
@@ -34,6 +38,8 @@ export function programView(row: ProgramRow) {
     cookieDays: row.cookie_days,
     lockDays: row.lock_days,
     plan: JSON.parse(row.plan) as Plan,
+    attributionOrder: JSON.parse(row.attribution_order) as AttributionSource[],
+    fraudChecks: JSON.parse(row.fraud_checks) as FraudChecks,
     status: row.status,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -75,6 +81,8 @@ export async function createProgram(deps: ProgramDeps, principal: Principal, inp
       cookie_days: input.cookieDays,
       lock_days: input.lockDays,
       plan: JSON.stringify(input.plan),
+      attribution_order: JSON.stringify(input.attributionOrder ?? ['click', 'coupon']),
+      fraud_checks: JSON.stringify(input.fraudChecks ?? {}),
       status: 'active',
       created_at: now,
       updated_at: now,
@@ -147,6 +155,8 @@ export async function updateProgram(deps: ProgramDeps, principal: Principal, pro
       cookie_days: next.cookieDays,
       lock_days: next.lockDays,
       plan: JSON.stringify(next.plan),
+      attribution_order: JSON.stringify(next.attributionOrder),
+      fraud_checks: JSON.stringify(next.fraudChecks),
       status: next.status,
       updated_at: deps.clock.now().toISOString(),
     })

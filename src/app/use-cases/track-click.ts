@@ -24,6 +24,9 @@ export type ClickOutcome =
 
 export const CLICK_ID_PARAM = 'clid';
 
+/** Click ids that ad networks append to paid traffic: an affiliate bidding on search ads. */
+const PAID_SEARCH_PARAMS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'fbclid', 'ttclid', 'twclid', 'yclid', 'li_fat_id'];
+
 export function clickIdSigner(deps: Pick<AppDeps, 'crypto'>, secrets: ClickSecrets): ClickIdSigner {
   return (keyId, payload) => {
     const key = secrets.keys.get(keyId);
@@ -105,6 +108,7 @@ export async function trackClick(
       country: normalizeCountry(request.country),
       refererHost: refererHost(request.referer),
       subIds: mergeSubIds(target.subIds, overrides),
+      paidSearchParam: PAID_SEARCH_PARAMS.find((p) => request.query[p] !== undefined) ?? null,
     });
   } catch (error) {
     // The visitor still lands; the click is simply not tracked (and not acknowledged with an id).

@@ -22,8 +22,8 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
   );
   const insert = db.prepare(`INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
       ip_hash, visitor_hash, user_agent, browser, os, device, is_bot, is_unique, country, referer_host,
-      sub1, sub2, sub3, sub4, sub5)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      sub1, sub2, sub3, sub4, sub5, paid_search_param)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
   const writeGroup = db.transaction((group: Waiting[]) => {
     const results: boolean[] = [];
@@ -36,6 +36,7 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
         click.ipHash, click.visitorHash, click.userAgent, click.browser, click.os, click.device,
         click.isBot ? 1 : 0, unique ? 1 : 0, click.country, click.refererHost,
         s.sub1 ?? null, s.sub2 ?? null, s.sub3 ?? null, s.sub4 ?? null, s.sub5 ?? null,
+        click.paidSearchParam,
       );
       results.push(unique);
     }
@@ -47,6 +48,13 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
 
   function commit(): void {
     scheduled = false;
+    if (db.inTransaction) {
+      // A Kysely transaction is open on this same connection (it spans awaits). Writing now
+      // would nest our group inside it as a savepoint and tie the clicks' fate to it: wait.
+      scheduled = true;
+      setImmediate(commit);
+      return;
+    }
     const group = waiting;
     waiting = [];
     if (group.length === 0) return;

@@ -1,0 +1,151 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { parseId } from '../../domain/ids';
+import { ORDER_STATUSES } from '../../domain/order';
+import { verifyWebhook, webhookSecretKey } from '../../domain/webhook-signature';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import type { Authorize } from '../middleware/authorize';
+import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
+import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
+import { getMerchantOrder, listOrders } from '../use-cases/order-views';
+import { recordOrderEvent } from '../use-cases/record-order-event';
+import type { ClickIdSigner } from '../../domain/click-id';
+
+export const OrderIntakeResult = z
+  .object({
+    id: z.string(),
+    programId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    attribution: z.object({ affiliateId: z.string().nullable(), method: z.enum(['click', 'coupon', 'none']), reason: z.string(), held: z.boolean() }),
+    duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
+  })
+  .openapi('OrderIntakeResult');
+
+const DateParam = z.iso.date();
+
+/** Reads a JSON body from raw bytes: the signature is over these bytes, not a re-serialisation. */
+export function parseJsonBytes(raw: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch {
+    throw new AppError('invalid_json', 'the body must be valid UTF-8 JSON');
+  }
+}
+
+export async function loadProgramForIntake(deps: Pick<AppDeps, 'db'>, programIdText: unknown) {
+  const programId = typeof programIdText === 'string' ? parseId('program', programIdText) : undefined;
+  const program =
+    programId === undefined ? undefined : await deps.db.selectFrom('programs').selectAll().where('id', '=', programId).executeTakeFirst();
+  if (!program) throw new AppError('validation_failed', 'programId: unknown program');
+  return program;
+}
+
+export function registerOrderRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize, signClickId: ClickIdSigner) {
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/orders',
+    tags: ['orders'],
+    summary: "The shop's order event, signed per Standard Webhooks with the merchant's webhook secret",
+    description:
+      'Headers webhook-id, webhook-timestamp (unix seconds, within ±5 minutes) and webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body">). ' +
+      'A 2xx means the event is stored. Replays (same webhook-id, or the same content under a new id) answer 200 with duplicate: true and change nothing. ' +
+      'A click id that fails verification still stores the order, unattributed, with the reason.',
+    request: {
+      headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
+      body: { required: true, content: { 'application/json': { schema: OrderEventBody } } },
+    },
+    responses: {
+      200: json(OrderIntakeResult, 'Stored (or already stored)'),
+      ...errorResponses('invalid_json', 'invalid_signature', 'conflict', 'payload_too_large', 'validation_failed'),
+    },
+  });
+
+  app.post('/v1/orders', async (c: Context<AppEnv>) => {
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    const body = parseJsonBytes(raw);
+    const program = await loadProgramForIntake(deps, (body as { programId?: unknown } | null)?.programId);
+    const now = deps.clock.now();
+    const secrets = await deps.db
+      .selectFrom('webhook_secrets')
+      .select('secret')
+      .where('merchant_id', '=', program.merchant_id)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
+      .execute();
+    const keys = secrets.map((s) => webhookSecretKey(s.secret)).filter((k): k is Uint8Array => k !== undefined);
+    const headers = {
+      id: c.req.header('webhook-id'),
+      timestamp: c.req.header('webhook-timestamp'),
+      signature: c.req.header('webhook-signature'),
+    };
+    const verified = verifyWebhook(headers, raw, keys, Math.floor(now.getTime() / 1000), deps.crypto.hmacSha256);
+    if (!verified.ok) throw new AppError('invalid_signature', `webhook signature rejected: ${verified.reason.replace(/_/g, ' ')}`);
+    if (headers.id!.length > 256) throw new AppError('bad_request', 'webhook-id is longer than 256 characters');
+
+    const parsed = OrderEventBody.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new AppError('validation_failed', `${issue.path.join('.')}: ${issue.message}`);
+    }
+    const event = toNormalizedEvent(parsed.data);
+    const result = await recordOrderEvent(
+      { ...deps, signClickId },
+      {
+        merchantId: program.merchant_id,
+        program,
+        channel: 'webhook',
+        deliveryId: headers.id!,
+        event,
+        contentHash: deps.crypto.sha256Hex(JSON.stringify(event)),
+      },
+    );
+    return c.json(result, 200);
+  });
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orders/{id}',
+      tags: ['orders'],
+      summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
+      security: bearer,
+      middleware: [authorize('merchant')] as const,
+      request: { params: z.object({ id: z.string().max(128).openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }) }) },
+      responses: { 200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'), ...errorResponses(...authErrors, 'not_found') },
+    }),
+    async (c) => c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/orders',
+      tags: ['orders'],
+      summary: "Merchants: their orders; affiliates: the orders attributed to them, without customer data",
+      security: bearer,
+      middleware: [authorize('merchant', 'affiliate')] as const,
+      request: {
+        query: PageQuery.extend({
+          programId: z.string().max(40).optional(),
+          status: z.enum(ORDER_STATUSES).optional(),
+          from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
+          to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
+        }),
+      },
+      responses: {
+        200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+        ...errorResponses(...authErrors, 'validation_failed'),
+      },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
+      const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
+      if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
+        return c.json({ orders: [], next: null }, 200);
+      }
+      return c.json(await listOrders(deps, c.get('principal'), { limit: q.limit, after, programId, status: q.status, from: q.from, to: q.to }), 200);
+    },
+  );
+}
