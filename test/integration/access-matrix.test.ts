@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/store/database';
+import { orderEvent, sendOrder } from '../support/shop';
 import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
 
 /**
@@ -25,6 +26,16 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/links': ['affiliate'],
   'GET /v1/links': ['affiliate'],
   'PATCH /v1/links/{code}': ['affiliate'],
+  'POST /v1/orders': 'public', // signed by the shop, not a key
+  'GET /postback': 'public', // a postback token, not a key
+  'POST /postback': 'public',
+  'GET /v1/orders/{id}': ['merchant'],
+  'GET /v1/orders': ['merchant', 'affiliate'],
+  'POST /v1/coupons': ['merchant'],
+  'GET /v1/coupons': ['merchant', 'affiliate'],
+  'POST /v1/webhook-secrets/rotate': ['merchant'],
+  'POST /v1/postback-tokens': ['merchant'],
+  'POST /v1/customer-refs': ['affiliate'],
 };
 
 let t: TestApp;
@@ -38,6 +49,8 @@ beforeAll(async () => {
   b = await createTenant(t, 'B');
   const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
   keys = { admin: ADMIN_TOKEN, merchant: b.merchant.apiKey, affiliate: b.affiliate.apiKey, finance: finance.apiKey };
+  const placed = await sendOrder(t, a.merchant.webhookSecret, orderEvent(a.program.id, 'order.paid', { id: 'A-ORDER-1' }));
+  expect(placed.status).toBe(200);
 });
 afterAll(async () => {
   await t.close();
@@ -45,7 +58,7 @@ afterAll(async () => {
 
 function fill(path: string): string {
   return path
-    .replace('{id}', path.startsWith('/v1/keys') ? 'key_999999' : a.program.id)
+    .replace('{id}', path.startsWith('/v1/keys') ? 'key_999999' : path.startsWith('/v1/orders') ? 'A-ORDER-1' : a.program.id)
     .replace('{affiliateId}', a.affiliate.id)
     .replace('{code}', a.link.code);
 }
@@ -58,6 +71,8 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/programs/{id}/affiliates': { affiliateId: 'aff_1' },
   'POST /v1/links': { programId: 'prg_1' },
   'PATCH /v1/links/{code}': { status: 'paused' },
+  'POST /v1/coupons': { programId: 'prg_1', code: 'ABC', affiliateId: 'aff_1' },
+  'POST /v1/customer-refs': { programId: 'prg_1', customerId: 'c' },
 };
 
 describe('access matrix', () => {
@@ -108,6 +123,7 @@ describe('access matrix', () => {
       ['PATCH', `/v1/links/${a.link.code}`, '/v1/links/nosuchcode', affiliate, { status: 'paused' }],
       ['POST', `/v1/keys/${aKey!.id}/revoke`, '/v1/keys/key_999999/revoke', merchant],
       ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
+      ['GET', '/v1/orders/A-ORDER-1', '/v1/orders/NO-SUCH-ORDER', merchant],
     ];
     for (const [method, theirs, missing, key, body] of probes) {
       const r1 = await t.request(theirs, { method, key, json: body });
@@ -115,6 +131,16 @@ describe('access matrix', () => {
       expect([theirs, r1.status, await r1.text()]).toEqual([theirs, 404, await r2.text()]);
     }
     // An id in the body is checked the same way as one in the path.
+    const bodyProbes: [string, unknown, unknown, string][] = [
+      ['/v1/coupons', { programId: a.program.id, code: 'STEAL', affiliateId: b.affiliate.id }, { programId: 'prg_999999', code: 'STEAL', affiliateId: b.affiliate.id }, merchant],
+      ['/v1/coupons', { programId: b.program.id, code: 'STEAL', affiliateId: a.affiliate.id }, { programId: b.program.id, code: 'STEAL', affiliateId: 'aff_999999' }, merchant],
+      ['/v1/customer-refs', { programId: a.program.id, customerId: 'x' }, { programId: 'prg_999999', customerId: 'x' }, affiliate],
+    ];
+    for (const [path, theirs, missing, key] of bodyProbes) {
+      const r1 = await t.request(path, { method: 'POST', key, json: theirs });
+      const r2 = await t.request(path, { method: 'POST', key, json: missing });
+      expect([path, r1.status, await r1.text()]).toEqual([path, 404, await r2.text()]);
+    }
     const foreignLink = await t.request('/v1/links', { method: 'POST', key: affiliate, json: { programId: a.program.id } });
     const missingLink = await t.request('/v1/links', { method: 'POST', key: affiliate, json: { programId: 'prg_999999' } });
     expect([foreignLink.status, await foreignLink.text()]).toEqual([404, await missingLink.text()]);
@@ -135,6 +161,10 @@ describe('access matrix', () => {
     expect(links.links.map((l) => l.code)).toEqual([b.link.code]);
     const filtered = (await (await t.request(`/v1/links?programId=${a.program.id}`, { key: b.affiliate.apiKey })).json()) as { links: unknown[] };
     expect(filtered.links).toEqual([]);
+    const orders = (await (await t.request('/v1/orders', { key: b.merchant.apiKey })).json()) as { orders: unknown[] };
+    expect(orders.orders).toEqual([]);
+    const coupons = (await (await t.request('/v1/coupons', { key: b.merchant.apiKey })).json()) as { coupons: unknown[] };
+    expect(coupons.coupons).toEqual([]);
     const bKeys = (await (await t.request('/v1/keys', { key: b.merchant.apiKey })).json()) as { keys: { merchantId: string }[] };
     expect(bKeys.keys.every((k) => k.merchantId === b.merchant.id)).toBe(true);
   });
