@@ -31,14 +31,13 @@ export function createApp(deps: AppDeps) {
   });
 
   // Before any route: a body over the limit is refused by Content-Length or, when chunked,
-  // as soon as the counted bytes pass it (P23).
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: (c) => c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
-    }),
-  );
+  // as soon as the counted bytes pass it (P23). GET and HEAD carry no body we read; skipping
+  // them keeps the click redirect from paying for a body stream it never uses.
+  const limitBody = bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: (c) => c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
+  });
+  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 

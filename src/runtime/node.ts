@@ -36,12 +36,19 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
-    server.close(async () => {
+    const finish = async (code: number) => {
       await deps.clicks.flush();
       await store.close();
-      process.exit(0);
-    });
-    setTimeout(() => process.exit(0), 5000).unref();
+      process.exit(code);
+    };
+    server.close(() => void finish(0));
+    // Keep-alive clients can hold close() open: after a grace period, cut them and still close
+    // the store cleanly, but say so with the exit code.
+    setTimeout(() => {
+      log.error('connections still open after 5 s; closing them');
+      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      void finish(1);
+    }, 5000).unref();
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

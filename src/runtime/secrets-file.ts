@@ -1,8 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickSecrets } from '../app/deps';
 import { parseSigningKeys } from './config';
+
+/** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one (P24). */
+function writeAtomically(path: string, text: string): void {
+  const temp = `${path}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+}
 
 interface StoredSecrets {
   clickKeys: { id: number; secret: string }[];
@@ -25,7 +38,7 @@ export function loadClickSecrets(dataDir: string, signingKeys: string | undefine
       clickKeys: [{ id: 1, secret: randomBytes(32).toString('base64url') }],
       visitorKey: randomBytes(32).toString('base64url'),
     };
-    writeFileSync(path, JSON.stringify(stored, null, 2), { mode: 0o600, flag: 'wx' });
+    writeAtomically(path, JSON.stringify(stored, null, 2));
   }
   const clickKeys = signingKeys ? parseSigningKeys(signingKeys) : stored.clickKeys;
   const keys = new Map<number, Uint8Array>();

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../database';
 import { migrateSqlite, type MigrationReport } from './migrate';
 
@@ -23,6 +23,30 @@ export interface SqliteStore {
   close(): Promise<void>;
 }
 
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every query anew; with better-sqlite3 that preparation cost as much as running
+ * the query. Kysely builds the same SQL text for the same query shape, so statements are cached
+ * by text. A statement still being iterated (a stream) is never handed out twice.
+ */
+function withStatementCache(raw: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string) {
+      const cached = cache.get(sql);
+      if (cached && !cached.busy) return cached;
+      const statement = raw.prepare(sql);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.clear();
+      cache.set(sql, statement);
+      return statement;
+    },
+    close() {
+      raw.close();
+    },
+  } as unknown as SqliteDatabase;
+}
+
 export function openSqlite(options: OpenSqliteOptions): SqliteStore {
   mkdirSync(dirname(options.path), { recursive: true });
   const raw = new BetterSqlite3(options.path);
@@ -31,7 +55,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteStore {
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
   const migrations = migrateSqlite(raw);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   let closed = false;
   return {
     raw,

@@ -61,8 +61,15 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
     try {
       const results = writeGroup(group);
       group.forEach((w, i) => w.resolve({ unique: results[i]! }));
-    } catch (error) {
-      for (const w of group) w.reject(error);
+    } catch {
+      // One bad row must not cost the whole group its tracking: retry each click alone.
+      for (const w of group) {
+        try {
+          w.resolve({ unique: writeGroup([w])[0]! });
+        } catch (error) {
+          w.reject(error);
+        }
+      }
     }
   }
 
@@ -77,8 +84,16 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
         }
       });
     },
-    async flush() {
-      commit();
+    flush() {
+      // Resolves once everything waiting is committed, also when a transaction defers it.
+      return new Promise<void>((resolve) => {
+        const attempt = () => {
+          if (db.inTransaction) return setImmediate(attempt);
+          commit();
+          resolve();
+        };
+        attempt();
+      });
     },
   };
 }
