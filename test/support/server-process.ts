@@ -39,7 +39,7 @@ export interface ServerProcess {
 }
 
 export interface StartServerOptions {
-  /** Data directory; a new temp directory when omitted (see `makeTempDir`). */
+  /** Data directory; a new temp directory when omitted (the caller removes it: `removeDir(server.dataDir)`). */
   dataDir?: string;
   /** Port to listen on; a free one when omitted. */
   port?: number;
@@ -53,6 +53,8 @@ export interface StartServerOptions {
   root?: string;
   /** Entry point, relative to `root`. */
   entry?: string;
+  /** Extra flags for node itself, e.g. `['--cpu-prof']`. */
+  nodeFlags?: string[];
   /** Pin the child to these CPUs with `taskset -c` when taskset exists. */
   cpus?: string;
   /** Listening line to wait for; its first group must be the port. */
@@ -89,7 +91,8 @@ export function freePort(): Promise<number> {
 let tasksetAvailable: boolean | undefined;
 export function hasTaskset(): boolean {
   if (tasksetAvailable === undefined) {
-    tasksetAvailable = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;
+    // Asks for this process's own affinity: works wherever taskset does, changes nothing.
+    tasksetAvailable = spawnSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' }).status === 0;
   }
   return tasksetAvailable;
 }
@@ -112,7 +115,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
 function startOnce(options: StartServerOptions & { port: number }): Promise<ServerProcess> {
   const root = options.root ?? process.env.CLICKLEDGER_SERVER_ROOT ?? REPO_ROOT;
   const dataDir = options.dataDir ?? makeTempDir();
-  const nodeArgs = ['--import', 'tsx', options.entry ?? 'src/runtime/node.ts'];
+  const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry ?? 'src/runtime/node.ts'];
   const [command, args] =
     options.cpus !== undefined && hasTaskset()
       ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]
