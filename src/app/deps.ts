@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
+import type { OrderIntakeStore } from '../store/order-intake-store';
 
 /** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
 export interface AppCrypto {
@@ -41,6 +42,7 @@ export interface Logger {
 export interface AppDeps {
   db: Kysely<Database>;
   clicks: ClickRecorder;
+  orderIntake: OrderIntakeStore;
   clock: Clock;
   crypto: AppCrypto;
   clickSecrets: ClickSecrets;

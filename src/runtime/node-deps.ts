@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppDeps, Logger } from '../app/deps';
 import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder';
+import { createSqliteOrderIntake } from '../store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
 import type { Config } from './config';
 import { nodeCrypto } from './node-crypto';
@@ -26,10 +27,12 @@ function socketAddress(c: Context): string {
 export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
   const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
   const countryHeader = config.COUNTRY_HEADER.toLowerCase();
+  const clock = { now: () => new Date() };
   const deps: AppDeps = {
     db: store.db,
     clicks: createSqliteClickRecorder(store.raw),
-    clock: { now: () => new Date() },
+    orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
+    clock,
     crypto: nodeCrypto,
     clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),
     config: {

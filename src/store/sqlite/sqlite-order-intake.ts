@@ -1,0 +1,187 @@
+import type { Insertable, Kysely, Updateable } from 'kysely';
+import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
+import type { Database, OrderEventTable, OrderTable } from '../database';
+import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
+import type { SyncQueries } from './sync-queries';
+
+/**
+ * The order intake on SQLite: every step of one delivery in a single synchronous transaction,
+ * so the unique constraints and the re-derivation see a consistent order and concurrent copies
+ * of a delivery serialise into one conversion.
+ */
+// Prepared inserts list their columns: the placeholder object has no keys to enumerate.
+const ORDER_COLUMNS = [
+  'merchant_id', 'program_id', 'external_id', 'currency', 'placed_at', 'attribution_method', 'attribution_reason',
+  'affiliate_id', 'link_id', 'click_id', 'coupon_code', 'held', 'receipt', 'status', 'paid_at', 'completed_at',
+  'refunded_at', 'cancelled_at', 'snapshot', 'snapshot_at', 'revenue_minor', 'refunded_minor', 'customer_id',
+  'new_customer', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof Insertable<OrderTable>)[];
+const EVENT_COLUMNS = [
+  'order_id', 'merchant_id', 'delivery_id', 'channel', 'type', 'occurred_at', 'received_at', 'content_hash', 'payload',
+] as const satisfies readonly (keyof Insertable<OrderEventTable>)[];
+
+function pick<T extends object, K extends keyof T>(row: T, columns: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(columns.map((c) => [c, row[c]])) as Pick<T, K>;
+}
+
+export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, clock: { now(): Date }): OrderIntakeStore {
+  const clickRow = q.prepared((p: { clickId: string }) => db.selectFrom('clicks').select('paid_search_param').where('click_id', '=', p.clickId));
+  const couponOwner = q.prepared((p: { programId: number; code: string }) =>
+    db.selectFrom('coupons').select('affiliate_id').where('program_id', '=', p.programId).where('code', '=', p.code),
+  );
+  const membership = q.prepared((p: { programId: number; affiliateId: number }) =>
+    db.selectFrom('program_affiliates').select('status').where('program_id', '=', p.programId).where('affiliate_id', '=', p.affiliateId),
+  );
+  const customerRef = q.prepared((p: { merchantId: number; customerRef: string; affiliateId: number }) =>
+    db
+      .selectFrom('affiliate_customer_refs')
+      .select('affiliate_id')
+      .where('merchant_id', '=', p.merchantId)
+      .where('customer_ref', '=', p.customerRef)
+      .where('affiliate_id', '=', p.affiliateId),
+  );
+  const deliveryById = q.prepared((p: { merchantId: number; deliveryId: string }) =>
+    db.selectFrom('order_events').select('order_id').where('merchant_id', '=', p.merchantId).where('delivery_id', '=', p.deliveryId),
+  );
+  const orderByExternalId = q.prepared((p: { merchantId: number; externalId: string }) =>
+    db.selectFrom('orders').select(['id', 'program_id', 'currency']).where('merchant_id', '=', p.merchantId).where('external_id', '=', p.externalId),
+  );
+  const orderSummary = q.prepared((p: { id: number }) =>
+    db
+      .selectFrom('orders')
+      .select(['external_id', 'program_id', 'status', 'affiliate_id', 'attribution_method', 'attribution_reason', 'held'])
+      .where('id', '=', p.id),
+  );
+  const insertOrder = q.prepared((p: Insertable<OrderTable>) => db.insertInto('orders').values(pick(p, ORDER_COLUMNS)));
+  const insertEvent = q.prepared((p: Insertable<OrderEventTable>) =>
+    db.insertInto('order_events').values(pick(p, EVENT_COLUMNS)).onConflict((oc) => oc.doNothing()),
+  );
+  const eventsOfOrder = q.prepared((p: { orderId: number }) =>
+    db.selectFrom('order_events').select(['type', 'occurred_at', 'content_hash', 'payload']).where('order_id', '=', p.orderId),
+  );
+  const updateState = q.prepared((p: Updateable<OrderTable> & { id: number }) =>
+    db
+      .updateTable('orders')
+      .set({
+        status: p.status,
+        paid_at: p.paid_at,
+        completed_at: p.completed_at,
+        refunded_at: p.refunded_at,
+        cancelled_at: p.cancelled_at,
+        snapshot: p.snapshot,
+        snapshot_at: p.snapshot_at,
+        revenue_minor: p.revenue_minor,
+        refunded_minor: p.refunded_minor,
+        updated_at: p.updated_at,
+      })
+      .where('id', '=', p.id),
+  );
+
+  const lookups: AttributionLookups = {
+    clickRow(clickId) {
+      const row = clickRow.first({ clickId });
+      return row ? { paidSearchParam: row.paid_search_param } : undefined;
+    },
+    couponOwner: (programId, code) => couponOwner.first({ programId, code })?.affiliate_id ?? null,
+    membership: (programId, affiliateId) => membership.first({ programId, affiliateId })?.status ?? null,
+    isCustomer: (merchantId, affiliateId, ref) => customerRef.first({ merchantId, customerRef: ref, affiliateId }) !== undefined,
+  };
+
+  function summary(id: number): StoredOrderSummary {
+    const row = orderSummary.first({ id })!;
+    return {
+      externalId: row.external_id,
+      programId: row.program_id,
+      status: row.status,
+      affiliateId: row.affiliate_id,
+      method: row.attribution_method,
+      reason: row.attribution_reason,
+      held: row.held === 1,
+    };
+  }
+
+  return {
+    record(d, attributeNew) {
+      const now = clock.now().toISOString();
+      return q.transaction((): OrderIntakeOutcome => {
+        const replay = deliveryById.first({ merchantId: d.merchantId, deliveryId: d.deliveryId });
+        if (replay) return { kind: 'duplicate', order: summary(replay.order_id) };
+
+        let order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
+        if (order && order.program_id !== d.programId) {
+          return { kind: 'conflict', message: `order ${d.order.id} belongs to another program of this merchant` };
+        }
+        if (order && order.currency !== d.order.currency) {
+          return { kind: 'conflict', message: `order ${d.order.id} is in ${order.currency}, not ${d.order.currency}` };
+        }
+        if (!order) {
+          const a = attributeNew(lookups);
+          const inserted = insertOrder.run({
+            merchant_id: d.merchantId,
+            program_id: d.programId,
+            external_id: d.order.id,
+            currency: d.order.currency,
+            placed_at: d.order.placedAt ?? d.occurredAt,
+            attribution_method: a.method,
+            attribution_reason: a.reason,
+            affiliate_id: a.affiliateId,
+            link_id: a.linkId,
+            click_id: a.clickId,
+            coupon_code: a.couponCode,
+            held: a.held ? 1 : 0,
+            receipt: JSON.stringify(a.receipt),
+            // Placeholder state, replaced below from the events.
+            status: 'created',
+            paid_at: null,
+            completed_at: null,
+            refunded_at: null,
+            cancelled_at: null,
+            snapshot: '{}',
+            snapshot_at: d.occurredAt,
+            revenue_minor: 0,
+            refunded_minor: 0,
+            customer_id: d.order.customerId ?? null,
+            new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
+            created_at: now,
+            updated_at: now,
+          });
+          order = { id: inserted.lastInsertRowid, program_id: d.programId, currency: d.order.currency };
+        }
+
+        const appended = insertEvent.run({
+          order_id: order.id,
+          merchant_id: d.merchantId,
+          delivery_id: d.deliveryId,
+          channel: d.channel,
+          type: d.type,
+          occurred_at: d.occurredAt,
+          received_at: now,
+          content_hash: d.contentHash,
+          payload: JSON.stringify(d.order),
+        });
+        if (appended.changes === 0) return { kind: 'duplicate', order: summary(order.id) };
+
+        const events = eventsOfOrder.all({ orderId: order.id });
+        const state = deriveOrderState(
+          events.map(
+            (e): OrderEventFacts => ({ type: e.type, occurredAt: e.occurred_at, contentHash: e.content_hash, order: JSON.parse(e.payload) as OrderSnapshot }),
+          ),
+        );
+        updateState.run({
+          id: order.id,
+          status: state.status,
+          paid_at: state.paidAt,
+          completed_at: state.completedAt,
+          refunded_at: state.refundedAt,
+          cancelled_at: state.cancelledAt,
+          snapshot: JSON.stringify(state.snapshot),
+          snapshot_at: state.snapshotAt,
+          revenue_minor: state.revenueMinor,
+          refunded_minor: state.refundedMinor,
+          updated_at: now,
+        });
+        return { kind: 'stored', order: summary(order.id) };
+      });
+    },
+  };
+}
