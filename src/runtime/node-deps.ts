@@ -25,7 +25,12 @@ function socketAddress(c: Context): string {
 
 /** The Node composition root: SQLite file, group-committed clicks, node:crypto, env config. */
 export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
-  const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
+  const store = openSqlite({
+    path: join(config.DATA_DIR, 'clickledger.sqlite'),
+    synchronous: config.SQLITE_SYNCHRONOUS,
+    checkpoint: 'background',
+    onCheckpointError: (message) => log.error('background checkpoint failed', { error: message }),
+  });
   const countryHeader = config.COUNTRY_HEADER.toLowerCase();
   const clock = { now: () => new Date() };
   const deps: AppDeps = {

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../database';
+import { startBackgroundCheckpoint } from './background-checkpoint';
 import { migrateSqlite, type MigrationReport } from './migrate';
 import { createSyncQueries, type PrepareStatement, type SyncQueries } from './sync-queries';
 
@@ -15,6 +16,12 @@ export interface OpenSqliteOptions {
    * FULL adds an fsync per commit for that. See README "Durability".
    */
   synchronous: SqliteSynchronous;
+  /**
+   * 'inline': SQLite's automatic checkpoints on the writing connection (tests, CLIs).
+   * 'background': a worker thread checkpoints, keeping the stall off the event loop (the server).
+   */
+  checkpoint?: 'inline' | 'background';
+  onCheckpointError?: (message: string) => void;
 }
 
 export interface SqliteStore {
@@ -51,10 +58,10 @@ export function openSqlite(options: OpenSqliteOptions): SqliteStore {
   raw.pragma(`synchronous = ${options.synchronous}`);
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  // Checkpoints run inside a committing transaction. A page changed by many commits is copied
-  // back once per checkpoint, so checkpointing every 10k pages (about 40 MB of WAL) instead of
-  // SQLite's 1k roughly halved the cost of an order event here.
-  raw.pragma('wal_autocheckpoint = 10000');
+  const checkpoint =
+    options.checkpoint === 'background'
+      ? (raw.pragma('wal_autocheckpoint = 0'), startBackgroundCheckpoint(options.path, options.onCheckpointError ?? (() => {})))
+      : undefined;
   const migrations = migrateSqlite(raw);
   const prepare = statementCache(raw);
   const database = { prepare, close: () => raw.close() } as unknown as SqliteDatabase;
@@ -69,6 +76,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteStore {
     async close() {
       if (closed) return;
       closed = true;
+      await checkpoint?.stop();
       // Kysely's destroy closes the better-sqlite3 handle too.
       await db.destroy();
     },
