@@ -1,4 +1,3 @@
-import { encodeBase64Url } from '../../domain/base64url';
 import { formatId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import { notFound } from '../errors';

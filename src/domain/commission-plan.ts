@@ -1,0 +1,66 @@
+import { parseMoney } from './money';
+import { percentToBasisPoints } from './rate';
+
+/** A plan as merchants write it (decimal strings), the shape the API validates. */
+export interface PlanSpec {
+  default: { percent: string };
+  rules?: { sku?: string; category?: string; newCustomer?: boolean; percent?: string; flat?: string; bonusFlat?: string }[];
+  tiers?: { monthlySalesOver: string; percent: string }[];
+  maxPerOrder?: string;
+  parentPercent?: string;
+  excludeNonCash?: boolean;
+}
+
+export interface PlanRule {
+  index: number;
+  sku?: string | undefined;
+  category?: string | undefined;
+  newCustomer?: boolean | undefined;
+  bp?: number | undefined;
+  flatMinor?: number | undefined;
+  bonusFlatMinor?: number | undefined;
+}
+
+/** A plan in the engine's units: basis points and minor units of the program's currency. */
+export interface CommissionPlan {
+  currency: string;
+  defaultBp: number;
+  rules: PlanRule[];
+  tiers: { monthlySalesOverMinor: number; bp: number }[];
+  maxPerOrderMinor?: number | undefined;
+  parentBp?: number | undefined;
+  excludeNonCash: boolean;
+}
+
+function bp(text: string): number {
+  const value = percentToBasisPoints(text);
+  if (value === undefined) throw new Error(`invalid percent ${text}`);
+  return value;
+}
+
+function minor(text: string, currency: string): number {
+  const parsed = parseMoney(text, currency);
+  if (!parsed.ok) throw new Error(`invalid amount ${text} ${currency}: ${parsed.error}`);
+  return parsed.value.minor;
+}
+
+/** Converts a validated plan; throws on values validation should already have refused. */
+export function compilePlan(spec: PlanSpec, currency: string): CommissionPlan {
+  return {
+    currency,
+    defaultBp: bp(spec.default.percent),
+    rules: (spec.rules ?? []).map((r, index) => ({
+      index,
+      sku: r.sku,
+      category: r.category,
+      newCustomer: r.newCustomer,
+      bp: r.percent === undefined ? undefined : bp(r.percent),
+      flatMinor: r.flat === undefined ? undefined : minor(r.flat, currency),
+      bonusFlatMinor: r.bonusFlat === undefined ? undefined : minor(r.bonusFlat, currency),
+    })),
+    tiers: (spec.tiers ?? []).map((t) => ({ monthlySalesOverMinor: minor(t.monthlySalesOver, currency), bp: bp(t.percent) })),
+    maxPerOrderMinor: spec.maxPerOrder === undefined ? undefined : minor(spec.maxPerOrder, currency),
+    parentBp: spec.parentPercent === undefined ? undefined : bp(spec.parentPercent),
+    excludeNonCash: spec.excludeNonCash ?? false,
+  };
+}
