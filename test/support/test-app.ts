@@ -5,6 +5,7 @@ import { createApp } from '../../src/app/create-app';
 import type { AppDeps, ClickSecrets } from '../../src/app/deps';
 import { ensureAdminKey } from '../../src/app/use-cases/api-keys';
 import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-recorder';
+import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 
@@ -53,6 +54,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}): Promise<Te
   const deps: AppDeps = {
     db: store.db,
     clicks: createSqliteClickRecorder(store.raw),
+    orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     clock,
     crypto: nodeCrypto,
     clickSecrets: testClickSecrets,
