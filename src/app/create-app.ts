@@ -7,6 +7,7 @@ import { errorBody } from './errors';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerCommissionRoutes } from './routes/commissions';
 import { registerHealthRoutes } from './routes/health';
 import { registerLinkRoutes } from './routes/links';
 import { registerMerchantToolRoutes } from './routes/merchant-tools';
@@ -59,6 +60,7 @@ export function createApp(deps: AppDeps) {
   registerOrderRoutes(app, deps, authorize, signClickId);
   registerPostbackRoutes(app, deps, signClickId);
   registerMerchantToolRoutes(app, deps, authorize);
+  registerCommissionRoutes(app, deps, authorize);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

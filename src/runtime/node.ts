@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app/create-app';
+import { runCommissionBatch } from '../batch/commission-batch';
 import { ensureAdminKey } from '../app/use-cases/api-keys';
 import { ConfigError, readConfig } from './config';
 import { consoleLogger } from './logger';
@@ -31,11 +32,25 @@ async function main() {
     log.info(`clickledger listening on http://localhost:${info.port} (data in ${config.DATA_DIR})`);
   });
 
+  // The commission batch runs in-process (it owns the SQLite file with the server).
+  const batchTimer =
+    config.BATCH_INTERVAL_SECONDS > 0
+      ? setInterval(() => {
+          runCommissionBatch(deps.db, deps.clock.now())
+            .then((report) => {
+              if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
+            })
+            .catch((error: unknown) => log.error('commission batch failed', { error: String(error) }));
+        }, config.BATCH_INTERVAL_SECONDS * 1000)
+      : undefined;
+  batchTimer?.unref();
+
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info(`${signal}: shutting down`);
+    clearInterval(batchTimer);
     const finish = async (code: number) => {
       await deps.clicks.flush();
       await store.close();

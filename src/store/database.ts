@@ -16,6 +16,9 @@ export interface Database {
   coupons: CouponTable;
   affiliate_customer_refs: AffiliateCustomerRefTable;
   postback_tokens: PostbackTokenTable;
+  plan_versions: PlanVersionTable;
+  affiliate_rates: AffiliateRateTable;
+  ledger_entries: LedgerEntryTable;
   schema_migrations: SchemaMigrationTable;
 }
 
@@ -161,6 +164,7 @@ export interface OrderTable {
   new_customer: number | null;
   created_at: string;
   updated_at: string;
+  review: Generated<'released' | 'rejected' | null>;
 }
 
 export interface OrderEventTable {
@@ -197,4 +201,44 @@ export interface PostbackTokenTable {
   token_hash: string;
   created_at: string;
   revoked_at: string | null;
+}
+
+export interface PlanVersionTable {
+  program_id: number;
+  version: number;
+  plan: string;
+  effective_from: string;
+  created_at: string;
+}
+
+export interface AffiliateRateTable {
+  program_id: number;
+  affiliate_id: number;
+  rate_bp: number;
+  created_at: string;
+}
+
+export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid';
+
+export interface LedgerEntryTable {
+  id: Generated<number>;
+  entry_id: string;
+  order_id: number;
+  program_id: number;
+  affiliate_id: number;
+  slot: string;
+  line_index: number | null;
+  kind: LedgerKind;
+  status: LedgerStatus;
+  amount_minor: number;
+  currency: string;
+  base_minor: number | null;
+  rate_bp: number | null;
+  rule: string;
+  plan_version: number;
+  explanation: string;
+  as_of: string;
+  created_at: string;
+  status_changed_at: string;
 }

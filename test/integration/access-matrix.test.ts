@@ -36,6 +36,9 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/webhook-secrets/rotate': ['merchant'],
   'POST /v1/postback-tokens': ['merchant'],
   'POST /v1/customer-refs': ['affiliate'],
+  'POST /v1/admin/batch': ['admin'],
+  'POST /v1/orders/{id}/release': ['merchant'],
+  'POST /v1/orders/{id}/reject': ['merchant'],
 };
 
 let t: TestApp;
@@ -124,6 +127,7 @@ describe('access matrix', () => {
       ['POST', `/v1/keys/${aKey!.id}/revoke`, '/v1/keys/key_999999/revoke', merchant],
       ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
       ['GET', '/v1/orders/A-ORDER-1', '/v1/orders/NO-SUCH-ORDER', merchant],
+      ['POST', '/v1/orders/A-ORDER-1/reject', '/v1/orders/NO-SUCH-ORDER/reject', merchant],
     ];
     for (const [method, theirs, missing, key, body] of probes) {
       const r1 = await t.request(theirs, { method, key, json: body });

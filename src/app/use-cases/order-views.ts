@@ -1,6 +1,7 @@
 import type { Selectable } from 'kysely';
 import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
+import { basisPointsToPercent } from '../../domain/rate';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../../domain/order';
 import type { OrderTable } from '../../store/database';
 import type { AppDeps } from '../deps';
@@ -52,6 +53,12 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     .orderBy('occurred_at')
     .orderBy('id')
     .execute();
+  const ledger = await deps.db
+    .selectFrom('ledger_entries')
+    .selectAll()
+    .where('order_id', '=', row.id)
+    .orderBy('id')
+    .execute();
   const snapshot = JSON.parse(row.snapshot) as OrderSnapshot;
   const c = row.currency;
   return {
@@ -97,8 +104,23 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       channel: e.channel,
       deliveryId: e.delivery_id,
     })),
-    // Commission ledger entries arrive with the commission engine.
-    ledger: [] as unknown[],
+    review: row.review,
+    commission: amount(ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0), c),
+    ledger: ledger.map((e) => ({
+      id: e.entry_id,
+      affiliateId: formatId('affiliate', e.affiliate_id),
+      slot: e.slot,
+      kind: e.kind,
+      status: e.status,
+      amount: amount(e.amount_minor, e.currency),
+      currency: e.currency,
+      base: e.base_minor === null ? null : amount(e.base_minor, e.currency),
+      rate: e.rate_bp === null ? null : basisPointsToPercent(e.rate_bp),
+      rule: e.rule,
+      planVersion: e.plan_version,
+      explanation: e.explanation,
+      createdAt: e.created_at,
+    })),
   };
 }
 

@@ -70,26 +70,33 @@ function checkProgram(input: Pick<ProgramInput, 'allowedDomains' | 'landingUrl' 
 export async function createProgram(deps: ProgramDeps, principal: Principal, input: ProgramInput) {
   const { hosts, landingUrl } = checkProgram(input);
   const now = deps.clock.now().toISOString();
-  const row = await deps.db
-    .insertInto('programs')
-    .values({
-      merchant_id: principal.merchantId!,
-      name: input.name,
-      landing_url: landingUrl,
-      allowed_domains: JSON.stringify(hosts),
-      currency: input.currency,
-      cookie_days: input.cookieDays,
-      lock_days: input.lockDays,
-      plan: JSON.stringify(input.plan),
-      attribution_order: JSON.stringify(input.attributionOrder ?? ['click', 'coupon']),
-      fraud_checks: JSON.stringify(input.fraudChecks ?? {}),
-      status: 'active',
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  return programView(row);
+  return deps.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('programs')
+      .values({
+        merchant_id: principal.merchantId!,
+        name: input.name,
+        landing_url: landingUrl,
+        allowed_domains: JSON.stringify(hosts),
+        currency: input.currency,
+        cookie_days: input.cookieDays,
+        lock_days: input.lockDays,
+        plan: JSON.stringify(input.plan),
+        attribution_order: JSON.stringify(input.attributionOrder ?? ['click', 'coupon']),
+        fraud_checks: JSON.stringify(input.fraudChecks ?? {}),
+        status: 'active',
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    // Version 1 covers everything before the first change, so no order is ever without a plan.
+    await trx
+      .insertInto('plan_versions')
+      .values({ program_id: row.id, version: 1, plan: row.plan, effective_from: '1970-01-01T00:00:00.000Z', created_at: now })
+      .execute();
+    return programView(row);
+  });
 }
 
 /** A program the merchant owns; anyone else's is "not found" (P20). */
@@ -146,23 +153,45 @@ export async function updateProgram(deps: ProgramDeps, principal: Principal, pro
   const current = programView(await findOwnProgram(deps, principal, programId));
   const next = { ...current, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) } as typeof current;
   const { hosts, landingUrl } = checkProgram(next);
-  const row = await deps.db
-    .updateTable('programs')
-    .set({
-      name: next.name,
-      landing_url: landingUrl,
-      allowed_domains: JSON.stringify(hosts),
-      cookie_days: next.cookieDays,
-      lock_days: next.lockDays,
-      plan: JSON.stringify(next.plan),
-      attribution_order: JSON.stringify(next.attributionOrder),
-      fraud_checks: JSON.stringify(next.fraudChecks),
-      status: next.status,
-      updated_at: deps.clock.now().toISOString(),
-    })
-    .where('id', '=', programId!)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const now = deps.clock.now().toISOString();
+  const planText = JSON.stringify(next.plan);
+  const row = await deps.db.transaction().execute(async (trx) => {
+    if (planText !== JSON.stringify(current.plan)) {
+      // A new plan applies to orders placed from now on; past orders keep the version they had.
+      const last = await trx
+        .selectFrom('plan_versions')
+        .select((eb) => eb.fn.max('version').as('version'))
+        .where('program_id', '=', programId!)
+        .executeTakeFirstOrThrow();
+      await trx
+        .insertInto('plan_versions')
+        .values({
+          program_id: programId!,
+          version: (last.version ?? 0) + 1,
+          plan: planText,
+          effective_from: now,
+          created_at: now,
+        })
+        .execute();
+    }
+    return trx
+      .updateTable('programs')
+      .set({
+        name: next.name,
+        landing_url: landingUrl,
+        allowed_domains: JSON.stringify(hosts),
+        cookie_days: next.cookieDays,
+        lock_days: next.lockDays,
+        plan: planText,
+        attribution_order: JSON.stringify(next.attributionOrder),
+        fraud_checks: JSON.stringify(next.fraudChecks),
+        status: next.status,
+        updated_at: now,
+      })
+      .where('id', '=', programId!)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
   deps.onTrackingChange?.();
   return programView(row);
 }

@@ -1,0 +1,193 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { orderEvent, sendOrder } from '../support/shop';
+import { ADMIN_TOKEN, approve, createAffiliate, createLink, createMerchant, createProgram, startTestApp, TEST_IP_HEADER, type TestApp } from '../support/test-app';
+
+let t: TestApp;
+let merchant: Awaited<ReturnType<typeof createMerchant>>;
+let affiliate: Awaited<ReturnType<typeof createAffiliate>>;
+let program: { id: string };
+let link: { code: string };
+
+const DAY = 86_400_000;
+
+async function setup(plan: Record<string, unknown> = { default: { percent: '8' } }, options: { parent?: boolean; lockDays?: number; fraudChecks?: object } = {}) {
+  merchant = await createMerchant(t);
+  const parent = options.parent ? await createAffiliate(t, 'Team lead') : undefined;
+  affiliate = await createAffiliate(t, 'Blog', parent ? { parentId: parent.id } : {});
+  program = await createProgram(t, merchant.apiKey, { plan, lockDays: options.lockDays ?? 14, ...(options.fraudChecks ? { fraudChecks: options.fraudChecks } : {}) });
+  await approve(t, merchant.apiKey, program.id, affiliate.id);
+  link = await createLink(t, affiliate.apiKey, { programId: program.id });
+  return { parent };
+}
+
+async function click(): Promise<string> {
+  const response = await t.request(`/c/${link.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '198.51.100.4' } });
+  return new URL(response.headers.get('location')!).searchParams.get('clid')!;
+}
+
+async function event(type: string, id: string, order: Record<string, unknown>) {
+  const response = await sendOrder(t, merchant.webhookSecret, orderEvent(program.id, type, { id, ...order }, t.clock.now().toISOString()));
+  expect(response.status).toBe(200);
+}
+
+async function batch() {
+  const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { entriesAppended: number; statusChanges: number; ordersExamined: number };
+}
+
+async function ledger(id: string) {
+  const view = (await (await t.request(`/v1/orders/${id}`, { key: merchant.apiKey })).json()) as {
+    commission: string;
+    ledger: { id: string; kind: string; status: string; amount: string; rule: string; slot: string; explanation: string; affiliateId: string; planVersion: number }[];
+  };
+  return view;
+}
+
+const summary = (entries: { kind: string; status: string; amount: string; slot: string }[]) => entries.map((e) => `${e.slot} ${e.kind} ${e.status} ${e.amount}`);
+
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+describe('the commission lifecycle (P10)', () => {
+  it('accrues pending, approves only after completion plus the lock period, never changing the sum', async () => {
+    await setup();
+    const clickId = await click();
+    t.clock.advance(60_000);
+    await event('order.paid', 'L-1', { clickId });
+    expect(await batch()).toMatchObject({ entriesAppended: 1 });
+    let view = await ledger('L-1');
+    expect(view.commission).toBe('7.58');
+    expect(view.ledger).toEqual([
+      expect.objectContaining({
+        id: expect.stringMatching(/^\d+:line:0:\d+:1$/),
+        kind: 'accrual',
+        status: 'pending',
+        amount: '7.58',
+        rule: 'default',
+        planVersion: 1,
+        explanation: 'S1: 2 × 49.90 EUR − 5.00 EUR = 94.80 EUR × 8% (default rate) = 7.58 EUR',
+      }),
+    ]);
+    t.clock.advance(DAY);
+    await event('order.completed', 'L-1', { clickId });
+    t.clock.advance(14 * DAY - 1000);
+    await batch();
+    expect(summary((await ledger('L-1')).ledger)).toEqual(['line:0 accrual pending 7.58']);
+    t.clock.advance(1000);
+    expect(await batch()).toMatchObject({ entriesAppended: 0, statusChanges: 1 });
+    view = await ledger('L-1');
+    expect(summary(view.ledger)).toEqual(['line:0 accrual approved 7.58']);
+    expect(view.commission).toBe('7.58');
+  });
+
+  it('reduces the amount on a partial refund before approval and approves the rest', async () => {
+    await setup();
+    const clickId = await click();
+    await event('order.paid', 'R-1', { clickId });
+    await batch();
+    t.clock.advance(DAY);
+    await event('order.refunded', 'R-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }] });
+    await event('order.completed', 'R-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }] });
+    await batch();
+    expect(summary((await ledger('R-1')).ledger)).toEqual(['line:0 accrual pending 7.58', 'line:0 adjustment pending -3.79']);
+    t.clock.advance(15 * DAY);
+    await batch();
+    const view = await ledger('R-1');
+    expect(summary(view.ledger)).toEqual(['line:0 accrual approved 7.58', 'line:0 adjustment approved -3.79']);
+    expect(view.commission).toBe('3.79');
+  });
+
+  it('reverses everything on a cancellation, exactly', async () => {
+    await setup({ default: { percent: '8' }, rules: [{ newCustomer: true, bonusFlat: '5.00' }] });
+    const clickId = await click();
+    await event('order.paid', 'C-1', { clickId, newCustomer: true });
+    await batch();
+    await event('order.cancelled', 'C-1', { clickId, newCustomer: true });
+    await batch();
+    const view = await ledger('C-1');
+    expect(summary(view.ledger)).toEqual([
+      'line:0 accrual reversed 7.58',
+      'bonus:0 accrual reversed 5.00',
+      'line:0 reversal reversed -7.58',
+      'bonus:0 reversal reversed -5.00',
+    ]);
+    expect(view.commission).toBe('0.00');
+  });
+
+  it('claws back a refund after payout as an approved negative entry', async () => {
+    await setup();
+    const clickId = await click();
+    await event('order.completed', 'P-1', { clickId });
+    t.clock.advance(15 * DAY);
+    await batch();
+    // Payouts are a later issue: mark the entry paid as a payout run would.
+    t.store.raw.prepare("UPDATE ledger_entries SET status = 'paid'").run();
+    t.clock.advance(DAY);
+    await event('order.refunded', 'P-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 2 }] });
+    await batch();
+    expect(summary((await ledger('P-1')).ledger)).toEqual(['line:0 accrual paid 7.58', 'line:0 clawback approved -7.58']);
+  });
+
+  it('holds flagged orders until the merchant releases or rejects them', async () => {
+    await setup({ default: { percent: '10' } }, { fraudChecks: { minClickToOrderSeconds: 30 } });
+    const clickId = await click();
+    await event('order.completed', 'H-1', { clickId });
+    await event('order.completed', 'H-2', { clickId });
+    t.clock.advance(15 * DAY);
+    await batch();
+    expect(summary((await ledger('H-1')).ledger)).toEqual(['line:0 accrual held 9.48']);
+    expect((await t.request('/v1/orders/H-1/release', { method: 'POST', key: merchant.apiKey })).status).toBe(200);
+    expect((await t.request('/v1/orders/H-2/reject', { method: 'POST', key: merchant.apiKey })).status).toBe(200);
+    expect((await t.request('/v1/orders/H-2/release', { method: 'POST', key: merchant.apiKey })).status).toBe(409);
+    await batch();
+    expect(summary((await ledger('H-1')).ledger)).toEqual(['line:0 accrual approved 9.48']);
+    expect(summary((await ledger('H-2')).ledger)).toEqual(['line:0 accrual reversed 9.48', 'line:0 reversal reversed -9.48']);
+  });
+
+  it("gives the recruiter its share as override entries that follow the order's lifecycle", async () => {
+    const { parent } = await setup({ default: { percent: '10' }, parentPercent: '10' }, { parent: true });
+    const clickId = await click();
+    await event('order.paid', 'T-1', { clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '123.45' }] });
+    await batch();
+    const view = await ledger('T-1');
+    // 123.45 × 10% = 12.345 → 12.34 (half-even); the recruiter: 12.34 × 10% = 1.234 → 1.23
+    expect(view.ledger.map((e) => [e.slot, e.kind, e.amount, e.affiliateId])).toEqual([
+      ['line:0', 'accrual', '12.34', affiliate.id],
+      ['parent', 'override', '1.23', parent!.id],
+    ]);
+    expect(view.commission).toBe('12.34');
+    await event('order.cancelled', 'T-1', { clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '123.45' }] });
+    await batch();
+    expect(summary((await ledger('T-1')).ledger)).toEqual([
+      'line:0 accrual reversed 12.34',
+      'parent override reversed 1.23',
+      'line:0 reversal reversed -12.34',
+      'parent reversal reversed -1.23',
+    ]);
+  });
+
+  it('pays an order under the plan in force when it was placed', async () => {
+    await setup({ default: { percent: '8' } });
+    const clickId = await click();
+    await event('order.paid', 'V-1', { clickId, placedAt: t.clock.now().toISOString() });
+    t.clock.advance(60_000);
+    const patched = await t.request(`/v1/programs/${program.id}`, { method: 'PATCH', key: merchant.apiKey, json: { plan: { default: { percent: '12' } } } });
+    expect(patched.status).toBe(200);
+    t.clock.advance(60_000);
+    await event('order.paid', 'V-2', { clickId });
+    await batch();
+    expect((await ledger('V-1')).ledger.map((e) => [e.amount, e.planVersion])).toEqual([['7.58', 1]]);
+    expect((await ledger('V-2')).ledger.map((e) => [e.amount, e.planVersion])).toEqual([['11.38', 2]]);
+  });
+
+  it('refuses a batch as of the future', async () => {
+    await setup();
+    const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });
+    expect(response.status).toBe(422);
+  });
+});
