@@ -1,15 +1,19 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import { computeCommission } from '../domain/commission';
 import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
-import { type ExistingEntry, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
+import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { OrderSnapshot } from '../domain/order';
-import type { Database, OrderTable } from '../store/database';
+import type { Database, LedgerStatus, OrderTable } from '../store/database';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
- * reads the clock; running it twice, or again after a crash half-way, appends nothing new (P9),
- * because every entry is the difference between what an order earns and what its entries
- * already sum to, under a deterministic id, written in one transaction per order.
+ * reads the clock. Every entry is the difference between what an order now earns and what its
+ * entries already sum to, under a deterministic id, so running it twice, or again after a crash
+ * half-way, appends nothing new (P9).
+ *
+ * The unit of work is an affiliate's month in a program: tiers depend on the sales earlier in
+ * the month, so a change to one order can move the rate of every later one. Groups are read and
+ * written in chunks (a few queries and one transaction per chunk), not order by order.
  */
 export interface BatchReport {
   asOf: string;
@@ -25,191 +29,199 @@ export interface BatchReport {
 export type BatchProgress = (done: number, total: number) => void;
 
 const WATERMARK = 'commission_watermark';
+/** Orders per chunk: enough to amortise each transaction, small enough for bounded memory. */
+const CHUNK_ORDERS = 5000;
+/** Rows per multi-row INSERT (20 columns each, under SQLite's 32,766 bound parameters). */
+const INSERT_ROWS = 1000;
+
 type OrderRow = Selectable<OrderTable>;
 
-interface Context {
-  db: Kysely<Database>;
-  asOf: string;
-  asOfMs: number;
-  plans: Map<string, { version: number; plan: CommissionPlan } | null>;
+interface Group {
+  affiliateId: number;
+  programId: number;
+  month: string;
+  orders: number;
+}
+
+interface Reference {
+  plans: Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>;
+  compiled: Map<string, CommissionPlan>;
   programs: Map<number, { currency: string; lockDays: number }>;
   parents: Map<number, number | null>;
-  report: BatchReport;
-}
-
-async function programOf(ctx: Context, programId: number) {
-  let program = ctx.programs.get(programId);
-  if (!program) {
-    const row = await ctx.db
-      .selectFrom('programs')
-      .select(['currency', 'lock_days'])
-      .where('id', '=', programId)
-      .executeTakeFirstOrThrow();
-    program = { currency: row.currency, lockDays: row.lock_days };
-    ctx.programs.set(programId, program);
-  }
-  return program;
-}
-
-/** The plan in force when the order was placed (plans are effective-dated versions). */
-async function planFor(ctx: Context, programId: number, placedAt: string, currency: string) {
-  const row = await ctx.db
-    .selectFrom('plan_versions')
-    .select(['version', 'plan'])
-    .where('program_id', '=', programId)
-    .where('effective_from', '<=', placedAt)
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return null;
-  const cacheKey = `${programId}:${row.version}:${currency}`;
-  if (!ctx.plans.has(cacheKey)) {
-    ctx.plans.set(cacheKey, { version: row.version, plan: compilePlan(JSON.parse(row.plan) as PlanSpec, currency) });
-  }
-  return ctx.plans.get(cacheKey)!;
-}
-
-async function parentOf(ctx: Context, affiliateId: number) {
-  if (!ctx.parents.has(affiliateId)) {
-    const row = await ctx.db.selectFrom('affiliates').select('parent_id').where('id', '=', affiliateId).executeTakeFirst();
-    ctx.parents.set(affiliateId, row?.parent_id ?? null);
-  }
-  return ctx.parents.get(affiliateId)!;
+  rates: Map<string, { rateBp: number; createdAt: string }>;
 }
 
 const voided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
 
-async function settleOrder(ctx: Context, order: OrderRow, monthSalesBeforeMinor: number): Promise<void> {
-  const program = await programOf(ctx, order.program_id);
-  if (order.currency !== program.currency) {
-    // Conversion at a stored rate (P18) is not built yet: such orders wait, visibly counted.
-    ctx.report.skippedOtherCurrency++;
-    return;
+async function loadReference(db: Kysely<Database>): Promise<Reference> {
+  const [versions, programs, affiliates, rates] = await Promise.all([
+    db.selectFrom('plan_versions').selectAll().orderBy('program_id').orderBy('version').execute(),
+    db.selectFrom('programs').select(['id', 'currency', 'lock_days']).execute(),
+    db.selectFrom('affiliates').select(['id', 'parent_id']).execute(),
+    db.selectFrom('affiliate_rates').selectAll().execute(),
+  ]);
+  const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
+  for (const v of versions) {
+    const list = plans.get(v.program_id) ?? [];
+    list.push({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec });
+    plans.set(v.program_id, list);
   }
-  const affiliateId = order.affiliate_id!;
-  const versioned = await planFor(ctx, order.program_id, order.placed_at, order.currency);
-  if (!versioned) return;
-  const override = await ctx.db
-    .selectFrom('affiliate_rates')
-    .select('rate_bp')
-    .where('program_id', '=', order.program_id)
-    .where('affiliate_id', '=', affiliateId)
-    .where('created_at', '<=', order.placed_at)
-    .executeTakeFirst();
-  const parentId = await parentOf(ctx, affiliateId);
-  const components = computeCommission({
-    plan: versioned.plan,
-    order: JSON.parse(order.snapshot) as OrderSnapshot,
-    voided: voided(order),
-    monthSalesBeforeMinor,
-    overrideBp: override?.rate_bp,
-    hasParent: parentId !== null,
-  });
-  const targets: TargetComponent[] = components.map((c) => ({
-    ...c,
-    affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId,
-  }));
-  const standing = orderStanding(
-    {
-      status: order.status,
-      completedAt: order.completed_at,
-      held: order.held === 1,
-      review: order.review,
-      lockDays: program.lockDays,
-    },
-    ctx.asOfMs,
-  );
-  const existing = await ctx.db
-    .selectFrom('ledger_entries')
-    .select(['entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
-    .where('order_id', '=', order.id)
-    .execute();
-  const changes = planLedgerChanges(
-    order.id,
-    existing.map((e): ExistingEntry => ({
-      entryId: e.entry_id,
+  return {
+    plans,
+    compiled: new Map(),
+    programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
+    parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
+    rates: new Map(rates.map((r) => [`${r.program_id}:${r.affiliate_id}`, { rateBp: r.rate_bp, createdAt: r.created_at }])),
+  };
+}
+
+/** The plan in force when the order was placed. */
+function planFor(ref: Reference, programId: number, placedAt: string, currency: string) {
+  const versions = ref.plans.get(programId) ?? [];
+  let chosen: (typeof versions)[number] | undefined;
+  for (const v of versions) if (v.effectiveFrom <= placedAt) chosen = v;
+  if (!chosen) return undefined;
+  const key = `${programId}:${chosen.version}:${currency}`;
+  let plan = ref.compiled.get(key);
+  if (!plan) ref.compiled.set(key, (plan = compilePlan(chosen.spec, currency)));
+  return { version: chosen.version, plan };
+}
+
+interface OrderChanges extends LedgerChanges {
+  order: OrderRow;
+  planVersion: number;
+}
+
+/** What one group's orders need appended and re-statused, computed in memory. */
+function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, ExistingEntry[]>, asOfMs: number, report: BatchReport) {
+  const out: OrderChanges[] = [];
+  let monthSales = 0;
+  for (const order of orders) {
+    report.ordersExamined++;
+    const salesBefore = monthSales;
+    if (!voided(order)) monthSales += order.revenue_minor - order.refunded_minor;
+    const program = ref.programs.get(order.program_id)!;
+    if (order.currency !== program.currency) {
+      // Conversion at a stored rate (P18) is not built yet: such orders wait, visibly counted.
+      report.skippedOtherCurrency++;
+      continue;
+    }
+    const versioned = planFor(ref, order.program_id, order.placed_at, order.currency);
+    if (!versioned) continue;
+    const affiliateId = order.affiliate_id!;
+    const rate = ref.rates.get(`${order.program_id}:${affiliateId}`);
+    const parentId = ref.parents.get(affiliateId) ?? null;
+    const components = computeCommission({
+      plan: versioned.plan,
+      order: JSON.parse(order.snapshot) as OrderSnapshot,
+      voided: voided(order),
+      monthSalesBeforeMinor: salesBefore,
+      // A custom rate applies to orders placed after it was set, never to the past.
+      overrideBp: rate && rate.createdAt <= order.placed_at ? rate.rateBp : undefined,
+      hasParent: parentId !== null,
+    });
+    const targets: TargetComponent[] = components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));
+    const standing = orderStanding(
+      { status: order.status, completedAt: order.completed_at, held: order.held === 1, review: order.review, lockDays: program.lockDays },
+      asOfMs,
+    );
+    const changes = planLedgerChanges(order.id, entries.get(order.id) ?? [], targets, standing);
+    if (changes.append.length > 0 || changes.statusChanges.length > 0) out.push({ ...changes, order, planVersion: versioned.version });
+  }
+  return out;
+}
+
+async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf: string) {
+  const rows = changes.flatMap(({ order, planVersion, append }) =>
+    append.map((e) => ({
+      entry_id: e.entryId,
+      order_id: order.id,
+      program_id: order.program_id,
+      affiliate_id: e.affiliateId,
       slot: e.slot,
-      affiliateId: e.affiliate_id,
-      amountMinor: e.amount_minor,
-      status: e.status,
+      line_index: e.lineIndex,
       kind: e.kind,
+      status: e.status,
+      amount_minor: e.amountMinor,
+      currency: order.currency,
+      base_minor: e.baseMinor,
+      rate_bp: e.rateBp,
+      rule: e.rule,
+      plan_version: planVersion,
+      explanation: e.explanation,
+      as_of: asOf,
+      created_at: asOf,
+      status_changed_at: asOf,
     })),
-    targets,
-    standing,
   );
-  if (changes.append.length === 0 && changes.statusChanges.length === 0) return;
-  await ctx.db.transaction().execute(async (trx) => {
-    if (changes.append.length > 0) {
+  const byStatus = new Map<LedgerStatus, string[]>();
+  for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
       await trx
         .insertInto('ledger_entries')
-        .values(
-          changes.append.map((e) => ({
-            entry_id: e.entryId,
-            order_id: order.id,
-            program_id: order.program_id,
-            affiliate_id: e.affiliateId,
-            slot: e.slot,
-            line_index: e.lineIndex,
-            kind: e.kind,
-            status: e.status,
-            amount_minor: e.amountMinor,
-            currency: order.currency,
-            base_minor: e.baseMinor,
-            rate_bp: e.rateBp,
-            rule: e.rule,
-            plan_version: versioned.version,
-            explanation: e.explanation,
-            as_of: ctx.asOf,
-            created_at: ctx.asOf,
-            status_changed_at: ctx.asOf,
-          })),
-        )
+        .values(rows.slice(i, i + INSERT_ROWS))
         .onConflict((oc) => oc.column('entry_id').doNothing())
         .execute();
     }
-    for (const change of changes.statusChanges) {
-      await trx
-        .updateTable('ledger_entries')
-        .set({ status: change.status, status_changed_at: ctx.asOf })
-        .where('entry_id', '=', change.entryId)
-        .execute();
+    for (const [status, ids] of byStatus) {
+      for (let i = 0; i < ids.length; i += INSERT_ROWS * 10) {
+        await trx
+          .updateTable('ledger_entries')
+          .set({ status, status_changed_at: asOf })
+          .where('entry_id', 'in', ids.slice(i, i + INSERT_ROWS * 10))
+          .execute();
+      }
     }
   });
-  ctx.report.ordersChanged++;
-  ctx.report.entriesAppended += changes.append.length;
-  ctx.report.statusChanges += changes.statusChanges.length;
+  return rows.length;
 }
 
-/** Orders of one affiliate in one program in one calendar month, in the order they were placed. */
-async function settleGroup(ctx: Context, affiliateId: number, programId: number, month: string) {
-  const orders = await ctx.db
+async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[], asOf: string, asOfMs: number, report: BatchReport) {
+  const month = sql<string>`substr(placed_at, 1, 7)`;
+  const wanted = new Set(groups.map((g) => `${g.affiliateId}:${g.programId}:${g.month}`));
+  const candidates = await db
     .selectFrom('orders')
     .selectAll()
-    .where('affiliate_id', '=', affiliateId)
-    .where('program_id', '=', programId)
-    .where('placed_at', '>=', `${month}-01`)
-    .where('placed_at', '<', nextMonth(month))
+    .where('affiliate_id', 'in', [...new Set(groups.map((g) => g.affiliateId))])
+    .where('program_id', 'in', [...new Set(groups.map((g) => g.programId))])
+    .where(month, 'in', [...new Set(groups.map((g) => g.month))])
     .orderBy('placed_at')
     .orderBy('id')
     .execute();
-  // Tiers look at the affiliate's sales earlier in the month, so a change to one order can move
-  // the rate of every later one: the whole month is recomputed.
-  let monthSales = 0;
-  for (const order of orders) {
-    await settleOrder(ctx, order, monthSales);
-    ctx.report.ordersExamined++;
-    if (!voided(order)) monthSales += order.revenue_minor - order.refunded_minor;
+  const byGroup = new Map<string, OrderRow[]>();
+  for (const o of candidates) {
+    const key = `${o.affiliate_id}:${o.program_id}:${o.placed_at.slice(0, 7)}`;
+    if (!wanted.has(key)) continue;
+    const list = byGroup.get(key) ?? [];
+    list.push(o);
+    byGroup.set(key, list);
   }
-}
-
-function nextMonth(month: string): string {
-  const [y, m] = month.split('-').map(Number) as [number, number];
-  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+  const orderIds = [...byGroup.values()].flatMap((list) => list.map((o) => o.id));
+  const entries = new Map<number, ExistingEntry[]>();
+  for (let i = 0; i < orderIds.length; i += INSERT_ROWS * 10) {
+    const rows = await db
+      .selectFrom('ledger_entries')
+      .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
+      .where('order_id', 'in', orderIds.slice(i, i + INSERT_ROWS * 10))
+      .orderBy('id')
+      .execute();
+    for (const e of rows) {
+      const list = entries.get(e.order_id) ?? [];
+      list.push({ entryId: e.entry_id, slot: e.slot, affiliateId: e.affiliate_id, amountMinor: e.amount_minor, status: e.status, kind: e.kind });
+      entries.set(e.order_id, list);
+    }
+  }
+  const changes = [...byGroup.values()].flatMap((orders) => settleGroup(ref, orders, entries, asOfMs, report));
+  if (changes.length === 0) return;
+  report.entriesAppended += await writeChanges(db, changes, asOf);
+  report.ordersChanged += changes.length;
+  report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
 
 const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
-/** Runs the batch; a second call while one runs waits for it and runs after (never two at once). */
+/** Runs the batch; a call while one runs waits for it and runs after (never two at once). */
 export function runCommissionBatch(db: Kysely<Database>, asOf: Date, onProgress?: BatchProgress): Promise<BatchReport> {
   const previous = running.get(db) ?? Promise.resolve(undefined);
   const next = previous.catch(() => undefined).then(() => runOnce(db, asOf, onProgress));
@@ -222,51 +234,70 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
   const watermark = stored?.value ?? '';
-  const ctx: Context = {
-    db,
+  const report: BatchReport = {
     asOf,
-    asOfMs: asOfDate.getTime(),
-    plans: new Map(),
-    programs: new Map(),
-    parents: new Map(),
-    report: {
-      asOf,
-      ordersExamined: 0,
-      ordersChanged: 0,
-      entriesAppended: 0,
-      statusChanges: 0,
-      skippedOtherCurrency: 0,
-      watermark,
-      durationMs: 0,
-    },
+    ordersExamined: 0,
+    ordersChanged: 0,
+    entriesAppended: 0,
+    statusChanges: 0,
+    skippedOtherCurrency: 0,
+    watermark,
+    durationMs: 0,
   };
-  const changed = await db
+  const month = sql<string>`substr(orders.placed_at, 1, 7)`;
+  // Groups with an order changed since the last run, or with entries waiting for their lock
+  // period to end (statuses move with asOf alone), each with its size.
+  const touched = await db
     .selectFrom('orders')
-    .select(['affiliate_id', 'program_id', 'placed_at', 'updated_at'])
+    .select(['affiliate_id', 'program_id', month.as('month'), sql<string>`max(updated_at)`.as('last_update')])
     .where('affiliate_id', 'is not', null)
-    // >=: an order written in the same millisecond as the watermark is looked at again (harmless).
-    .where('updated_at', '>=', watermark)
+    .where((eb) =>
+      eb.or([
+        // >=: an order written in the same millisecond as the watermark is looked at again.
+        eb('updated_at', '>=', watermark),
+        eb.and([
+          eb('completed_at', 'is not', null),
+          eb.exists(
+            eb
+              .selectFrom('ledger_entries')
+              .select('ledger_entries.id')
+              .whereRef('ledger_entries.order_id', '=', 'orders.id')
+              .where('ledger_entries.status', '=', 'pending'),
+          ),
+        ]),
+      ]),
+    )
+    .groupBy(['affiliate_id', 'program_id', month])
     .execute();
-  // Orders whose lock period may have ended since: their statuses move with asOf alone.
-  const waiting = await db
-    .selectFrom('ledger_entries')
-    .innerJoin('orders', 'orders.id', 'ledger_entries.order_id')
-    .select(['orders.affiliate_id', 'orders.program_id', 'orders.placed_at', 'orders.updated_at'])
-    .where('ledger_entries.status', '=', 'pending')
-    .where('orders.completed_at', 'is not', null)
-    .distinct()
+  const sizes = await db
+    .selectFrom('orders')
+    .select(['affiliate_id', 'program_id', month.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
+    .where('affiliate_id', 'is not', null)
+    .groupBy(['affiliate_id', 'program_id', month])
     .execute();
-  const groups = new Map<string, [number, number, string]>();
+  const size = new Map(sizes.map((s) => [`${s.affiliate_id}:${s.program_id}:${s.month}`, Number(s.n)]));
+  const groups: Group[] = touched.map((g) => ({
+    affiliateId: g.affiliate_id!,
+    programId: g.program_id,
+    month: g.month,
+    orders: size.get(`${g.affiliate_id}:${g.program_id}:${g.month}`) ?? 0,
+  }));
   let newWatermark = watermark;
-  for (const o of [...changed, ...waiting]) {
-    const month = o.placed_at.slice(0, 7);
-    groups.set(`${o.affiliate_id}:${o.program_id}:${month}`, [o.affiliate_id!, o.program_id, month]);
-    if (o.updated_at > newWatermark && o.updated_at <= asOf) newWatermark = o.updated_at;
-  }
+  for (const g of touched) if (g.last_update > newWatermark && g.last_update <= asOf) newWatermark = g.last_update;
+
+  const ref = await loadReference(db);
+  const total = groups.reduce((n, g) => n + g.orders, 0);
   let done = 0;
-  for (const [affiliateId, programId, month] of groups.values()) {
-    await settleGroup(ctx, affiliateId, programId, month);
-    onProgress?.(++done, groups.size);
+  for (let i = 0; i < groups.length; ) {
+    const chunk: Group[] = [];
+    let orders = 0;
+    while (i < groups.length && (chunk.length === 0 || orders + groups[i]!.orders <= CHUNK_ORDERS)) {
+      orders += groups[i]!.orders;
+      chunk.push(groups[i++]!);
+    }
+    await processChunk(db, ref, chunk, asOf, asOfDate.getTime(), report);
+    done += orders;
+    onProgress?.(done, total);
   }
   // Saved last: a crash before this line only means the next run looks at the same orders again.
   await db
@@ -274,7 +305,7 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
     .values({ key: WATERMARK, value: newWatermark })
     .onConflict((oc) => oc.column('key').doUpdateSet({ value: newWatermark }))
     .execute();
-  ctx.report.watermark = newWatermark;
-  ctx.report.durationMs = Math.round(performance.now() - started);
-  return ctx.report;
+  report.watermark = newWatermark;
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
 }

@@ -18,8 +18,8 @@ try {
   const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
   const tty = process.stdout.isTTY;
   const report = await runCommissionBatch(store.db, asOf, (done, total) => {
-    if (tty) process.stdout.write(`\r  groups ${done}/${total} (${Math.floor((done / total) * 100)}%)`);
-    else if (done === total || done % 1000 === 0) console.log(`  groups ${done}/${total}`);
+    if (tty) process.stdout.write(`\r  orders ${done}/${total} (${Math.floor((done / total) * 100)}%)`);
+    else console.log(`  orders ${done}/${total}`);
   });
   if (tty) process.stdout.write('\n');
   console.log(
