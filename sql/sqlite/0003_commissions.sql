@@ -13,13 +13,14 @@ CREATE TABLE plan_versions (
 INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at)
   SELECT id, 1, plan, '1970-01-01T00:00:00.000Z', created_at FROM programs;
 
--- A custom rate for one affiliate in one program: replaces the plan's default and tiers.
+-- A custom rate for one affiliate in one program, replacing the plan's default and tiers for
+-- orders placed from effective_from on; NULL ends it. Kept as history, like plan versions.
 CREATE TABLE affiliate_rates (
   program_id INTEGER NOT NULL REFERENCES programs (id),
   affiliate_id INTEGER NOT NULL REFERENCES affiliates (id),
-  rate_bp INTEGER NOT NULL CHECK (rate_bp BETWEEN 0 AND 10000),
-  created_at TEXT NOT NULL,
-  PRIMARY KEY (program_id, affiliate_id)
+  effective_from TEXT NOT NULL,
+  rate_bp INTEGER CHECK (rate_bp BETWEEN 0 AND 10000),
+  PRIMARY KEY (program_id, affiliate_id, effective_from)
 ) WITHOUT ROWID;
 
 -- The merchant's decision on a held order.

@@ -48,7 +48,8 @@ interface Reference {
   compiled: Map<string, CommissionPlan>;
   programs: Map<number, { currency: string; lockDays: number }>;
   parents: Map<number, number | null>;
-  rates: Map<string, { rateBp: number; createdAt: string }>;
+  /** Per program and affiliate, the custom-rate history in effective order. */
+  rates: Map<string, { rateBp: number | null; effectiveFrom: string }[]>;
 }
 
 const voided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
@@ -58,7 +59,7 @@ async function loadReference(db: Kysely<Database>): Promise<Reference> {
     db.selectFrom('plan_versions').selectAll().orderBy('program_id').orderBy('version').execute(),
     db.selectFrom('programs').select(['id', 'currency', 'lock_days']).execute(),
     db.selectFrom('affiliates').select(['id', 'parent_id']).execute(),
-    db.selectFrom('affiliate_rates').selectAll().execute(),
+    db.selectFrom('affiliate_rates').selectAll().orderBy('effective_from').execute(),
   ]);
   const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
   for (const v of versions) {
@@ -71,7 +72,11 @@ async function loadReference(db: Kysely<Database>): Promise<Reference> {
     compiled: new Map(),
     programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
     parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
-    rates: new Map(rates.map((r) => [`${r.program_id}:${r.affiliate_id}`, { rateBp: r.rate_bp, createdAt: r.created_at }])),
+    rates: rates.reduce((map, r) => {
+      const key = `${r.program_id}:${r.affiliate_id}`;
+      map.set(key, [...(map.get(key) ?? []), { rateBp: r.rate_bp, effectiveFrom: r.effective_from }]);
+      return map;
+    }, new Map<string, { rateBp: number | null; effectiveFrom: string }[]>()),
   };
 }
 
@@ -109,15 +114,18 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
     const versioned = planFor(ref, order.program_id, order.placed_at, order.currency);
     if (!versioned) continue;
     const affiliateId = order.affiliate_id!;
-    const rate = ref.rates.get(`${order.program_id}:${affiliateId}`);
+    // A custom rate applies to orders placed while it was in force, never to the past.
+    let overrideBp: number | undefined;
+    for (const r of ref.rates.get(`${order.program_id}:${affiliateId}`) ?? []) {
+      if (r.effectiveFrom <= order.placed_at) overrideBp = r.rateBp ?? undefined;
+    }
     const parentId = ref.parents.get(affiliateId) ?? null;
     const components = computeCommission({
       plan: versioned.plan,
       order: JSON.parse(order.snapshot) as OrderSnapshot,
       voided: voided(order),
       monthSalesBeforeMinor: salesBefore,
-      // A custom rate applies to orders placed after it was set, never to the past.
-      overrideBp: rate && rate.createdAt <= order.placed_at ? rate.rateBp : undefined,
+      overrideBp,
       hasParent: parentId !== null,
     });
     const targets: TargetComponent[] = components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));

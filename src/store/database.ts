@@ -214,8 +214,8 @@ export interface PlanVersionTable {
 export interface AffiliateRateTable {
   program_id: number;
   affiliate_id: number;
-  rate_bp: number;
-  created_at: string;
+  effective_from: string;
+  rate_bp: number | null;
 }
 
 export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';

@@ -39,6 +39,8 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/admin/batch': ['admin'],
   'POST /v1/orders/{id}/release': ['merchant'],
   'POST /v1/orders/{id}/reject': ['merchant'],
+  'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': ['merchant'],
+  'GET /v1/earnings': ['affiliate'],
 };
 
 let t: TestApp;
@@ -76,6 +78,7 @@ const sampleBodies: Record<string, unknown> = {
   'PATCH /v1/links/{code}': { status: 'paused' },
   'POST /v1/coupons': { programId: 'prg_1', code: 'ABC', affiliateId: 'aff_1' },
   'POST /v1/customer-refs': { programId: 'prg_1', customerId: 'c' },
+  'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': { percent: '10' },
 };
 
 describe('access matrix', () => {
@@ -128,6 +131,7 @@ describe('access matrix', () => {
       ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
       ['GET', '/v1/orders/A-ORDER-1', '/v1/orders/NO-SUCH-ORDER', merchant],
       ['POST', '/v1/orders/A-ORDER-1/reject', '/v1/orders/NO-SUCH-ORDER/reject', merchant],
+      ['PUT', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/rate`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/rate`, merchant, { percent: '50' }],
     ];
     for (const [method, theirs, missing, key, body] of probes) {
       const r1 = await t.request(theirs, { method, key, json: body });

@@ -185,6 +185,27 @@ describe('the commission lifecycle (P10)', () => {
     expect((await ledger('V-2')).ledger.map((e) => [e.amount, e.planVersion])).toEqual([['11.38', 2]]);
   });
 
+  it("applies an affiliate's custom rate only to orders placed after it was set, and shows earnings by state", async () => {
+    await setup({ default: { percent: '8' } });
+    const clickId = await click();
+    await event('order.completed', 'O-1', { clickId });
+    t.clock.advance(60_000);
+    const rate = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, { method: 'PUT', key: merchant.apiKey, json: { percent: '15' } });
+    expect(rate.status).toBe(200);
+    t.clock.advance(60_000);
+    await event('order.paid', 'O-2', { clickId });
+    await batch();
+    expect((await ledger('O-1')).commission).toBe('7.58');
+    expect((await ledger('O-2')).commission).toBe('14.22'); // 94.80 × 15%
+    expect((await ledger('O-2')).ledger[0]!.rule).toBe('override');
+    t.clock.advance(15 * DAY);
+    await batch();
+    const earnings = await (await t.request('/v1/earnings', { key: affiliate.apiKey })).json();
+    expect(earnings).toEqual({ balances: [{ currency: 'EUR', estimated: '14.22', held: '0.00', settled: '7.58', paid: '0.00' }] });
+    const bad = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, { method: 'PUT', key: merchant.apiKey, json: { percent: '150' } });
+    expect(bad.status).toBe(422);
+  });
+
   it('refuses a batch as of the future', async () => {
     await setup();
     const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });

@@ -4,6 +4,8 @@ import { TEST_ADMIN_TOKEN } from './server-process';
 export interface SeededLink {
   merchantId: string;
   merchantKey: string;
+  /** The merchant's Standard Webhooks secret (`whsec_…`), for signing order events. */
+  webhookSecret: string;
   affiliateId: string;
   affiliateKey: string;
   programId: string;
@@ -27,7 +29,7 @@ async function call<T>(baseUrl: string, key: string, method: string, path: strin
  * all made through the API of a running server.
  */
 export async function seedLink(baseUrl: string, adminToken: string = TEST_ADMIN_TOKEN): Promise<SeededLink> {
-  const merchant = await call<{ id: string; apiKey: string }>(baseUrl, adminToken, 'POST', '/v1/merchants', {
+  const merchant = await call<{ id: string; apiKey: string; webhookSecret: string }>(baseUrl, adminToken, 'POST', '/v1/merchants', {
     name: 'Shop Example',
   });
   const affiliate = await call<{ id: string; apiKey: string }>(baseUrl, adminToken, 'POST', '/v1/affiliates', {
@@ -49,6 +51,7 @@ export async function seedLink(baseUrl: string, adminToken: string = TEST_ADMIN_
   return {
     merchantId: merchant.id,
     merchantKey: merchant.apiKey,
+    webhookSecret: merchant.webhookSecret,
     affiliateId: affiliate.id,
     affiliateKey: affiliate.apiKey,
     programId: program.id,

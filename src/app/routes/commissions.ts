@@ -1,10 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { runCommissionBatch } from '../../batch/commission-batch';
+import { parseId } from '../../domain/ids';
+import { formatMoney } from '../../domain/money';
+import { percentToBasisPoints } from '../../domain/rate';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
 import { AppError, notFound } from '../errors';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { findOwnProgram } from '../use-cases/programs';
 
 const BatchReport = z
   .object({
@@ -21,8 +25,91 @@ const BatchReport = z
 
 const OrderParam = z.object({ id: z.string().max(128).openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }) });
 
-/** The batch on demand, and the merchant's decision on held orders. */
+const Percent = z.string().refine((v) => percentToBasisPoints(v) !== undefined, { message: 'must be a percent from "0" to "100" with at most two decimals' });
+
+/** The batch on demand, held orders, custom rates, and what affiliates have earned. */
 export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/programs/{id}/affiliates/{affiliateId}/rate',
+      tags: ['commissions'],
+      summary: "A custom rate for one affiliate, replacing the plan's default and tiers for orders placed from now on (null ends it)",
+      security: bearer,
+      middleware: [authorize('merchant')] as const,
+      request: {
+        params: z.object({
+          id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' } }),
+          affiliateId: z.string().max(40).openapi({ param: { name: 'affiliateId', in: 'path' } }),
+        }),
+        body: jsonBody(z.object({ percent: Percent.nullable() }).strict()),
+      },
+      responses: {
+        200: json(z.object({ programId: z.string(), affiliateId: z.string(), percent: z.string().nullable(), effectiveFrom: z.string() }), 'The rate'),
+        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+      },
+    }),
+    async (c) => {
+      const params = c.req.valid('param');
+      const { percent } = c.req.valid('json');
+      const program = await findOwnProgram(deps, c.get('principal'), parseId('program', params.id));
+      const affiliateId = parseId('affiliate', params.affiliateId);
+      const member =
+        affiliateId === undefined
+          ? undefined
+          : await deps.db
+              .selectFrom('program_affiliates')
+              .select('affiliate_id')
+              .where('program_id', '=', program.id)
+              .where('affiliate_id', '=', affiliateId)
+              .executeTakeFirst();
+      if (!member) throw notFound('affiliate');
+      const effectiveFrom = deps.clock.now().toISOString();
+      await deps.db
+        .insertInto('affiliate_rates')
+        .values({ program_id: program.id, affiliate_id: member.affiliate_id, effective_from: effectiveFrom, rate_bp: percent === null ? null : percentToBasisPoints(percent)! })
+        .onConflict((oc) => oc.columns(['program_id', 'affiliate_id', 'effective_from']).doUpdateSet({ rate_bp: percent === null ? null : percentToBasisPoints(percent)! }))
+        .execute();
+      return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/earnings',
+      tags: ['commissions'],
+      summary: 'Your commission by currency: estimated (pending), held, settled (approved, unpaid) and paid',
+      security: bearer,
+      middleware: [authorize('affiliate')] as const,
+      responses: {
+        200: json(
+          z.object({
+            balances: z.array(z.object({ currency: z.string(), estimated: z.string(), held: z.string(), settled: z.string(), paid: z.string() })),
+          }),
+          'Balances',
+        ),
+        ...errorResponses(...authErrors),
+      },
+    }),
+    async (c) => {
+      const rows = await deps.db
+        .selectFrom('ledger_entries')
+        .select(['currency', 'status', (eb) => eb.fn.sum<number>('amount_minor').as('total')])
+        .where('affiliate_id', '=', c.get('principal').affiliateId!)
+        .groupBy(['currency', 'status'])
+        .orderBy('currency')
+        .execute();
+      const byCurrency = new Map<string, Record<string, number>>();
+      for (const r of rows) byCurrency.set(r.currency, { ...byCurrency.get(r.currency), [r.status]: Number(r.total) });
+      const balances = [...byCurrency].map(([currency, sums]) => {
+        const m = (minor = 0) => formatMoney({ minor, currency });
+        return { currency, estimated: m(sums.pending), held: m(sums.held), settled: m(sums.approved), paid: m(sums.paid) };
+      });
+      return c.json({ balances }, 200);
+    },
+  );
+
   app.openapi(
     createRoute({
       method: 'post',
