@@ -8,6 +8,7 @@ import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerCommissionRoutes } from './routes/commissions';
+import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
 import { registerLinkRoutes } from './routes/links';
 import { registerMerchantToolRoutes } from './routes/merchant-tools';
@@ -61,6 +62,7 @@ export function createApp(deps: AppDeps) {
   registerPostbackRoutes(app, deps, signClickId);
   registerMerchantToolRoutes(app, deps, authorize);
   registerCommissionRoutes(app, deps, authorize);
+  registerFxRateRoutes(app, deps, authorize);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

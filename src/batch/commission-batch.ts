@@ -2,6 +2,7 @@ import { type Kysely, type Selectable, sql } from 'kysely';
 import { computeCommission } from '../domain/commission';
 import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
+import { convertMinor, convertOrder, type FxRate } from '../domain/fx';
 import type { OrderSnapshot } from '../domain/order';
 import type { Database, LedgerStatus, OrderTable } from '../store/database';
 
@@ -50,16 +51,19 @@ interface Reference {
   parents: Map<number, number | null>;
   /** Per program and affiliate, the custom-rate history in effective order. */
   rates: Map<string, { rateBp: number | null; effectiveFrom: string }[]>;
+  /** Per `base:quote`, the stored exchange rates in effective order. */
+  fx: Map<string, FxRate[]>;
 }
 
 const voided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
 
 async function loadReference(db: Kysely<Database>): Promise<Reference> {
-  const [versions, programs, affiliates, rates] = await Promise.all([
+  const [versions, programs, affiliates, rates, fxRates] = await Promise.all([
     db.selectFrom('plan_versions').selectAll().orderBy('program_id').orderBy('version').execute(),
     db.selectFrom('programs').select(['id', 'currency', 'lock_days']).execute(),
     db.selectFrom('affiliates').select(['id', 'parent_id']).execute(),
     db.selectFrom('affiliate_rates').selectAll().orderBy('effective_from').execute(),
+    db.selectFrom('fx_rates').selectAll().orderBy('effective_at').execute(),
   ]);
   const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
   for (const v of versions) {
@@ -77,6 +81,11 @@ async function loadReference(db: Kysely<Database>): Promise<Reference> {
       map.set(key, [...(map.get(key) ?? []), { rateBp: r.rate_bp, effectiveFrom: r.effective_from }]);
       return map;
     }, new Map<string, { rateBp: number | null; effectiveFrom: string }[]>()),
+    fx: fxRates.reduce((map, r) => {
+      const key = `${r.base}:${r.quote}`;
+      map.set(key, [...(map.get(key) ?? []), { rate: r.rate, source: r.source, effectiveAt: r.effective_at }]);
+      return map;
+    }, new Map<string, FxRate[]>()),
   };
 }
 
@@ -95,6 +104,20 @@ function planFor(ref: Reference, programId: number, placedAt: string, currency: 
 interface OrderChanges extends LedgerChanges {
   order: OrderRow;
   planVersion: number;
+  currency: string;
+  /** The rate the order was converted at, and whether it is pinned to the order now. */
+  fx?: FxRate & { pin: boolean };
+}
+
+/**
+ * The rate an order in another currency is converted at: the one pinned to it the first time,
+ * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
+ */
+function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
+  if (order.fx_rate !== null) return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
+  let chosen: FxRate | undefined;
+  for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
+  return chosen ? { ...chosen, pin: true } : undefined;
 }
 
 /** What one group's orders need appended and re-statused, computed in memory. */
@@ -103,15 +126,22 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
   let monthSales = 0;
   for (const order of orders) {
     report.ordersExamined++;
-    const salesBefore = monthSales;
-    if (!voided(order)) monthSales += order.revenue_minor - order.refunded_minor;
     const program = ref.programs.get(order.program_id)!;
+    let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
+    let kept = order.revenue_minor - order.refunded_minor;
+    const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
     if (order.currency !== program.currency) {
-      // Conversion at a stored rate (P18) is not built yet: such orders wait, visibly counted.
-      report.skippedOtherCurrency++;
-      continue;
+      if (!fx) {
+        // No rate stored for the day it was placed: the order waits, visibly counted.
+        report.skippedOtherCurrency++;
+        continue;
+      }
+      snapshot = convertOrder(snapshot, program.currency, fx.rate);
+      kept = convertMinor(kept, order.currency, program.currency, fx.rate);
     }
-    const versioned = planFor(ref, order.program_id, order.placed_at, order.currency);
+    const salesBefore = monthSales;
+    if (!voided(order)) monthSales += kept;
+    const versioned = planFor(ref, order.program_id, order.placed_at, program.currency);
     if (!versioned) continue;
     const affiliateId = order.affiliate_id!;
     // A custom rate applies to orders placed while it was in force, never to the past.
@@ -122,7 +152,7 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
     const parentId = ref.parents.get(affiliateId) ?? null;
     const components = computeCommission({
       plan: versioned.plan,
-      order: JSON.parse(order.snapshot) as OrderSnapshot,
+      order: snapshot,
       voided: voided(order),
       monthSalesBeforeMinor: salesBefore,
       overrideBp,
@@ -134,13 +164,15 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
       asOfMs,
     );
     const changes = planLedgerChanges(order.id, entries.get(order.id) ?? [], targets, standing);
-    if (changes.append.length > 0 || changes.statusChanges.length > 0) out.push({ ...changes, order, planVersion: versioned.version });
+    if (changes.append.length > 0 || changes.statusChanges.length > 0 || fx?.pin) {
+      out.push({ ...changes, order, planVersion: versioned.version, currency: program.currency, ...(fx ? { fx } : {}) });
+    }
   }
   return out;
 }
 
 async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf: string) {
-  const rows = changes.flatMap(({ order, planVersion, append }) =>
+  const rows = changes.flatMap(({ order, planVersion, append, currency, fx }) =>
     append.map((e) => ({
       entry_id: e.entryId,
       order_id: order.id,
@@ -151,7 +183,11 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
       kind: e.kind,
       status: e.status,
       amount_minor: e.amountMinor,
-      currency: order.currency,
+      currency,
+      order_currency: order.currency,
+      fx_rate: fx?.rate ?? null,
+      fx_source: fx?.source ?? null,
+      fx_effective_at: fx?.effectiveAt ?? null,
       base_minor: e.baseMinor,
       rate_bp: e.rateBp,
       rule: e.rule,
@@ -170,6 +206,15 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
         .insertInto('ledger_entries')
         .values(rows.slice(i, i + INSERT_ROWS))
         .onConflict((oc) => oc.column('entry_id').doNothing())
+        .execute();
+    }
+    for (const { order, fx } of changes) {
+      if (!fx?.pin) continue;
+      await trx
+        .updateTable('orders')
+        .set({ fx_rate: fx.rate, fx_source: fx.source, fx_effective_at: fx.effectiveAt })
+        .where('id', '=', order.id)
+        .where('fx_rate', 'is', null)
         .execute();
     }
     for (const [status, ids] of byStatus) {

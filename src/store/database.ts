@@ -19,6 +19,7 @@ export interface Database {
   plan_versions: PlanVersionTable;
   affiliate_rates: AffiliateRateTable;
   ledger_entries: LedgerEntryTable;
+  fx_rates: FxRateTable;
   schema_migrations: SchemaMigrationTable;
 }
 
@@ -165,6 +166,9 @@ export interface OrderTable {
   created_at: string;
   updated_at: string;
   review: Generated<'released' | 'rejected' | null>;
+  fx_rate: Generated<string | null>;
+  fx_source: Generated<string | null>;
+  fx_effective_at: Generated<string | null>;
 }
 
 export interface OrderEventTable {
@@ -241,4 +245,17 @@ export interface LedgerEntryTable {
   as_of: string;
   created_at: string;
   status_changed_at: string;
+  fx_rate: string | null;
+  fx_source: string | null;
+  fx_effective_at: string | null;
+  order_currency: string | null;
+}
+
+export interface FxRateTable {
+  base: string;
+  quote: string;
+  effective_at: string;
+  rate: string;
+  source: string;
+  created_at: string;
 }

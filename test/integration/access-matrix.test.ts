@@ -41,6 +41,8 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/orders/{id}/reject': ['merchant'],
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': ['merchant'],
   'GET /v1/earnings': ['affiliate'],
+  'POST /v1/fx-rates': ['admin', 'finance'],
+  'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
 };
 
 let t: TestApp;
@@ -79,6 +81,7 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/coupons': { programId: 'prg_1', code: 'ABC', affiliateId: 'aff_1' },
   'POST /v1/customer-refs': { programId: 'prg_1', customerId: 'c' },
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': { percent: '10' },
+  'POST /v1/fx-rates': { base: 'USD', quote: 'EUR', rate: '0.9', source: 'test' },
 };
 
 describe('access matrix', () => {

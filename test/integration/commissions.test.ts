@@ -206,6 +206,33 @@ describe('the commission lifecycle (P10)', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('converts an order in another currency once, at the rate in force when placed, and keeps it (P18)', async () => {
+    await setup({ default: { percent: '10' } });
+    const clickId = await click();
+    await event('order.paid', 'FX-1', { clickId, currency: 'USD', items: [{ sku: 'S', quantity: 2, unitPrice: '100.00' }] });
+    expect(await batch()).toMatchObject({ entriesAppended: 0, skippedOtherCurrency: 1 });
+    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
+    const addRate = (rate: string, effectiveAt: string) =>
+      t.request('/v1/fx-rates', { method: 'POST', key: finance.apiKey, json: { base: 'USD', quote: 'EUR', rate, source: 'ECB', effectiveAt } });
+    expect((await addRate('0.9', '2026-11-24T00:00:00Z')).status).toBe(201);
+    expect((await addRate('0.95', '2026-11-24T00:00:00Z')).status).toBe(409);
+    await batch();
+    let view = (await (await t.request('/v1/orders/FX-1', { key: merchant.apiKey })).json()) as {
+      commission: string;
+      commissionCurrency: string;
+      ledger: { amount: string; currency: string; fx: unknown }[];
+    };
+    expect(view).toMatchObject({ commission: '18.00', commissionCurrency: 'EUR' });
+    expect(view.ledger[0]).toMatchObject({ amount: '18.00', currency: 'EUR', fx: { from: 'USD', rate: '0.9', source: 'ECB', effectiveAt: '2026-11-24T00:00:00.000Z' } });
+    // A rate stored later that would have been "in force" changes nothing already converted.
+    expect((await addRate('0.5', '2026-11-25T00:00:00Z')).status).toBe(201);
+    await event('order.refunded', 'FX-1', { clickId, currency: 'USD', items: [{ sku: 'S', quantity: 2, unitPrice: '100.00', refundedQuantity: 1 }] });
+    await batch();
+    view = (await (await t.request('/v1/orders/FX-1', { key: merchant.apiKey })).json()) as typeof view;
+    expect(view.commission).toBe('9.00'); // 2 × 100.00 USD, 1 kept, at the pinned 0.9
+    expect(view.ledger.map((e) => (e.fx as { rate: string }).rate)).toEqual(['0.9', '0.9']);
+  });
+
   it('refuses a batch as of the future', async () => {
     await setup();
     const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });

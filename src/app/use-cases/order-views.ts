@@ -105,7 +105,8 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       deliveryId: e.delivery_id,
     })),
     review: row.review,
-    commission: amount(ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0), c),
+    commission: ledger.length === 0 ? null : amount(ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0), ledger[0]!.currency),
+    commissionCurrency: ledger[0]?.currency ?? null,
     ledger: ledger.map((e) => ({
       id: e.entry_id,
       affiliateId: formatId('affiliate', e.affiliate_id),
@@ -118,6 +119,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       rate: e.rate_bp === null ? null : basisPointsToPercent(e.rate_bp),
       rule: e.rule,
       planVersion: e.plan_version,
+      fx: e.fx_rate === null ? null : { from: e.order_currency, rate: e.fx_rate, source: e.fx_source, effectiveAt: e.fx_effective_at },
       explanation: e.explanation,
       createdAt: e.created_at,
     })),
