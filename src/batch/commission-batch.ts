@@ -1,10 +1,8 @@
-import { type Kysely, type Selectable, sql } from 'kysely';
-import { computeCommission } from '../domain/commission';
-import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
+import { type Kysely, sql } from 'kysely';
+import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
-import { convertMinor, convertOrder, type FxRate } from '../domain/fx';
-import type { OrderSnapshot } from '../domain/order';
-import type { Database, LedgerStatus, OrderTable } from '../store/database';
+import type { Database, LedgerStatus } from '../store/database';
+import { evaluateOrder, loadReference, type OrderRow, type Reference } from './order-commission';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
@@ -35,70 +33,11 @@ const CHUNK_ORDERS = 5000;
 /** Rows per multi-row INSERT (20 columns each, under SQLite's 32,766 bound parameters). */
 const INSERT_ROWS = 1000;
 
-type OrderRow = Selectable<OrderTable>;
-
 interface Group {
   affiliateId: number;
   programId: number;
   month: string;
   orders: number;
-}
-
-interface Reference {
-  plans: Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>;
-  compiled: Map<string, CommissionPlan>;
-  programs: Map<number, { currency: string; lockDays: number }>;
-  parents: Map<number, number | null>;
-  /** Per program and affiliate, the custom-rate history in effective order. */
-  rates: Map<string, { rateBp: number | null; effectiveFrom: string }[]>;
-  /** Per `base:quote`, the stored exchange rates in effective order. */
-  fx: Map<string, FxRate[]>;
-}
-
-const voided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
-
-async function loadReference(db: Kysely<Database>): Promise<Reference> {
-  const [versions, programs, affiliates, rates, fxRates] = await Promise.all([
-    db.selectFrom('plan_versions').selectAll().orderBy('program_id').orderBy('version').execute(),
-    db.selectFrom('programs').select(['id', 'currency', 'lock_days']).execute(),
-    db.selectFrom('affiliates').select(['id', 'parent_id']).execute(),
-    db.selectFrom('affiliate_rates').selectAll().orderBy('effective_from').execute(),
-    db.selectFrom('fx_rates').selectAll().orderBy('effective_at').execute(),
-  ]);
-  const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
-  for (const v of versions) {
-    const list = plans.get(v.program_id) ?? [];
-    list.push({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec });
-    plans.set(v.program_id, list);
-  }
-  return {
-    plans,
-    compiled: new Map(),
-    programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
-    parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
-    rates: rates.reduce((map, r) => {
-      const key = `${r.program_id}:${r.affiliate_id}`;
-      map.set(key, [...(map.get(key) ?? []), { rateBp: r.rate_bp, effectiveFrom: r.effective_from }]);
-      return map;
-    }, new Map<string, { rateBp: number | null; effectiveFrom: string }[]>()),
-    fx: fxRates.reduce((map, r) => {
-      const key = `${r.base}:${r.quote}`;
-      map.set(key, [...(map.get(key) ?? []), { rate: r.rate, source: r.source, effectiveAt: r.effective_at }]);
-      return map;
-    }, new Map<string, FxRate[]>()),
-  };
-}
-
-/** The plan in force when the order was placed. */
-function planFor(ref: Reference, programId: number, placedAt: string, currency: string) {
-  const versions = ref.plans.get(programId) ?? [];
-  let chosen: (typeof versions)[number] | undefined;
-  for (const v of versions) if (v.effectiveFrom <= placedAt) chosen = v;
-  if (!chosen) return undefined;
-  const key = `${programId}:${chosen.version}:${currency}`;
-  let plan = ref.compiled.get(key);
-  if (!plan) ref.compiled.set(key, (plan = compilePlan(chosen.spec, currency)));
-  return { version: chosen.version, plan };
 }
 
 interface OrderChanges extends LedgerChanges {
@@ -109,63 +48,32 @@ interface OrderChanges extends LedgerChanges {
   fx?: FxRate & { pin: boolean };
 }
 
-/**
- * The rate an order in another currency is converted at: the one pinned to it the first time,
- * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
- */
-function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
-  if (order.fx_rate !== null) return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
-  let chosen: FxRate | undefined;
-  for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
-  return chosen ? { ...chosen, pin: true } : undefined;
-}
-
 /** What one group's orders need appended and re-statused, computed in memory. */
 function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, ExistingEntry[]>, asOfMs: number, report: BatchReport) {
   const out: OrderChanges[] = [];
   let monthSales = 0;
   for (const order of orders) {
     report.ordersExamined++;
-    const program = ref.programs.get(order.program_id)!;
-    let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
-    let kept = order.revenue_minor - order.refunded_minor;
-    const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
-    if (order.currency !== program.currency) {
-      if (!fx) {
-        // No rate stored for the day it was placed: the order waits, visibly counted.
-        report.skippedOtherCurrency++;
-        continue;
-      }
-      snapshot = convertOrder(snapshot, program.currency, fx.rate);
-      kept = convertMinor(kept, order.currency, program.currency, fx.rate);
+    const evaluation = evaluateOrder(ref, order, monthSales);
+    if (evaluation.kind === 'no_rate') {
+      // No rate stored for the day it was placed: the order waits, visibly counted.
+      report.skippedOtherCurrency++;
+      continue;
     }
-    const salesBefore = monthSales;
-    if (!voided(order)) monthSales += kept;
-    const versioned = planFor(ref, order.program_id, order.placed_at, program.currency);
-    if (!versioned) continue;
+    monthSales += evaluation.keptMinor;
+    if (evaluation.kind === 'no_plan') continue;
     const affiliateId = order.affiliate_id!;
-    // A custom rate applies to orders placed while it was in force, never to the past.
-    let overrideBp: number | undefined;
-    for (const r of ref.rates.get(`${order.program_id}:${affiliateId}`) ?? []) {
-      if (r.effectiveFrom <= order.placed_at) overrideBp = r.rateBp ?? undefined;
-    }
     const parentId = ref.parents.get(affiliateId) ?? null;
-    const components = computeCommission({
-      plan: versioned.plan,
-      order: snapshot,
-      voided: voided(order),
-      monthSalesBeforeMinor: salesBefore,
-      overrideBp,
-      hasParent: parentId !== null,
-    });
-    const targets: TargetComponent[] = components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));
+    const targets: TargetComponent[] = evaluation.components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));
+    const program = ref.programs.get(order.program_id)!;
     const standing = orderStanding(
       { status: order.status, completedAt: order.completed_at, held: order.held === 1, review: order.review, lockDays: program.lockDays },
       asOfMs,
     );
     const changes = planLedgerChanges(order.id, entries.get(order.id) ?? [], targets, standing);
+    const { fx } = evaluation;
     if (changes.append.length > 0 || changes.statusChanges.length > 0 || fx?.pin) {
-      out.push({ ...changes, order, planVersion: versioned.version, currency: program.currency, ...(fx ? { fx } : {}) });
+      out.push({ ...changes, order, planVersion: evaluation.planVersion, currency: evaluation.currency, ...(fx ? { fx } : {}) });
     }
   }
   return out;

@@ -1,0 +1,126 @@
+import type { Kysely, Selectable } from 'kysely';
+import { type CommissionComponent, computeCommission } from '../domain/commission';
+import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
+import { convertMinor, convertOrder, type FxRate } from '../domain/fx';
+import type { OrderSnapshot } from '../domain/order';
+import type { Database, OrderTable } from '../store/database';
+
+/**
+ * What an order earns, from the reference data the batch and the what-if simulation share:
+ * plan versions, programs, recruiters, custom rates and exchange rates, loaded once per run.
+ */
+export type OrderRow = Selectable<OrderTable>;
+
+export interface Reference {
+  plans: Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>;
+  compiled: Map<string, CommissionPlan>;
+  programs: Map<number, { currency: string; lockDays: number }>;
+  parents: Map<number, number | null>;
+  /** Per program and affiliate, the custom-rate history in effective order. */
+  rates: Map<string, { rateBp: number | null; effectiveFrom: string }[]>;
+  /** Per `base:quote`, the stored exchange rates in effective order. */
+  fx: Map<string, FxRate[]>;
+}
+
+export const isVoided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
+
+function groupBy<T, V>(rows: T[], key: (row: T) => string, value: (row: T) => V): Map<string, V[]> {
+  const map = new Map<string, V[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const list = map.get(k);
+    if (list) list.push(value(row));
+    else map.set(k, [value(row)]);
+  }
+  return map;
+}
+
+export async function loadReference(db: Kysely<Database>): Promise<Reference> {
+  const [versions, programs, affiliates, rates, fxRates] = await Promise.all([
+    db.selectFrom('plan_versions').selectAll().orderBy('program_id').orderBy('version').execute(),
+    db.selectFrom('programs').select(['id', 'currency', 'lock_days']).execute(),
+    db.selectFrom('affiliates').select(['id', 'parent_id']).execute(),
+    db.selectFrom('affiliate_rates').selectAll().orderBy('effective_from').execute(),
+    db.selectFrom('fx_rates').selectAll().orderBy('effective_at').execute(),
+  ]);
+  const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
+  for (const [k, list] of groupBy(versions, (v) => String(v.program_id), (v) => ({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec }))) {
+    plans.set(Number(k), list);
+  }
+  return {
+    plans,
+    compiled: new Map(),
+    programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
+    parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
+    rates: groupBy(rates, (r) => `${r.program_id}:${r.affiliate_id}`, (r) => ({ rateBp: r.rate_bp, effectiveFrom: r.effective_from })),
+    fx: groupBy(fxRates, (r) => `${r.base}:${r.quote}`, (r) => ({ rate: r.rate, source: r.source, effectiveAt: r.effective_at })),
+  };
+}
+
+/** The plan in force when the order was placed. */
+export function planFor(ref: Reference, programId: number, placedAt: string, currency: string) {
+  let chosen: { version: number; effectiveFrom: string; spec: PlanSpec } | undefined;
+  for (const v of ref.plans.get(programId) ?? []) if (v.effectiveFrom <= placedAt) chosen = v;
+  if (!chosen) return undefined;
+  const key = `${programId}:${chosen.version}:${currency}`;
+  let plan = ref.compiled.get(key);
+  if (!plan) ref.compiled.set(key, (plan = compilePlan(chosen.spec, currency)));
+  return { version: chosen.version, plan };
+}
+
+/**
+ * The rate an order in another currency is converted at: the one pinned to it the first time,
+ * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
+ */
+function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
+  if (order.fx_rate !== null) return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
+  let chosen: FxRate | undefined;
+  for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
+  return chosen ? { ...chosen, pin: true } : undefined;
+}
+
+export type OrderEvaluation =
+  | { kind: 'no_rate' }
+  | { kind: 'no_plan'; keptMinor: number }
+  | {
+      kind: 'earned';
+      components: CommissionComponent[];
+      planVersion: number;
+      currency: string;
+      /** The order's kept sales in the program's currency (for the next order's tier). */
+      keptMinor: number;
+      fx?: FxRate & { pin: boolean };
+    };
+
+/**
+ * What one attributed order earns, in its program's currency, given the affiliate's sales
+ * earlier in the month. `plan` replaces the versioned plan (the what-if simulation).
+ */
+export function evaluateOrder(ref: Reference, order: OrderRow, monthSalesBeforeMinor: number, plan?: CommissionPlan): OrderEvaluation {
+  const program = ref.programs.get(order.program_id)!;
+  let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
+  let keptMinor = isVoided(order) ? 0 : order.revenue_minor - order.refunded_minor;
+  const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
+  if (order.currency !== program.currency) {
+    if (!fx) return { kind: 'no_rate' };
+    snapshot = convertOrder(snapshot, program.currency, fx.rate);
+    keptMinor = convertMinor(keptMinor, order.currency, program.currency, fx.rate);
+  }
+  const versioned = plan ? { version: 0, plan } : planFor(ref, order.program_id, order.placed_at, program.currency);
+  if (!versioned) return { kind: 'no_plan', keptMinor };
+  const affiliateId = order.affiliate_id!;
+  // A custom rate applies to orders placed while it was in force, never to the past.
+  let overrideBp: number | undefined;
+  for (const r of ref.rates.get(`${order.program_id}:${affiliateId}`) ?? []) {
+    if (r.effectiveFrom <= order.placed_at) overrideBp = r.rateBp ?? undefined;
+  }
+  const components = computeCommission({
+    plan: versioned.plan,
+    order: snapshot,
+    voided: isVoided(order),
+    monthSalesBeforeMinor,
+    overrideBp,
+    hasParent: (ref.parents.get(affiliateId) ?? null) !== null,
+  });
+  return { kind: 'earned', components, planVersion: versioned.version, currency: program.currency, keptMinor, ...(fx ? { fx } : {}) };
+}
