@@ -43,6 +43,7 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/earnings': ['affiliate'],
   'POST /v1/fx-rates': ['admin', 'finance'],
   'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
+  'POST /v1/programs/{id}/plan/simulate': ['merchant'],
 };
 
 let t: TestApp;
@@ -82,6 +83,7 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/customer-refs': { programId: 'prg_1', customerId: 'c' },
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': { percent: '10' },
   'POST /v1/fx-rates': { base: 'USD', quote: 'EUR', rate: '0.9', source: 'test' },
+  'POST /v1/programs/{id}/plan/simulate': { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' },
 };
 
 describe('access matrix', () => {
@@ -134,6 +136,7 @@ describe('access matrix', () => {
       ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
       ['GET', '/v1/orders/A-ORDER-1', '/v1/orders/NO-SUCH-ORDER', merchant],
       ['POST', '/v1/orders/A-ORDER-1/reject', '/v1/orders/NO-SUCH-ORDER/reject', merchant],
+      ['POST', `/v1/programs/${a.program.id}/plan/simulate`, '/v1/programs/prg_999999/plan/simulate', merchant, { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' }],
       ['PUT', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/rate`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/rate`, merchant, { percent: '50' }],
     ];
     for (const [method, theirs, missing, key, body] of probes) {

@@ -233,6 +233,38 @@ describe('the commission lifecycle (P10)', () => {
     expect(view.ledger.map((e) => (e.fx as { rate: string }).rate)).toEqual(['0.9', '0.9']);
   });
 
+  it('simulates a proposed plan over a period without writing anything', async () => {
+    await setup({ default: { percent: '8' } });
+    const clickId = await click();
+    await event('order.paid', 'W-1', { clickId });
+    await event('order.paid', 'W-2', { clickId, items: [{ sku: 'TV', category: 'electronics', quantity: 1, unitPrice: '500.00' }] });
+    await event('order.paid', 'W-3', { items: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] }); // unattributed
+    await batch();
+    const entriesBefore = (t.store.raw.prepare('SELECT COUNT(*) AS n FROM ledger_entries').get() as { n: number }).n;
+    const response = await t.request(`/v1/programs/${program.id}/plan/simulate`, {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { plan: { default: { percent: '10' }, rules: [{ category: 'electronics', percent: '3' }] }, from: '2026-11-01', to: '2026-11-30' },
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      programId: program.id,
+      currency: 'EUR',
+      from: '2026-11-01',
+      to: '2026-11-30',
+      orders: 2,
+      skippedOtherCurrency: 0,
+      // current: 94.80 × 8% = 7.58 and 500.00 × 8% = 40.00; proposed: 9.48 and 15.00
+      affiliates: [{ affiliateId: affiliate.id, orders: 2, current: '47.58', proposed: '24.48', difference: '-23.10' }],
+      totals: { current: '47.58', proposed: '24.48', difference: '-23.10', recruiterCurrent: '0.00', recruiterProposed: '0.00' },
+    });
+    expect((t.store.raw.prepare('SELECT COUNT(*) AS n FROM ledger_entries').get() as { n: number }).n).toBe(entriesBefore);
+    const empty = await t.request(`/v1/programs/${program.id}/plan/simulate`, { method: 'POST', key: merchant.apiKey, json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-12-31' } });
+    expect(await empty.json()).toMatchObject({ orders: 0, affiliates: [] });
+    const backwards = await t.request(`/v1/programs/${program.id}/plan/simulate`, { method: 'POST', key: merchant.apiKey, json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-11-01' } });
+    expect(backwards.status).toBe(422);
+  });
+
   it('refuses a batch as of the future', async () => {
     await setup();
     const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });

@@ -8,7 +8,9 @@ import type { AppEnv } from '../env';
 import { AppError, notFound } from '../errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { PlanSchema } from '../schemas/plan';
 import { findOwnProgram } from '../use-cases/programs';
+import { simulatePlan } from '../use-cases/simulate-plan';
 
 const BatchReport = z
   .object({
@@ -72,6 +74,26 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
         .execute();
       return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
     },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/v1/programs/{id}/plan/simulate',
+      tags: ['commissions'],
+      summary: "What-if: the period's orders under a proposed plan, per affiliate, next to the plans in force; writes nothing",
+      security: bearer,
+      middleware: [authorize('merchant')] as const,
+      request: {
+        params: z.object({ id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' } }) }),
+        body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
+      },
+      responses: {
+        200: json(z.record(z.string(), z.unknown()).openapi('PlanSimulation'), 'Totals per affiliate: current, proposed, difference'),
+        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+      },
+    }),
+    async (c) => c.json(await simulatePlan(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
   );
 
   app.openapi(

@@ -60,11 +60,16 @@ function checkProgram(input: Pick<ProgramInput, 'allowedDomains' | 'landingUrl' 
   }
   const landing = checkLandingUrl(input.landingUrl, hosts);
   if (!landing.ok) throw invalid(`landingUrl ${landingUrlMessages[landing.reason]}`);
-  for (const { path, value } of planAmounts(input.plan)) {
-    const parsed = parseMoney(value, input.currency);
-    if (!parsed.ok) throw invalid(`${path} ${moneyParseMessages[parsed.error]} (${input.currency})`);
-  }
+  checkPlanAmounts(input.plan, input.currency);
   return { hosts, landingUrl: landing.url };
+}
+
+/** Plan amounts must fit the program's currency (no cents on a JPY bonus). */
+export function checkPlanAmounts(plan: Plan, currency: string): void {
+  for (const { path, value } of planAmounts(plan)) {
+    const parsed = parseMoney(value, currency);
+    if (!parsed.ok) throw invalid(`${path} ${moneyParseMessages[parsed.error]} (${currency})`);
+  }
 }
 
 export async function createProgram(deps: ProgramDeps, principal: Principal, input: ProgramInput) {
