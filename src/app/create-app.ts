@@ -10,6 +10,7 @@ import { registerAccountRoutes } from './routes/accounts';
 import { registerCommissionRoutes } from './routes/commissions';
 import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
+import { registerPayoutRoutes } from './routes/payouts';
 import { registerLinkRoutes } from './routes/links';
 import { registerMerchantToolRoutes } from './routes/merchant-tools';
 import { registerOrderRoutes } from './routes/orders';
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps) {
   registerMerchantToolRoutes(app, deps, authorize);
   registerCommissionRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
+  registerPayoutRoutes(app, deps, authorize);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -28,6 +28,8 @@ export interface BatchReport {
 export type BatchProgress = (done: number, total: number) => void;
 
 const WATERMARK = 'commission_watermark';
+/** The latest asOf the ledger's statuses are computed for: payouts may not look further. */
+export const LAST_AS_OF = 'commission_last_as_of';
 /** Orders per chunk: enough to amortise each transaction, small enough for bounded memory. */
 const CHUNK_ORDERS = 5000;
 /** Rows per multi-row INSERT (20 columns each, under SQLite's 32,766 bound parameters). */
@@ -164,12 +166,19 @@ async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[
     const rows = await db
       .selectFrom('ledger_entries')
       .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
+      .select((eb) =>
+        eb
+          .exists(eb.selectFrom('payout_entries').select('payout_entries.entry_id').whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id').where('payout_entries.active', '=', 1))
+          .as('in_payout'),
+      )
       .where('order_id', 'in', orderIds.slice(i, i + INSERT_ROWS * 10))
       .orderBy('id')
       .execute();
     for (const e of rows) {
       const list = entries.get(e.order_id) ?? [];
-      list.push({ entryId: e.entry_id, slot: e.slot, affiliateId: e.affiliate_id, amountMinor: e.amount_minor, status: e.status, kind: e.kind });
+      // An entry in a live payout is as good as paid: a later decrease becomes a clawback.
+      const status = e.in_payout ? 'paid' : e.status;
+      list.push({ entryId: e.entry_id, slot: e.slot, affiliateId: e.affiliate_id, amountMinor: e.amount_minor, status, kind: e.kind });
       entries.set(e.order_id, list);
     }
   }
@@ -261,10 +270,14 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
     onProgress?.(done, total);
   }
   // Saved last: a crash before this line only means the next run looks at the same orders again.
+  const lastAsOf = await db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
   await db
     .insertInto('settings')
-    .values({ key: WATERMARK, value: newWatermark })
-    .onConflict((oc) => oc.column('key').doUpdateSet({ value: newWatermark }))
+    .values([
+      { key: WATERMARK, value: newWatermark },
+      { key: LAST_AS_OF, value: lastAsOf && lastAsOf.value > asOf ? lastAsOf.value : asOf },
+    ])
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
     .execute();
   report.watermark = newWatermark;
   report.durationMs = Math.round(performance.now() - started);

@@ -9,6 +9,7 @@ export const idKinds = {
   program: 'prg',
   link: 'lnk',
   key: 'key',
+  payout: 'pay',
 } as const;
 
 export type IdKind = keyof typeof idKinds;

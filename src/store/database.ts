@@ -20,6 +20,9 @@ export interface Database {
   affiliate_rates: AffiliateRateTable;
   ledger_entries: LedgerEntryTable;
   fx_rates: FxRateTable;
+  payouts: PayoutTable;
+  payout_lines: PayoutLineTable;
+  payout_entries: PayoutEntryTable;
   schema_migrations: SchemaMigrationTable;
 }
 
@@ -38,6 +41,8 @@ export interface AffiliateTable {
   email: string | null;
   parent_id: number | null;
   created_at: string;
+  payout_method: Generated<'paypal' | 'wise' | 'bank' | null>;
+  payout_details: Generated<string | null>;
 }
 
 export interface ApiKeyTable {
@@ -258,4 +263,32 @@ export interface FxRateTable {
   rate: string;
   source: string;
   created_at: string;
+}
+
+export type PayoutStatus = 'created' | 'paid' | 'failed' | 'cancelled';
+
+export interface PayoutTable {
+  id: Generated<number>;
+  as_of: string;
+  minimum_amount: string;
+  currency: string | null;
+  status: PayoutStatus;
+  created_at: string;
+  settled_at: string | null;
+}
+
+export interface PayoutLineTable {
+  payout_id: number;
+  affiliate_id: number;
+  currency: string;
+  amount_minor: number;
+  entries: number;
+}
+
+export interface PayoutEntryTable {
+  payout_id: number;
+  entry_id: string;
+  affiliate_id: number;
+  currency: string;
+  active: Generated<number>;
 }

@@ -44,6 +44,15 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/fx-rates': ['admin', 'finance'],
   'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
   'POST /v1/programs/{id}/plan/simulate': ['merchant'],
+  'POST /v1/payouts': ['finance'],
+  'GET /v1/payouts': ['finance'],
+  'GET /v1/payouts/{id}': ['finance'],
+  'GET /v1/payouts/{id}/csv': ['finance'],
+  'POST /v1/payouts/{id}/paid': ['finance'],
+  'POST /v1/payouts/{id}/failed': ['finance'],
+  'POST /v1/payouts/{id}/cancel': ['finance'],
+  'PATCH /v1/affiliates/me': ['affiliate'],
+  'GET /v1/affiliates/me/payouts': ['affiliate'],
 };
 
 let t: TestApp;
@@ -66,7 +75,10 @@ afterAll(async () => {
 
 function fill(path: string): string {
   return path
-    .replace('{id}', path.startsWith('/v1/keys') ? 'key_999999' : path.startsWith('/v1/orders') ? 'A-ORDER-1' : a.program.id)
+    .replace(
+      '{id}',
+      path.startsWith('/v1/keys') ? 'key_999999' : path.startsWith('/v1/orders') ? 'A-ORDER-1' : path.startsWith('/v1/payouts') ? 'pay_999999' : a.program.id,
+    )
     .replace('{affiliateId}', a.affiliate.id)
     .replace('{code}', a.link.code);
 }
@@ -84,6 +96,8 @@ const sampleBodies: Record<string, unknown> = {
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': { percent: '10' },
   'POST /v1/fx-rates': { base: 'USD', quote: 'EUR', rate: '0.9', source: 'test' },
   'POST /v1/programs/{id}/plan/simulate': { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' },
+  'POST /v1/payouts': { asOf: '2026-11-01T00:00:00Z', minimumAmount: '1.00' },
+  'PATCH /v1/affiliates/me': { payoutMethod: 'paypal', payoutDetails: { email: 'x@example.com' } },
 };
 
 describe('access matrix', () => {
