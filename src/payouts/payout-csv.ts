@@ -38,10 +38,67 @@ function account(method: string | null, details: string | null): string {
   return d.email ?? d.iban ?? d.accountNumber ?? '';
 }
 
-export function payoutCsvStream(db: Kysely<Database>, payoutId: number): ReadableStream<Uint8Array> {
+export const PAYOUT_FORMATS = ['csv', 'paypal', 'wise'] as const;
+export type PayoutFormat = (typeof PAYOUT_FORMATS)[number];
+
+/** Upload limits of the providers' bulk files. */
+export const PROVIDER_ROW_LIMIT: Record<Exclude<PayoutFormat, 'csv'>, number> = { paypal: 5000, wise: 1000 };
+
+const WISE_COLUMNS = ['name', 'recipientEmail', 'paymentReference', 'receiverType', 'amountCurrency', 'amount', 'sourceCurrency', 'targetCurrency', 'type'];
+
+interface LineRow {
+  affiliate_id: number;
+  currency: string;
+  amount_minor: number;
+  entries: number;
+  name: string;
+  email: string | null;
+  payout_method: 'paypal' | 'wise' | 'bank' | null;
+  payout_details: string | null;
+}
+
+/** One record of a format; providers' files hold only affiliates paid through that provider. */
+function record(format: PayoutFormat, payoutId: number, r: LineRow): string[] | undefined {
+  const amount = formatMoney({ minor: r.amount_minor, currency: r.currency });
+  const reference = `${formatId('payout', payoutId)}-${formatId('affiliate', r.affiliate_id)}`;
+  if (format === 'csv') {
+    return [
+      formatId('payout', payoutId),
+      formatId('affiliate', r.affiliate_id),
+      neutralizeCell(r.name),
+      neutralizeCell(r.email ?? ''),
+      r.currency,
+      amount,
+      String(r.entries),
+      r.payout_method ?? '',
+      neutralizeCell(account(r.payout_method, r.payout_details)),
+    ];
+  }
+  if (r.payout_method !== format) return undefined;
+  const email = neutralizeCell(account(r.payout_method, r.payout_details));
+  // PayPal: recipient, amount, currency, customer id (≤ 30, no spaces), note, wallet; no header.
+  if (format === 'paypal') return [email, amount, r.currency, reference.slice(0, 30), 'Affiliate commission', 'PAYPAL'];
+  // Wise "send by email": the recipient gives their bank details to Wise.
+  return [neutralizeCell(r.name), email, reference, 'PRIVATE', r.currency, amount, r.currency, r.currency, 'EMAIL'];
+}
+
+/** Which lines a provider file would hold, so an oversized or mixed-currency file is refused up front. */
+export async function providerFileShape(db: Kysely<Database>, payoutId: number, format: Exclude<PayoutFormat, 'csv'>) {
+  const rows = await db
+    .selectFrom('payout_lines as l')
+    .innerJoin('affiliates as a', 'a.id', 'l.affiliate_id')
+    .select(['l.currency', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('l.payout_id', '=', payoutId)
+    .where('a.payout_method', '=', format)
+    .groupBy('l.currency')
+    .execute();
+  return rows.map((r) => ({ currency: r.currency, lines: Number(r.n) }));
+}
+
+export function payoutCsvStream(db: Kysely<Database>, payoutId: number, format: PayoutFormat = 'csv', currency?: string): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after: { affiliateId: number; currency: string } | undefined;
-  let headerSent = false;
+  let headerSent = format === 'paypal';
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       let query = db
@@ -52,25 +109,17 @@ export function payoutCsvStream(db: Kysely<Database>, payoutId: number): Readabl
         .orderBy('l.affiliate_id')
         .orderBy('l.currency')
         .limit(PAGE);
+      if (currency) query = query.where('l.currency', '=', currency);
       if (after) {
-        const { affiliateId, currency } = after;
+        const { affiliateId, currency: lastCurrency } = after;
         query = query.where((eb) =>
-          eb.or([eb('l.affiliate_id', '>', affiliateId), eb.and([eb('l.affiliate_id', '=', affiliateId), eb('l.currency', '>', currency)])]),
+          eb.or([eb('l.affiliate_id', '>', affiliateId), eb.and([eb('l.affiliate_id', '=', affiliateId), eb('l.currency', '>', lastCurrency)])]),
         );
       }
       const rows = await query.execute();
-      const records = rows.map((r) => [
-        formatId('payout', payoutId),
-        formatId('affiliate', r.affiliate_id),
-        neutralizeCell(r.name),
-        neutralizeCell(r.email ?? ''),
-        r.currency,
-        formatMoney({ minor: r.amount_minor, currency: r.currency }),
-        String(r.entries),
-        r.payout_method ?? '',
-        neutralizeCell(account(r.payout_method, r.payout_details)),
-      ]);
-      const text = stringify(records, { header: !headerSent, columns: [...PAYOUT_CSV_COLUMNS], record_delimiter: '\r\n' });
+      const records = rows.map((r) => record(format, payoutId, r)).filter((r): r is string[] => r !== undefined);
+      const columns = format === 'csv' ? [...PAYOUT_CSV_COLUMNS] : WISE_COLUMNS;
+      const text = stringify(records, { header: !headerSent, columns: format === 'paypal' ? undefined : columns, record_delimiter: '\r\n' });
       headerSent = true;
       if (text) controller.enqueue(encoder.encode(text));
       if (rows.length < PAGE) {

@@ -172,6 +172,34 @@ describe('payout CSV (P19)', () => {
     }
   });
 
+  it('exports PayPal and Wise upload files holding only the affiliates paid that way', async () => {
+    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[0]!.apiKey, json: { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } } });
+    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[1]!.apiKey, json: { payoutMethod: 'wise', payoutDetails: { email: 'wise@example.com' } } });
+    await sale(0, '200.00');
+    await sale(1, '150.00');
+    await sale(2, '99.99');
+    t.clock.advance(8 * DAY);
+    await batch();
+    const run = (await (await payout('1.00')).json()) as Detail;
+    const paypal = await (await t.request(`/v1/payouts/${run.id}/csv?format=paypal`, { key: finance })).text();
+    expect(paypal).toBe(`pay@example.com,20.00,EUR,${run.id}-${affiliates[0]!.id},Affiliate commission,PAYPAL\r\n`);
+    const wise = parse(await (await t.request(`/v1/payouts/${run.id}/csv?format=wise`, { key: finance })).text(), { columns: true });
+    expect(wise).toEqual([
+      {
+        name: 'Plain Blog',
+        recipientEmail: 'wise@example.com',
+        paymentReference: `${run.id}-${affiliates[1]!.id}`,
+        receiverType: 'PRIVATE',
+        amountCurrency: 'EUR',
+        amount: '15.00',
+        sourceCurrency: 'EUR',
+        targetCurrency: 'EUR',
+        type: 'EMAIL',
+      },
+    ]);
+    expect((await t.request(`/v1/payouts/${run.id}/csv?format=venmo`, { key: finance })).status).toBe(422);
+  });
+
   it('rejects payout details that do not fit the method', async () => {
     const bad = await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[0]!.apiKey, json: { payoutMethod: 'bank', payoutDetails: { email: 'x@example.com' } } });
     expect(bad.status).toBe(422);

@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { formatId, parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
-import { payoutCsvStream } from '../../payouts/payout-csv';
+import { PAYOUT_FORMATS, payoutCsvStream, PROVIDER_ROW_LIMIT, providerFileShape } from '../../payouts/payout-csv';
 import { createPayout, getPayout, listPayouts, settlePayout } from '../../payouts/payout-runs';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
@@ -92,16 +92,39 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       summary: 'The payout CSV: payout_id, affiliate_id, affiliate_name, email, currency, amount, entries, payout_method, payout_account',
       security: bearer,
       middleware: [authorize('finance')] as const,
-      request: { params: IdParam },
-      responses: { 200: { description: 'text/csv, one row per affiliate and currency', content: { 'text/csv': { schema: z.string() } } }, ...errorResponses(...authErrors, 'not_found') },
+      request: {
+        params: IdParam,
+        query: z.object({
+          format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
+            description: 'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
+          }),
+          currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
+        }),
+      },
+      responses: {
+        200: { description: 'text/csv', content: { 'text/csv': { schema: z.string() } } },
+        ...errorResponses(...authErrors, 'not_found', 'validation_failed'),
+      },
     }),
     async (c) => {
       const id = parseId('payout', c.req.valid('param').id);
+      const { format, currency } = c.req.valid('query');
       const exists = id === undefined ? undefined : await deps.db.selectFrom('payouts').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) throw notFound('payout');
-      return new Response(payoutCsvStream(deps.db, exists.id), {
+      if (format !== 'csv') {
+        const shape = (await providerFileShape(deps.db, exists.id, format)).filter((s) => !currency || s.currency === currency);
+        if (format === 'paypal' && shape.length > 1) {
+          throw new AppError('validation_failed', `a PayPal file holds one currency; add currency= one of ${shape.map((s) => s.currency).join(', ')}`);
+        }
+        const lines = shape.reduce((n, s) => n + s.lines, 0);
+        if (lines > PROVIDER_ROW_LIMIT[format]) {
+          throw new AppError('validation_failed', `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`);
+        }
+      }
+      const name = `payout-${formatId('payout', exists.id)}${format === 'csv' ? '' : `-${format}`}${currency ? `-${currency}` : ''}.csv`;
+      return new Response(payoutCsvStream(deps.db, exists.id, format, currency), {
         status: 200,
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="payout-${formatId('payout', exists.id)}.csv"` },
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
       }) as never;
     },
   );
