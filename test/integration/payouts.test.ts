@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
@@ -198,6 +201,27 @@ describe('payout CSV (P19)', () => {
       },
     ]);
     expect((await t.request(`/v1/payouts/${run.id}/csv?format=venmo`, { key: finance })).status).toBe(422);
+  });
+
+  it('npm run payouts creates a run and writes its CSV', async () => {
+    await sale(0, '200.00');
+    t.clock.advance(8 * DAY);
+    await batch();
+    const out = join(t.dir, 'payout.csv');
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum', '10.00', '--out', out], {
+      env: { ...process.env, DATA_DIR: t.dir },
+      encoding: 'utf8',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('pay_1: 1 affiliates, 20.00 EUR');
+    const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => [r.affiliate_id, r.amount])).toEqual([[affiliates[0]!.id, '20.00']]);
+    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum=-1', '--out', out], {
+      env: { ...process.env, DATA_DIR: t.dir },
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('minimumAmount');
   });
 
   it('rejects payout details that do not fit the method', async () => {
