@@ -28,6 +28,10 @@ export interface PayoutSummary {
  * payout entries makes two concurrent runs unable to take the same entry.
  */
 export async function createPayout(deps: PayoutDeps, input: { asOf: string; minimumAmount: string; currency?: string | undefined }) {
+  if (!/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(input.minimumAmount)) {
+    throw new AppError('validation_failed', 'minimumAmount: must be a non-negative decimal string such as "50.00"');
+  }
+  if (Number.isNaN(Date.parse(input.asOf))) throw new AppError('validation_failed', 'asOf: not a date-time');
   const asOf = new Date(input.asOf).toISOString();
   const lastBatch = await deps.db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
   if (!lastBatch || asOf > lastBatch.value) {
