@@ -201,7 +201,7 @@ describe('the commission lifecycle (P10)', () => {
     t.clock.advance(15 * DAY);
     await batch();
     const earnings = await (await t.request('/v1/earnings', { key: affiliate.apiKey })).json();
-    expect(earnings).toEqual({ balances: [{ currency: 'EUR', estimated: '14.22', held: '0.00', settled: '7.58', paid: '0.00' }] });
+    expect(earnings).toEqual({ balances: [{ currency: 'EUR', estimated: '14.22', held: '0.00', settled: '7.58', inPayout: '0.00', paid: '0.00' }] });
     const bad = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, { method: 'PUT', key: merchant.apiKey, json: { percent: '150' } });
     expect(bad.status).toBe(422);
   });

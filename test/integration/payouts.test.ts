@@ -78,6 +78,9 @@ describe('payout runs', () => {
     t.clock.advance(8 * DAY);
     await batch();
     const failed = (await (await payout()).json()) as Detail;
+    expect(await (await t.request('/v1/earnings', { key: affiliates[0]!.apiKey })).json()).toEqual({
+      balances: [{ currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', inPayout: '20.00', paid: '0.00' }],
+    });
     expect((await t.request(`/v1/payouts/${failed.id}/failed`, { method: 'POST', key: finance })).status).toBe(200);
     expect((await t.request(`/v1/payouts/${failed.id}/paid`, { method: 'POST', key: finance })).status).toBe(409);
     const cancelled = (await (await payout()).json()) as Detail;
@@ -88,7 +91,7 @@ describe('payout runs', () => {
     const settled = await t.request(`/v1/payouts/${paid.id}/paid`, { method: 'POST', key: finance });
     expect(await settled.json()).toMatchObject({ status: 'paid', settledAt: expect.any(String) });
     expect(await (await t.request('/v1/earnings', { key: affiliates[0]!.apiKey })).json()).toEqual({
-      balances: [{ currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', paid: '20.00' }],
+      balances: [{ currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', inPayout: '0.00', paid: '20.00' }],
     });
     const mine = (await (await t.request('/v1/affiliates/me/payouts', { key: affiliates[0]!.apiKey })).json()) as { payouts: { id: string; status: string }[] };
     expect(mine.payouts.map((p) => [p.id, p.status])).toEqual([

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { sql } from 'kysely';
 import { runCommissionBatch } from '../../batch/commission-batch';
 import { parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
@@ -101,13 +102,13 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       method: 'get',
       path: '/v1/earnings',
       tags: ['commissions'],
-      summary: 'Your commission by currency: estimated (pending), held, settled (approved, unpaid) and paid',
+      summary: 'Your commission by currency: estimated (pending), held, settled (approved, not yet in a payout: carried over), inPayout (in a run not yet paid) and paid',
       security: bearer,
       middleware: [authorize('affiliate')] as const,
       responses: {
         200: json(
           z.object({
-            balances: z.array(z.object({ currency: z.string(), estimated: z.string(), held: z.string(), settled: z.string(), paid: z.string() })),
+            balances: z.array(z.object({ currency: z.string(), estimated: z.string(), held: z.string(), settled: z.string(), inPayout: z.string(), paid: z.string() })),
           }),
           'Balances',
         ),
@@ -115,18 +116,19 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       },
     }),
     async (c) => {
+      const inPayout = sql<string>`case when e.status = 'approved' and exists (select 1 from payout_entries p where p.entry_id = e.entry_id and p.active = 1) then 'inPayout' else e.status end`;
       const rows = await deps.db
-        .selectFrom('ledger_entries')
-        .select(['currency', 'status', (eb) => eb.fn.sum<number>('amount_minor').as('total')])
-        .where('affiliate_id', '=', c.get('principal').affiliateId!)
-        .groupBy(['currency', 'status'])
-        .orderBy('currency')
+        .selectFrom('ledger_entries as e')
+        .select(['e.currency', inPayout.as('bucket'), (eb) => eb.fn.sum<number>('e.amount_minor').as('total')])
+        .where('e.affiliate_id', '=', c.get('principal').affiliateId!)
+        .groupBy(['e.currency', inPayout])
+        .orderBy('e.currency')
         .execute();
       const byCurrency = new Map<string, Record<string, number>>();
-      for (const r of rows) byCurrency.set(r.currency, { ...byCurrency.get(r.currency), [r.status]: Number(r.total) });
+      for (const r of rows) byCurrency.set(r.currency, { ...byCurrency.get(r.currency), [r.bucket]: Number(r.total) });
       const balances = [...byCurrency].map(([currency, sums]) => {
         const m = (minor = 0) => formatMoney({ minor, currency });
-        return { currency, estimated: m(sums.pending), held: m(sums.held), settled: m(sums.approved), paid: m(sums.paid) };
+        return { currency, estimated: m(sums.pending), held: m(sums.held), settled: m(sums.approved), inPayout: m(sums.inPayout), paid: m(sums.paid) };
       });
       return c.json({ balances }, 200);
     },
