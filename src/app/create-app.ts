@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './deps';
 import type { AppEnv } from './env';
 import { errorBody } from './errors';
+import { IntakePrograms } from './intake-programs';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerAccountRoutes } from './routes/accounts';
@@ -40,7 +41,20 @@ export function createApp(deps: AppDeps) {
     maxSize: deps.config.bodyLimitBytes,
     onError: (c) => c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
   });
-  app.use('*', (c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)));
+  app.use('*', (c, next) => {
+    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    // With a Content-Length (and no chunking) the header decides; the HTTP parser never
+    // delivers more bytes than it declares. Only a chunked body needs counting as it streams,
+    // which costs a full web Request on Node: the common case skips that.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+      if (Number(length) > deps.config.bodyLimitBytes) {
+        return Promise.resolve(c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413));
+      }
+      return next();
+    }
+    return limitBody(c, next);
+  });
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
@@ -51,7 +65,15 @@ export function createApp(deps: AppDeps) {
   });
 
   const targets = new TrackingTargets(deps);
-  const routeDeps = { ...deps, onTrackingChange: () => targets.invalidate() };
+  const intakePrograms = new IntakePrograms(deps);
+  // Changes made through this process reach the redirect's and the intake's caches at once.
+  const routeDeps = {
+    ...deps,
+    onTrackingChange: () => {
+      targets.invalidate();
+      intakePrograms.invalidate();
+    },
+  };
   const authorize = authorizer(deps);
   const signClickId = clickIdSigner(deps, deps.clickSecrets);
   registerHealthRoutes(app, deps);
@@ -59,9 +81,9 @@ export function createApp(deps: AppDeps) {
   registerAccountRoutes(app, deps, authorize);
   registerProgramRoutes(app, routeDeps, authorize);
   registerLinkRoutes(app, routeDeps, authorize);
-  registerOrderRoutes(app, deps, authorize, signClickId);
-  registerPostbackRoutes(app, deps, signClickId);
-  registerMerchantToolRoutes(app, deps, authorize);
+  registerOrderRoutes(app, deps, authorize, signClickId, intakePrograms);
+  registerPostbackRoutes(app, deps, signClickId, intakePrograms);
+  registerMerchantToolRoutes(app, routeDeps, authorize);
   registerCommissionRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
   registerPayoutRoutes(app, deps, authorize);

@@ -20,7 +20,7 @@ export const PAYOUT_CSV_COLUMNS = [
   'payout_account',
 ] as const;
 
-const PAGE = 1000;
+const PAGE = 5000;
 
 /**
  * A text cell a spreadsheet would run as a formula (= + - @, or tab / CR / LF first) gets a
@@ -112,9 +112,8 @@ export function payoutCsvStream(db: Kysely<Database>, payoutId: number, format: 
       if (currency) query = query.where('l.currency', '=', currency);
       if (after) {
         const { affiliateId, currency: lastCurrency } = after;
-        query = query.where((eb) =>
-          eb.or([eb('l.affiliate_id', '>', affiliateId), eb.and([eb('l.affiliate_id', '=', affiliateId), eb('l.currency', '>', lastCurrency)])]),
-        );
+        // A row-value comparison walks the primary key from where the last page ended.
+        query = query.where(({ eb, refTuple, tuple }) => eb(refTuple('l.affiliate_id', 'l.currency'), '>', tuple(affiliateId, lastCurrency)));
       }
       const rows = await query.execute();
       const records = rows.map((r) => record(format, payoutId, r)).filter((r): r is string[] => r !== undefined);

@@ -1,14 +1,11 @@
 import { LAST_AS_OF } from '../batch/commission-batch';
 import { formatId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
-import { type PayableEntry, planPayout } from '../domain/payout';
 import type { AppDeps } from '../app/deps';
 import { AppError, notFound } from '../app/errors';
 import type { PayoutStatus } from '../store/database';
 
 type PayoutDeps = Pick<AppDeps, 'db' | 'clock'>;
-
-const CHUNK = 500;
 
 export interface PayoutSummary {
   id: string;
@@ -51,38 +48,83 @@ export async function createPayout(deps: PayoutDeps, input: { asOf: string; mini
 
   const now = deps.clock.now().toISOString();
   try {
-    return await deps.db.transaction().execute(async (trx) => {
-      let query = trx
-        .selectFrom('ledger_entries as e')
-        .select(['e.entry_id as entryId', 'e.affiliate_id as affiliateId', 'e.currency', 'e.amount_minor as amountMinor'])
-        .where('e.status', '=', 'approved')
-        .where('e.status_changed_at', '<=', asOf)
-        .where(({ not, exists, selectFrom }) =>
-          not(exists(selectFrom('payout_entries as p').select('p.entry_id').whereRef('p.entry_id', '=', 'e.entry_id').where('p.active', '=', 1))),
-        )
-        .orderBy('e.affiliate_id')
-        .orderBy('e.currency')
-        .orderBy('e.id');
-      if (input.currency) query = query.where('e.currency', '=', input.currency);
-      const entries: PayableEntry[] = await query.execute();
-      const plan = planPayout(entries, minimumMinor);
+    const id = await deps.db.transaction().execute(async (trx) => {
+      // Approved entries up to asOf that no live payout holds: the run's candidates.
+      const candidates = () =>
+        trx
+          .selectFrom('ledger_entries as e')
+          .where('e.status', '=', 'approved')
+          .where('e.status_changed_at', '<=', asOf)
+          .where(({ not, exists, selectFrom }) =>
+            not(exists(selectFrom('payout_entries as p').select('p.entry_id').whereRef('p.entry_id', '=', 'e.entry_id').where('p.active', '=', 1))),
+          )
+          .$if(input.currency !== undefined, (q) => q.where('e.currency', '=', input.currency!));
       const payout = await trx
         .insertInto('payouts')
         .values({ as_of: asOf, minimum_amount: input.minimumAmount, currency: input.currency ?? null, status: 'created', created_at: now, settled_at: null })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const lines = plan.lines.map((l) => ({ payout_id: payout.id, affiliate_id: l.affiliateId, currency: l.currency, amount_minor: l.amountMinor, entries: l.entryIds.length }));
-      for (let i = 0; i < lines.length; i += CHUNK) await trx.insertInto('payout_lines').values(lines.slice(i, i + CHUNK)).execute();
-      const paid = plan.lines.flatMap((l) => l.entryIds.map((entryId) => ({ payout_id: payout.id, entry_id: entryId, affiliate_id: l.affiliateId, currency: l.currency })));
-      for (let i = 0; i < paid.length; i += CHUNK) await trx.insertInto('payout_entries').values(paid.slice(i, i + CHUNK)).execute();
-      return getPayout({ db: trx }, payout.id);
+      const currencies = await candidates().select('e.currency').distinct().execute();
+      // Netting happens in SQL, set-based (the rule is the one planPayout states): one line per
+      // affiliate and currency whose net is positive and reaches the minimum in that currency.
+      for (const { currency } of currencies) {
+        const minimum = minimumMinor(currency);
+        await trx
+          .insertInto('payout_lines')
+          .columns(['payout_id', 'affiliate_id', 'currency', 'amount_minor', 'entries'])
+          .expression(
+            candidates()
+              .where('e.currency', '=', currency)
+              .select((eb) => [
+                eb.val(payout.id).as('payout_id'),
+                'e.affiliate_id',
+                'e.currency',
+                eb.fn.sum<number>('e.amount_minor').as('amount_minor'),
+                eb.fn.countAll<number>().as('entries'),
+              ])
+              .groupBy(['e.affiliate_id', 'e.currency'])
+              .having((eb) => eb.and([eb(eb.fn.sum('e.amount_minor'), '>', 0), eb(eb.fn.sum('e.amount_minor'), '>=', minimum)])),
+          )
+          .execute();
+      }
+      await trx
+        .insertInto('payout_entries')
+        .columns(['payout_id', 'entry_id', 'affiliate_id', 'currency'])
+        .expression(
+          candidates()
+            .innerJoin('payout_lines as l', (join) =>
+              join.onRef('l.affiliate_id', '=', 'e.affiliate_id').onRef('l.currency', '=', 'e.currency').on('l.payout_id', '=', payout.id),
+            )
+            .select((eb) => [eb.val(payout.id).as('payout_id'), 'e.entry_id', 'e.affiliate_id', 'e.currency']),
+        )
+        .execute();
+      return payout.id;
     });
+    return summarize(deps, id);
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: payout_entries.entry_id')) {
       throw new AppError('conflict', 'another payout run took some of these entries at the same time; run it again');
     }
     throw error;
   }
+}
+
+/** A run's headline: status, affiliates, totals per currency. */
+export async function summarize(deps: Pick<AppDeps, 'db'>, id: number): Promise<PayoutSummary> {
+  const payout = await deps.db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!payout) throw notFound('payout');
+  const totals = await deps.db
+    .selectFrom('payout_lines')
+    .select(['currency', (eb) => eb.fn.sum<number>('amount_minor').as('minor'), (eb) => eb.fn.countAll<number>().as('lines')])
+    .where('payout_id', '=', id)
+    .groupBy('currency')
+    .execute();
+  const affiliates = await deps.db
+    .selectFrom('payout_lines')
+    .select((eb) => eb.fn.count<number>('affiliate_id').distinct().as('n'))
+    .where('payout_id', '=', id)
+    .executeTakeFirstOrThrow();
+  return summaryOf(payout, Number(affiliates.n), Object.fromEntries(totals.map((t) => [t.currency, Number(t.minor)])));
 }
 
 export interface PayoutLineView {
@@ -171,6 +213,6 @@ export async function settlePayout(deps: PayoutDeps, id: number | undefined, out
       await trx.updateTable('payout_entries').set({ active: 0 }).where('payout_id', '=', id).execute();
     }
   });
-  return getPayout(deps, id);
+  return summarize(deps, id);
 }
 

@@ -30,12 +30,13 @@
  * How it fails: if a 2xx went out before the event's transaction committed (e.g. the route
  * answering 200 and leaving `recordOrderEvent` to finish in the background, or the group commit
  * resolving its callers before the COMMIT), a kill between the reply and the commit loses an
- * acknowledged event, the shop never retries it, and `lost` is non-empty. This was shown once
- * against a temp copy of the tree (CLICKLEDGER_SERVER_ROOT pointed at it) whose route handed
- * `recordOrderEvent` to `deps.defer` and answered 200 at once: see the "broken copy" note at the
- * end of this comment for the numbers; the unmodified tree passes.
- *
- * Broken copy: BROKEN_COPY_RESULT
+ * acknowledged event, the shop never retries it, and `lost` is non-empty. This was shown against
+ * two temp copies of the tree (CLICKLEDGER_SERVER_ROOT pointed at each; /work/main/src untouched):
+ *   - the route handing `recordOrderEvent` to `deps.defer` and answering 200 at once: 3 of 3 runs
+ *     failed (`lost 36` of 1426 acked, `lost 25` of 1549, `lost 31` of 1195);
+ *   - `sync-queries.ts` running the group inside BEGIN, resolving the callers, and sending COMMIT
+ *     on the next `setImmediate`: 2 of 2 runs failed (`lost 27` of 2895, `lost 27` of 2137).
+ * The unmodified tree passes (`lost 0`).
  */
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ const MAX_ROUND_MS = FIRST_ACK_TIMEOUT_MS + KILL_AFTER_MS[1] + 1_000;
 const DRAIN_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 const REPLAYS = 40;
-const MIN_ACKED_DURING_KILLS = 500;
+const MIN_ACKED_DURING_KILLS = 250;
 const BROWSER_UA =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 

@@ -10,7 +10,7 @@ import { createPostbackToken, MAX_SECRET_GRACE_SECONDS, rotateWebhookSecret } fr
 const Coupon = z.object({ code: z.string(), programId: z.string(), affiliateId: z.string(), createdAt: z.string() }).openapi('Coupon');
 
 /** Coupons, webhook secret rotation, postback tokens and affiliates' customer references. */
-export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onTrackingChange: () => void }, authorize: Authorize) {
   app.openapi(
     createRoute({
       method: 'post',
@@ -81,7 +81,9 @@ export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     }),
     async (c) => {
       const body = (c.req.valid('json') as { graceSeconds?: number } | undefined) ?? {};
-      return c.json(await rotateWebhookSecret(deps, c.get('principal'), body.graceSeconds ?? 86_400), 201);
+      const rotated = await rotateWebhookSecret(deps, c.get('principal'), body.graceSeconds ?? 86_400);
+      deps.onTrackingChange();
+      return c.json(rotated, 201);
     },
   );
 

@@ -2,7 +2,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parseId } from '../../domain/ids';
 import { ORDER_STATUSES } from '../../domain/order';
-import { verifyWebhook, webhookSecretKey } from '../../domain/webhook-signature';
+import { verifyWebhook } from '../../domain/webhook-signature';
+import { activeKeys, type IntakePrograms } from '../intake-programs';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
@@ -34,15 +35,19 @@ export function parseJsonBytes(raw: Uint8Array): unknown {
   }
 }
 
-export async function loadProgramForIntake(deps: Pick<AppDeps, 'db'>, programIdText: unknown) {
-  const programId = typeof programIdText === 'string' ? parseId('program', programIdText) : undefined;
-  const program =
-    programId === undefined ? undefined : await deps.db.selectFrom('programs').selectAll().where('id', '=', programId).executeTakeFirst();
-  if (!program) throw new AppError('validation_failed', 'programId: unknown program');
-  return program;
+export async function loadProgramForIntake(programs: IntakePrograms, programIdText: unknown, now: Date) {
+  const intake = await programs.get(programIdText, now.getTime());
+  if (!intake) throw new AppError('validation_failed', 'programId: unknown program');
+  return intake;
 }
 
-export function registerOrderRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize, signClickId: ClickIdSigner) {
+export function registerOrderRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  authorize: Authorize,
+  signClickId: ClickIdSigner,
+  programs: IntakePrograms,
+) {
   app.openAPIRegistry.registerPath({
     method: 'post',
     path: '/v1/orders',
@@ -65,15 +70,10 @@ export function registerOrderRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
   app.post('/v1/orders', async (c: Context<AppEnv>) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const body = parseJsonBytes(raw);
-    const program = await loadProgramForIntake(deps, (body as { programId?: unknown } | null)?.programId);
     const now = deps.clock.now();
-    const secrets = await deps.db
-      .selectFrom('webhook_secrets')
-      .select('secret')
-      .where('merchant_id', '=', program.merchant_id)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
-      .execute();
-    const keys = secrets.map((s) => webhookSecretKey(s.secret)).filter((k): k is Uint8Array => k !== undefined);
+    const intake = await loadProgramForIntake(programs, (body as { programId?: unknown } | null)?.programId, now);
+    const { program } = intake;
+    const keys = activeKeys(intake, now);
     const headers = {
       id: c.req.header('webhook-id'),
       timestamp: c.req.header('webhook-timestamp'),

@@ -52,7 +52,7 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
             .strict(),
         ),
       },
-      responses: { 201: json(PayoutDetail, 'The run'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
+      responses: { 201: json(Payout, 'The run; its lines are at GET /v1/payouts/{id}'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
     }),
     async (c) => c.json(await createPayout(deps, c.req.valid('json')), 201),
   );
@@ -148,7 +148,7 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         security: bearer,
         middleware: [authorize('finance')] as const,
         request: { params: IdParam },
-        responses: { 200: json(PayoutDetail, 'The run'), ...errorResponses(...authErrors, 'not_found', 'conflict') },
+        responses: { 200: json(Payout, 'The run'), ...errorResponses(...authErrors, 'not_found', 'conflict') },
       }),
       async (c) => c.json(await settlePayout(deps, parseId('payout', c.req.valid('param').id), outcome), 200),
     );

@@ -9,6 +9,7 @@ import { errorResponses, json } from '../schemas/common';
 import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
 import { merchantForPostbackToken } from '../use-cases/merchant-secrets';
 import { recordOrderEvent } from '../use-cases/record-order-event';
+import type { IntakePrograms } from '../intake-programs';
 import { loadProgramForIntake, OrderIntakeResult } from './orders';
 
 const PARAMS = ['token', 'programId', 'orderId', 'amount', 'currency', 'status', 'clickId', 'coupon', 'customerId', 'occurredAt'] as const;
@@ -33,7 +34,7 @@ async function readParams(c: Context<AppEnv>): Promise<Record<string, string>> {
   return params;
 }
 
-export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, signClickId: ClickIdSigner) {
+export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, signClickId: ClickIdSigner, programs: IntakePrograms) {
   const query = z.object({
     token: z.string().openapi({ description: "the merchant's postback token (POST /v1/postback-tokens)" }),
     programId: z.string(),
@@ -67,7 +68,7 @@ export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
     }
     const merchantId = params.token ? await merchantForPostbackToken(deps, params.token) : undefined;
     if (merchantId === undefined) throw new AppError('unauthorized', 'unknown or revoked postback token');
-    const program = await loadProgramForIntake(deps, params.programId);
+    const { program } = await loadProgramForIntake(programs, params.programId, deps.clock.now());
     if (program.merchant_id !== merchantId) throw new AppError('validation_failed', 'programId: unknown program');
     const status = params.status ?? 'paid';
     const parsed = OrderEventBody.safeParse({

@@ -1,0 +1,418 @@
+/**
+ * `npm run bench:orders [-- --events 20000 --connections 32 --warmup 5000 --profile]`
+ *
+ * Signed order-event intake throughput: starts the real clickledger server (temp DATA_DIR,
+ * pinned to CPU 0 with `taskset` when it exists and there are two CPUs; the in-process commission
+ * batch timer off, BATCH_INTERVAL_SECONDS=0, so it cannot land inside the measurement), seeds a
+ * merchant and program through the API, and pre-builds every order event with its Standard
+ * Webhooks signature (the `standardwebhooks` reference library) before anything is timed: one
+ * `order.created` per distinct order, each with its own webhook-id. Then it fires them at
+ * `POST /v1/orders` over C concurrent keep-alive connections (node:http, this process moved to
+ * CPU 1), first the warm-up events, then the measured ones, and prints orders/s, p50/p90/p99/max
+ * latency, and whether the `orders` and `order_events` row counts equal the events acknowledged.
+ *
+ * Signatures carry the time they were made; the server accepts ±300 s, so the measured phase
+ * stops (and says so) if it would outlast MAX_SIGNATURE_AGE_S after signing.
+ *
+ * `--profile` runs the server with `node --cpu-prof`, stops it with SIGTERM after the run so that
+ * the profile is written, and prints where its CPU time went during the measured run: self time
+ * by package / file and inclusive time by function (the profile itself is kept for DevTools).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import BetterSqlite3 from 'better-sqlite3';
+import { Webhook } from 'standardwebhooks';
+import { seedLink } from '../test/support/seed-link';
+import {
+  hasTaskset,
+  killAllServers,
+  makeTempDir,
+  removeDir,
+  type ServerProcess,
+  startServer,
+} from '../test/support/server-process';
+
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
+/** Stop sending signatures older than this: the server refuses them after 300 s. */
+const MAX_SIGNATURE_AGE_S = 280;
+const REQUEST_TIMEOUT_MS = 30_000;
+const GOAL_PER_SEC = 3_000;
+
+interface SignedEvent {
+  headers: Record<string, string | number>;
+  body: Buffer;
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function readOptions() {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      profile: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    console.log('usage: tsx scripts/bench-orders.ts [--events n=20000] [--connections n=32] [--warmup n=5000] [--profile]');
+    process.exit(0);
+  }
+  return {
+    events: positiveInt('events', values.events, 20_000),
+    connections: positiveInt('connections', values.connections, 32),
+    warmup: positiveInt('warmup', values.warmup, 5_000, true),
+    profile: values.profile === true,
+  };
+}
+
+let phaseStarted = Date.now();
+function phase(message: string): void {
+  console.log(`[bench ${((Date.now() - phaseStarted) / 1000).toFixed(1).padStart(5)} s] ${message}`);
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+/** `count` signed `order.created` events for distinct orders, all signed now. */
+function buildEvents(secret: string, programId: string, prefix: string, count: number): SignedEvent[] {
+  const webhook = new Webhook(secret);
+  const signedAt = new Date();
+  const timestamp = String(Math.floor(signedAt.getTime() / 1000));
+  const occurredAt = signedAt.toISOString();
+  const events: SignedEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `${prefix}-${i}`;
+    const body = JSON.stringify({
+      type: 'order.created',
+      programId,
+      order: {
+        id,
+        currency: 'EUR',
+        customerId: `cust-${i}`,
+        shipping: '4.90',
+        items: [
+          { sku: `SKU-${i % 50}`, category: 'shoes', quantity: 1 + (i % 3), unitPrice: '49.90', discount: '5.00' },
+          { sku: 'SOCKS', category: 'accessories', quantity: 2, unitPrice: '7.50' },
+        ],
+      },
+      occurredAt,
+    });
+    const webhookId = `msg_${prefix}_${i}`;
+    events.push({
+      body: Buffer.from(body),
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'webhook-id': webhookId,
+        'webhook-timestamp': timestamp,
+        'webhook-signature': webhook.sign(webhookId, signedAt, body),
+      },
+    });
+  }
+  return events;
+}
+
+type Outcome = { ok: true; ms: number } | { ok: false; ms: number; problem: string };
+
+function post(agent: Agent, port: number, event: SignedEvent): Promise<Outcome> {
+  return new Promise((resolveOutcome) => {
+    const started = process.hrtime.bigint();
+    const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
+    let done = false;
+    const finish = (outcome: Outcome) => {
+      if (!done) {
+        done = true;
+        resolveOutcome(outcome);
+      }
+    };
+    const req = request({ host: '127.0.0.1', port, path: '/v1/orders', method: 'POST', agent, headers: event.headers }, (res) => {
+      const status = res.statusCode ?? 0;
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (status !== 200) text += chunk;
+      });
+      res.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
+      res.on('end', () => finish(status === 200 ? { ok: true, ms: ms() } : { ok: false, ms: ms(), problem: `${status} ${text.slice(0, 200)}` }));
+    });
+    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('request timeout')));
+    req.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
+    req.end(event.body);
+  });
+}
+
+interface LoadResult {
+  acked: number;
+  failed: number;
+  problems: Map<string, number>;
+  latencies: Float64Array;
+  seconds: number;
+  /** True when the run stopped early because the signatures were about to expire. */
+  expired: boolean;
+}
+
+/** Sends every event once over `connections` keep-alive loops; prints progress every second. */
+async function fire(server: ServerProcess, events: SignedEvent[], connections: number, signedAtMs: number, label: string): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  const latencies = new Float64Array(events.length);
+  const problems = new Map<string, number>();
+  let next = 0;
+  let acked = 0;
+  let failed = 0;
+  let expired = false;
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  let lastAcked = 0;
+  let lastAt = 0;
+  const progress = setInterval(() => {
+    const now = elapsed();
+    const rate = (acked - lastAcked) / (now - lastAt);
+    lastAcked = acked;
+    lastAt = now;
+    phase(`${label}: ${fmt(acked)} / ${fmt(events.length)} acked, ${fmt(failed)} failed, ${fmt(rate)} orders/s in the last second`);
+  }, 1000);
+  const loop = async () => {
+    for (;;) {
+      if (Date.now() - signedAtMs > MAX_SIGNATURE_AGE_S * 1000) {
+        expired = true;
+        return;
+      }
+      const i = next++;
+      if (i >= events.length) return;
+      const outcome = await post(agent, server.port, events[i]!);
+      latencies[i] = outcome.ms;
+      if (outcome.ok) acked++;
+      else {
+        failed++;
+        problems.set(outcome.problem, (problems.get(outcome.problem) ?? 0) + 1);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, loop));
+  const seconds = elapsed();
+  clearInterval(progress);
+  agent.destroy();
+  const sent = Math.min(next, events.length);
+  return { acked, failed, problems, latencies: latencies.slice(0, sent).sort(), seconds, expired };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+function countRows(dataDir: string): { orders: number; events: number } {
+  const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    return {
+      orders: db.prepare('SELECT count(*) FROM orders').pluck().get() as number,
+      events: db.prepare('SELECT count(*) FROM order_events').pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function shortUrl(url: string): string {
+  if (url === '') return '';
+  return url
+    .replace(/^file:\/\//, '')
+    .replace(/^.*\/node_modules\//, 'node_modules/')
+    .replace(/^.*\/(src|scripts|test)\//, '$1/');
+}
+
+/** node_modules/<package> (scoped too), a source file, or a node: module. */
+function fileGroup(url: string): string {
+  const file = shortUrl(url);
+  if (file === '') return '(native / V8)';
+  if (!file.startsWith('node_modules/')) return file;
+  const parts = file.split('/');
+  return parts.slice(0, parts[1]!.startsWith('@') ? 3 : 2).join('/');
+}
+
+/** tsx emits each module on one line: anonymous functions are told apart by column. */
+function functionKey(frame: ProfileNode['callFrame']): string {
+  const file = shortUrl(frame.url);
+  const where = file === '' ? '' : `  ${file}${frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : ''}${frame.functionName ? '' : `@${frame.columnNumber}`}`;
+  return `${frame.functionName || '(anonymous)'}${where}`;
+}
+
+/**
+ * Where the server's CPU went during the measured run only (the samples of the last `seconds`
+ * before `stopLagSeconds` ahead of the end of the profile): self time by package / file, and
+ * inclusive time by function (each sample counted once per function on its stack).
+ */
+function summariseProfile(path: string, seconds: number, stopLagSeconds: number, top = 25): string[] {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
+  const parent = new Map<number, ProfileNode>();
+  const byId = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) {
+    byId.set(node.id, node);
+    for (const child of node.children ?? []) parent.set(child, node);
+  }
+  const windowEnd = profile.endTime - stopLagSeconds * 1e6;
+  const windowStart = windowEnd - seconds * 1e6;
+  const selfByFile = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, us: number) => map.set(key, (map.get(key) ?? 0) + us);
+  let t = profile.startTime;
+  let total = 0;
+  let idle = 0;
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i] ?? 0;
+    t += us;
+    if (t < windowStart || t > windowEnd) return;
+    const leaf = byId.get(id)!;
+    total += us;
+    if (leaf.callFrame.functionName === '(idle)') {
+      idle += us;
+      return;
+    }
+    add(selfByFile, leaf.callFrame.url === '' ? `(native / V8) ${leaf.callFrame.functionName}` : fileGroup(leaf.callFrame.url), us);
+    const seen = new Set<string>();
+    for (let node: ProfileNode | undefined = leaf; node; node = parent.get(node.id)) {
+      const key = functionKey(node.callFrame);
+      if (key === '(root)' || seen.has(key)) continue;
+      seen.add(key);
+      add(inclusive, key, us);
+    }
+  });
+  const busy = total - idle;
+  const rows = (map: Map<string, number>) =>
+    [...map.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+  return [
+    `server CPU profile ${path}`,
+    `measured window: ${(total / 1e6).toFixed(1)} s sampled, server busy ${((100 * busy) / Math.max(total, 1)).toFixed(0)} % of it (idle ${(idle / 1e6).toFixed(1)} s); percentages below are of busy time`,
+    'self time by package / file:',
+    ...rows(selfByFile),
+    'inclusive time by function (tsx puts each module on one line: anonymous functions are named by column):',
+    ...rows(inclusive),
+  ];
+}
+
+async function main() {
+  const options = readOptions();
+  phaseStarted = Date.now();
+  const pinned = hasTaskset() && availableParallelism() >= 2;
+  if (pinned) {
+    // This process (the load) on CPU 1, all of its threads; the server goes on CPU 0.
+    spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
+  }
+  phase(
+    `settings: ${fmt(options.events)} measured events after ${fmt(options.warmup)} warm-up events, ${options.connections} keep-alive connections (node:http); ` +
+      (pinned ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)') +
+      (options.profile ? '; server under --cpu-prof' : ''),
+  );
+
+  const dataDir = makeTempDir('clickledger-bench-orders-');
+  const profileDir = options.profile ? makeTempDir('clickledger-bench-orders-prof-') : undefined;
+  let server: ServerProcess | undefined;
+  try {
+    phase('starting the clickledger server');
+    server = await startServer({
+      dataDir,
+      ...(pinned ? { cpus: SERVER_CPU } : {}),
+      env: { BATCH_INTERVAL_SECONDS: '0' },
+      ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    });
+    phase(`listening at ${server.url} (data in ${dataDir}); seeding merchant, affiliate and program through the API`);
+    const seeded = await seedLink(server.url);
+
+    phase(`signing ${fmt(options.warmup + options.events)} order events (before anything is timed)`);
+    const signStarted = Date.now();
+    const warmupEvents = buildEvents(seeded.webhookSecret, seeded.programId, 'W', options.warmup);
+    const events = buildEvents(seeded.webhookSecret, seeded.programId, 'B', options.events);
+    phase(`signed in ${((Date.now() - signStarted) / 1000).toFixed(1)} s; signatures stay valid for ${MAX_SIGNATURE_AGE_S} s from now`);
+
+    let warm: LoadResult | undefined;
+    if (warmupEvents.length > 0) {
+      phase(`warm-up: ${fmt(warmupEvents.length)} events`);
+      warm = await fire(server, warmupEvents, options.connections, signStarted, 'warm-up');
+      phase(`warm-up done: ${fmt(warm.acked / warm.seconds)} orders/s`);
+    }
+    const before = countRows(dataDir);
+    phase(`measuring: ${fmt(events.length)} events`);
+    const run = await fire(server, events, options.connections, signStarted, 'measured');
+    phase(`measured run done in ${run.seconds.toFixed(2)} s`);
+
+    phase('stopping the server (SIGTERM: closes the database' + (profileDir ? ', writes the CPU profile' : '') + ')');
+    const stopAt = Date.now();
+    const exit = await server.kill('SIGTERM');
+    const stopLagSeconds = (Date.now() - stopAt) / 1000;
+    server = undefined;
+    if (exit.code !== 0) phase(`warning: the server exited with code ${exit.code}, signal ${exit.signal}`);
+    const after = countRows(dataDir);
+    const ordersAdded = after.orders - before.orders;
+    const eventsAdded = after.events - before.events;
+
+    const rate = run.acked / run.seconds;
+    console.log('');
+    console.log(
+      `POST /v1/orders, signed order.created for distinct orders, ${options.connections} connections` +
+        (pinned ? `, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
+    );
+    console.log(`  events sent        ${fmt(run.latencies.length)} of ${fmt(events.length)}${run.expired ? ' (stopped: signatures about to expire)' : ''}`);
+    console.log(`  acknowledged (200) ${fmt(run.acked)}, failed ${fmt(run.failed)}`);
+    for (const [problem, n] of run.problems) console.log(`    ${fmt(n)} × ${problem}`);
+    console.log(`  elapsed            ${run.seconds.toFixed(2)} s`);
+    console.log(`  throughput         ${fmt(rate)} orders/s (goal ${fmt(GOAL_PER_SEC)}: ${rate >= GOAL_PER_SEC ? 'met' : `${((100 * rate) / GOAL_PER_SEC).toFixed(0)} % of it`})`);
+    console.log(
+      `  latency (ms)       p50 ${percentile(run.latencies, 50).toFixed(2)}, p90 ${percentile(run.latencies, 90).toFixed(2)}, ` +
+        `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
+    );
+    if (warm) console.log(`  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`);
+    const rowsOk = ordersAdded === run.acked && eventsAdded === run.acked;
+    console.log(
+      `  rows check         orders +${fmt(ordersAdded)}, order_events +${fmt(eventsAdded)}, acknowledged ${fmt(run.acked)}: ` +
+        (rowsOk ? 'equal' : 'MISMATCH (every acknowledged distinct order must be exactly one orders row and one order_events row)'),
+    );
+    if (!rowsOk || run.failed > 0) process.exitCode = 1;
+
+    if (profileDir) {
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      console.log('');
+      if (file) for (const line of summariseProfile(join(profileDir, file), run.seconds, stopLagSeconds)) console.log(line);
+      else console.log(`no .cpuprofile was written in ${profileDir}`);
+      console.log(`(profile kept in ${profileDir}; open it in Chrome DevTools or speedscope)`);
+    }
+  } finally {
+    await server?.kill('SIGKILL');
+    killAllServers();
+    removeDir(dataDir);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  killAllServers();
+  process.exit(1);
+});

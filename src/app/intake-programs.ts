@@ -1,0 +1,57 @@
+import type { Selectable } from 'kysely';
+import { parseId } from '../domain/ids';
+import { webhookSecretKey } from '../domain/webhook-signature';
+import type { ProgramTable } from '../store/database';
+import type { AppDeps } from './deps';
+
+export interface IntakeProgram {
+  program: Selectable<ProgramTable>;
+  /** The merchant's webhook secrets as key bytes, each with the moment it stops verifying. */
+  secrets: { key: Uint8Array; expiresAt: string | null }[];
+}
+
+const TTL_MS = 5_000;
+
+/**
+ * Programs and their merchants' webhook secrets for order intake, cached for a few seconds:
+ * every signed event needs both, and reading and decoding them per request cost as much as
+ * storing the event. Changes made through this process (a rotation, a program update) clear the
+ * cache at once; expiry of a rotated-out secret is checked against the clock on every use.
+ */
+export class IntakePrograms {
+  private cache = new Map<number, { value: IntakeProgram | null; expires: number }>();
+
+  constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  async get(programIdText: unknown, nowMs: number): Promise<IntakeProgram | null> {
+    const programId = typeof programIdText === 'string' ? parseId('program', programIdText) : undefined;
+    if (programId === undefined) return null;
+    const hit = this.cache.get(programId);
+    if (hit && hit.expires > nowMs) return hit.value;
+    const value = await this.load(programId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(programId, { value, expires: nowMs + TTL_MS });
+    return value;
+  }
+
+  private async load(programId: number): Promise<IntakeProgram | null> {
+    const program = await this.deps.db.selectFrom('programs').selectAll().where('id', '=', programId).executeTakeFirst();
+    if (!program) return null;
+    const rows = await this.deps.db.selectFrom('webhook_secrets').select(['secret', 'expires_at']).where('merchant_id', '=', program.merchant_id).execute();
+    const secrets = rows.flatMap((r) => {
+      const key = webhookSecretKey(r.secret);
+      return key ? [{ key, expiresAt: r.expires_at }] : [];
+    });
+    return { program, secrets };
+  }
+}
+
+/** The keys that verify at `now`. */
+export function activeKeys(intake: IntakeProgram, now: Date): Uint8Array[] {
+  const iso = now.toISOString();
+  return intake.secrets.filter((s) => s.expiresAt === null || s.expiresAt > iso).map((s) => s.key);
+}
