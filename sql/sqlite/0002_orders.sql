@@ -63,7 +63,7 @@ CREATE TABLE order_events (
   UNIQUE (merchant_id, delivery_id),
   UNIQUE (order_id, content_hash)
 );
-CREATE INDEX order_events_order ON order_events (order_id, occurred_at);
+-- (order_id, content_hash) also serves every lookup of an order's events: no separate index.
 
 CREATE TABLE coupons (
   id INTEGER PRIMARY KEY,

@@ -1,5 +1,5 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
-import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
+import { deriveOrderState, type OrderEventFacts, type OrderSnapshot, type OrderState } from '../../domain/order';
 import type { Database, OrderEventTable, OrderTable } from '../database';
 import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
 import type { SyncQueries } from './sync-queries';
@@ -9,6 +9,22 @@ import type { SyncQueries } from './sync-queries';
  * so the unique constraints and the re-derivation see a consistent order and concurrent copies
  * of a delivery serialise into one conversion.
  */
+/** The order's columns that follow from its events. */
+function stateColumns(state: OrderState, now: string) {
+  return {
+    status: state.status,
+    paid_at: state.paidAt,
+    completed_at: state.completedAt,
+    refunded_at: state.refundedAt,
+    cancelled_at: state.cancelledAt,
+    snapshot: JSON.stringify(state.snapshot),
+    snapshot_at: state.snapshotAt,
+    revenue_minor: state.revenueMinor,
+    refunded_minor: state.refundedMinor,
+    updated_at: now,
+  };
+}
+
 // Prepared inserts list their columns: the placeholder object has no keys to enumerate.
 const ORDER_COLUMNS = [
   'merchant_id', 'program_id', 'external_id', 'currency', 'placed_at', 'attribution_method', 'attribution_reason',
@@ -43,15 +59,11 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
   const deliveryById = q.prepared((p: { merchantId: number; deliveryId: string }) =>
     db.selectFrom('order_events').select('order_id').where('merchant_id', '=', p.merchantId).where('delivery_id', '=', p.deliveryId),
   );
+  const summaryColumns = ['id', 'external_id', 'program_id', 'currency', 'status', 'affiliate_id', 'attribution_method', 'attribution_reason', 'held'] as const;
   const orderByExternalId = q.prepared((p: { merchantId: number; externalId: string }) =>
-    db.selectFrom('orders').select(['id', 'program_id', 'currency']).where('merchant_id', '=', p.merchantId).where('external_id', '=', p.externalId),
+    db.selectFrom('orders').select(summaryColumns).where('merchant_id', '=', p.merchantId).where('external_id', '=', p.externalId),
   );
-  const orderSummary = q.prepared((p: { id: number }) =>
-    db
-      .selectFrom('orders')
-      .select(['external_id', 'program_id', 'status', 'affiliate_id', 'attribution_method', 'attribution_reason', 'held'])
-      .where('id', '=', p.id),
-  );
+  const orderSummary = q.prepared((p: { id: number }) => db.selectFrom('orders').select(summaryColumns).where('id', '=', p.id));
   const insertOrder = q.prepared((p: Insertable<OrderTable>) => db.insertInto('orders').values(pick(p, ORDER_COLUMNS)));
   const insertEvent = q.prepared((p: Insertable<OrderEventTable>) =>
     db.insertInto('order_events').values(pick(p, EVENT_COLUMNS)).onConflict((oc) => oc.doNothing()),
@@ -87,8 +99,7 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     isCustomer: (merchantId, affiliateId, ref) => customerRef.first({ merchantId, customerRef: ref, affiliateId }) !== undefined,
   };
 
-  function summary(id: number): StoredOrderSummary {
-    const row = orderSummary.first({ id })!;
+  function summary(row: NonNullable<ReturnType<typeof orderSummary.first>>): StoredOrderSummary {
     return {
       externalId: row.external_id,
       programId: row.program_id,
@@ -105,18 +116,25 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
       const now = clock.now().toISOString();
       return q.transaction((): OrderIntakeOutcome => {
         const replay = deliveryById.first({ merchantId: d.merchantId, deliveryId: d.deliveryId });
-        if (replay) return { kind: 'duplicate', order: summary(replay.order_id) };
+        if (replay) return { kind: 'duplicate', order: summary(orderSummary.first({ id: replay.order_id })!) };
 
-        let order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
-        if (order && order.program_id !== d.programId) {
-          return { kind: 'conflict', message: `order ${d.order.id} belongs to another program of this merchant` };
-        }
-        if (order && order.currency !== d.order.currency) {
-          return { kind: 'conflict', message: `order ${d.order.id} is in ${order.currency}, not ${d.order.currency}` };
-        }
+        const thisEvent: OrderEventFacts = { type: d.type, occurredAt: d.occurredAt, contentHash: d.contentHash, order: d.order };
+        const event = {
+          merchant_id: d.merchantId,
+          delivery_id: d.deliveryId,
+          channel: d.channel,
+          type: d.type,
+          occurred_at: d.occurredAt,
+          received_at: now,
+          content_hash: d.contentHash,
+          payload: JSON.stringify(d.order),
+        };
+        const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
         if (!order) {
+          // A new order: attributed now, once, and stored with the state its first event gives.
           const a = attributeNew(lookups);
-          const inserted = insertOrder.run({
+          const state = deriveOrderState([thisEvent]);
+          const row = {
             merchant_id: d.merchantId,
             program_id: d.programId,
             external_id: d.order.id,
@@ -130,36 +148,22 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
             coupon_code: a.couponCode,
             held: a.held ? 1 : 0,
             receipt: JSON.stringify(a.receipt),
-            // Placeholder state, replaced below from the events.
-            status: 'created',
-            paid_at: null,
-            completed_at: null,
-            refunded_at: null,
-            cancelled_at: null,
-            snapshot: '{}',
-            snapshot_at: d.occurredAt,
-            revenue_minor: 0,
-            refunded_minor: 0,
+            ...stateColumns(state, now),
             customer_id: d.order.customerId ?? null,
             new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
             created_at: now,
-            updated_at: now,
-          });
-          order = { id: inserted.lastInsertRowid, program_id: d.programId, currency: d.order.currency };
+          };
+          const id = insertOrder.run(row).lastInsertRowid;
+          insertEvent.run({ ...event, order_id: id });
+          return { kind: 'stored', order: summary({ id, ...row }) };
         }
-
-        const appended = insertEvent.run({
-          order_id: order.id,
-          merchant_id: d.merchantId,
-          delivery_id: d.deliveryId,
-          channel: d.channel,
-          type: d.type,
-          occurred_at: d.occurredAt,
-          received_at: now,
-          content_hash: d.contentHash,
-          payload: JSON.stringify(d.order),
-        });
-        if (appended.changes === 0) return { kind: 'duplicate', order: summary(order.id) };
+        if (order.program_id !== d.programId) {
+          return { kind: 'conflict', message: `order ${d.order.id} belongs to another program of this merchant` };
+        }
+        if (order.currency !== d.order.currency) {
+          return { kind: 'conflict', message: `order ${d.order.id} is in ${order.currency}, not ${d.order.currency}` };
+        }
+        if (insertEvent.run({ ...event, order_id: order.id }).changes === 0) return { kind: 'duplicate', order: summary(order) };
 
         const events = eventsOfOrder.all({ orderId: order.id });
         const state = deriveOrderState(
@@ -167,20 +171,8 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
             (e): OrderEventFacts => ({ type: e.type, occurredAt: e.occurred_at, contentHash: e.content_hash, order: JSON.parse(e.payload) as OrderSnapshot }),
           ),
         );
-        updateState.run({
-          id: order.id,
-          status: state.status,
-          paid_at: state.paidAt,
-          completed_at: state.completedAt,
-          refunded_at: state.refundedAt,
-          cancelled_at: state.cancelledAt,
-          snapshot: JSON.stringify(state.snapshot),
-          snapshot_at: state.snapshotAt,
-          revenue_minor: state.revenueMinor,
-          refunded_minor: state.refundedMinor,
-          updated_at: now,
-        });
-        return { kind: 'stored', order: summary(order.id) };
+        updateState.run({ id: order.id, ...stateColumns(state, now) });
+        return { kind: 'stored', order: summary({ ...order, status: state.status }) };
       });
     },
   };
