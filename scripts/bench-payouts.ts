@@ -72,7 +72,7 @@ for (;;) {
   const { done, value } = await reader.read();
   if (done) break;
   bytes += value.length;
-  for (const b of value) if (b === 10) rows++;
+  for (let at = value.indexOf(10); at !== -1; at = value.indexOf(10, at + 1)) rows++;
   sample();
 }
 const csvMs = performance.now() - start;
