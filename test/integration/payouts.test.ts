@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
-import { ADMIN_TOKEN, approve, createAffiliate, createLink, createMerchant, createProgram, startTestApp, TEST_IP_HEADER, type TestApp } from '../support/test-app';
+import {
+  ADMIN_TOKEN,
+  approve,
+  createAffiliate,
+  createLink,
+  createMerchant,
+  createProgram,
+  startTestApp,
+  TEST_IP_HEADER,
+  type TestApp,
+} from '../support/test-app';
 
 let t: TestApp;
 let merchant: Awaited<ReturnType<typeof createMerchant>>;
@@ -25,30 +35,63 @@ beforeEach(async () => {
     const link = await createLink(t, a.apiKey, { programId: program.id });
     affiliates.push({ id: a.id, apiKey: a.apiKey, code: link.code });
   }
-  finance = ((await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string }).apiKey;
+  finance = ((await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string })
+    .apiKey;
 });
 afterEach(async () => {
   await t.close();
 });
 
 async function sale(affiliate: number, amount: string, type = 'order.completed') {
-  const visit = await t.request(`/c/${affiliates[affiliate]!.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '192.0.2.8' } });
+  const visit = await t.request(`/c/${affiliates[affiliate]!.code}`, {
+    headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '192.0.2.8' },
+  });
   const clickId = new URL(visit.headers.get('location')!).searchParams.get('clid')!;
   const id = `PO-${++orderNo}`;
-  const response = await sendOrder(t, merchant.webhookSecret, orderEvent(program.id, type, { id, clickId, items: [{ sku: 'S', quantity: 1, unitPrice: amount }] }, t.clock.now().toISOString()));
+  const response = await sendOrder(
+    t,
+    merchant.webhookSecret,
+    orderEvent(
+      program.id,
+      type,
+      { id, clickId, items: [{ sku: 'S', quantity: 1, unitPrice: amount }] },
+      t.clock.now().toISOString(),
+    ),
+  );
   expect(response.status).toBe(200);
   return { id, clickId };
 }
 
 async function batch() {
-  expect((await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } })).status).toBe(200);
+  expect(
+    (await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } }))
+      .status,
+  ).toBe(200);
 }
 
 async function payout(minimumAmount = '10.00', extra: Record<string, unknown> = {}) {
-  return t.request('/v1/payouts', { method: 'POST', key: finance, json: { asOf: t.clock.now().toISOString(), minimumAmount, ...extra } });
+  return t.request('/v1/payouts', {
+    method: 'POST',
+    key: finance,
+    json: { asOf: t.clock.now().toISOString(), minimumAmount, ...extra },
+  });
 }
 
-type Detail = { id: string; affiliates: number; total: Record<string, string>; lines: { affiliateId: string; amount: string; entries: string[] }[]; status: string };
+/** POST a run, then read it whole (lines and entries) as finance would. */
+async function runPayout(minimumAmount = '10.00', extra: Record<string, unknown> = {}): Promise<Detail> {
+  const created = await payout(minimumAmount, extra);
+  expect(created.status).toBe(201);
+  const { id } = (await created.json()) as { id: string };
+  return (await (await t.request(`/v1/payouts/${id}`, { key: finance })).json()) as Detail;
+}
+
+type Detail = {
+  id: string;
+  affiliates: number;
+  total: Record<string, string>;
+  lines: { affiliateId: string; amount: string; entries: string[] }[];
+  status: string;
+};
 
 describe('payout runs', () => {
   it('pays approved entries per affiliate where the net reaches the minimum, and carries the rest over', async () => {
@@ -59,17 +102,19 @@ describe('payout runs', () => {
     await batch();
     const response = await payout();
     expect(response.status).toBe(201);
-    const first = (await response.json()) as Detail;
-    expect(first).toMatchObject({ id: 'pay_1', status: 'created', affiliates: 1, total: { EUR: '20.00' } });
-    expect(first.lines).toEqual([{ affiliateId: affiliates[0]!.id, currency: 'EUR', amount: '20.00', entries: [expect.any(String)] }]);
+    expect(await response.json()).toMatchObject({ id: 'pay_1', status: 'created', affiliates: 1, total: { EUR: '20.00' } });
+    const first = (await (await t.request('/v1/payouts/pay_1', { key: finance })).json()) as Detail;
+    expect(first.lines).toEqual([
+      { affiliateId: affiliates[0]!.id, currency: 'EUR', amount: '20.00', entries: [expect.any(String)] },
+    ]);
     // Nothing is taken twice.
-    const again = (await (await payout()).json()) as Detail;
+    const again = await runPayout();
     expect(again).toMatchObject({ affiliates: 0, total: {} });
     // The carried-over 5.00 is paid once it reaches the minimum.
     await sale(1, '60.00');
     t.clock.advance(8 * DAY);
     await batch();
-    const third = (await (await payout()).json()) as Detail;
+    const third = await runPayout();
     expect(third.lines.map((l) => [l.affiliateId, l.amount, l.entries.length])).toEqual([[affiliates[1]!.id, '11.00', 2]]);
   });
 
@@ -77,23 +122,25 @@ describe('payout runs', () => {
     await sale(0, '200.00');
     t.clock.advance(8 * DAY);
     await batch();
-    const failed = (await (await payout()).json()) as Detail;
+    const failed = await runPayout();
     expect(await (await t.request('/v1/earnings', { key: affiliates[0]!.apiKey })).json()).toEqual({
       balances: [{ currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', inPayout: '20.00', paid: '0.00' }],
     });
     expect((await t.request(`/v1/payouts/${failed.id}/failed`, { method: 'POST', key: finance })).status).toBe(200);
     expect((await t.request(`/v1/payouts/${failed.id}/paid`, { method: 'POST', key: finance })).status).toBe(409);
-    const cancelled = (await (await payout()).json()) as Detail;
+    const cancelled = await runPayout();
     expect(cancelled.total).toEqual({ EUR: '20.00' });
     expect((await t.request(`/v1/payouts/${cancelled.id}/cancel`, { method: 'POST', key: finance })).status).toBe(200);
-    const paid = (await (await payout()).json()) as Detail;
+    const paid = await runPayout();
     expect(paid.total).toEqual({ EUR: '20.00' });
     const settled = await t.request(`/v1/payouts/${paid.id}/paid`, { method: 'POST', key: finance });
     expect(await settled.json()).toMatchObject({ status: 'paid', settledAt: expect.any(String) });
     expect(await (await t.request('/v1/earnings', { key: affiliates[0]!.apiKey })).json()).toEqual({
       balances: [{ currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', inPayout: '0.00', paid: '20.00' }],
     });
-    const mine = (await (await t.request('/v1/affiliates/me/payouts', { key: affiliates[0]!.apiKey })).json()) as { payouts: { id: string; status: string }[] };
+    const mine = (await (await t.request('/v1/affiliates/me/payouts', { key: affiliates[0]!.apiKey })).json()) as {
+      payouts: { id: string; status: string }[];
+    };
     expect(mine.payouts.map((p) => [p.id, p.status])).toEqual([
       [paid.id, 'paid'],
       [cancelled.id, 'cancelled'],
@@ -105,18 +152,27 @@ describe('payout runs', () => {
     const { id, clickId } = await sale(0, '200.00');
     t.clock.advance(8 * DAY);
     await batch();
-    const paid = (await (await payout()).json()) as Detail;
+    const paid = await runPayout();
     await t.request(`/v1/payouts/${paid.id}/paid`, { method: 'POST', key: finance });
-    await sendOrder(t, merchant.webhookSecret, orderEvent(program.id, 'order.refunded', { id, clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '200.00', refundedQuantity: 1 }] }, t.clock.now().toISOString()));
+    await sendOrder(
+      t,
+      merchant.webhookSecret,
+      orderEvent(
+        program.id,
+        'order.refunded',
+        { id, clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '200.00', refundedQuantity: 1 }] },
+        t.clock.now().toISOString(),
+      ),
+    );
     await sale(0, '150.00'); // +15.00
     t.clock.advance(8 * DAY);
     await batch();
     // −20.00 clawback + 15.00 = −5.00: nothing to pay, carried over.
-    expect(((await (await payout('0.01')).json()) as Detail).lines).toEqual([]);
+    expect((await runPayout('0.01')).lines).toEqual([]);
     await sale(0, '300.00'); // +30.00 → net 25.00
     t.clock.advance(8 * DAY);
     await batch();
-    const next = (await (await payout()).json()) as Detail;
+    const next = await runPayout();
     expect(next.lines.map((l) => [l.amount, l.entries.length])).toEqual([['25.00', 3]]);
   });
 
@@ -125,12 +181,15 @@ describe('payout runs', () => {
     t.clock.advance(8 * DAY);
     await batch();
     const responses = await Promise.all(Array.from({ length: 6 }, () => payout('0.01')));
-    const bodies = (await Promise.all(responses.map((r) => r.json()))) as Detail[];
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-    const taken = bodies.flatMap((b) => (b.lines ?? []).flatMap((l) => l.entries));
+    const ids = ((await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json()))) as { id: string }[]).map((b) => b.id);
+    const bodies = (await Promise.all(ids.map(async (id) => (await t.request(`/v1/payouts/${id}`, { key: finance })).json()))) as Detail[];
+    const taken = bodies.flatMap((b) => b.lines.flatMap((l) => l.entries));
     expect(taken).toHaveLength(12);
     expect(new Set(taken).size).toBe(12);
-    const live = t.store.raw.prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT entry_id) AS d FROM payout_entries WHERE active = 1').get();
+    const live = t.store.raw
+      .prepare('SELECT COUNT(*) AS n, COUNT(DISTINCT entry_id) AS d FROM payout_entries WHERE active = 1')
+      .get();
     expect(live).toEqual({ n: 12, d: 12 });
   });
 
@@ -144,7 +203,11 @@ describe('payout runs', () => {
     await sale(0, '200.00');
     t.clock.advance(8 * DAY);
     await batch();
-    const response = await t.request('/v1/payouts', { method: 'POST', key: finance, json: { asOf: t.clock.now().toISOString(), minimumAmount: '10.00', ...change } });
+    const response = await t.request('/v1/payouts', {
+      method: 'POST',
+      key: finance,
+      json: { asOf: t.clock.now().toISOString(), minimumAmount: '10.00', ...change },
+    });
     expect(response.status).toBe(status);
     expect((t.store.raw.prepare('SELECT COUNT(*) AS n FROM payouts').get() as { n: number }).n).toBe(0);
   });
@@ -152,14 +215,22 @@ describe('payout runs', () => {
 
 describe('payout CSV (P19)', () => {
   it('exports one row per affiliate and currency, neutralises formulas, keeps amounts numeric, and repeats byte for byte', async () => {
-    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[0]!.apiKey, json: { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } } });
-    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[2]!.apiKey, json: { payoutMethod: 'bank', payoutDetails: { iban: 'DE89370400440532013000', accountHolder: '@Holder' } } });
+    await t.request('/v1/affiliates/me', {
+      method: 'PATCH',
+      key: affiliates[0]!.apiKey,
+      json: { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } },
+    });
+    await t.request('/v1/affiliates/me', {
+      method: 'PATCH',
+      key: affiliates[2]!.apiKey,
+      json: { payoutMethod: 'bank', payoutDetails: { iban: 'DE89370400440532013000', accountHolder: '@Holder' } },
+    });
     await sale(0, '200.00');
     await sale(1, '150.00');
     await sale(2, '99.99');
     t.clock.advance(8 * DAY);
     await batch();
-    const run = (await (await payout('1.00')).json()) as Detail;
+    const run = await runPayout('1.00');
     const first = await t.request(`/v1/payouts/${run.id}/csv`, { key: finance });
     expect(first.status).toBe(200);
     expect(first.headers.get('content-type')).toContain('text/csv');
@@ -168,9 +239,39 @@ describe('payout CSV (P19)', () => {
     expect(Buffer.from(second).equals(Buffer.from(bytes))).toBe(true);
     const rows = parse(Buffer.from(bytes).toString('utf8'), { columns: true }) as Record<string, string>[];
     expect(rows).toEqual([
-      { payout_id: run.id, affiliate_id: affiliates[0]!.id, affiliate_name: `'=HYPERLINK("http://evil.example","x")`, email: '0@example.com', currency: 'EUR', amount: '20.00', entries: '1', payout_method: 'paypal', payout_account: 'pay@example.com' },
-      { payout_id: run.id, affiliate_id: affiliates[1]!.id, affiliate_name: 'Plain Blog', email: '1@example.com', currency: 'EUR', amount: '15.00', entries: '1', payout_method: '', payout_account: '' },
-      { payout_id: run.id, affiliate_id: affiliates[2]!.id, affiliate_name: "'+cmd|calc", email: '2@example.com', currency: 'EUR', amount: '10.00', entries: '1', payout_method: 'bank', payout_account: 'DE89370400440532013000' },
+      {
+        payout_id: run.id,
+        affiliate_id: affiliates[0]!.id,
+        affiliate_name: `'=HYPERLINK("http://evil.example","x")`,
+        email: '0@example.com',
+        currency: 'EUR',
+        amount: '20.00',
+        entries: '1',
+        payout_method: 'paypal',
+        payout_account: 'pay@example.com',
+      },
+      {
+        payout_id: run.id,
+        affiliate_id: affiliates[1]!.id,
+        affiliate_name: 'Plain Blog',
+        email: '1@example.com',
+        currency: 'EUR',
+        amount: '15.00',
+        entries: '1',
+        payout_method: '',
+        payout_account: '',
+      },
+      {
+        payout_id: run.id,
+        affiliate_id: affiliates[2]!.id,
+        affiliate_name: "'+cmd|calc",
+        email: '2@example.com',
+        currency: 'EUR',
+        amount: '10.00',
+        entries: '1',
+        payout_method: 'bank',
+        payout_account: 'DE89370400440532013000',
+      },
     ]);
     for (const row of rows) {
       expect(Number.isFinite(Number(row.amount))).toBe(true);
@@ -179,17 +280,27 @@ describe('payout CSV (P19)', () => {
   });
 
   it('exports PayPal and Wise upload files holding only the affiliates paid that way', async () => {
-    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[0]!.apiKey, json: { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } } });
-    await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[1]!.apiKey, json: { payoutMethod: 'wise', payoutDetails: { email: 'wise@example.com' } } });
+    await t.request('/v1/affiliates/me', {
+      method: 'PATCH',
+      key: affiliates[0]!.apiKey,
+      json: { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } },
+    });
+    await t.request('/v1/affiliates/me', {
+      method: 'PATCH',
+      key: affiliates[1]!.apiKey,
+      json: { payoutMethod: 'wise', payoutDetails: { email: 'wise@example.com' } },
+    });
     await sale(0, '200.00');
     await sale(1, '150.00');
     await sale(2, '99.99');
     t.clock.advance(8 * DAY);
     await batch();
-    const run = (await (await payout('1.00')).json()) as Detail;
+    const run = await runPayout('1.00');
     const paypal = await (await t.request(`/v1/payouts/${run.id}/csv?format=paypal`, { key: finance })).text();
     expect(paypal).toBe(`pay@example.com,20.00,EUR,${run.id}-${affiliates[0]!.id},Affiliate commission,PAYPAL\r\n`);
-    const wise = parse(await (await t.request(`/v1/payouts/${run.id}/csv?format=wise`, { key: finance })).text(), { columns: true });
+    const wise = parse(await (await t.request(`/v1/payouts/${run.id}/csv?format=wise`, { key: finance })).text(), {
+      columns: true,
+    });
     expect(wise).toEqual([
       {
         name: 'Plain Blog',
@@ -211,24 +322,36 @@ describe('payout CSV (P19)', () => {
     t.clock.advance(8 * DAY);
     await batch();
     const out = join(t.dir, 'payout.csv');
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum', '10.00', '--out', out], {
-      env: { ...process.env, DATA_DIR: t.dir },
-      encoding: 'utf8',
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum', '10.00', '--out', out],
+      {
+        env: { ...process.env, DATA_DIR: t.dir },
+        encoding: 'utf8',
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('pay_1: 1 affiliates, 20.00 EUR');
     const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r.affiliate_id, r.amount])).toEqual([[affiliates[0]!.id, '20.00']]);
-    const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum=-1', '--out', out], {
-      env: { ...process.env, DATA_DIR: t.dir },
-      encoding: 'utf8',
-    });
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum=-1', '--out', out],
+      {
+        env: { ...process.env, DATA_DIR: t.dir },
+        encoding: 'utf8',
+      },
+    );
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('minimumAmount');
   });
 
   it('rejects payout details that do not fit the method', async () => {
-    const bad = await t.request('/v1/affiliates/me', { method: 'PATCH', key: affiliates[0]!.apiKey, json: { payoutMethod: 'bank', payoutDetails: { email: 'x@example.com' } } });
+    const bad = await t.request('/v1/affiliates/me', {
+      method: 'PATCH',
+      key: affiliates[0]!.apiKey,
+      json: { payoutMethod: 'bank', payoutDetails: { email: 'x@example.com' } },
+    });
     expect(bad.status).toBe(422);
   });
 });
