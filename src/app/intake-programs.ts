@@ -3,6 +3,7 @@ import { parseId } from '../domain/ids';
 import { webhookSecretKey } from '../domain/webhook-signature';
 import type { ProgramTable } from '../store/database';
 import type { AppDeps } from './deps';
+import { TtlCache } from './ttl-cache';
 
 export interface IntakeProgram {
   program: Selectable<ProgramTable>;
@@ -19,7 +20,7 @@ const TTL_MS = 5_000;
  * cache at once; expiry of a rotated-out secret is checked against the clock on every use.
  */
 export class IntakePrograms {
-  private cache = new Map<number, { value: IntakeProgram | null; expires: number }>();
+  private readonly cache = new TtlCache<number, IntakeProgram | null>(TTL_MS, 10_000, (id) => this.load(id));
 
   constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
 
@@ -29,13 +30,7 @@ export class IntakePrograms {
 
   async get(programIdText: unknown, nowMs: number): Promise<IntakeProgram | null> {
     const programId = typeof programIdText === 'string' ? parseId('program', programIdText) : undefined;
-    if (programId === undefined) return null;
-    const hit = this.cache.get(programId);
-    if (hit && hit.expires > nowMs) return hit.value;
-    const value = await this.load(programId);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(programId, { value, expires: nowMs + TTL_MS });
-    return value;
+    return programId === undefined ? null : this.cache.get(programId, nowMs);
   }
 
   private async load(programId: number): Promise<IntakeProgram | null> {

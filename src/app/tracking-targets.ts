@@ -1,6 +1,7 @@
 import { checkLandingUrl } from '../domain/landing-url';
 import type { SubIds } from '../domain/sub-id';
 import type { AppDeps } from './deps';
+import { TtlCache } from './ttl-cache';
 
 /** What the redirect needs to know about a link code. */
 export interface TrackingTarget {
@@ -24,7 +25,7 @@ const MAX_ENTRIES = 50_000;
  * process (a second Worker isolate) sees a pause within TTL_MS.
  */
 export class TrackingTargets {
-  private cache = new Map<string, { target: TrackingTarget | null; expires: number }>();
+  private readonly cache = new TtlCache<string, TrackingTarget | null>(TTL_MS, MAX_ENTRIES, (code) => this.load(code));
 
   constructor(private readonly deps: Pick<AppDeps, 'db'>) {}
 
@@ -32,13 +33,8 @@ export class TrackingTargets {
     this.cache.clear();
   }
 
-  async get(code: string, nowMs: number): Promise<TrackingTarget | null> {
-    const hit = this.cache.get(code);
-    if (hit && hit.expires > nowMs) return hit.target;
-    const target = await this.load(code);
-    if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
-    this.cache.set(code, { target, expires: nowMs + TTL_MS });
-    return target;
+  get(code: string, nowMs: number): Promise<TrackingTarget | null> {
+    return this.cache.get(code, nowMs);
   }
 
   private async load(code: string): Promise<TrackingTarget | null> {
