@@ -35,7 +35,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
   const clock = { now: () => new Date() };
   const deps: AppDeps = {
     db: store.db,
-    clicks: createSqliteClickRecorder(store.db, store.sync),
+    clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     clock,
     crypto: nodeCrypto,

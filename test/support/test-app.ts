@@ -53,7 +53,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}): Promise<Te
   const logs: string[] = [];
   const deps: AppDeps = {
     db: store.db,
-    clicks: createSqliteClickRecorder(store.db, store.sync),
+    clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     clock,
     crypto: nodeCrypto,

@@ -1,65 +1,100 @@
-import type { Kysely } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type ClickRecorder, type ClickToRecord, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
-import type { ClickTable, Database } from '../database';
-import type { SyncQueries } from './sync-queries';
 
-const CLICK_COLUMNS = [
-  'click_id', 'link_id', 'program_id', 'affiliate_id', 'clicked_at', 'ip_hash', 'visitor_hash', 'user_agent', 'browser', 'os',
-  'device', 'is_bot', 'is_unique', 'country', 'referer_host', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'paid_search_param',
-] as const satisfies readonly (keyof ClickTable)[];
+interface Waiting {
+  click: ClickToRecord;
+  resolve: (result: { unique: boolean }) => void;
+  reject: (error: unknown) => void;
+}
+
+const MAX_GROUP = 512;
 
 /**
- * Clicks on SQLite: each click is a unit of work in the group-committed transactions of
- * `SyncQueries`, so the redirect that awaits `record` answers only after its click is committed
- * (P1) while many clicks share one COMMIT.
+ * Group commit: clicks that arrive in the same turn of the event loop are written in one
+ * transaction, and every request in the group waits for that commit before its 302 goes out.
+ * One commit per group instead of one per click is what lets the tracked redirect run close to
+ * a bare 302 while P1 still holds. It is the same idea as `SyncQueries.transaction`, written
+ * out by hand with positional better-sqlite3 statements: on this path the generic version
+ * (named placeholders, a closure and a promise per unit) measured ~25 % fewer redirects/s.
  */
-export function createSqliteClickRecorder(db: Kysely<Database>, q: SyncQueries): ClickRecorder {
-  const seenRecently = q.prepared((p: { linkId: number; visitorHash: string; since: string }) =>
-    db
-      .selectFrom('clicks')
-      .select('id')
-      .where('link_id', '=', p.linkId)
-      .where('visitor_hash', '=', p.visitorHash)
-      .where('clicked_at', '>', p.since)
-      .where('is_bot', '=', 0)
-      .limit(1),
+export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickRecorder {
+  const seenRecently = db.prepare(
+    'SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_bot = 0 LIMIT 1',
   );
-  const insert = q.prepared((p: Omit<ClickTable, 'id'>) =>
-    db.insertInto('clicks').values(Object.fromEntries(CLICK_COLUMNS.map((c) => [c, p[c]])) as Omit<ClickTable, 'id'>),
-  );
+  const insert = db.prepare(`INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
+      ip_hash, visitor_hash, user_agent, browser, os, device, is_bot, is_unique, country, referer_host,
+      sub1, sub2, sub3, sub4, sub5, paid_search_param)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+
+  const writeGroup = db.transaction((group: Waiting[]) => {
+    const results: boolean[] = [];
+    for (const { click } of group) {
+      const since = new Date(Date.parse(click.clickedAt) - UNIQUE_CLICK_WINDOW_MS).toISOString();
+      const unique = !click.isBot && seenRecently.get(click.linkId, click.visitorHash, since) === undefined;
+      const s = click.subIds;
+      insert.run(
+        click.clickId, click.linkId, click.programId, click.affiliateId, click.clickedAt,
+        click.ipHash, click.visitorHash, click.userAgent, click.browser, click.os, click.device,
+        click.isBot ? 1 : 0, unique ? 1 : 0, click.country, click.refererHost,
+        s.sub1 ?? null, s.sub2 ?? null, s.sub3 ?? null, s.sub4 ?? null, s.sub5 ?? null,
+        click.paidSearchParam,
+      );
+      results.push(unique);
+    }
+    return results;
+  });
+
+  let waiting: Waiting[] = [];
+  let scheduled = false;
+
+  function commit(): void {
+    scheduled = false;
+    if (db.inTransaction) {
+      // A Kysely transaction is open on this same connection (it spans awaits). Writing now
+      // would nest our group inside it as a savepoint and tie the clicks' fate to it: wait.
+      scheduled = true;
+      setImmediate(commit);
+      return;
+    }
+    const group = waiting;
+    waiting = [];
+    if (group.length === 0) return;
+    try {
+      const results = writeGroup(group);
+      group.forEach((w, i) => w.resolve({ unique: results[i]! }));
+    } catch {
+      // One bad row must not cost the whole group its tracking: retry each click alone.
+      for (const w of group) {
+        try {
+          w.resolve({ unique: writeGroup([w])[0]! });
+        } catch (error) {
+          w.reject(error);
+        }
+      }
+    }
+  }
 
   return {
-    record(click: ClickToRecord) {
-      return q.transaction(() => {
-        const since = new Date(Date.parse(click.clickedAt) - UNIQUE_CLICK_WINDOW_MS).toISOString();
-        const unique = !click.isBot && seenRecently.first({ linkId: click.linkId, visitorHash: click.visitorHash, since }) === undefined;
-        const s = click.subIds;
-        insert.run({
-          click_id: click.clickId,
-          link_id: click.linkId,
-          program_id: click.programId,
-          affiliate_id: click.affiliateId,
-          clicked_at: click.clickedAt,
-          ip_hash: click.ipHash,
-          visitor_hash: click.visitorHash,
-          user_agent: click.userAgent,
-          browser: click.browser,
-          os: click.os,
-          device: click.device,
-          is_bot: click.isBot ? 1 : 0,
-          is_unique: unique ? 1 : 0,
-          country: click.country,
-          referer_host: click.refererHost,
-          sub1: s.sub1 ?? null,
-          sub2: s.sub2 ?? null,
-          sub3: s.sub3 ?? null,
-          sub4: s.sub4 ?? null,
-          sub5: s.sub5 ?? null,
-          paid_search_param: click.paidSearchParam,
-        });
-        return { unique };
+    record(click) {
+      return new Promise((resolve, reject) => {
+        waiting.push({ click, resolve, reject });
+        if (waiting.length >= MAX_GROUP) commit();
+        else if (!scheduled) {
+          scheduled = true;
+          setImmediate(commit);
+        }
       });
     },
-    flush: () => q.transaction(() => undefined),
+    flush() {
+      // Resolves once everything waiting is committed, also when a transaction defers it.
+      return new Promise<void>((resolve) => {
+        const attempt = () => {
+          if (db.inTransaction) return setImmediate(attempt);
+          commit();
+          resolve();
+        };
+        attempt();
+      });
+    },
   };
 }
