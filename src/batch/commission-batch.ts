@@ -226,7 +226,12 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
         // >=: an order written in the same millisecond as the watermark is looked at again.
         eb('updated_at', '>=', watermark),
         eb.and([
-          eb('completed_at', 'is not', null),
+          // Only orders whose lock period has ended by asOf: the others would not change.
+          eb(
+            sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`,
+            '<=',
+            asOf,
+          ),
           eb.exists(
             eb
               .selectFrom('ledger_entries')
