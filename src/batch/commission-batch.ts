@@ -27,6 +27,15 @@ export interface BatchReport {
 
 export type BatchProgress = (done: number, total: number) => void;
 
+/**
+ * Statuses are computed as of one moment; a run as of an earlier moment than the last one would
+ * move approved entries back to pending for the orders it touches, leaving a ledger that mixes
+ * two asOfs. Such a run is refused.
+ */
+export class StaleAsOfError extends Error {
+  override name = 'StaleAsOfError';
+}
+
 const WATERMARK = 'commission_watermark';
 /** The latest asOf the ledger's statuses are computed for: payouts may not look further. */
 export const LAST_AS_OF = 'commission_last_as_of';
@@ -110,13 +119,15 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
   );
   const byStatus = new Map<LedgerStatus, string[]>();
   for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
+  let inserted = 0;
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await trx
+      const [result] = await trx
         .insertInto('ledger_entries')
         .values(rows.slice(i, i + INSERT_ROWS))
         .onConflict((oc) => oc.column('entry_id').doNothing())
         .execute();
+      inserted += Number(result?.numInsertedOrUpdatedRows ?? 0n);
     }
     for (const { order, fx } of changes) {
       if (!fx?.pin) continue;
@@ -137,7 +148,7 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
       }
     }
   });
-  return rows.length;
+  return inserted;
 }
 
 async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[], asOf: string, asOfMs: number, report: BatchReport) {
@@ -204,6 +215,8 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
   const watermark = stored?.value ?? '';
+  const lastRun = await db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
+  if (lastRun && asOf < lastRun.value) throw new StaleAsOfError(`asOf: must not be earlier than the last run's (${lastRun.value})`);
   const report: BatchReport = {
     asOf,
     ordersExamined: 0,
@@ -275,12 +288,11 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
     onProgress?.(done, total);
   }
   // Saved last: a crash before this line only means the next run looks at the same orders again.
-  const lastAsOf = await db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
   await db
     .insertInto('settings')
     .values([
       { key: WATERMARK, value: newWatermark },
-      { key: LAST_AS_OF, value: lastAsOf && lastAsOf.value > asOf ? lastAsOf.value : asOf },
+      { key: LAST_AS_OF, value: asOf },
     ])
     .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
     .execute();

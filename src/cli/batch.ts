@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runCommissionBatch } from '../batch/commission-batch';
+import { runCommissionBatch, StaleAsOfError } from '../batch/commission-batch';
 import { ConfigError, readConfig } from '../runtime/config';
 import { openSqlite } from '../store/sqlite/open-sqlite';
 
@@ -30,6 +30,6 @@ try {
   );
   await store.close();
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof StaleAsOfError ? error.message : error);
   process.exit(1);
 }

@@ -265,8 +265,11 @@ describe('the commission lifecycle (P10)', () => {
     expect(backwards.status).toBe(422);
   });
 
-  it('refuses a batch as of the future', async () => {
+  it('refuses a batch as of the future, or earlier than the last run', async () => {
     await setup();
+    expect((await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } })).status).toBe(200);
+    const earlier = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() - 60_000).toISOString() } });
+    expect(earlier.status).toBe(422);
     const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });
     expect(response.status).toBe(422);
   });

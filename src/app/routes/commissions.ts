@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { runCommissionBatch } from '../../batch/commission-batch';
+import { runCommissionBatch, StaleAsOfError } from '../../batch/commission-batch';
 import { parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { percentToBasisPoints } from '../../domain/rate';
@@ -153,7 +153,12 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       const asOf = body.asOf ? new Date(body.asOf) : now;
       // A future asOf would approve commissions whose lock period has not passed.
       if (asOf.getTime() > now.getTime()) throw new AppError('validation_failed', 'asOf: must not be in the future');
-      return c.json(await runCommissionBatch(deps.db, asOf), 200);
+      try {
+        return c.json(await runCommissionBatch(deps.db, asOf), 200);
+      } catch (error) {
+        if (error instanceof StaleAsOfError) throw new AppError('validation_failed', error.message);
+        throw error;
+      }
     },
   );
 
