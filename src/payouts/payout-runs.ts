@@ -64,7 +64,14 @@ export async function createPayout(deps: PayoutDeps, input: { asOf: string; mini
         .values({ as_of: asOf, minimum_amount: input.minimumAmount, currency: input.currency ?? null, status: 'created', created_at: now, settled_at: null })
         .returning('id')
         .executeTakeFirstOrThrow();
-      const currencies = await candidates().select('e.currency').distinct().execute();
+      // Currencies with approved entries (a cheap superset: one with nothing payable adds no line).
+      const currencies = await trx
+        .selectFrom('ledger_entries')
+        .select('currency')
+        .distinct()
+        .where('status', '=', 'approved')
+        .$if(input.currency !== undefined, (q) => q.where('currency', '=', input.currency!))
+        .execute();
       // Netting happens in SQL, set-based (the rule is the one planPayout states): one line per
       // affiliate and currency whose net is positive and reaches the minimum in that currency.
       for (const { currency } of currencies) {
