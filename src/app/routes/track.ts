@@ -41,6 +41,7 @@ export function registerTrackRoutes(
     },
   });
 
+  const publicHttps = deps.config.publicUrl.startsWith('https:');
   app.get('/c/:code', async (c) => {
     const code = c.req.param('code');
     const outcome = LINK_CODE_PATTERN.test(code)
@@ -61,15 +62,17 @@ export function registerTrackRoutes(
       if ((c.req.header('accept') ?? '').includes('text/html')) return c.html(NOT_FOUND_PAGE, 404);
       return c.json(errorBody('not_found', 'link not found'), 404);
     }
-    c.header('Cache-Control', 'private, no-store');
-    c.header('X-Robots-Tag', 'noindex');
+    // Headers as a plain object in one Response: the Node adapter writes it without building a
+    // Headers instance, measurably cheaper on the hottest path.
+    const headers: Record<string, string> = {
+      location: outcome.location,
+      'cache-control': 'private, no-store',
+      'x-robots-tag': 'noindex',
+    };
     if (outcome.clickId !== undefined && outcome.cookieMaxAge !== undefined) {
-      const secure = c.req.url.startsWith('https:') || deps.config.publicUrl.startsWith('https:');
-      c.header(
-        'Set-Cookie',
-        `${CLICK_COOKIE}=${outcome.clickId}; Max-Age=${outcome.cookieMaxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`,
-      );
+      const secure = publicHttps || c.req.url.startsWith('https:');
+      headers['set-cookie'] = `${CLICK_COOKIE}=${outcome.clickId}; Max-Age=${outcome.cookieMaxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
     }
-    return c.redirect(outcome.location, 302);
+    return new Response(null, { status: 302, headers });
   });
 }
