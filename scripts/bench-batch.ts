@@ -48,6 +48,7 @@ import { runCommissionBatch } from '../src/batch/commission-batch';
 import { deriveOrderState, type OrderEventFacts, type OrderEventType, type OrderSnapshot } from '../src/domain/order';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 import { makeTempDir, removeDir } from '../test/support/server-process';
+import { prng } from '../test/support/prng';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -74,15 +75,6 @@ const AFFILIATES = positiveInt('affiliates', values.affiliates, Math.max(5, Math
 const CHANGED = Math.min(ORDERS, positiveInt('changed', values.changed, 1_000));
 const SEED = positiveInt('seed', values.seed, 4242);
 
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 const rand = prng(SEED);
 const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const chance = (p: number) => rand() < p;

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder, signedHeaders } from '../support/shop';
 import { createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
+import { prng } from '../support/prng';
 
 let t: TestApp;
 let tenant: Tenant;
@@ -14,14 +15,6 @@ afterEach(async () => {
 
 const scalar = (sql: string) => (t.store.raw.prepare(sql).get() as { n: number }).n;
 
-/** A seeded PRNG so a failure can be replayed. */
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 describe('replays never make a second conversion', () => {
   it('300 orders, each delivery repeated 1–5×, 20% re-sent under new ids, shuffled: one order each (P4)', async () => {

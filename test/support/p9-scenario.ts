@@ -1,5 +1,6 @@
 import { orderEvent, sendOrder, type OrderItemInput } from './shop';
 import { approve, createAffiliate, createLink, createMerchant, createProgram, TEST_IP_HEADER, type TestApp } from './test-app';
+import { prng } from './prng';
 
 /**
  * A deterministic shop history for the P9 batch-replay test: a few affiliates (one recruited by
@@ -15,16 +16,6 @@ import { approve, createAffiliate, createLink, createMerchant, createProgram, TE
  * two databases receive exactly the same requests at the same clock times.
  */
 
-export function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // xorshift32
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const DAY = 86_400_000;
 export const SCENARIO_START = Date.parse('2026-01-01T00:00:00.000Z');

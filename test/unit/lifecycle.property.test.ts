@@ -3,6 +3,7 @@ import { affiliateTotal, computeCommission } from '../../src/domain/commission';
 import { compilePlan } from '../../src/domain/commission-plan';
 import { type ExistingEntry, type LedgerKind, orderStanding, planLedgerChanges } from '../../src/domain/ledger';
 import { deriveOrderState, type OrderEventFacts, type OrderEventType, type OrderSnapshot } from '../../src/domain/order';
+import { prng } from '../support/prng';
 
 /**
  * P10 and P17 as properties over random event histories: after every batch the entries of an
@@ -12,15 +13,6 @@ import { deriveOrderState, type OrderEventFacts, type OrderEventType, type Order
  * each against two deliberately broken builds: a clawback left pending (seed 76) and approval a
  * day before the lock period ends (seed 7).
  */
-function prng(seed: number) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 32;
-  };
-}
 
 const plan = compilePlan(
   {
