@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { Database, LedgerStatus } from '../store/database';
@@ -151,7 +151,15 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
   return inserted;
 }
 
-async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[], asOf: string, asOfMs: number, report: BatchReport) {
+async function processChunk(
+  db: Kysely<Database>,
+  ref: Reference,
+  groups: Group[],
+  look: { watermark: string; asOf: string; tiered: number[] },
+  asOfMs: number,
+  report: BatchReport,
+) {
+  const asOf = look.asOf;
   const month = sql<string>`substr(placed_at, 1, 7)`;
   const wanted = new Set(groups.map((g) => `${g.affiliateId}:${g.programId}:${g.month}`));
   const candidates = await db
@@ -160,6 +168,9 @@ async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[
     .where('affiliate_id', 'in', [...new Set(groups.map((g) => g.affiliateId))])
     .where('program_id', 'in', [...new Set(groups.map((g) => g.programId))])
     .where(month, 'in', [...new Set(groups.map((g) => g.month))])
+    // Without tiers no order depends on another: only the ones that need a look are read.
+    // With tiers the whole month is, since earlier sales set later rates.
+    .where((eb) => eb.or([eb('program_id', 'in', look.tiered.length > 0 ? look.tiered : [-1]), needsLook(eb, look.watermark, look.asOf)]))
     .orderBy('placed_at')
     .orderBy('id')
     .execute();
@@ -200,6 +211,31 @@ async function processChunk(db: Kysely<Database>, ref: Reference, groups: Group[
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
 
+/**
+ * An order the batch must look at: changed since the last run (>=: one written in the same
+ * millisecond as the watermark is looked at again), or pending with its lock period ended by
+ * asOf (its status moves with asOf alone).
+ */
+function needsLook(eb: ExpressionBuilder<Database, 'orders'>, watermark: string, asOf: string) {
+  return eb.or([
+    eb('updated_at', '>=', watermark),
+    eb.and([
+      eb(
+        sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`,
+        '<=',
+        asOf,
+      ),
+      eb.exists(
+        eb
+          .selectFrom('ledger_entries')
+          .select('ledger_entries.id')
+          .whereRef('ledger_entries.order_id', '=', 'orders.id')
+          .where('ledger_entries.status', '=', 'pending'),
+      ),
+    ]),
+  ]);
+}
+
 const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
 /** Runs the batch; a call while one runs waits for it and runs after (never two at once). */
@@ -234,27 +270,7 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
     .selectFrom('orders')
     .select(['affiliate_id', 'program_id', month.as('month'), sql<string>`max(updated_at)`.as('last_update')])
     .where('affiliate_id', 'is not', null)
-    .where((eb) =>
-      eb.or([
-        // >=: an order written in the same millisecond as the watermark is looked at again.
-        eb('updated_at', '>=', watermark),
-        eb.and([
-          // Only orders whose lock period has ended by asOf: the others would not change.
-          eb(
-            sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`,
-            '<=',
-            asOf,
-          ),
-          eb.exists(
-            eb
-              .selectFrom('ledger_entries')
-              .select('ledger_entries.id')
-              .whereRef('ledger_entries.order_id', '=', 'orders.id')
-              .where('ledger_entries.status', '=', 'pending'),
-          ),
-        ]),
-      ]),
-    )
+    .where((eb) => needsLook(eb, watermark, asOf))
     .groupBy(['affiliate_id', 'program_id', month])
     .execute();
   const sizes = await db
@@ -274,6 +290,7 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
   for (const g of touched) if (g.last_update > newWatermark && g.last_update <= asOf) newWatermark = g.last_update;
 
   const ref = await loadReference(db);
+  const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
   const total = groups.reduce((n, g) => n + g.orders, 0);
   let done = 0;
   for (let i = 0; i < groups.length; ) {
@@ -283,7 +300,7 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(db, ref, chunk, asOf, asOfDate.getTime(), report);
+    await processChunk(db, ref, chunk, { watermark, asOf, tiered }, asOfDate.getTime(), report);
     done += orders;
     onProgress?.(done, total);
   }
