@@ -49,6 +49,7 @@ import { deriveOrderState, type OrderEventFacts, type OrderEventType, type Order
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { prng } from '../test/support/prng';
+import { stateColumns } from '../src/store/sqlite/sqlite-order-intake';
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -274,17 +275,6 @@ const insertEvent = raw.prepare(
   `INSERT INTO order_events (order_id, merchant_id, delivery_id, channel, type, occurred_at, received_at, content_hash, payload)
    VALUES (?, 1, ?, 'webhook', ?, ?, ?, ?, ?)`,
 );
-const stateColumns = (state: ReturnType<typeof deriveOrderState>) => ({
-  status: state.status,
-  paid_at: state.paidAt,
-  completed_at: state.completedAt,
-  refunded_at: state.refundedAt,
-  cancelled_at: state.cancelledAt,
-  snapshot: JSON.stringify(state.snapshot),
-  snapshot_at: state.snapshotAt,
-  revenue_minor: state.revenueMinor,
-  refunded_minor: state.refundedMinor,
-});
 
 /** A normalised event as the webhook route builds it, with its content hash. */
 function event(type: OrderEventType, at: number, order: OrderSnapshot): OrderEventFacts {
@@ -382,11 +372,10 @@ for (let from = 0; from < ORDERS; from += BATCH) {
           candidates: [],
           flags: [],
         }),
-        ...stateColumns(state),
+        ...stateColumns(state, last),
         customer_id: snapshot.customerId!,
         new_customer: newCustomer ? 1 : 0,
         created_at: events[0]!.occurredAt,
-        updated_at: last,
       });
       storeEvents(Number(inserted.lastInsertRowid), happened, (e) => e.occurredAt);
     }
@@ -522,7 +511,7 @@ raw.transaction(() => {
     else refundedNow++;
     const now = new Date(at).toISOString();
     storeEvents(id, [next], () => now);
-    updateState.run({ id, ...stateColumns(deriveOrderState([...stored, next])), updated_at: now });
+    updateState.run({ id, ...stateColumns(deriveOrderState([...stored, next]), now) });
   }
 })();
 const incrementalTiming = new QueryTiming();

@@ -72,7 +72,7 @@ export async function createPayout(deps: PayoutDeps, input: { asOf: string; mini
         .where('status', '=', 'approved')
         .$if(input.currency !== undefined, (q) => q.where('currency', '=', input.currency!))
         .execute();
-      // Netting happens in SQL, set-based (the rule is the one planPayout states): one line per
+      // Netting happens in SQL, set-based: one line per
       // affiliate and currency whose net is positive and reaches the minimum in that currency.
       for (const { currency } of currencies) {
         const minimum = minimumMinor(currency);

@@ -27,7 +27,9 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  type KillRound,
   killAllServers,
+  killUnderLoad,
   makeTempDir,
   removeDir,
   type ServerProcess,
@@ -140,14 +142,13 @@ async function loadAndKill(server: ServerProcess, code: string): Promise<RoundRe
   const writes: string[] = [];
   let untracked = 0;
   let errors = 0;
-  let stop = false;
-  let killSent = false;
+  const round: KillRound = { killSent: false, stop: false };
   const startedAt = Date.now();
   let onFirstAck!: () => void;
   const firstAck = new Promise<void>((r) => (onFirstAck = r));
 
   const loop = async () => {
-    for (let i = 0; i < MAX_REQUESTS_PER_CLIENT && !stop && Date.now() - startedAt < MAX_ROUND_MS; i++) {
+    for (let i = 0; i < MAX_REQUESTS_PER_CLIENT && !round.stop && Date.now() - startedAt < MAX_ROUND_MS; i++) {
       const outcome = await click(agent, server.port, code);
       if (outcome.kind === 'acked') {
         acked.push(outcome.clickId);
@@ -158,7 +159,7 @@ async function loadAndKill(server: ServerProcess, code: string): Promise<RoundRe
         errors++;
         // Errors before the kill are unexpected but not fatal here: the set check decides.
         // After it the server is gone, so stop hammering a closed port.
-        if (killSent || stop) break;
+        if (round.killSent || round.stop) break;
       }
     }
   };
@@ -166,27 +167,18 @@ async function loadAndKill(server: ServerProcess, code: string): Promise<RoundRe
   // Alongside the clicks, one loop of API writes: each is a Kysely transaction on the same
   // SQLite connection the group commit uses, so a click group must never end up inside one.
   const writer = async () => {
-    for (let i = 0; i < MAX_WRITES_PER_ROUND && !killSent && Date.now() - startedAt < MAX_ROUND_MS; i++) {
+    for (let i = 0; i < MAX_WRITES_PER_ROUND && !round.killSent && Date.now() - startedAt < MAX_ROUND_MS; i++) {
       const id = await createAffiliate(agent, server.port, `writer ${i}`);
       if (id !== undefined) writes.push(id);
-      else if (killSent) break;
+      else if (round.killSent) break;
       await new Promise((r) => setTimeout(r, WRITE_INTERVAL_MS));
     }
   };
 
-  const killAfterMs = KILL_AFTER_MS[0] + Math.floor(Math.random() * (KILL_AFTER_MS[1] - KILL_AFTER_MS[0] + 1));
-  const killer = (async () => {
-    // The delay counts from the first ack, so that it is time under load and not connection setup.
-    await Promise.race([firstAck, new Promise((r) => setTimeout(r, FIRST_ACK_TIMEOUT_MS))]);
-    await new Promise((r) => setTimeout(r, killAfterMs));
-    killSent = true;
-    const exit = await server.kill('SIGKILL');
-    stop = true;
-    return exit;
-  })();
+  const killer = killUnderLoad(server, firstAck, KILL_AFTER_MS, FIRST_ACK_TIMEOUT_MS, round);
 
   const loops = Array.from({ length: CLIENTS }, loop);
-  const [exit] = await Promise.all([killer, writer(), ...loops]);
+  const [{ exit, killAfterMs }] = await Promise.all([killer, writer(), ...loops]);
   agent.destroy();
   expect(exit.signal, 'the server died of the SIGKILL, not of something else').toBe('SIGKILL');
   return { acked, writes, untracked, errors, killAfterMs };

@@ -43,7 +43,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAllServers, makeTempDir, removeDir, type ServerProcess, startServer } from '../support/server-process';
+import { type KillRound, killAllServers, killUnderLoad, makeTempDir, removeDir, type ServerProcess, startServer } from '../support/server-process';
 import { seedLink } from '../support/seed-link';
 
 const ROUNDS = 10;
@@ -235,14 +235,13 @@ interface RoundResult {
 async function sendAndKill(server: ServerProcess, shop: Shop): Promise<RoundResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: SENDERS });
   const result = { acked: 0, duplicates: 0, errors: 0, refused: 0 };
-  let stop = false;
-  let killSent = false;
+  const round: KillRound = { killSent: false, stop: false };
   const startedAt = Date.now();
   let onFirstAck!: () => void;
   const firstAck = new Promise<void>((r) => (onFirstAck = r));
 
   const loop = async () => {
-    for (let i = 0; i < MAX_ATTEMPTS_PER_SENDER && !stop && Date.now() - startedAt < MAX_ROUND_MS; i++) {
+    for (let i = 0; i < MAX_ATTEMPTS_PER_SENDER && !round.stop && Date.now() - startedAt < MAX_ROUND_MS; i++) {
       const delivery = shop.next(true);
       if (!delivery) break;
       shop.attempts++;
@@ -261,22 +260,13 @@ async function sendAndKill(server: ServerProcess, shop: Shop): Promise<RoundResu
         shop.noteRefusal(outcome);
       } else result.errors++;
       // After the kill the server is gone: stop hammering a closed port.
-      if (killSent || stop) break;
+      if (round.killSent || round.stop) break;
     }
   };
 
-  const killAfterMs = KILL_AFTER_MS[0] + Math.floor(Math.random() * (KILL_AFTER_MS[1] - KILL_AFTER_MS[0] + 1));
-  const killer = (async () => {
-    // The delay counts from the first ack, so that it is time under load and not connection setup.
-    await Promise.race([firstAck, new Promise((r) => setTimeout(r, FIRST_ACK_TIMEOUT_MS))]);
-    await new Promise((r) => setTimeout(r, killAfterMs));
-    killSent = true;
-    const exit = await server.kill('SIGKILL');
-    stop = true;
-    return exit;
-  })();
+  const killer = killUnderLoad(server, firstAck, KILL_AFTER_MS, FIRST_ACK_TIMEOUT_MS, round);
 
-  const [exit] = await Promise.all([killer, ...Array.from({ length: SENDERS }, loop)]);
+  const [{ exit, killAfterMs }] = await Promise.all([killer, ...Array.from({ length: SENDERS }, loop)]);
   agent.destroy();
   expect(exit.signal, 'the server died of the SIGKILL, not of something else').toBe('SIGKILL');
   return { ...result, killAfterMs };

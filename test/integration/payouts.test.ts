@@ -176,6 +176,42 @@ describe('payout runs', () => {
     expect(next.lines.map((l) => [l.amount, l.entries.length])).toEqual([['25.00', 3]]);
   });
 
+  it('nets per affiliate and currency, never across currencies, and carries over what is under the minimum', async () => {
+    const { id } = await sale(0, '10.00');
+    t.clock.advance(8 * DAY);
+    await batch();
+    t.store.raw.prepare('DELETE FROM ledger_entries').run();
+    // Approved entries as the batch would leave them, in three currencies, one of them negative.
+    const orderId = (t.store.raw.prepare('SELECT id FROM orders WHERE external_id = ?').get(id) as { id: number }).id;
+    const insert = t.store.raw.prepare(
+      `INSERT INTO ledger_entries (entry_id, order_id, program_id, affiliate_id, slot, kind, status, amount_minor, currency, rule,
+         plan_version, explanation, as_of, created_at, status_changed_at)
+       VALUES (?, ?, ?, ?, 'line:0', 'accrual', 'approved', ?, ?, 'default', 1, 'seeded', ?, ?, ?)`,
+    );
+    const at = t.clock.now().toISOString();
+    const [a, b, c] = affiliates.map((x) => Number(x.id.slice(4)));
+    for (const [entry, affiliate, minor, currency] of [
+      ['a1', a, 3000, 'EUR'],
+      ['a2', a, -1000, 'EUR'],
+      ['a3', a, 900, 'USD'],
+      ['b1', b, -500, 'EUR'],
+      ['c1', c, 5000, 'JPY'],
+    ] as const) {
+      insert.run(entry, orderId, Number(program.id.slice(4)), affiliate, minor, currency, at, at, at);
+    }
+    const run = await runPayout('10');
+    expect(run.total).toEqual({ EUR: '20.00', JPY: '5000' });
+    expect(run.lines).toEqual([
+      { affiliateId: affiliates[0]!.id, currency: 'EUR', amount: '20.00', entries: ['a1', 'a2'] },
+      { affiliateId: affiliates[2]!.id, currency: 'JPY', amount: '5000', entries: ['c1'] },
+    ]);
+    // USD 9.00 (under the minimum) and B's −5.00 carry over to the next run.
+    const left = t.store.raw
+      .prepare('SELECT entry_id FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM payout_entries p WHERE p.entry_id = e.entry_id AND p.active = 1) ORDER BY entry_id')
+      .all();
+    expect(left).toEqual([{ entry_id: 'a3' }, { entry_id: 'b1' }]);
+  });
+
   it('lets concurrent runs take each entry at most once', async () => {
     for (let i = 0; i < 12; i++) await sale(i % 3, `${100 + i}.00`);
     t.clock.advance(8 * DAY);
@@ -322,26 +358,17 @@ describe('payout CSV (P19)', () => {
     t.clock.advance(8 * DAY);
     await batch();
     const out = join(t.dir, 'payout.csv');
-    const result = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum', '10.00', '--out', out],
-      {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--out', out, ...args], {
         env: { ...process.env, DATA_DIR: t.dir },
         encoding: 'utf8',
-      },
-    );
+      });
+    const result = cli('--minimum', '10.00');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('pay_1: 1 affiliates, 20.00 EUR');
     const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => [r.affiliate_id, r.amount])).toEqual([[affiliates[0]!.id, '20.00']]);
-    const bad = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--minimum=-1', '--out', out],
-      {
-        env: { ...process.env, DATA_DIR: t.dir },
-        encoding: 'utf8',
-      },
-    );
+    const bad = cli('--minimum=-1');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toContain('minimumAmount');
   });

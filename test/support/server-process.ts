@@ -199,3 +199,29 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.once('exit', killAllServers);
 }
+
+/** Flags the load loops of a kill round read: the kill is on its way, and the server is gone. */
+export interface KillRound {
+  killSent: boolean;
+  stop: boolean;
+}
+
+/**
+ * `kill -9` the server a random time in `windowMs` after the round's first acknowledgement, so
+ * the delay is time under load and not connection setup (P1, P3).
+ */
+export async function killUnderLoad(
+  server: ServerProcess,
+  firstAck: Promise<unknown>,
+  windowMs: readonly [number, number],
+  firstAckTimeoutMs: number,
+  round: KillRound,
+): Promise<{ exit: ExitInfo; killAfterMs: number }> {
+  const killAfterMs = windowMs[0] + Math.floor(Math.random() * (windowMs[1] - windowMs[0] + 1));
+  await Promise.race([firstAck, new Promise((r) => setTimeout(r, firstAckTimeoutMs))]);
+  await new Promise((r) => setTimeout(r, killAfterMs));
+  round.killSent = true;
+  const exit = await server.kill('SIGKILL');
+  round.stop = true;
+  return { exit, killAfterMs };
+}

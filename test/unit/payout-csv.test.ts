@@ -2,7 +2,6 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { neutralizeCell } from '../../src/payouts/payout-csv';
-import { planPayout } from '../../src/domain/payout';
 
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
@@ -46,28 +45,5 @@ describe('CSV cells a spreadsheet will not run (P19)', () => {
     const parsed = parse(stringify(rows)) as string[][];
     expect(parsed).toEqual(rows);
     for (const [cell] of parsed) expect(cell).not.toMatch(FORMULA_START);
-  });
-});
-
-describe('payout netting', () => {
-  it('nets per affiliate and currency, never across currencies, and carries over what is under the minimum', () => {
-    const plan = planPayout(
-      [
-        { entryId: 'a1', affiliateId: 1, currency: 'EUR', amountMinor: 3000 },
-        { entryId: 'a2', affiliateId: 1, currency: 'EUR', amountMinor: -1000 },
-        { entryId: 'a3', affiliateId: 1, currency: 'USD', amountMinor: 900 },
-        { entryId: 'b1', affiliateId: 2, currency: 'EUR', amountMinor: -500 },
-        { entryId: 'c1', affiliateId: 3, currency: 'JPY', amountMinor: 5000 },
-      ],
-      (currency) => (currency === 'JPY' ? 1000 : 1000),
-    );
-    expect(plan.lines).toEqual([
-      { affiliateId: 1, currency: 'EUR', amountMinor: 2000, entryIds: ['a1', 'a2'] },
-      { affiliateId: 3, currency: 'JPY', amountMinor: 5000, entryIds: ['c1'] },
-    ]);
-    expect(plan.carriedOver).toEqual([
-      { affiliateId: 1, currency: 'USD', amountMinor: 900 },
-      { affiliateId: 2, currency: 'EUR', amountMinor: -500 },
-    ]);
   });
 });

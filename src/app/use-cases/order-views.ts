@@ -1,4 +1,5 @@
 import type { Selectable } from 'kysely';
+import { dayAfter, startOfDay } from '../../domain/calendar';
 import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { basisPointsToPercent } from '../../domain/rate';
@@ -139,15 +140,10 @@ export async function listOrders(
   if (filter.after !== undefined) query = query.where('id', '>', filter.after);
   if (filter.programId !== undefined) query = query.where('program_id', '=', filter.programId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status as OrderRow['status']);
-  if (filter.from !== undefined) query = query.where('placed_at', '>=', `${filter.from}T00:00:00.000Z`);
-  if (filter.to !== undefined) query = query.where('placed_at', '<', nextDay(filter.to));
+  if (filter.from !== undefined) query = query.where('placed_at', '>=', startOfDay(filter.from));
+  if (filter.to !== undefined) query = query.where('placed_at', '<', dayAfter(filter.to));
   const rows = await query.execute();
   const orders = rows.map((r) => (principal.role === 'merchant' ? merchantOrderSummary(r) : affiliateOrderView(r)));
   return { orders, next: rows.length === filter.limit ? String(rows[rows.length - 1]!.id) : null };
 }
 
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}

@@ -1,5 +1,6 @@
 import { loadReference, evaluateOrder, type OrderEvaluation } from '../../batch/order-commission';
 import { compilePlan, type PlanSpec } from '../../domain/commission-plan';
+import { dayAfter, startOfDay } from '../../domain/calendar';
 import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import type { AppDeps } from '../deps';
@@ -10,11 +11,6 @@ import { checkPlanAmounts, findOwnProgram } from './programs';
 
 const MAX_DAYS = 366;
 
-function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00.000Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString();
-}
 
 function sums(evaluation: OrderEvaluation) {
   if (evaluation.kind !== 'earned') return { affiliate: 0, parent: 0 };
@@ -52,7 +48,7 @@ export async function simulatePlan(
     .where('program_id', '=', program.id)
     .where('affiliate_id', 'is not', null)
     .where('placed_at', '>=', `${input.from.slice(0, 7)}-01`)
-    .where('placed_at', '<', nextDay(input.to))
+    .where('placed_at', '<', dayAfter(input.to))
     .orderBy('affiliate_id')
     .orderBy('placed_at')
     .orderBy('id')
@@ -71,7 +67,7 @@ export async function simulatePlan(
     const current = evaluateOrder(ref, order, sales);
     const next = evaluateOrder(ref, order, sales, proposed);
     if (current.kind !== 'no_rate') sales += current.keptMinor;
-    if (order.placed_at < `${input.from}T00:00:00.000Z`) continue;
+    if (order.placed_at < startOfDay(input.from)) continue;
     if (current.kind === 'no_rate') {
       skipped++;
       continue;

@@ -10,7 +10,7 @@ import type { SyncQueries } from './sync-queries';
  * of a delivery serialise into one conversion.
  */
 /** The order's columns that follow from its events. */
-function stateColumns(state: OrderState, now: string) {
+export function stateColumns(state: OrderState, now: string) {
   return {
     status: state.status,
     paid_at: state.paidAt,
