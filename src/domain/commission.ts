@@ -3,13 +3,13 @@ import type { CommissionPlan, PlanRule } from './commission-plan';
 import { formatMoney } from './money';
 import { type OrderLine, type OrderSnapshot, lineBase } from './order';
 import { basisPointsToPercent } from './rate';
-import { divideHalfEven } from './rounding';
+import { divideRounded } from './rounding';
 
 /**
  * What an attributed order earns under a plan: one component per line, per matching bonus rule,
  * the cap, and the recruiter's share. Each component is a ledger "slot": the ledger holds the
  * entries whose sum is the slot's amount, and the batch appends the difference when it changes.
- * Amounts are rounded once, half-even, per component (P17).
+ * Amounts are rounded once, half away from zero, per component (P17).
  */
 export type ComponentKind = 'line' | 'bonus' | 'cap' | 'parent';
 
@@ -50,7 +50,7 @@ function matches(rule: PlanRule, line: OrderLine, newCustomer: boolean | undefin
 }
 
 function percentOf(base: number, bp: number): number {
-  return Number(divideHalfEven(BigInt(base) * BigInt(bp), 10_000n));
+  return Number(divideRounded(BigInt(base) * BigInt(bp), 10_000n));
 }
 
 export function computeCommission(input: CommissionInput): CommissionComponent[] {
@@ -76,7 +76,7 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
   const components: CommissionComponent[] = order.lines.map((line, i) => {
     const remaining = input.voided ? 0 : line.quantity - line.refundedQuantity;
     const cashBase = grossBases[i]! - nonCash[i]!;
-    const base = Number(divideHalfEven(BigInt(cashBase) * BigInt(remaining), BigInt(line.quantity)));
+    const base = Number(divideRounded(BigInt(cashBase) * BigInt(remaining), BigInt(line.quantity)));
     const rule = plan.rules.find((r) => (r.bp !== undefined || r.flatMinor !== undefined) && matches(r, line, order.newCustomer));
     const baseText =
       `${line.quantity} × ${money(line.unitPriceMinor)}` +

@@ -1,11 +1,11 @@
 import { currencyExponent } from './currency';
 import type { OrderSnapshot } from './order';
-import { divideHalfEven } from './rounding';
+import { divideRounded } from './rounding';
 
 /**
  * Conversion between currencies at a stored decimal rate ("1 EUR = 1.0834 USD"), exactly: the
  * rate is a fraction of integers, minor units are scaled by the two currencies' exponents, and
- * each converted amount is rounded once, half-even (P17, P18).
+ * each converted amount is rounded once, half away from zero (P17, P18).
  */
 export interface FxRate {
   /** Decimal string, at most 12 decimals. */
@@ -29,7 +29,7 @@ export function convertMinor(minor: number, from: string, to: string, rate: stri
   const denominator = 10n ** BigInt(fraction.length);
   const fromExp = BigInt(currencyExponent(from)!);
   const toExp = BigInt(currencyExponent(to)!);
-  const result = divideHalfEven(BigInt(minor) * numerator * 10n ** toExp, denominator * 10n ** fromExp);
+  const result = divideRounded(BigInt(minor) * numerator * 10n ** toExp, denominator * 10n ** fromExp);
   return Number(result);
 }
 

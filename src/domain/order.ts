@@ -1,4 +1,4 @@
-import { scaleHalfEven } from './rounding';
+import { scaleRounded } from './rounding';
 
 /**
  * An order as the shop reports it, and the state that follows from all its events. The state is
@@ -63,9 +63,9 @@ export function lineBase(line: OrderLine): number {
   return line.quantity * line.unitPriceMinor - line.discountMinor;
 }
 
-/** The base still earning after refunds: scaled to the quantity not refunded, half-even. */
+/** The base still earning after refunds: scaled to the quantity not refunded, half away from zero. */
 export function lineBaseAfterRefunds(line: OrderLine): number {
-  return scaleHalfEven(lineBase(line), line.quantity - line.refundedQuantity, line.quantity);
+  return scaleRounded(lineBase(line), line.quantity - line.refundedQuantity, line.quantity);
 }
 
 const typeRank: Record<OrderEventType, number> = {

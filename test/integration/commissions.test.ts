@@ -155,19 +155,19 @@ describe('the commission lifecycle (P10)', () => {
     await event('order.paid', 'T-1', { clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '123.45' }] });
     await batch();
     const view = await ledger('T-1');
-    // 123.45 × 10% = 12.345 → 12.34 (half-even); the recruiter: 12.34 × 10% = 1.234 → 1.23
+    // 123.45 × 10% = 12.355 → 12.35 (half away from zero); the recruiter: 12.35 × 10% = 1.245 → 1.24
     expect(view.ledger.map((e) => [e.slot, e.kind, e.amount, e.affiliateId])).toEqual([
-      ['line:0', 'accrual', '12.34', affiliate.id],
-      ['parent', 'override', '1.23', parent!.id],
+      ['line:0', 'accrual', '12.35', affiliate.id],
+      ['parent', 'override', '1.24', parent!.id],
     ]);
-    expect(view.commission).toBe('12.34');
+    expect(view.commission).toBe('12.35');
     await event('order.cancelled', 'T-1', { clickId, items: [{ sku: 'S', quantity: 1, unitPrice: '123.45' }] });
     await batch();
     expect(summary((await ledger('T-1')).ledger)).toEqual([
-      'line:0 accrual reversed 12.34',
-      'parent override reversed 1.23',
-      'line:0 reversal reversed -12.34',
-      'parent reversal reversed -1.23',
+      'line:0 accrual reversed 12.35',
+      'parent override reversed 1.24',
+      'line:0 reversal reversed -12.35',
+      'parent reversal reversed -1.24',
     ]);
   });
 

@@ -3,7 +3,7 @@ import { allocateProportionally } from '../../src/domain/allocation';
 import { affiliateTotal, computeCommission, type CommissionInput } from '../../src/domain/commission';
 import { compilePlan, type PlanSpec } from '../../src/domain/commission-plan';
 import type { OrderLine, OrderSnapshot } from '../../src/domain/order';
-import { divideHalfEven } from '../../src/domain/rounding';
+import { divideRounded } from '../../src/domain/rounding';
 
 function line(sku: string, quantity: number, unitPriceMinor: number, extra: Partial<OrderLine> = {}): OrderLine {
   return { sku, quantity, unitPriceMinor, discountMinor: 0, refundedQuantity: 0, ...extra };
@@ -38,23 +38,23 @@ const designPlan: PlanSpec = {
   excludeNonCash: true,
 };
 
-describe('rounding (P17): half-even at the minor unit, on exact integers', () => {
+describe('rounding (P17): half away from zero at the minor unit, on exact integers', () => {
   it.each([
-    [145n, 10n, 14n], // 14.5 → 14 (even)
-    [155n, 10n, 16n], // 15.5 → 16 (even)
+    [145n, 10n, 15n], // 14.5 → 15
+    [155n, 10n, 16n], // 15.5 → 16
     [146n, 10n, 15n],
     [144n, 10n, 14n],
-    [-145n, 10n, -14n],
+    [-145n, 10n, -15n], // a reversal is the exact negation
     [-155n, 10n, -16n],
     [0n, 7n, 0n],
     [1n, 3n, 0n],
     [2n, 3n, 1n],
   ])('%i / %i = %i', (n, d, q) => {
-    expect(divideHalfEven(n, d)).toBe(q);
+    expect(divideRounded(n, d)).toBe(q);
   });
 
-  it('500¢ × 2.9% is exactly 14.5¢: half-even gives 14¢, with no float error either way', () => {
-    expect(run({ default: { percent: '2.9' } }, order([line('X', 1, 500)])).total).toBe(14);
+  it('500¢ × 2.9% is exactly 14.5¢ and pays 15¢, not 14, with no float error either way', () => {
+    expect(run({ default: { percent: '2.9' } }, order([line('X', 1, 500)])).total).toBe(15);
     expect(run({ default: { percent: '2.9' } }, order([line('X', 1, 1500)])).total).toBe(44); // 43.5 → 44
   });
 
@@ -122,7 +122,7 @@ describe('commission plans', () => {
     expect(run({ default: { percent: '10' } }, o).components.map((c) => c.baseMinor)).toEqual([1000, 2000, 3000]);
   });
 
-  it('scales a discounted line to the quantity kept, half-even', () => {
+  it('scales a discounted line to the quantity kept, rounded once', () => {
     const r = run({ default: { percent: '10' } }, order([line('S', 3, 3333, { discountMinor: 100, refundedQuantity: 1 })]));
     // (3 × 33.33 − 1.00) × 2/3 = 98.99 × 2/3 = 65.993… → 65.99; × 10% = 6.599 → 6.60
     expect(r.components[0]).toMatchObject({ baseMinor: 6599, amountMinor: 660 });
