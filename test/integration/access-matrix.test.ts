@@ -53,6 +53,8 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/payouts/{id}/cancel': ['finance'],
   'PATCH /v1/affiliates/me': ['affiliate'],
   'GET /v1/affiliates/me/payouts': ['affiliate'],
+  'GET /v1/reports/summary': ['merchant', 'affiliate'],
+  'GET /v1/reports/reconciliation': ['merchant'],
 };
 
 let t: TestApp;
