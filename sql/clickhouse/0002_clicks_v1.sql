@@ -1,6 +1,6 @@
 -- Every click the tracker recorded, with every dimension it records. Clicks never change, so a
--- summing rollup over them is sound; a re-sent block is dropped by its insert_deduplication_token
--- (here and in the rollup), and FINAL on raw reads removes any duplicate that slips past.
+-- summing rollup over them is sound. A re-sent block is dropped by its insert_deduplication_token,
+-- here and in the rollup alike, so raw reads and the rollup always agree and neither needs FINAL.
 CREATE TABLE IF NOT EXISTS clicks_v1
 (
     click_id String,
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS clicks_v1
     sub4 String,
     sub5 String
 )
-ENGINE = ReplacingMergeTree
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(clicked_at)
 ORDER BY (program_id, clicked_at, click_id)
 SETTINGS non_replicated_deduplication_window = 10000

@@ -5,14 +5,9 @@ SELECT
     toStartOfHour(clicked_at) AS hour,
     program_id,
     affiliate_id,
-    link_id,
     currency,
-    country,
-    device,
-    browser,
-    os,
     countIf(is_bot = 0) AS clicks,
     countIf(is_bot = 0 AND is_unique = 1) AS unique_clicks,
     countIf(is_bot = 1) AS bot_clicks
 FROM clicks_v1
-GROUP BY hour, program_id, affiliate_id, link_id, currency, country, device, browser, os
+GROUP BY hour, program_id, affiliate_id, currency

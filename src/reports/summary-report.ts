@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ClickHouse, QueryParams } from '../clickhouse/clickhouse';
 import { dayAfter } from '../domain/calendar';
-import { emptyTotals, type ReportRow, type ReportTotals, reportRow } from '../domain/report-metrics';
+import { type ReportRow, reportRow } from '../domain/report-metrics';
 
 export const GROUP_BY = [
   'day',
@@ -62,23 +62,31 @@ function keyExpression(groupBy: GroupBy, time: string): string {
 }
 
 function conditions(q: SummaryQuery, time: string): string {
-  const where = [
-    `${time} >= toDateTime64({from:String}, 3, {tz:String})`,
-    `${time} < toDateTime64({until:String}, 3, {tz:String})`,
-  ];
+  // Compare in the column's own type: converting every row of a DateTime column to DateTime64 costs.
+  const bound = (name: string) =>
+    time === 'hour' ? `toDateTime({${name}:String}, {tz:String})` : `toDateTime64({${name}:String}, 3, {tz:String})`;
+  const where = [`${time} >= ${bound('from')}`, `${time} < ${bound('until')}`];
   if (q.programIds !== null) where.push('program_id IN {programs:Array(UInt64)}');
   if (q.affiliateId !== null) where.push('affiliate_id = {affiliate:UInt64}');
   if (q.linkId !== null) where.push('link_id = {link:UInt64}');
   return where.join(' AND ');
 }
 
-const CountsRow = z.object({
+const count = z.coerce.number().int().refine(Number.isSafeInteger, 'out of range');
+const TotalsRow = z.object({
   key: z.string(),
   currency: z.string(),
-  a: z.coerce.number(),
-  b: z.coerce.number(),
-  c: z.coerce.number(),
+  c: count,
+  u: count,
+  o: count,
+  r: count,
+  m: count,
+  e: count,
+  s: count,
 });
+
+/** Groups the hourly click rollup can answer; the others read the raw clicks. */
+const ROLLUP_GROUPS = new Set<GroupBy>(['day', 'affiliate', 'program']);
 
 /**
  * The summary report: clicks from the hourly rollup (or the raw clicks for sub-ids and
@@ -97,45 +105,51 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
     ...(q.linkId !== null ? { link: q.linkId } : {}),
   };
   const options = { maxExecutionSeconds: q.maxExecutionSeconds };
-  const useRollup = q.wholeHourZone && !q.groupBy.startsWith('sub');
-  const clickSql = useRollup
-    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS key, currency, sum(clicks) AS a, sum(unique_clicks) AS b, sum(bot_clicks) AS c
-       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY key, currency LIMIT {limit:UInt32}`
-    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS key, currency, countIf(is_bot = 0) AS a,
-              countIf(is_bot = 0 AND is_unique = 1) AS b, countIf(is_bot = 1) AS c
-       FROM clicks_v1 FINAL WHERE ${conditions(q, 'clicked_at')} GROUP BY key, currency LIMIT {limit:UInt32}`;
+  const rollup = q.wholeHourZone && ROLLUP_GROUPS.has(q.groupBy) && q.linkId === null;
+  const clicks = rollup
+    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS key, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
+         toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
+       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY key, currency`
+    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS key, currency, toInt64(countIf(is_bot = 0)) AS c,
+         toInt64(countIf(is_bot = 0 AND is_unique = 1)) AS u, toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
+       FROM clicks_v1 WHERE ${conditions(q, 'clicked_at')} GROUP BY key, currency`;
   // An order counts while it keeps some of its sales: not cancelled, not refunded in full.
-  const orderSql = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency,
-       countIf(status NOT IN ('cancelled', 'refunded')) AS a, sum(revenue_minor) AS b, 0 AS c
-     FROM orders_v1 FINAL WHERE affiliate_id > 0 AND ${conditions(q, 'placed_at')} GROUP BY key, currency LIMIT {limit:UInt32}`;
-  const ledgerSql = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency, sum(amount_minor) AS a,
-       sumIf(amount_minor, status IN ('pending', 'held')) AS b, sumIf(amount_minor, status IN ('approved', 'paid')) AS c
-     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')} GROUP BY key, currency LIMIT {limit:UInt32}`;
-
-  const [clicks, orders, ledger] = [
-    await ch.query(clickSql, params, CountsRow, options),
-    await ch.query(orderSql, params, CountsRow, options),
-    await ch.query(ledgerSql, params, CountsRow, options),
-  ];
-  const rows = new Map<string, { key: string; currency: string; totals: ReportTotals }>();
-  const at = (key: string, currency: string) => {
-    const id = `${key}\u0000${currency}`;
-    let row = rows.get(id);
-    if (!row) rows.set(id, (row = { key, currency, totals: emptyTotals() }));
-    return row.totals;
-  };
-  for (const r of clicks) Object.assign(at(r.key, r.currency), { clicks: r.a, uniqueClicks: r.b });
-  for (const r of orders) Object.assign(at(r.key, r.currency), { orders: r.a, revenueMinor: r.b });
-  for (const r of ledger) Object.assign(at(r.key, r.currency), { commissionMinor: r.a, estimatedMinor: r.b, settledMinor: r.c });
-  if (rows.size > MAX_REPORT_ROWS || [clicks, orders, ledger].some((part) => part.length > MAX_REPORT_ROWS)) {
+  const orders = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency, toInt64(0) AS c, toInt64(0) AS u,
+       toInt64(countIf(status NOT IN ('cancelled', 'refunded'))) AS o, toInt64(sum(revenue_minor)) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
+     FROM orders_v1 FINAL WHERE affiliate_id > 0 AND ${conditions(q, 'placed_at')} GROUP BY key, currency`;
+  const ledger = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency, toInt64(0) AS c, toInt64(0) AS u, toInt64(0) AS o, toInt64(0) AS r,
+       toInt64(sum(amount_minor)) AS m, toInt64(sumIf(amount_minor, status IN ('pending', 'held'))) AS e,
+       toInt64(sumIf(amount_minor, status IN ('approved', 'paid'))) AS s
+     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')} GROUP BY key, currency`;
+  // One statement, so ClickHouse runs the three reads in parallel and answers in one round trip.
+  // A row's versions share a partition (placed_at never changes), so FINAL may stay within each.
+  const rows = await ch.query(
+    `SELECT key, currency, sum(c) AS c, sum(u) AS u, sum(o) AS o, sum(r) AS r, sum(m) AS m, sum(e) AS e, sum(s) AS s
+     FROM (${clicks} UNION ALL ${orders} UNION ALL ${ledger})
+     GROUP BY key, currency LIMIT {limit:UInt32}
+     SETTINGS do_not_merge_across_partitions_select_final = 1`,
+    params,
+    TotalsRow,
+    options,
+  );
+  if (rows.length > MAX_REPORT_ROWS)
     throw new ReportTooLargeError(`more than ${MAX_REPORT_ROWS} rows: narrow the dates or add a filter`);
-  }
   const numericKey = q.groupBy === 'affiliate' || q.groupBy === 'program' || q.groupBy === 'link';
-  return [...rows.values()]
+  return rows
     .sort((x, y) =>
       numericKey
         ? Number(x.key) - Number(y.key) || x.currency.localeCompare(y.currency)
         : x.key.localeCompare(y.key) || x.currency.localeCompare(y.currency),
     )
-    .map((r) => reportRow(r.key, r.currency, r.totals));
+    .map((r) =>
+      reportRow(r.key, r.currency, {
+        clicks: r.c,
+        uniqueClicks: r.u,
+        orders: r.o,
+        revenueMinor: r.r,
+        commissionMinor: r.m,
+        estimatedMinor: r.e,
+        settledMinor: r.s,
+      }),
+    );
 }

@@ -33,6 +33,7 @@ let program: { id: string };
 let a: { id: string; apiKey: string };
 let b: { id: string; apiKey: string };
 let linkA: { code: string; id: string };
+let linkB: { code: string; id: string };
 
 const DAY = 86_400_000;
 const HUMAN = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
@@ -82,7 +83,7 @@ beforeAll(async () => {
   await approve(t, merchant.apiKey, program.id, a.id);
   await approve(t, merchant.apiKey, program.id, b.id);
   linkA = await createLink(t, a.apiKey, { programId: program.id });
-  const linkB = await createLink(t, b.apiKey, { programId: program.id });
+  linkB = await createLink(t, b.apiKey, { programId: program.id });
 
   const a1 = await click(linkA.code, '198.51.100.1', HUMAN, '?sub1=spring');
   await click(linkA.code, '198.51.100.1', HUMAN, '?sub1=spring');
@@ -179,6 +180,11 @@ describe('the summary report, on a day worked out by hand', () => {
     expect(bySub.body.rows.map((r) => [r.key, r.clicks, r.orders, r.commission])).toEqual([
       ['=cmd', 2, 1, '10.00'],
       ['spring', 4, 1, '9.48'],
+    ]);
+    const byLink = await report(merchant.apiKey, 'from=2026-11-25&to=2026-11-25&groupBy=link');
+    expect(byLink.body.rows.map((r) => [r.key, r.label, r.clicks, r.uniqueClicks, r.commission])).toEqual([
+      [linkA.id, linkA.code, 4, 2, '9.48'],
+      [linkB.id, linkB.code, 2, 2, '10.00'],
     ]);
     const byCountry = await report(merchant.apiKey, 'from=2026-11-25&to=2026-11-25&groupBy=country');
     expect(byCountry.body.rows.map((r) => [r.key, r.clicks, r.orders, r.revenue])).toEqual([['DE', 6, 2, '194.80']]);
