@@ -60,6 +60,7 @@ export async function exportToClickHouse(
     report.blocks++;
     onProgress?.('clicks', through, await lastClick());
   });
+  await adoptTarget(db, target);
   await drain(db, target, 'outbox', lastSeq, async (from, through) => {
     const sent = await sendOutboxBlock(db, ch, `${target}:outbox:${from}-${through}`, from, through);
     report.orders += sent.orders;
@@ -68,9 +69,82 @@ export async function exportToClickHouse(
     report.blocks++;
     onProgress?.('outbox', through, await lastSeq());
   });
+  await pruneOutbox(db);
   report.days = [...days].sort();
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/** Outbox rows up to here are deleted: every target known then had taken them. */
+const PRUNED_THROUGH = 'clickhouse_outbox_pruned_through';
+
+/**
+ * A ClickHouse the store has not exported to starts from the first outbox row, unless rows were
+ * pruned already: then every order and ledger entry is queued again for it (the targets that
+ * had them get a newer version of the same rows, which changes nothing they report).
+ */
+async function adoptTarget(db: Kysely<Database>, target: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const known = await trx
+      .selectFrom('clickhouse_exports')
+      .select('target')
+      .where('target', '=', target)
+      .where('stream', '=', 'outbox')
+      .executeTakeFirst();
+    if (known) return;
+    const pruned = await trx.selectFrom('settings').select('value').where('key', '=', PRUNED_THROUGH).executeTakeFirst();
+    let from = 0;
+    if (pruned && Number(pruned.value) > 0) {
+      from = Number(
+        (
+          await trx
+            .selectFrom('clickhouse_outbox')
+            .select((eb) => eb.fn.max('seq').as('last'))
+            .executeTakeFirst()
+        )?.last ?? pruned.value,
+      );
+      await trx
+        .insertInto('clickhouse_outbox')
+        .columns(['stream', 'row_id'])
+        .expression(
+          trx
+            .selectFrom('orders')
+            .select([sql.lit('order').as('stream'), 'id'])
+            .orderBy('id'),
+        )
+        .execute();
+      await trx
+        .insertInto('clickhouse_outbox')
+        .columns(['stream', 'row_id'])
+        .expression(
+          trx
+            .selectFrom('ledger_entries')
+            .select([sql.lit('ledger').as('stream'), 'id'])
+            .orderBy('id'),
+        )
+        .execute();
+    }
+    await trx.insertInto('clickhouse_exports').values({ target, stream: 'outbox', exported_through: from }).execute();
+  });
+}
+
+/** Deletes the outbox rows every known target has taken, so the outbox stays the size of the backlog. */
+async function pruneOutbox(db: Kysely<Database>): Promise<void> {
+  const row = await db
+    .selectFrom('clickhouse_exports')
+    .select((eb) => eb.fn.min('exported_through').as('through'))
+    .where('stream', '=', 'outbox')
+    .executeTakeFirst();
+  const through = Number(row?.through ?? 0);
+  if (through <= 0) return;
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('clickhouse_outbox').where('seq', '<=', through).execute();
+    await trx
+      .insertInto('settings')
+      .values({ key: PRUNED_THROUGH, value: String(through) })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(through) }))
+      .execute();
+  });
 }
 
 async function drain(
