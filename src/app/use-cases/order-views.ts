@@ -85,6 +85,8 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       unitPrice: amount(l.unitPriceMinor, c),
       discount: amount(l.discountMinor, c),
       refundedQuantity: l.refundedQuantity,
+      ...(l.refundedAmountMinor ? { refundedAmount: amount(l.refundedAmountMinor, c) } : {}),
+      ...(l.catalog ? { catalog: l.catalog } : {}),
       base: amount(lineBase(l), c),
       baseAfterRefunds: amount(lineBaseAfterRefunds(l), c),
     })),

@@ -1,0 +1,222 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ClickIdSigner } from '../../domain/click-id';
+import { CONNECTOR_PLATFORMS, type ConnectorPlatform } from '../../domain/connectors/connector-order';
+import { verifyPlatformSignature } from '../../domain/connectors/platform-signature';
+import { MappingError, parsePlatformJson } from '../../domain/connectors/platform-json';
+import { mapShopifyOrder, mapShopifyRefund, SHOPIFY_ORDER_TOPICS, SHOPIFY_REFUND_TOPIC } from '../../domain/connectors/shopify';
+import { parseId } from '../../domain/ids';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../env';
+import { AppError, notFound } from '../errors';
+import type { IntakePrograms } from '../intake-programs';
+import type { Authorize } from '../middleware/authorize';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { type ConnectorOutcome, recordConnectorOrder, recordConnectorRefund } from '../use-cases/connector-intake';
+import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../use-cases/connector-settings';
+import { OrderIntakeResult } from './orders';
+
+const ConnectorResult = OrderIntakeResult.extend({
+  connector: z.object({
+    platform: z.enum(CONNECTOR_PLATFORMS),
+    clickIdSource: z.string().nullable(),
+    refundMethod: z.enum(['none', 'line_items', 'proportional', 'rest_line_detail']),
+    refunds: z.array(z.string()),
+    notes: z.array(z.string()),
+  }),
+}).openapi('ConnectorResult');
+const Pending = z.object({ id: z.string(), pending: z.literal(true), reason: z.string() }).openapi('ConnectorPending');
+const Ignored = z.object({ ignored: z.literal(true), reason: z.string() }).openapi('ConnectorIgnored');
+
+const ProgramParam = z.object({
+  programId: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'programId', in: 'path' }, example: 'prg_1' }),
+});
+
+/** The raw body as text: signatures are over these bytes, never a re-serialisation (P7). */
+async function rawBody(c: Context<AppEnv>): Promise<{ raw: Uint8Array; text: string }> {
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  try {
+    return { raw, text: new TextDecoder('utf-8', { fatal: true }).decode(raw) };
+  } catch {
+    throw new AppError('invalid_json', 'the body must be valid UTF-8');
+  }
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return parsePlatformJson(text);
+  } catch {
+    throw new AppError('invalid_json', 'the body must be valid JSON');
+  }
+}
+
+/** A platform payload we cannot map is refused (422) before anything is stored. */
+async function mapped<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof MappingError) throw new AppError('validation_failed', error.message);
+    throw error;
+  }
+}
+
+function answer(c: Context<AppEnv>, outcome: ConnectorOutcome) {
+  return 'pending' in outcome ? c.json(outcome, 202) : c.json(outcome, 200);
+}
+
+export function registerConnectorRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps & { onTrackingChange: () => void },
+  authorize: Authorize,
+  signClickId: ClickIdSigner,
+  programs: IntakePrograms,
+) {
+  const intakeDeps = { ...deps, signClickId };
+
+  /** The program named in the path and its active secrets for `platform`, after verifying the signature. */
+  async function verified(c: Context<AppEnv>, platform: ConnectorPlatform, header: string | undefined, raw: Uint8Array) {
+    const now = deps.clock.now();
+    const intake = await programs.get(c.req.param('programId'), now.getTime());
+    if (!intake) throw notFound('program');
+    const secrets = await activeConnectorSecrets(deps, intake.program.id, platform, now);
+    if (secrets.length === 0)
+      throw new AppError(
+        'invalid_signature',
+        `no ${platform} secret is set for this program (PUT /v1/programs/:id/connectors/${platform})`,
+      );
+    const check = verifyPlatformSignature(header, raw, secrets, deps.crypto.hmacSha256);
+    if (!check.ok) throw new AppError('invalid_signature', `webhook signature rejected: ${check.reason.replace(/_/g, ' ')}`);
+    return intake;
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/v1/programs/{id}/connectors/{platform}',
+      tags: ['connectors'],
+      summary:
+        "Set the secret the shop signs this program's webhooks with (Shopify's app or store webhook secret, or the one typed into WooCommerce)",
+      description:
+        'The previous secrets keep verifying for graceSeconds (default one day). For WooCommerce, restApi (a read-only REST API key) lets the connector fetch which lines a refund took back; null removes it.',
+      security: bearer,
+      middleware: [authorize('merchant')] as const,
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(40)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+          platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
+        }),
+        body: jsonBody(
+          z
+            .object({
+              secret: z.string().min(8).max(256),
+              graceSeconds: z.number().int().min(0).max(MAX_CONNECTOR_GRACE_SECONDS).default(86_400),
+              restApi: z
+                .object({
+                  baseUrl: z
+                    .url({ protocol: /^https?$/ })
+                    .max(300)
+                    .openapi({ example: 'https://shop.example' }),
+                  consumerKey: z.string().min(1).max(200),
+                  consumerSecret: z.string().min(1).max(200),
+                })
+                .strict()
+                .nullish(),
+            })
+            .strict(),
+        ),
+      },
+      responses: {
+        200: json(
+          z.object({
+            platform: z.enum(CONNECTOR_PLATFORMS),
+            webhookPath: z.string(),
+            previousSecretsExpireAt: z.string(),
+            restApi: z.object({ baseUrl: z.string() }).nullable().optional(),
+          }),
+          'Saved',
+        ),
+        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+      },
+    }),
+    async (c) => {
+      const { id, platform } = c.req.valid('param');
+      const body = c.req.valid('json');
+      if (platform !== 'woocommerce' && body.restApi) throw new AppError('validation_failed', 'restApi: only for woocommerce');
+      const saved = await setConnectorSettings(deps, c.get('principal'), parseId('program', id), platform, body);
+      deps.onTrackingChange();
+      return c.json(saved, 200);
+    },
+  );
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/connectors/shopify/{programId}',
+    tags: ['connectors'],
+    summary:
+      'Shopify order webhooks as Shopify sends them: orders/create, orders/paid, orders/updated, orders/cancelled, refunds/create',
+    description:
+      'Verified with X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body) under any active Shopify secret of the program; deduplicated by X-Shopify-Event-Id ' +
+      '(else X-Shopify-Webhook-Id) and by content. The order is mapped to the canonical order event and stored through the same intake as POST /v1/orders. ' +
+      'A refund whose order has not arrived yet is kept and answers 202; other topics answer 200 with ignored: true.',
+    request: {
+      params: ProgramParam,
+      headers: z.object({
+        'x-shopify-hmac-sha256': z.string(),
+        'x-shopify-topic': z.string(),
+        'x-shopify-webhook-id': z.string(),
+        'x-shopify-event-id': z.string().optional(),
+      }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('ShopifyOrderOrRefund') } },
+      },
+    },
+    responses: {
+      200: json(z.union([ConnectorResult, Ignored]), 'Stored (or already stored), or a topic the connector does not use'),
+      202: json(Pending, 'A refund kept until its order arrives'),
+      ...errorResponses(
+        'bad_request',
+        'invalid_json',
+        'invalid_signature',
+        'not_found',
+        'conflict',
+        'payload_too_large',
+        'validation_failed',
+      ),
+    },
+  });
+
+  app.post('/v1/connectors/shopify/:programId', async (c) => {
+    const { raw, text } = await rawBody(c);
+    const intake = await verified(c, 'shopify', c.req.header('x-shopify-hmac-sha256'), raw);
+    const topic = c.req.header('x-shopify-topic') ?? '';
+    // Shopify sends one event to every subscription: the event id names the event, the webhook
+    // id one subscription's delivery (kept across retries).
+    const eventId = c.req.header('x-shopify-event-id');
+    const webhookId = c.req.header('x-shopify-webhook-id');
+    const deliveryId = eventId ? `shopify:event:${eventId}` : webhookId ? `shopify:webhook:${webhookId}` : undefined;
+    if (!deliveryId) throw new AppError('bad_request', 'X-Shopify-Webhook-Id is missing');
+    if (deliveryId.length > 256) throw new AppError('bad_request', 'the webhook id is longer than 200 characters');
+    const body = parseBody(text);
+    const delivery = { program: intake.program, platform: 'shopify' as const, deliveryId, catalog: intake.catalog };
+    if ((SHOPIFY_ORDER_TOPICS as readonly string[]).includes(topic)) {
+      return answer(c, await mapped(() => recordConnectorOrder(intakeDeps, delivery, mapShopifyOrder(body))));
+    }
+    if (topic === SHOPIFY_REFUND_TOPIC) {
+      return answer(
+        c,
+        await mapped(() => {
+          const { orderId, refund } = mapShopifyRefund(body);
+          return recordConnectorRefund(intakeDeps, delivery, orderId, refund);
+        }),
+      );
+    }
+    return c.json({ ignored: true, reason: `topic ${topic || '(none)'} is not one the connector uses` }, 200);
+  });
+}
