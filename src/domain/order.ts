@@ -117,23 +117,21 @@ export function deriveOrderState(events: readonly OrderEventFacts[]): OrderState
   let latest = events[0]!;
   for (const e of events) if (later(e, latest)) latest = e;
 
-  // Refunds only grow: a line's refunded quantity (and amount) is the largest any event reported.
+  // Refunds only grow: a line's refunded quantity is the largest any event reported for it. An
+  // amount refunded without units is the latest snapshot's: a shop that later tells which units
+  // a refund took back replaces its proportional estimate, never adds to it.
   const refunded = new Map<string, number>();
-  const refundedAmount = new Map<string, number>();
   for (const e of events) {
     const quantities = refundedQuantities(e);
     e.order.lines.forEach((line, i) => {
       const key = lineKey(line, i);
       refunded.set(key, Math.max(refunded.get(key) ?? 0, quantities[i]!));
-      if (line.refundedAmountMinor) refundedAmount.set(key, Math.max(refundedAmount.get(key) ?? 0, line.refundedAmountMinor));
     });
   }
-  const lines = latest.order.lines.map((line, i) => {
-    const amount = refundedAmount.get(lineKey(line, i));
-    const merged: OrderLine = { ...line, refundedQuantity: Math.min(line.quantity, refunded.get(lineKey(line, i)) ?? 0) };
-    if (amount) merged.refundedAmountMinor = amount;
-    return merged;
-  });
+  const lines = latest.order.lines.map((line, i) => ({
+    ...line,
+    refundedQuantity: Math.min(line.quantity, refunded.get(lineKey(line, i)) ?? 0),
+  }));
   const snapshot: OrderSnapshot = { ...latest.order, lines };
 
   const revenueMinor = lines.reduce((sum, l) => sum + lineBase(l), 0);

@@ -55,6 +55,7 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/affiliates/me/payouts': ['affiliate'],
   'PUT /v1/programs/{id}/connectors/{platform}': ['merchant'],
   'POST /v1/connectors/shopify/{programId}': 'public', // signed by Shopify with the program's connector secret
+  'POST /v1/connectors/woocommerce/{programId}': 'public', // signed by WooCommerce with the program's connector secret
   'PUT /v1/programs/{id}/catalog': ['merchant'],
 };
 

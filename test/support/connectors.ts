@@ -46,3 +46,27 @@ export function sendShopify(
     headers['x-shopify-event-id'] = options.eventId ?? `98880550-7158-44d4-b7cd-2c9${String(n).padStart(5, '0')}`;
   return t.request(`/v1/connectors/shopify/${programId}`, { method: 'POST', headers, body });
 }
+
+export function sendWoo(
+  t: TestApp,
+  programId: string,
+  secret: string,
+  topic: string,
+  body: string,
+  options: { deliveryId?: string; signature?: string | null } = {},
+) {
+  const n = ++deliveries;
+  const [resource, event] = topic.split('.') as [string, string];
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'WooCommerce/9.4.2 Hookshot (WordPress/6.7.1)',
+    'x-wc-webhook-source': 'https://shop.example/',
+    'x-wc-webhook-topic': topic,
+    'x-wc-webhook-resource': resource,
+    'x-wc-webhook-event': event,
+    'x-wc-webhook-id': '12',
+    'x-wc-webhook-delivery-id': options.deliveryId ?? `2f0a9c3e8b7d6e5f4a3b2c1d0e9f${String(n).padStart(4, '0')}`,
+  };
+  if (options.signature !== null) headers['x-wc-webhook-signature'] = options.signature ?? platformSignature(secret, body);
+  return t.request(`/v1/connectors/woocommerce/${programId}`, { method: 'POST', headers, body });
+}

@@ -5,6 +5,7 @@ import { CONNECTOR_PLATFORMS, type ConnectorPlatform } from '../../domain/connec
 import { verifyPlatformSignature } from '../../domain/connectors/platform-signature';
 import { MappingError, parsePlatformJson } from '../../domain/connectors/platform-json';
 import { mapShopifyOrder, mapShopifyRefund, SHOPIFY_ORDER_TOPICS, SHOPIFY_REFUND_TOPIC } from '../../domain/connectors/shopify';
+import { mapWooDeletion, mapWooOrder, WOO_DELETE_TOPIC, WOO_ORDER_TOPICS } from '../../domain/connectors/woocommerce';
 import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
@@ -12,7 +13,13 @@ import { AppError, notFound } from '../errors';
 import type { IntakePrograms } from '../intake-programs';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
-import { type ConnectorOutcome, recordConnectorOrder, recordConnectorRefund } from '../use-cases/connector-intake';
+import {
+  type ConnectorOutcome,
+  recordConnectorDeletion,
+  recordConnectorOrder,
+  recordConnectorRefund,
+} from '../use-cases/connector-intake';
+import { wooRefundDetail } from '../use-cases/woo-refund-detail';
 import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../use-cases/connector-settings';
 import { OrderIntakeResult } from './orders';
 
@@ -218,5 +225,77 @@ export function registerConnectorRoutes(
       );
     }
     return c.json({ ignored: true, reason: `topic ${topic || '(none)'} is not one the connector uses` }, 200);
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/connectors/woocommerce/{programId}',
+    tags: ['connectors'],
+    summary: 'WooCommerce order webhooks as WooCommerce sends them: order.created, order.updated, order.deleted',
+    description:
+      'Verified with X-WC-Webhook-Signature (base64 HMAC-SHA256 of the raw body) under any active WooCommerce secret of the program; deduplicated by ' +
+      'X-WC-Webhook-Delivery-ID and by content. The unsigned ping WooCommerce sends when the webhook is saved (body webhook_id=…) answers 200 and stores nothing. ' +
+      'Refunds named in the order are reduced in proportion to their amount net of tax, or, with REST API credentials set, by the lines the shop says they took back; the receipt says which.',
+    request: {
+      params: ProgramParam,
+      headers: z.object({
+        'x-wc-webhook-signature': z.string(),
+        'x-wc-webhook-topic': z.string(),
+        'x-wc-webhook-delivery-id': z.string(),
+      }),
+      body: {
+        required: true,
+        content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('WooCommerceOrder') } },
+      },
+    },
+    responses: {
+      200: json(
+        z.union([ConnectorResult, Ignored, z.object({ pong: z.literal(true) })]),
+        'Stored (or already stored), a ping, or a topic the connector does not use',
+      ),
+      202: json(Pending, 'A deletion kept until its order arrives'),
+      ...errorResponses(
+        'bad_request',
+        'invalid_json',
+        'invalid_signature',
+        'not_found',
+        'conflict',
+        'payload_too_large',
+        'validation_failed',
+      ),
+    },
+  });
+
+  app.post('/v1/connectors/woocommerce/:programId', async (c) => {
+    const { raw, text } = await rawBody(c);
+    const signature = c.req.header('x-wc-webhook-signature');
+    // WooCommerce pings a new webhook's URL once, unsigned, and keeps the webhook only on a 200.
+    if (!signature && /^webhook_id=[0-9]+$/.test(text.trim())) {
+      if (!(await programs.get(c.req.param('programId'), deps.clock.now().getTime()))) throw notFound('program');
+      return c.json({ pong: true as const }, 200);
+    }
+    const intake = await verified(c, 'woocommerce', signature, raw);
+    const topic = c.req.header('x-wc-webhook-topic') ?? '';
+    const body = parseBody(text);
+    // The delivery id is new for every delivery; a re-sent event is caught by its content.
+    const webhook = c.req.header('x-wc-webhook-id') ?? '0';
+    const delivery = c.req.header('x-wc-webhook-delivery-id') ?? `content:${deps.crypto.sha256Hex(text)}`;
+    const deliveryId = `woocommerce:${webhook}:${delivery}`;
+    if (deliveryId.length > 256) throw new AppError('bad_request', 'the webhook delivery id is too long');
+    const d = { program: intake.program, platform: 'woocommerce' as const, deliveryId, catalog: intake.catalog };
+    if ((WOO_ORDER_TOPICS as readonly string[]).includes(topic)) {
+      return answer(
+        c,
+        await mapped(async () => {
+          const order = mapWooOrder(body);
+          return recordConnectorOrder(intakeDeps, d, order, await wooRefundDetail(deps, intake.program.id, order));
+        }),
+      );
+    }
+    if (topic === WOO_DELETE_TOPIC) {
+      const deletedAt = deps.clock.now().toISOString();
+      return answer(c, await mapped(() => recordConnectorDeletion(intakeDeps, d, mapWooDeletion(body), deletedAt)));
+    }
+    return c.json({ ignored: true as const, reason: `topic ${topic || '(none)'} is not one the connector uses` }, 200);
   });
 }

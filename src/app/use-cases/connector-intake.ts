@@ -40,6 +40,7 @@ async function recordKnown(
   d: ConnectorDelivery,
   externalId: string,
   delivered?: ConnectorOrder,
+  extraNotes: string[] = [],
 ): Promise<ConnectorOutcome> {
   const row = await deps.db
     .selectFrom('connector_orders')
@@ -85,7 +86,7 @@ async function recordKnown(
     });
     duplicate &&= result.duplicate;
   }
-  return { ...result!, duplicate, connector: receipt };
+  return { ...result!, duplicate, connector: { ...receipt, notes: [...receipt.notes, ...extraNotes] } };
 }
 
 /** A new (or older, or repeated) order document: the newest one by the shop's own time is kept. */
@@ -93,7 +94,9 @@ export async function recordConnectorOrder(
   deps: ConnectorDeps,
   d: ConnectorDelivery,
   order: ConnectorOrder,
+  detail: { refunds: ConnectorRefund[]; note?: string | undefined } = { refunds: [] },
 ): Promise<ConnectorOutcome> {
+  await saveRefunds(deps, d, order.id, detail.refunds);
   await deps.db
     .insertInto('connector_orders')
     .values({ ...key(d), external_id: order.id, document: JSON.stringify(order), document_at: order.updatedAt, deleted_at: null })
@@ -118,7 +121,23 @@ export async function recordConnectorOrder(
         ),
     )
     .execute();
-  return recordKnown(deps, d, order.id, order);
+  return recordKnown(deps, d, order.id, order, detail.note ? [detail.note] : []);
+}
+
+async function saveRefunds(deps: ConnectorDeps, d: ConnectorDelivery, orderId: string, refunds: readonly ConnectorRefund[]) {
+  for (const refund of refunds) {
+    await deps.db
+      .insertInto('connector_refunds')
+      .values({
+        ...key(d),
+        refund_id: refund.id,
+        external_id: orderId,
+        refund: JSON.stringify(refund),
+        created_at: refund.createdAt,
+      })
+      .onConflict((oc) => oc.columns(['program_id', 'platform', 'refund_id']).doNothing())
+      .execute();
+  }
 }
 
 /** A refund reported on its own; kept even when its order has not arrived yet. */
@@ -128,17 +147,7 @@ export async function recordConnectorRefund(
   orderId: string,
   refund: ConnectorRefund,
 ): Promise<ConnectorOutcome> {
-  await deps.db
-    .insertInto('connector_refunds')
-    .values({
-      ...key(d),
-      refund_id: refund.id,
-      external_id: orderId,
-      refund: JSON.stringify(refund),
-      created_at: refund.createdAt,
-    })
-    .onConflict((oc) => oc.columns(['program_id', 'platform', 'refund_id']).doNothing())
-    .execute();
+  await saveRefunds(deps, d, orderId, [refund]);
   return recordKnown(deps, d, orderId);
 }
 
