@@ -344,6 +344,10 @@ describe('Shopify connector', () => {
     const badPrice = shopifyBody(shopifyOrder({ line_items: [shopifyLine({ price: 'free' })] }));
     expect((await send('orders/create', badPrice)).status).toBe(422);
     expect((await send('orders/create', '{"id":')).status).toBe(400);
+    expect(await json(await send('orders/create', shopifyOrder({ test: true })))).toEqual({
+      ignored: true,
+      reason: 'a test order (test: true)',
+    });
     expect(await json(await send('products/update', '{"id":1}'))).toEqual({
       ignored: true,
       reason: 'topic products/update is not one the connector uses',

@@ -213,6 +213,9 @@ export function registerConnectorRoutes(
     const body = parseBody(text);
     const delivery = { program: intake.program, platform: 'shopify' as const, deliveryId, catalog: intake.catalog };
     if ((SHOPIFY_ORDER_TOPICS as readonly string[]).includes(topic)) {
+      // Orders placed with Shopify's test gateway are no sales: nothing to attribute or pay.
+      if ((body as { test?: unknown } | null)?.test === true)
+        return c.json({ ignored: true as const, reason: 'a test order (test: true)' }, 200);
       return answer(c, await mapped(() => recordConnectorOrder(intakeDeps, delivery, mapShopifyOrder(body))));
     }
     if (topic === SHOPIFY_REFUND_TOPIC) {
