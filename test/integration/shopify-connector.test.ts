@@ -204,6 +204,28 @@ describe('Shopify connector', () => {
     expect(tracked.commission).toBe('6.18');
   });
 
+  it('changes no commission for a refund that names no lines (shipping, a goodwill amount), and says so', async () => {
+    await send('orders/create', shopifyOrder({ financial_status: 'paid' }));
+    const response = await send('refunds/create', shopifyRefund('509562970', []));
+    expect((await json(response)).connector).toMatchObject({
+      refundMethod: 'none',
+      refunds: ['509562970'],
+      notes: ['refunds 509562970 name no lines (shipping or an amount only): no change to the commission'],
+    });
+    expect((await order()).items).toMatchObject([{ refundedQuantity: 0, baseAfterRefunds: '94.80' }]);
+  });
+
+  it('makes one order of concurrent copies of a delivery, and every answer names it (P5)', async () => {
+    const body = shopifyBody(shopifyOrder({ financial_status: 'paid' }));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => send('orders/paid', body, { webhookId: 'wh-same', eventId: 'ev-same' })),
+    );
+    const parsed = await Promise.all(answers.map(json));
+    expect(new Set(parsed.map((p) => `${p.id} ${p.status}`))).toEqual(new Set([`${ORDER_ID} paid`]));
+    expect(parsed.filter((p) => !p.duplicate)).toHaveLength(1);
+    expect([count('orders'), count('order_events'), count('connector_orders')]).toEqual([1, 1, 1]);
+  });
+
   it('keeps a refund that arrives before its order (202) and applies it when the order comes', async () => {
     const early = await send('refunds/create', shopifyRefund('509562969', [shopifyRefundLine(LINE_SHOES, 1, 47.4)]));
     expect(early.status).toBe(202);

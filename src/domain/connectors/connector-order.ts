@@ -178,8 +178,11 @@ export function toCanonicalEvent(
 
   const notes = [...order.notes];
   if (deletedAt !== null) notes.push(`deleted in the shop at ${deletedAt}: treated as cancelled`);
-  if (amountOnly.length > 0 && order.refundMethodWithoutLines === 'ignored') {
-    notes.push(`refunds ${amountOnly.map((r) => r.id).join(', ')} name no lines and were not applied`);
+  const lineless = refunds.filter((r) => r.lines.length === 0);
+  if (lineless.length > 0 && order.refundMethodWithoutLines === 'ignored' && !shopSaysRefunded) {
+    notes.push(
+      `refunds ${lineless.map((r) => r.id).join(', ')} name no lines (shipping or an amount only): no change to the commission`,
+    );
   }
   return {
     events: [
