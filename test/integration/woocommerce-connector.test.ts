@@ -233,6 +233,40 @@ describe('WooCommerce connector', () => {
     });
   });
 
+  it('sends REST credentials only to a public https host name, and reads at most 1 MiB of its answer', async () => {
+    for (const baseUrl of [
+      'http://shop.example',
+      'https://127.0.0.1',
+      'https://[::1]',
+      'https://localhost',
+      'https://metadata.google.internal',
+      'https://shop.example:8443',
+      'https://u:p@shop.example',
+    ]) {
+      const response = await t.request(`/v1/programs/${tenant.program.id}/connectors/woocommerce`, {
+        method: 'PUT',
+        key: tenant.merchant.apiKey,
+        json: { secret: SECRET, restApi: { baseUrl, consumerKey: 'ck', consumerSecret: 'cs' } },
+      });
+      expect([baseUrl, response.status]).toEqual([baseUrl, 422]);
+    }
+    expect(count('connector_rest_credentials')).toBe(0);
+    await setConnectorSecret(t, tenant.merchant.apiKey, tenant.program.id, 'woocommerce', {
+      secret: SECRET,
+      restApi: { baseUrl: 'https://shop.example', consumerKey: 'ck_0123', consumerSecret: 'cs_4567' },
+    });
+    restAnswer = () =>
+      new Response(`[${' '.repeat(2 * 1024 * 1024)}]`, { status: 200, headers: { 'content-type': 'application/json' } });
+    const response = await send(
+      'order.updated',
+      wooOrder({ ...processing, refunds: [{ id: 730, reason: '', total: '-23.72' }] }),
+    );
+    expect((await json(response)).connector).toMatchObject({
+      refundMethod: 'proportional',
+      notes: ['REST refund lookup failed (the answer is larger than 1048576 bytes): refunds reduced in proportion instead'],
+    });
+  });
+
   it('order.deleted cancels the order, also when it arrives before the order', async () => {
     const early = await send('order.deleted', { id: WOO_ORDER_ID });
     expect(early.status).toBe(202);

@@ -35,6 +35,19 @@ const ConnectorResult = OrderIntakeResult.extend({
 const Pending = z.object({ id: z.string(), pending: z.literal(true), reason: z.string() }).openapi('ConnectorPending');
 const Ignored = z.object({ ignored: z.literal(true), reason: z.string() }).openapi('ConnectorIgnored');
 
+/**
+ * The REST lookup sends the merchant's credentials to this address from our network: only https,
+ * a host name (no IP literal, no port, no user info) and none of the names that reach the
+ * service's own machine or LAN. (A public name resolving to a private address is not caught here.)
+ */
+function isPublicShopUrl(text: string): boolean {
+  const url = new URL(text);
+  const host = url.hostname.toLowerCase();
+  if (url.username || url.password || url.port) return false;
+  if (/^[0-9.]+$/.test(host) || host.startsWith('[')) return false;
+  return host.includes('.') && !/(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/.test(host);
+}
+
 const ProgramParam = z.object({
   programId: z
     .string()
@@ -126,8 +139,9 @@ export function registerConnectorRoutes(
               restApi: z
                 .object({
                   baseUrl: z
-                    .url({ protocol: /^https?$/ })
+                    .url({ protocol: /^https$/ })
                     .max(300)
+                    .refine(isPublicShopUrl, 'must be the https address of the shop by its public host name')
                     .openapi({ example: 'https://shop.example' }),
                   consumerKey: z.string().min(1).max(200),
                   consumerSecret: z.string().min(1).max(200),
