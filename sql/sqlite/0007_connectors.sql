@@ -35,6 +35,7 @@ CREATE TABLE connector_orders (
   document TEXT, -- JSON: the mapped order, NULL until the order itself has arrived
   document_at TEXT, -- the shop's own modification time of that document
   deleted_at TEXT,
+  receipt TEXT, -- JSON: the connector receipt of the last delivery that reached the order
   PRIMARY KEY (program_id, platform, external_id)
 ) WITHOUT ROWID;
 

@@ -325,6 +325,7 @@ export interface ConnectorOrderTable {
   document: string | null;
   document_at: string | null;
   deleted_at: string | null;
+  receipt: Generated<string | null>;
 }
 
 export interface ConnectorRefundTable {

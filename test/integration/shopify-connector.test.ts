@@ -86,6 +86,7 @@ describe('Shopify connector', () => {
         },
       ],
       commission: '7.58',
+      connector: { platform: 'shopify', clickIdSource: 'note_attributes[0].clid', refundMethod: 'none', refunds: [], notes: [] },
       ledger: [
         {
           kind: 'accrual',

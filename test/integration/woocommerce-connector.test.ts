@@ -176,6 +176,13 @@ describe('WooCommerce connector', () => {
       { refundedQuantity: 0, refundedAmount: '19.93', base: '94.80', baseAfterRefunds: '74.87' },
     ]);
     expect(order.refunded).toBe('19.93');
+    expect(order.connector).toEqual({
+      platform: 'woocommerce',
+      clickIdSource: null,
+      refundMethod: 'proportional',
+      refunds: ['730'],
+      notes: [],
+    });
     // 74.87 × 8% = 5.9896 → 5.99
     expect(order.commission).toBe('5.99');
     expect(order.ledger.at(-1).explanation).toBe(

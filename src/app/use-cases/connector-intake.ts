@@ -86,7 +86,16 @@ async function recordKnown(
     });
     duplicate &&= result.duplicate;
   }
-  return { ...result!, duplicate, connector: { ...receipt, notes: [...receipt.notes, ...extraNotes] } };
+  const connector = { ...receipt, notes: [...receipt.notes, ...extraNotes] };
+  // Kept for GET /v1/orders/:id: the merchant reads how the shop's order was taken, not the shop.
+  await deps.db
+    .updateTable('connector_orders')
+    .set({ receipt: JSON.stringify(connector) })
+    .where('program_id', '=', d.program.id)
+    .where('platform', '=', d.platform)
+    .where('external_id', '=', externalId)
+    .execute();
+  return { ...result!, duplicate, connector };
 }
 
 /** A new (or older, or repeated) order document: the newest one by the shop's own time is kept. */

@@ -158,7 +158,6 @@ export function mapShopifyOrder(payload: unknown): ConnectorOrder {
   if (codes.length > 1) notes.push(`discount codes ${codes.join(', ')}: the first one is used for coupon attribution`);
   const click = clickId(o);
   const customer = isRecord(o.customer) ? o.customer : undefined;
-  const ordersCount = customer?.orders_count;
 
   const status = shopifyStatus(o);
   const updatedAt = platformTime(o.updated_at ?? o.created_at, 'updated_at');
@@ -175,7 +174,9 @@ export function mapShopifyOrder(payload: unknown): ConnectorOrder {
     coupon: codes[0]?.slice(0, 64),
     customerId:
       customer && customer.id !== undefined && customer.id !== null ? platformId(customer.id, 'customer.id') : undefined,
-    newCustomer: typeof ordersCount === 'number' ? ordersCount <= 1 : undefined,
+    // Shopify's order says nothing reliable about a first order (customer.orders_count is gone
+    // from recent API versions and counted differently before): newCustomer rules do not match.
+    newCustomer: undefined,
     shippingMinor,
     taxMinor: o.total_tax === undefined || o.total_tax === null ? 0 : money(o.total_tax, 'total_tax'),
     nonCashMinor: 0,
