@@ -59,6 +59,8 @@ export interface AppDeps {
   /** Runs work after the response (waitUntil on Workers, a detached promise on Node). */
   defer(c: Context, work: Promise<unknown>): void;
   log: Logger;
+  /** Outgoing HTTP (the WooCommerce REST refund lookup); the runtime's fetch when absent. */
+  fetch?: typeof fetch;
   /** Readiness: true when the store can take traffic. */
   healthy(): Promise<boolean>;
 }
