@@ -370,6 +370,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'ledger_entries.program_id',
         'ledger_entries.affiliate_id',
         'orders.link_id',
+        'orders.affiliate_id as order_affiliate_id',
         'orders.placed_at',
         'ledger_entries.created_at',
         'ledger_entries.kind',
@@ -382,13 +383,16 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
       .execute();
     for (const r of rows) {
       days.add(r.placed_at.slice(0, 10));
+      // A recruiter's override is earned on its recruit's order: the recruit's link and
+      // sub-ids are the recruit's own, not the recruiter's to read.
+      const own = r.affiliate_id === r.order_affiliate_id;
       ledgerRows.push({
         entry_id: r.entry_id,
         version: ledgerVersions.get(r.id)!,
         order_id: r.order_id,
         program_id: r.program_id,
         affiliate_id: r.affiliate_id,
-        link_id: r.link_id ?? 0,
+        link_id: own ? (r.link_id ?? 0) : 0,
         placed_at: clickHouseTime(r.placed_at),
         created_at: clickHouseTime(r.created_at),
         kind: r.kind,
@@ -396,6 +400,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         amount_minor: r.amount_minor,
         currency: r.currency,
         ...dims(r),
+        ...(own ? {} : { sub1: '', sub2: '', sub3: '', sub4: '', sub5: '' }),
       });
     }
   }
