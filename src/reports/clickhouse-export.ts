@@ -213,6 +213,7 @@ async function sendClicks(db: Kysely<Database>, ch: ClickHouse, token: string, f
       'clicks.browser',
       'clicks.os',
       'clicks.referer_host',
+      'clicks.paid_search_param',
       'clicks.sub1',
       'clicks.sub2',
       'clicks.sub3',
@@ -225,8 +226,9 @@ async function sendClicks(db: Kysely<Database>, ch: ClickHouse, token: string, f
     .execute();
   await ch.insert(
     'clicks_v1',
-    rows.map((r) => ({
+    rows.map(({ paid_search_param, ...r }) => ({
       ...r,
+      paid_search: paid_search_param ?? '',
       clicked_at: clickHouseTime(r.clicked_at),
       sub1: r.sub1 ?? '',
       sub2: r.sub2 ?? '',
