@@ -19,6 +19,7 @@ import { registerMerchantToolRoutes } from './routes/merchant-tools';
 import { registerOrderRoutes } from './routes/orders';
 import { registerPostbackRoutes } from './routes/postback';
 import { registerProgramRoutes } from './routes/programs';
+import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
 import { TrackingTargets } from './tracking-targets';
 import { clickIdSigner } from './use-cases/track-click';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
   registerCommissionRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
   registerPayoutRoutes(app, deps, authorize);
+  registerReportRoutes(app, deps, authorize);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
+import type { ReportStore } from '../clickhouse/clickhouse';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
 import type { OrderIntakeStore } from '../store/order-intake-store';
@@ -28,6 +29,8 @@ export interface AppConfig {
   /** Public base URL of the tracking host, used to build tracking URLs ("https://go.example"). */
   publicUrl: string;
   bodyLimitBytes: number;
+  /** A report query running longer is cut by ClickHouse (max_execution_time). */
+  reportTimeoutSeconds?: number;
 }
 
 export interface Logger {
@@ -43,6 +46,8 @@ export interface AppDeps {
   db: Kysely<Database>;
   clicks: ClickRecorder;
   orderIntake: OrderIntakeStore;
+  /** ClickHouse for reports; absent only where a runtime runs without one (the report routes then answer 503). */
+  reports?: ReportStore;
   clock: Clock;
   crypto: AppCrypto;
   clickSecrets: ClickSecrets;

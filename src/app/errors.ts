@@ -16,6 +16,7 @@ export const errorStatus = {
   validation_failed: 422,
   internal: 500,
   unavailable: 503,
+  timeout: 504,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

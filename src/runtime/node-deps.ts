@@ -43,6 +43,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
     config: {
       publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      reportTimeoutSeconds: config.REPORT_TIMEOUT_SECONDS,
     },
     clientIp: (c) => {
       if (config.TRUST_PROXY) {

@@ -1,10 +1,12 @@
 import { serve } from '@hono/node-server';
 import { createApp } from '../app/create-app';
-import { runCommissionBatch } from '../batch/commission-batch';
+import { runBatchJob } from '../batch/batch-job';
+import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../app/use-cases/api-keys';
 import { ConfigError, readConfig } from './config';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
+import { openNodeReportStore } from './node-reports';
 
 /** `npm start`: the Node server on the embedded defaults. */
 async function main() {
@@ -21,6 +23,18 @@ async function main() {
   const log = consoleLogger(config.LOG_FORMAT);
   const { deps, store } = buildNodeDeps(config, log);
   if (store.migrations.applied.length > 0) log.info(`migrations applied: ${store.migrations.applied.join(', ')}`);
+  try {
+    deps.reports = await openNodeReportStore(config, deps.clock.now());
+  } catch (error) {
+    console.error(error instanceof ClickHouseError ? `ClickHouse: ${error.message}` : error);
+    await store.close();
+    process.exit(2);
+  }
+  log.info(
+    config.CLICKHOUSE_URL
+      ? `reports: ClickHouse at ${new URL(config.CLICKHOUSE_URL).host}, database ${config.CLICKHOUSE_DATABASE}`
+      : `reports: chDB in-process, data in ${config.DATA_DIR}/clickhouse`,
+  );
   const admin = await ensureAdminKey(deps, config.ADMIN_TOKEN);
   if (admin.generated) {
     console.log(
@@ -32,13 +46,14 @@ async function main() {
     log.info(`clickledger listening on http://localhost:${info.port} (data in ${config.DATA_DIR})`);
   });
 
-  // The commission batch runs in-process (it owns the SQLite file with the server).
+  // The batch runs in-process: the server owns the SQLite file and the chDB data path.
   const batchTimer =
     config.BATCH_INTERVAL_SECONDS > 0
       ? setInterval(() => {
-          runCommissionBatch(deps.db, deps.clock.now())
+          runBatchJob(deps, deps.clock.now())
             .then((report) => {
-              if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
+              const exported = report.export ? report.export.clicks + report.export.orders + report.export.ledgerEntries : 0;
+              if (report.entriesAppended > 0 || report.statusChanges > 0 || exported > 0) log.info('batch', { ...report });
             })
             .catch((error: unknown) => log.error('commission batch failed', { error: String(error) }));
         }, config.BATCH_INTERVAL_SECONDS * 1000)
@@ -53,6 +68,7 @@ async function main() {
     clearInterval(batchTimer);
     const finish = async (code: number) => {
       await deps.clicks.flush();
+      await deps.reports?.clickhouse.close();
       await store.close();
       process.exit(code);
     };

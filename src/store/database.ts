@@ -23,6 +23,8 @@ export interface Database {
   payouts: PayoutTable;
   payout_lines: PayoutLineTable;
   payout_entries: PayoutEntryTable;
+  clickhouse_outbox: ClickhouseOutboxTable;
+  clickhouse_exports: ClickhouseExportTable;
   schema_migrations: SchemaMigrationTable;
   connector_secrets: ConnectorSecretTable;
   connector_rest_credentials: ConnectorRestCredentialTable;
@@ -341,4 +343,18 @@ export interface CatalogItemTable {
   program_id: number;
   sku: string;
   category: string;
+}
+
+export interface ClickhouseOutboxTable {
+  seq: Generated<number>;
+  stream: 'order' | 'ledger';
+  row_id: number;
+}
+
+export interface ClickhouseExportTable {
+  target: string;
+  stream: 'clicks' | 'outbox';
+  exported_through: number;
+  pending_from: number | null;
+  pending_through: number | null;
 }

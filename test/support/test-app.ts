@@ -8,6 +8,10 @@ import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-r
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
+import { openChdb } from '../../src/clickhouse/chdb-driver';
+import { readClickHouseDdl } from '../../src/clickhouse/ddl-files';
+import { applyClickHouseSchema } from '../../src/clickhouse/schema';
+import type { ReportStore } from '../../src/clickhouse/clickhouse';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef';
 export const TEST_IP_HEADER = 'x-test-client-ip';
@@ -46,8 +50,9 @@ export interface TestApp {
  * The real app over a real SQLite file in a temp dir, driven through app.request(). The client
  * IP comes from a test header (there is no socket), everything else is the production code.
  */
-export async function startTestApp(overrides: Partial<AppDeps> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<AppDeps> = {}, options: { clickhouse?: boolean } = {}): Promise<TestApp> {
   const dir = mkdtempSync(join(tmpdir(), 'clickledger-test-'));
+  const reports = options.clickhouse ? await openTestReportStore() : undefined;
   const store = openSqlite({ path: join(dir, 'clickledger.sqlite'), synchronous: 'NORMAL' });
   const clock = new TestClock();
   const logs: string[] = [];
@@ -64,6 +69,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}): Promise<Te
     defer: () => {},
     log: { info: (m) => logs.push(m), error: (m, f) => logs.push(`${m} ${JSON.stringify(f)}`) },
     healthy: async () => true,
+    ...(reports ? { reports } : {}),
     ...overrides,
   };
   await ensureAdminKey(deps, ADMIN_TOKEN);
@@ -86,10 +92,32 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}): Promise<Te
       return Promise.resolve(app.request(path, { ...rest, headers: h, body }));
     },
     async close() {
+      if (reports) {
+        await reports.clickhouse.command(`DROP DATABASE IF EXISTS ${reports.clickhouse.database}`);
+        await reports.clickhouse.close();
+      }
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * chDB holds one data directory per process, so every test app of a worker process shares one,
+ * each in a database of its own.
+ */
+const chdbPath = join(tmpdir(), `clickledger-chdb-${process.pid}`);
+let databases = 0;
+
+export async function openTestReportStore(database = `t_${process.pid}_${++databases}`): Promise<ReportStore> {
+  const clickhouse = openChdb({ path: chdbPath, database });
+  const targetId = await applyClickHouseSchema(
+    clickhouse,
+    readClickHouseDdl(),
+    `target-${database}`,
+    new Date('2026-11-25T10:00:00Z'),
+  );
+  return { clickhouse, targetId };
 }
 
 export const defaultPlan = { default: { percent: '8' } };
@@ -111,7 +139,9 @@ export async function createMerchant(t: TestApp, name = 'Shop') {
 }
 
 export async function createAffiliate(t: TestApp, name = 'Affiliate', extra: Record<string, unknown> = {}) {
-  return ok<Tenant['affiliate']>(await t.request('/v1/affiliates', { method: 'POST', key: ADMIN_TOKEN, json: { name, ...extra } }));
+  return ok<Tenant['affiliate']>(
+    await t.request('/v1/affiliates', { method: 'POST', key: ADMIN_TOKEN, json: { name, ...extra } }),
+  );
 }
 
 export async function createProgram(t: TestApp, merchantKey: string, extra: Record<string, unknown> = {}) {

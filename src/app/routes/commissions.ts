@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { runCommissionBatch, StaleAsOfError } from '../../batch/commission-batch';
+import { runBatchJob } from '../../batch/batch-job';
+import { StaleAsOfError } from '../../batch/commission-batch';
 import { parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { percentToBasisPoints } from '../../domain/rate';
@@ -23,6 +24,17 @@ const BatchReport = z
     skippedOtherCurrency: z.number(),
     watermark: z.string(),
     durationMs: z.number(),
+    export: z
+      .object({
+        clicks: z.number(),
+        orders: z.number(),
+        ledgerEntries: z.number(),
+        blocks: z.number(),
+        durationMs: z.number(),
+        mismatches: z.number().openapi({ description: 'ledger totals that differ between the SQL store and ClickHouse after the export' }),
+      })
+      .nullable()
+      .openapi({ description: 'What was copied to ClickHouse (null where no ClickHouse is configured)' }),
   })
   .openapi('BatchReport');
 
@@ -154,7 +166,7 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       // A future asOf would approve commissions whose lock period has not passed.
       if (asOf.getTime() > now.getTime()) throw new AppError('validation_failed', 'asOf: must not be in the future');
       try {
-        return c.json(await runCommissionBatch(deps.db, asOf), 200);
+        return c.json(await runBatchJob(deps, asOf), 200);
       } catch (error) {
         if (error instanceof StaleAsOfError) throw new AppError('validation_failed', error.message);
         throw error;

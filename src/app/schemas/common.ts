@@ -20,6 +20,9 @@ const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   conflict: 'The request conflicts with the current state',
   payload_too_large: 'The body is larger than the limit',
   validation_failed: 'The request does not match the schema',
+  bad_request: 'A query parameter is unknown or out of range',
+  unavailable: 'A store the answer needs (ClickHouse) failed or is not configured; nothing was read as zero',
+  timeout: 'The query ran longer than the report time limit',
 };
 
 /** The documented error responses of a route, each with the one envelope. */

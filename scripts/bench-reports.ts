@@ -1,0 +1,204 @@
+/**
+ * `npm run bench:reports [-- --clicks 10000000 --orders 500000 --export-clicks 300000 --runs 15]`
+ *
+ * Issue 5's goal: the 30-day summary over 10M clicks and 500k orders answers in p50 < 100 ms on
+ * this machine, on chDB in-process.
+ *
+ *  1. Loads the facts into a fresh chDB database with the real DDL (sql/clickhouse/): clicks over
+ *     30 days in 20 programs, 2,000 affiliates and 20,000 links (each link one affiliate's in one
+ *     program), 5% bots, through clicks_v1 and its
+ *     materialized view into the hourly rollup; orders with a second version for 10% of them (so
+ *     FINAL has work to do); one ledger entry per order plus a refund adjustment for 10%. The rows
+ *     are generated inside ClickHouse (INSERT … SELECT FROM numbers()), not sent from JS: this part
+ *     measures the reads.
+ *  2. Times `summaryReport` (the code behind GET /v1/reports/summary, JSON parsing and zod
+ *     included) for a merchant with 5 of the 20 programs, grouped by day and by affiliate, plus
+ *     an affiliate's own report, a sub-id report (raw clicks, FINAL) and a half-hour time zone.
+ *     Each `--runs` times after two warm-ups; prints p50 and p95.
+ *  3. The export: `--export-clicks` clicks written into a fresh SQLite store, then the real
+ *     outbox export (`exportToClickHouse`) into another database; prints rows/s.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { openChdb } from '../src/clickhouse/chdb-driver';
+import type { ClickHouse } from '../src/clickhouse/clickhouse';
+import { readClickHouseDdl } from '../src/clickhouse/ddl-files';
+import { applyClickHouseSchema } from '../src/clickhouse/schema';
+import { exportToClickHouse } from '../src/reports/clickhouse-export';
+import { type SummaryQuery, summaryReport } from '../src/reports/summary-report';
+import { openSqlite } from '../src/store/sqlite/open-sqlite';
+
+const { values } = parseArgs({
+  options: {
+    clicks: { type: 'string' },
+    orders: { type: 'string' },
+    'export-clicks': { type: 'string' },
+    runs: { type: 'string' },
+  },
+});
+const CLICKS = Number(values.clicks ?? 10_000_000);
+const ORDERS = Number(values.orders ?? 500_000);
+const EXPORT_CLICKS = Number(values['export-clicks'] ?? 300_000);
+const RUNS = Number(values.runs ?? 15);
+
+const dir = mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
+const ch = openChdb({ path: join(dir, 'chdb'), database: 'bench' });
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function timed<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  process.stdout.write(`  ${label}…`);
+  const result = await work();
+  process.stdout.write(` ${seconds(performance.now() - started)}\n`);
+  return result;
+}
+
+// Deterministic pseudo-random columns from the row number: the same data on every run.
+const h = (n: number) => `cityHash64(number, ${n})`;
+const pick = (list: string[], n: number) => `[${list.map((v) => `'${v}'`).join(',')}][1 + ${h(n)} % ${list.length}]`;
+const dims = `${pick(['DE', 'FR', 'US', 'GB', 'NL', 'ES', 'IT', 'PL'], 7)} AS country, ${pick(['desktop', 'mobile', 'tablet'], 8)} AS device,
+  ${pick(['Chrome', 'Safari', 'Firefox', 'Edge'], 9)} AS browser, ${pick(['Windows', 'iOS', 'Android', 'macOS', 'Linux'], 10)} AS os,
+  concat('s', toString(${h(11)} % 50)) AS sub1, '' AS sub2, '' AS sub3, '' AS sub4, '' AS sub5`;
+const within30Days = (n: number) =>
+  `toDateTime64('2026-10-27 00:00:00', 3, 'UTC') + toIntervalMillisecond(${h(n)} % ${30 * 86_400_000})`;
+// A link belongs to one affiliate in one program, as in the store: both follow from the link.
+const scope = `1 + ${h(4)} % 20000 AS link_id, 1 + link_id % 2000 AS affiliate_id, 1 + link_id % 20 AS program_id`;
+
+async function load(db: ClickHouse) {
+  console.log(`loading ${CLICKS.toLocaleString('en')} clicks and ${ORDERS.toLocaleString('en')} orders into chDB (${dir})`);
+  await timed('clicks (and the hourly rollup through its materialized view)', () =>
+    db.command(
+      `INSERT INTO clicks_v1 (click_id, clicked_at, link_id, affiliate_id, program_id, currency, is_bot, is_unique, country, device, browser, os,
+         sub1, sub2, sub3, sub4, sub5)
+       SELECT concat('c', toString(number)) AS click_id, ${within30Days(1)} AS clicked_at, ${scope}, 'EUR' AS currency,
+         ${h(5)} % 100 < 5 AS is_bot, ${h(6)} % 100 < 60 AS is_unique, ${dims} FROM numbers({n:UInt64})`,
+      { n: CLICKS },
+    ),
+  );
+  const orderColumns = `number AS order_id, 1 AS version, concat('o', toString(number)) AS external_id, ${scope}, '' AS click_id, '' AS coupon_code,
+    'click' AS attribution_method, ${within30Days(1)} AS placed_at`;
+  await timed('orders', () =>
+    db.command(
+      `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
+         status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
+       SELECT ${orderColumns}, ${pick(['paid', 'paid', 'completed', 'completed', 'completed', 'refunded', 'cancelled'], 12)} AS status,
+         1000 + ${h(13)} % 50000 AS revenue_minor, 'EUR' AS currency, ${dims} FROM numbers({n:UInt64})`,
+      { n: ORDERS },
+    ),
+  );
+  await timed('second versions of 10% of the orders', () =>
+    db.command(
+      `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
+         status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
+       SELECT ${orderColumns.replace('1 AS version', '2 AS version')}, 'completed' AS status, 1000 + ${h(13)} % 50000 AS revenue_minor,
+         'EUR' AS currency, ${dims} FROM numbers({n:UInt64}) WHERE number % 10 = 0`,
+      { n: ORDERS },
+    ),
+  );
+  await timed('ledger entries (one per order, a refund adjustment for 10%)', () =>
+    db.command(
+      `INSERT INTO ledger_entries_v1 (entry_id, version, order_id, link_id, affiliate_id, program_id, placed_at, created_at, kind, status, amount_minor,
+         currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
+       SELECT concat(toString(number % {orders:UInt64}), ':', toString(intDiv(number, {orders:UInt64}))) AS entry_id, 1 AS version,
+         number % {orders:UInt64} AS order_id, ${scope.replaceAll('number', 'number % {orders:UInt64}')}, ${within30Days(1).replaceAll('number', 'number % {orders:UInt64}')} AS placed_at,
+         placed_at AS created_at, if(number < {orders:UInt64}, 'accrual', 'adjustment') AS kind,
+         ${pick(['pending', 'approved', 'approved', 'paid'], 14)} AS status,
+         if(number < {orders:UInt64}, 80 + ${h(13)} % 4000, -(${h(15)} % 80)) AS amount_minor, 'EUR' AS currency, ${dims.replaceAll('number', 'number % {orders:UInt64}')}
+       FROM numbers({n:UInt64}) WHERE number < {orders:UInt64} OR (number % {orders:UInt64}) % 10 = 1`,
+      { n: ORDERS * 2, orders: ORDERS },
+    ),
+  );
+}
+
+function percentile(sorted: number[], p: number) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function timeReport(label: string, q: SummaryQuery) {
+  for (let i = 0; i < 2; i++) await summaryReport(ch, q);
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const started = performance.now();
+    rows = (await summaryReport(ch, q)).length;
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  console.log(
+    `  ${label.padEnd(52)} p50 ${percentile(times, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(times, 95).toFixed(1).padStart(7)} ms   ${rows} rows`,
+  );
+  return percentile(times, 50);
+}
+
+async function exportBench() {
+  console.log(`\nexport: ${EXPORT_CLICKS.toLocaleString('en')} clicks from SQLite through the outbox export`);
+  const store = openSqlite({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL' });
+  const target = openChdb({ path: join(dir, 'chdb'), database: 'bench_export' });
+  const targetId = await applyClickHouseSchema(target, readClickHouseDdl(), 'bench-export', new Date());
+  const now = '2026-11-25T00:00:00.000Z';
+  store.raw.prepare("INSERT INTO merchants (id, name, created_at) VALUES (1, 'Bench', ?)").run(now);
+  store.raw
+    .prepare(
+      `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, created_at, updated_at)
+       VALUES (1, 1, 'Bench', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 14, '{"default":{"percent":"8"}}', ?, ?)`,
+    )
+    .run(now, now);
+  const insert = store.raw.prepare(
+    `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent, browser, os, device, is_bot,
+       is_unique, country, referer_host, sub1) VALUES (?, ?, 1, ?, ?, 'ip', 'visitor', 'Mozilla/5.0', 'Chrome', 'Windows', 'desktop', 0, 1, 'DE', '', ?)`,
+  );
+  store.raw.transaction(() => {
+    for (let i = 0; i < EXPORT_CLICKS; i++) {
+      insert.run(`clid_${i}`, 1 + (i % 500), 1 + (i % 200), new Date(Date.parse(now) + i * 1000).toISOString(), `s${i % 50}`);
+    }
+  })();
+  const started = performance.now();
+  const report = await exportToClickHouse(store.db, target, targetId, (_stream, through, last) => {
+    if (process.stdout.isTTY) process.stdout.write(`\r  exported ${through}/${last}`);
+  });
+  const ms = performance.now() - started;
+  if (process.stdout.isTTY) process.stdout.write('\n');
+  console.log(
+    `  ${report.clicks.toLocaleString('en')} clicks in ${report.blocks} blocks: ${seconds(ms)}, ${Math.round(report.clicks / (ms / 1000)).toLocaleString('en')} clicks/s`,
+  );
+  await target.close();
+  await store.close();
+}
+
+try {
+  await applyClickHouseSchema(ch, readClickHouseDdl(), 'bench', new Date());
+  await load(ch);
+  const base: SummaryQuery = {
+    from: '2026-10-27',
+    to: '2026-11-25',
+    tz: 'UTC',
+    groupBy: 'day',
+    programIds: [1, 2, 3, 4, 5],
+    affiliateId: null,
+    linkId: null,
+    wholeHourZone: true,
+    maxExecutionSeconds: 30,
+  };
+  console.log(
+    `\n30-day summaries (${RUNS} runs each; load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
+  const byDay = await timeReport('merchant (5 of 20 programs), by day', base);
+  const byAffiliate = await timeReport('merchant, by affiliate', { ...base, groupBy: 'affiliate' });
+  await timeReport('merchant, by day, Europe/Berlin', { ...base, tz: 'Europe/Berlin' });
+  await timeReport('affiliate (own rows, all programs), by day', { ...base, programIds: null, affiliateId: 42 });
+  await timeReport('merchant, by sub1 (raw clicks)', { ...base, groupBy: 'sub1' });
+  await timeReport('merchant, by day, Asia/Kolkata (raw clicks)', { ...base, tz: 'Asia/Kolkata', wholeHourZone: false });
+  await timeReport('merchant, by link (raw clicks)', { ...base, groupBy: 'link' });
+  await timeReport('all 20 programs, by day', { ...base, programIds: null });
+  console.log(
+    `\ngoal p50 < 100 ms: by day ${byDay < 100 ? 'met' : 'MISSED'} (${byDay.toFixed(1)} ms), by affiliate ${byAffiliate < 100 ? 'met' : 'MISSED'} (${byAffiliate.toFixed(1)} ms)`,
+  );
+  await ch.close();
+  await exportBench();
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
