@@ -300,6 +300,20 @@ export interface PayoutEntryTable {
   active: Generated<number>;
 }
 
+export interface ClickhouseOutboxTable {
+  seq: Generated<number>;
+  stream: 'order' | 'ledger';
+  row_id: number;
+}
+
+export interface ClickhouseExportTable {
+  target: string;
+  stream: 'clicks' | 'outbox';
+  exported_through: number;
+  pending_from: number | null;
+  pending_through: number | null;
+}
+
 export type ConnectorPlatform = 'shopify' | 'woocommerce';
 
 export interface ConnectorSecretTable {
@@ -343,18 +357,4 @@ export interface CatalogItemTable {
   program_id: number;
   sku: string;
   category: string;
-}
-
-export interface ClickhouseOutboxTable {
-  seq: Generated<number>;
-  stream: 'order' | 'ledger';
-  row_id: number;
-}
-
-export interface ClickhouseExportTable {
-  target: string;
-  stream: 'clicks' | 'outbox';
-  exported_through: number;
-  pending_from: number | null;
-  pending_through: number | null;
 }

@@ -53,12 +53,12 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/payouts/{id}/cancel': ['finance'],
   'PATCH /v1/affiliates/me': ['affiliate'],
   'GET /v1/affiliates/me/payouts': ['affiliate'],
+  'GET /v1/reports/summary': ['merchant', 'affiliate'],
+  'GET /v1/reports/reconciliation': ['merchant'],
   'PUT /v1/programs/{id}/connectors/{platform}': ['merchant'],
   'POST /v1/connectors/shopify/{programId}': 'public', // signed by Shopify with the program's connector secret
   'POST /v1/connectors/woocommerce/{programId}': 'public', // signed by WooCommerce with the program's connector secret
   'PUT /v1/programs/{id}/catalog': ['merchant'],
-  'GET /v1/reports/summary': ['merchant', 'affiliate'],
-  'GET /v1/reports/reconciliation': ['merchant'],
 };
 
 let t: TestApp;

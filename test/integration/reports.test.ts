@@ -377,3 +377,32 @@ describe('reconciliation (P11)', () => {
     expect(body.ledger.find((r) => !r.matches)).toMatchObject({ status: 'pending', difference: '-1.23' });
   });
 });
+
+describe("a recruiter's report", () => {
+  it("shows its override commission but not its recruit's link or sub-ids", async () => {
+    const shop = await createMerchant(t, 'Team shop');
+    const lead = await createAffiliate(t, 'Team lead');
+    const recruit = await createAffiliate(t, 'Recruit', { parentId: lead.id });
+    const teamProgram = await createProgram(t, shop.apiKey, { plan: { default: { percent: '10' }, parentPercent: '10' } });
+    await approve(t, shop.apiKey, teamProgram.id, recruit.id);
+    const link = await createLink(t, recruit.apiKey, { programId: teamProgram.id });
+    const clickId = await click(link.code, '198.51.100.9', HUMAN, '?sub1=private-campaign');
+    t.clock.advance(60_000);
+    const body = orderEvent(
+      teamProgram.id,
+      'order.paid',
+      { id: 'T-1', clickId, items: [{ sku: 'Z', quantity: 1, unitPrice: '100.00' }] },
+      t.clock.now().toISOString(),
+    );
+    expect((await sendOrder(t, shop.webhookSecret, body)).status).toBe(200);
+    await batch();
+    const day = t.clock.now().toISOString().slice(0, 10);
+    // 100.00 × 10% = 10.00 to the recruit; 10.00 × 10% = 1.00 to the recruiter
+    const leadRows = (await report(lead.apiKey, `from=${day}&to=${day}&groupBy=sub1`)).body.rows;
+    expect(leadRows.map((r) => [r.key, r.clicks, r.commission])).toEqual([['', 0, '1.00']]);
+    const leadLinks = (await report(lead.apiKey, `from=${day}&to=${day}&groupBy=link`)).body.rows;
+    expect(leadLinks.map((r) => [r.key, r.commission])).toEqual([['', '1.00']]);
+    const recruitRows = (await report(recruit.apiKey, `from=${day}&to=${day}&groupBy=sub1`)).body.rows;
+    expect(recruitRows.map((r) => [r.key, r.clicks, r.orders, r.commission])).toEqual([['private-campaign', 1, 1, '10.00']]);
+  });
+});
