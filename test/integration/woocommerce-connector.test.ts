@@ -310,6 +310,41 @@ describe('WooCommerce connector', () => {
     expect(count('order_events')).toBe(1);
   });
 
+  it('converges whatever order the deliveries arrive in (P8)', async () => {
+    const finals = new Set<string>();
+    for (const permutation of [
+      [0, 1, 2],
+      [2, 1, 0],
+      [1, 2, 0],
+      [2, 0, 1],
+    ]) {
+      await t.close();
+      t = await startTestApp({ fetch: fakeFetch });
+      tenant = await createTenant(t);
+      await setConnectorSecret(t, tenant.merchant.apiKey, tenant.program.id, 'woocommerce', { secret: SECRET });
+      const clickId = await click();
+      const refunds = [{ id: 730, reason: '', total: '-23.72' }];
+      const deliveries = [
+        withClick(clickId),
+        withClick(clickId, { ...processing, date_modified_gmt: '2026-11-25T11:30:00', refunds }),
+        withClick(clickId, {
+          ...processing,
+          status: 'completed',
+          date_completed_gmt: '2026-11-26T08:00:00',
+          date_modified_gmt: '2026-11-26T08:00:02',
+          refunds,
+        }),
+      ];
+      for (const i of permutation)
+        expect((await send(i === 0 ? 'order.created' : 'order.updated', deliveries[i]!)).status).toBe(200);
+      const o = await settled();
+      finals.add(JSON.stringify([o.status, o.paidAt, o.completedAt, o.refunded, o.commission]));
+    }
+    expect([...finals]).toEqual([
+      JSON.stringify(['completed', '2026-11-25T11:00:05.000Z', '2026-11-26T08:00:00.000Z', '19.93', '5.99']),
+    ]);
+  });
+
   it('refuses what it cannot map with 422', async () => {
     expect(await json(await send('order.created', wooOrder({ status: 'shipped' })))).toEqual({
       error: { code: 'validation_failed', message: 'status shipped is not a WooCommerce order status' },

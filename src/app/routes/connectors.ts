@@ -217,13 +217,14 @@ export function registerConnectorRoutes(
     const { raw, text } = await rawBody(c);
     const intake = await verified(c, 'shopify', c.req.header('x-shopify-hmac-sha256'), raw);
     const topic = c.req.header('x-shopify-topic') ?? '';
-    // Shopify sends one event to every subscription: the event id names the event, the webhook
-    // id one subscription's delivery (kept across retries).
+    // Shopify sends one event to every subscription of a topic: the event id (with the topic, in
+    // case one change fires several topics) names the event, the webhook id one subscription's
+    // delivery, kept across retries. Identical content under other ids is caught by its hash.
     const eventId = c.req.header('x-shopify-event-id');
     const webhookId = c.req.header('x-shopify-webhook-id');
-    const deliveryId = eventId ? `shopify:event:${eventId}` : webhookId ? `shopify:webhook:${webhookId}` : undefined;
+    const deliveryId = eventId ? `shopify:event:${topic}:${eventId}` : webhookId ? `shopify:webhook:${webhookId}` : undefined;
     if (!deliveryId) throw new AppError('bad_request', 'X-Shopify-Webhook-Id is missing');
-    if (deliveryId.length > 256) throw new AppError('bad_request', 'the webhook id is longer than 200 characters');
+    if (deliveryId.length > 240) throw new AppError('bad_request', 'the webhook or event id is too long');
     const body = parseBody(text);
     const delivery = { program: intake.program, platform: 'shopify' as const, deliveryId, catalog: intake.catalog };
     if ((SHOPIFY_ORDER_TOPICS as readonly string[]).includes(topic)) {
