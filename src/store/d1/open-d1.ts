@@ -1,4 +1,4 @@
-import { type CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, Kysely, type QueryResult } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { AtomicWrites } from '../atomic-writes';
 import type { Database } from '../database';
@@ -23,6 +23,20 @@ class ClickledgerD1Dialect extends D1Dialect {
   override createDriver() {
     const driver = super.createDriver();
     driver.beginTransaction = () => Promise.reject(new D1TransactionError());
+    // kysely-d1 also reports the pre-0.23 `numUpdatedOrDeletedRows`, which makes Kysely warn
+    // "outdated driver" once per isolate; the current field is all we read.
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      const execute = connection.executeQuery.bind(connection);
+      connection.executeQuery = async <R>(query: CompiledQuery) => {
+        const { numUpdatedOrDeletedRows: _legacy, ...result } = (await execute<R>(query)) as QueryResult<R> & {
+          numUpdatedOrDeletedRows?: bigint;
+        };
+        return result;
+      };
+      return connection;
+    };
     return driver;
   }
 }
