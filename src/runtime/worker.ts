@@ -56,18 +56,30 @@ export default {
     return worker.app.fetch(request, env, ctx as never);
   },
 
-  /** Click consumer: one D1 batch() per queue batch; a message is acked only once its row is stored. */
+  /**
+   * Click consumer: one D1 batch() per queue batch; a message is acked only once its row is
+   * stored. A message this version cannot read is retried, not dropped: after max_retries it
+   * waits in the dead-letter queue for a deploy that can.
+   */
   async queue(batch: MessageBatch<ClickMessage>, env: Record<string, unknown>): Promise<void> {
     const { env: e } = build(env);
+    const readable = batch.messages.filter((m) => m.body?.v === 1 && typeof m.body.click?.clickId === 'string');
     const { stored, failed } = await writeClickBatch(
       e.DB,
-      batch.messages.map((m) => m.body.click),
+      readable.map((m) => m.body.click),
     );
     for (const message of batch.messages) {
-      if (stored.has(message.body.click.clickId)) message.ack();
+      if (readable.includes(message) && stored.has(message.body.click.clickId)) message.ack();
       else message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
     }
-    if (failed.size > 0) log.error('clicks not written, retried', { count: failed.size, first: String([...failed.values()][0]) });
+    const unreadable = batch.messages.length - readable.length;
+    if (failed.size > 0 || unreadable > 0) {
+      log.error('clicks not written, retried', {
+        failed: failed.size,
+        unreadable,
+        first: failed.size > 0 ? String([...failed.values()][0]) : undefined,
+      });
+    }
   },
 
   /**

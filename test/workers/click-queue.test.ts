@@ -68,4 +68,13 @@ describe('the click queue consumer', () => {
     const stored = await env.DB.prepare("SELECT click_id FROM clicks WHERE click_id IN ('q-click-3', 'q-click-4')").all();
     expect(stored.results).toEqual([{ click_id: 'q-click-3' }]);
   });
+
+  it('retries a message it cannot read instead of dropping it (it ends in the dead-letter queue)', async () => {
+    const result = await consume([
+      message('future', { v: 2, click: click('q-click-5') } as unknown as ClickMessage),
+      message('fine', { v: 1, click: click('q-click-6', { visitorHash: 'third' }) }),
+    ]);
+    expect(result.explicitAcks).toEqual(['fine']);
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(['future']);
+  });
 });
