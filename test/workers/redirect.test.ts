@@ -1,5 +1,6 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../src/runtime/worker';
 import { seed, LINK_CODE } from './seed';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
@@ -72,5 +73,16 @@ describe('the tracked redirect inside workerd', () => {
   it('is healthy when D1 answers', async () => {
     const response = await SELF.fetch('https://go.example.com/healthz');
     expect(await response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers 500 in the one error shape, naming nothing secret, when a binding or secret is missing', async () => {
+    const { CLICK_SIGNING_KEYS: _missing, ...incomplete } = env;
+    const response = await worker.fetch(
+      new Request(`https://go.example.com/c/${LINK_CODE}`),
+      incomplete,
+      createExecutionContext(),
+    );
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ error: { code: 'internal', message: 'the service is misconfigured' } });
   });
 });
