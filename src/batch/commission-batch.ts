@@ -144,8 +144,8 @@ async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: S
   );
   const byStatus = new Map<LedgerStatus, string[]>();
   for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
-  const inserts: CompiledQuery[] = [];
-  for (let i = 0; i < rows.length; i += sizes.insertRows) {
+  const inserts: CompiledQuery[] = writes.insertIgnoringConflicts?.('ledger_entries', 'entry_id', rows) ?? [];
+  for (let i = 0; i < rows.length && !writes.insertIgnoringConflicts; i += sizes.insertRows) {
     inserts.push(
       db
         .insertInto('ledger_entries')

@@ -15,6 +15,12 @@ export interface AtomicWrites {
    * multi-row inserts and IN lists by it.
    */
   readonly maxBoundParameters: number;
+  /**
+   * Optional: statements inserting many rows (`ON CONFLICT (conflictColumn) DO NOTHING`) the
+   * way this store does it best. D1 passes rows as one JSON value per statement, since 100
+   * bound values would allow only 4 ledger rows; without it, callers write multi-row VALUES.
+   */
+  insertIgnoringConflicts?(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[];
 }
 
 /** The SQLite adapter: a Kysely transaction, as the batch always used. */

@@ -2,25 +2,31 @@ import { createScheduledController, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/runtime/worker';
 import { createD1OrderIntake } from '../../src/store/d1/d1-order-intake';
+import type { D1Database } from '../../src/store/d1/d1-types';
 import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
 import { describeCommissionBatch } from '../shared/commission-batch.case';
 
-// The shared batch suite on D1: each chunk commits with one batch(), statements sized to D1's limit.
-describeCommissionBatch('D1', async () => ({
-  db: openD1(env.DB),
-  writes: d1AtomicWrites(env.DB),
-  intake: createD1OrderIntake(env.DB, { now: () => new Date('2026-01-04T00:00:00.000Z') }),
-  run: async (sql, ...params) =>
-    void (await env.DB.prepare(sql)
-      .bind(...params)
-      .run()),
-  all: async <T>(sql: string, ...params: unknown[]) =>
-    (
-      await env.DB.prepare(sql)
-        .bind(...params)
-        .all<T>()
-    ).results,
-}));
+// The shared batch suite on D1: each chunk commits with one batch(), ledger rows as JSON.
+describeCommissionBatch('D1', async () => {
+  // The real local D1, each batch() counted on its way through.
+  const statementsPerCommit: number[] = [];
+  const counted: D1Database = {
+    prepare: (sql) => env.DB.prepare(sql),
+    exec: (sql) => env.DB.exec(sql),
+    batch: (statements) => {
+      statementsPerCommit.push(statements.length);
+      return env.DB.batch(statements);
+    },
+  };
+  return {
+    statementsPerCommit,
+    db: openD1(env.DB),
+    writes: d1AtomicWrites(counted),
+    intake: createD1OrderIntake(env.DB, { now: () => new Date('2026-01-04T00:00:00.000Z') }),
+    run: async (sql, ...params) => void (await env.DB.prepare(sql).bind(...params).run()),
+    all: async <T>(sql: string, ...params: unknown[]) => (await env.DB.prepare(sql).bind(...params).all<T>()).results,
+  };
+});
 
 describe('the scheduled handler', () => {
   it('runs the commission batch as of the trigger time and saves its watermark', async () => {

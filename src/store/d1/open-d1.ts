@@ -1,4 +1,4 @@
-import { type CompiledQuery, Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, Kysely, type QueryResult } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { AtomicWrites } from '../atomic-writes';
 import type { Database } from '../database';
@@ -53,10 +53,45 @@ export function d1Batch(d1: D1Database, queries: readonly CompiledQuery[]): Prom
   return d1.batch(queries.map((q) => d1.prepare(q.sql).bind(...q.parameters)));
 }
 
+/** D1 caps a bound string at 2,000,000 bytes; JSON row chunks stay well under it. */
+const JSON_CHUNK_BYTES = 1_000_000;
+
+/**
+ * Many rows in a few statements: each statement binds one JSON array and inserts its elements
+ * (`json_each`), so a chunk of the commission batch is a handful of statements instead of one per
+ * four rows. Columns are the first row's keys; values are SQLite's JSON mapping (integers,
+ * text, null), which is all the ledger holds.
+ */
+function jsonInserts(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[] {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]!);
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
+    SELECT ${columns.map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true
+    ON CONFLICT (${quote(conflictColumn)}) DO NOTHING`;
+  const statements: CompiledQuery[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (chunk.length > 0) statements.push(CompiledQuery.raw(text, [`[${chunk.join(',')}]`]));
+    chunk = [];
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (bytes + json.length > JSON_CHUNK_BYTES) flush();
+    chunk.push(json);
+    bytes += json.length + 1;
+  }
+  flush();
+  return statements;
+}
+
 /** The commission batch's unit of work on D1: one batch() per chunk. */
 export function d1AtomicWrites(d1: D1Database): AtomicWrites {
   return {
     maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
     commit: async (statements) => (await d1Batch(d1, statements)).map((r) => r.meta.changes),
+    insertIgnoringConflicts: jsonInserts,
   };
 }
