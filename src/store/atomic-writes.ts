@@ -8,8 +8,11 @@ import type { Database } from './database';
  * batch computes everything in memory first and commits each chunk through this.
  */
 export interface AtomicWrites {
-  /** Runs the statements in order, atomically; the rows each one changed. */
-  commit(statements: readonly CompiledQuery[]): Promise<number[]>;
+  /**
+   * Runs the statements in order, atomically; the rows each one changed. An iterable, so a
+   * store that runs them one by one (SQLite) can take each as it is made.
+   */
+  commit(statements: Iterable<CompiledQuery>): Promise<number[]>;
   /**
    * The most values one statement may bind: SQLite's 32,766, D1's 100. Callers size their
    * multi-row inserts and IN lists by it.

@@ -91,7 +91,7 @@ function jsonInserts(table: string, conflictColumn: string, rows: readonly Recor
 export function d1AtomicWrites(d1: D1Database): AtomicWrites {
   return {
     maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
-    commit: async (statements) => (await d1Batch(d1, statements)).map((r) => r.meta.changes),
+    commit: async (statements) => (await d1Batch(d1, [...statements])).map((r) => r.meta.changes),
     insertIgnoringConflicts: jsonInserts,
   };
 }
