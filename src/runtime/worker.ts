@@ -3,6 +3,7 @@ import type { AppDeps } from '../app/deps';
 import { runCommissionBatch } from '../batch/commission-batch';
 import { errorBody } from '../app/errors';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
+import { withBatchLease } from '../store/d1/d1-batch-lease';
 import type { MessageBatch } from '../store/d1/d1-types';
 import { d1AtomicWrites } from '../store/d1/open-d1';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
@@ -86,10 +87,15 @@ export default {
    * The commission batch on the cron trigger, as of the trigger's own time (not the clock when
    * it happens to start, so a late or retried run computes the same statuses). Each chunk
    * commits with one D1 batch(); a run that fails is simply run again by the next trigger (P9).
+   * A trigger that finds another run still going skips: the next one catches up.
    */
   async scheduled(controller: ScheduledControllerLike, env: Record<string, unknown>): Promise<void> {
     const { env: e, deps } = build(env);
-    const report = await runCommissionBatch(deps.db, new Date(controller.scheduledTime), undefined, d1AtomicWrites(e.DB));
-    if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
+    const asOf = new Date(controller.scheduledTime);
+    const report = await withBatchLease(e.DB, deps.clock.now(), () =>
+      runCommissionBatch(deps.db, asOf, undefined, d1AtomicWrites(e.DB)),
+    );
+    if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
+    else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
   },
 };
