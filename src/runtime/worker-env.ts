@@ -32,8 +32,12 @@ const WorkerEnvSchema = z.object({
     .min(1024)
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
-  // TODO(clickhouse): CLICKHOUSE_URL / CLICKHOUSE_USER / CLICKHOUSE_PASSWORD for
-  // @clickhouse/client-web, once the lead's ClickHouse interface lands (see worker.ts).
+  /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
+  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
+  CLICKHOUSE_USER: z.string().min(1).optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
 });
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;

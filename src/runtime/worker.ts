@@ -1,6 +1,6 @@
 import { createApp, type App } from '../app/create-app';
 import type { AppDeps } from '../app/deps';
-import { runCommissionBatch } from '../batch/commission-batch';
+import { runBatchJob } from '../batch/batch-job';
 import { errorBody } from '../app/errors';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
@@ -9,16 +9,15 @@ import { d1AtomicWrites } from '../store/d1/open-d1';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
 import { consoleLogger } from './logger';
 import { buildWorkerDeps } from './worker-deps';
+import { openWorkerReportStore } from './worker-reports';
 import { readWorkerEnv, WorkerEnvError, type WorkerEnv } from './worker-env';
 
 /**
  * The Cloudflare Workers entry: the same createApp as Node, built from bindings. Three
  * handlers: `fetch` (the API and the redirect), `queue` (the click consumer) and `scheduled`
  * (the commission batch on the cron in wrangler.toml).
- *
- * TODO(clickhouse): when CLICKHOUSE_URL is bound, build the lead's ClickHouse interface with
- * @clickhouse/client-web here (chDB and @clickhouse/client are Node-only) and, in `queue`,
- * insert the same click batch into ClickHouse after D1 (idempotent by click id).
+ * With CLICKHOUSE_URL bound, reports read a ClickHouse server (@clickhouse/client-web) and the
+ * cron batch exports to it after the commissions, exactly as on Node.
  */
 interface ExecutionContextLike {
   waitUntil(promise: Promise<unknown>): void;
@@ -30,7 +29,7 @@ interface ScheduledControllerLike {
   readonly cron: string;
 }
 
-let built: { raw: unknown; env: WorkerEnv; deps: AppDeps; app: App } | undefined;
+let built: { raw: unknown; env: WorkerEnv; deps: AppDeps; app: App; reports?: Promise<void> } | undefined;
 
 /** Validates env and builds the app once per isolate (again only if the bindings change). */
 function build(raw: Record<string, unknown>) {
@@ -40,6 +39,23 @@ function build(raw: Record<string, unknown>) {
     built = { raw, env, deps, app: createApp(deps) };
   }
   return built;
+}
+
+/**
+ * Connects the report store once per isolate, on first need. A failure leaves reports unset
+ * (their routes answer 503) and is tried again on the next request.
+ */
+function attachReports(worker: NonNullable<typeof built>): Promise<void> {
+  if (!worker.env.CLICKHOUSE_URL || worker.deps.reports) return Promise.resolve();
+  worker.reports ??= openWorkerReportStore(worker.env)
+    .then((store) => {
+      if (store) worker.deps.reports = store;
+    })
+    .catch((error: unknown) => {
+      worker.reports = undefined;
+      log.error('ClickHouse unavailable', { error: String(error) });
+    });
+  return worker.reports;
 }
 
 const log = consoleLogger('json');
@@ -53,6 +69,9 @@ export default {
       if (!(error instanceof WorkerEnvError)) throw error;
       log.error(error.message);
       return Response.json(errorBody('internal', 'the service is misconfigured'), { status: 500 });
+    }
+    if (worker.env.CLICKHOUSE_URL && !worker.deps.reports && new URL(request.url).pathname.startsWith('/v1/reports')) {
+      return attachReports(worker).then(() => worker.app.fetch(request, env, ctx as never));
     }
     return worker.app.fetch(request, env, ctx as never);
   },
@@ -90,10 +109,12 @@ export default {
    * A trigger that finds another run still going skips: the next one catches up.
    */
   async scheduled(controller: ScheduledControllerLike, env: Record<string, unknown>): Promise<void> {
-    const { env: e, deps } = build(env);
+    const worker = build(env);
+    const { env: e, deps } = worker;
+    await attachReports(worker);
     const asOf = new Date(controller.scheduledTime);
     const report = await withBatchLease(e.DB, deps.clock.now(), () =>
-      runCommissionBatch(deps.db, asOf, undefined, d1AtomicWrites(e.DB)),
+      runBatchJob({ db: deps.db, reports: deps.reports, log, writes: d1AtomicWrites(e.DB) }, asOf),
     );
     if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
     else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
