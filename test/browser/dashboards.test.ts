@@ -55,13 +55,16 @@ function tableRows(page: Page, testId: string) {
       key: (row as HTMLElement).dataset.key!,
       ...((row as HTMLElement).dataset.currency ? { currency: (row as HTMLElement).dataset.currency } : {}),
       ...Object.fromEntries(
-        Array.from(row.querySelectorAll('td[data-field]')).map((td) => [(td as HTMLElement).dataset.field!, td.textContent!.trim()]),
+        Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
+          (td as HTMLElement).dataset.field!,
+          td.textContent!.trim(),
+        ]),
       ),
     })),
   );
 }
 
-describe.skipIf(!hasChromium)('dashboards in chromium', () => {
+describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, () => {
   let t: TestApp;
   let accounts: DemoAccounts;
   let server: ServerType;
