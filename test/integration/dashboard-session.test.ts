@@ -226,6 +226,28 @@ describe('dashboard pages: CSRF, roles and tenancy', () => {
     expect(await chart.text()).toContain('Chart.js v4');
   });
 
+  it("keeps a plan the API refuses in the editor, with the API's reason, and saves nothing", async () => {
+    const browser = new Browser();
+    await browser.signIn(b.merchant.apiKey);
+    const csrf = await browser.token('/app/merchant/plan');
+    const plan = '{"default":{"percent":"8.123"}}';
+    const form = { csrf, program: b.program.id, plan, from: '2026-11-01', to: '2026-11-25' };
+    for (const intent of ['simulate', 'save']) {
+      const response = await browser.post('/app/merchant/plan', { ...form, intent });
+      expect(response.status).toBe(422);
+      const html = await response.text();
+      expect(html).toContain(`Nothing was ${intent === 'save' ? 'saved' : 'simulated'}`);
+      expect(html).toContain('8.123');
+    }
+    const bad = await browser.post('/app/merchant/plan', { ...form, plan: '{not json', intent: 'save' });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('not valid JSON');
+    const program = (await (await t.request(`/v1/programs/${b.program.id}`, { key: b.merchant.apiKey })).json()) as {
+      plan: { default: { percent: string } };
+    };
+    expect(program.plan.default.percent).toBe('8');
+  });
+
   it('shows a friendly page, not the API envelope, when the report store is missing', async () => {
     const browser = new Browser();
     await browser.signIn(a.merchant.apiKey);

@@ -1,5 +1,5 @@
 import type { Context, Hono } from 'hono';
-import { query } from './api-client';
+import { ApiCallError, query } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
 import { dateParam, type PageContext, type PageRunner } from './pages';
 import { loadReports, ReportSection, reportSelection } from './report-pages';
@@ -376,7 +376,15 @@ export function registerMerchantPages(router: Hono, run: PageRunner) {
   async function renderPlan(
     c: Context,
     p: PageContext,
-    state: { planText?: string; from?: string; to?: string; programId?: string; simulation?: Simulation; notice?: string },
+    state: {
+      planText?: string;
+      from?: string;
+      to?: string;
+      programId?: string;
+      simulation?: Simulation;
+      notice?: string;
+      error?: string;
+    },
   ) {
     const { programs } = await p.api.get<{ programs: Program[] }>('/v1/programs');
     const programId = state.programId ?? c.req.query('program') ?? programs[0]?.id;
@@ -386,7 +394,7 @@ export function registerMerchantPages(router: Hono, run: PageRunner) {
     const to = state.to ?? p.today;
     const sim = state.simulation;
     return c.html(
-      <Layout title="Commission plan and what-if" role="merchant" csrf={p.session.csrf} notice={state.notice}>
+      <Layout title="Commission plan and what-if" role="merchant" csrf={p.session.csrf} notice={state.notice} error={state.error}>
         <section aria-labelledby="program-h">
           <h2 id="program-h">Program</h2>
           <form class="inline" method="get" action="/app/merchant/plan">
@@ -518,15 +526,31 @@ export function registerMerchantPages(router: Hono, run: PageRunner) {
         plan = JSON.parse(state.planText);
       } catch {
         c.status(422);
-        return renderPlan(c, p, { ...state, notice: 'The plan is not valid JSON; nothing was simulated or saved.' });
+        return renderPlan(c, p, { ...state, error: 'The plan is not valid JSON; nothing was simulated or saved.' });
       }
       const path = `/v1/programs/${encodeURIComponent(state.programId)}`;
-      if (form.intent === 'save') {
-        await p.api.send('PATCH', path, { plan });
-        return renderPlan(c, p, { ...state, notice: 'Plan saved: orders placed from now on earn under it.' });
+      try {
+        if (form.intent === 'save') {
+          await p.api.send('PATCH', path, { plan });
+          return renderPlan(c, p, { ...state, notice: 'Plan saved: orders placed from now on earn under it.' });
+        }
+        const simulation = await p.api.send<Simulation>('POST', `${path}/plan/simulate`, {
+          plan,
+          from: state.from,
+          to: state.to,
+        });
+        return renderPlan(c, p, { ...state, simulation });
+      } catch (error) {
+        // A plan the API refuses (schema, decimals) comes back with its reason and the text kept.
+        if (error instanceof ApiCallError && error.status < 500 && error.status !== 404) {
+          c.status(error.status as 422);
+          return renderPlan(c, p, {
+            ...state,
+            error: `Nothing was ${form.intent === 'save' ? 'saved' : 'simulated'}: ${error.message}`,
+          });
+        }
+        throw error;
       }
-      const simulation = await p.api.send<Simulation>('POST', `${path}/plan/simulate`, { plan, from: state.from, to: state.to });
-      return renderPlan(c, p, { ...state, simulation });
     }),
   );
 }
