@@ -18,6 +18,19 @@ import { openNodeReportStore } from '../runtime/node-reports';
  */
 const DEMO_IP_HEADER = 'x-demo-client-ip';
 
+/**
+ * The background checkpoint worker is unref'd: keep the loop alive until it has stopped, or Node
+ * ends the process with the close still pending (exit code 13 instead of ours).
+ */
+async function whileAlive<T>(work: () => Promise<T>): Promise<T> {
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 try {
   const { values } = parseArgs({
     options: { force: { type: 'boolean', default: false }, clicks: { type: 'string', default: '12' } },
@@ -27,7 +40,7 @@ try {
   const { deps, store } = buildNodeDeps(config, log);
   const existing = await deps.db.selectFrom('merchants').select('id').executeTakeFirst();
   if (existing && !values.force) {
-    await store.close();
+    await whileAlive(() => store.close());
     throw new ConfigError(
       `${config.DATA_DIR} already has merchants: seed a fresh DATA_DIR (or pass -- --force to add the demo anyway)`,
     );
@@ -68,13 +81,11 @@ one of these keys (shown once; only their hashes are stored):
 ${accounts.affiliates.map((a) => `  affiliate ${a.name.padEnd(14)} ${a.apiKey}`).join('\n')}
   finance   ${''.padEnd(14)} ${accounts.finance.apiKey}
 `);
-  // The background checkpoint worker is unref'd: keep the loop alive until it has stopped, or
-  // Node ends the process with the close still pending (exit code 13).
-  const keepAlive = setInterval(() => {}, 1000);
-  await deps.clicks.flush();
-  await deps.reports.clickhouse.close();
-  await store.close();
-  clearInterval(keepAlive);
+  await whileAlive(async () => {
+    await deps.clicks.flush();
+    await deps.reports!.clickhouse.close();
+    await store.close();
+  });
 } catch (error) {
   console.error(error instanceof ConfigError || error instanceof ClickHouseError ? error.message : error);
   process.exit(1);
