@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps) {
   registerPayoutRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
-  registerDashboardRoutes(app as never, deps, app);
+  registerDashboardRoutes(app, deps, app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -64,6 +64,23 @@ function tableRows(page: Page, testId: string) {
   );
 }
 
+type ChartJs = {
+  getChart(
+    c: unknown,
+  ): { data: { labels: string[]; datasets: { label: string; data: number[]; exact?: string[] }[] } } | undefined;
+};
+
+/** What Chart.js itself holds for the day chart, once it has drawn it. */
+async function chartData(page: Page) {
+  await page.waitForFunction(() =>
+    (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById('daily-chart')),
+  );
+  return page.evaluate(() => {
+    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById('daily-chart'))!;
+    return { labels: c.data.labels, sets: c.data.datasets.map((d) => ({ label: d.label, data: d.data, exact: d.exact })) };
+  });
+}
+
 describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, () => {
   let t: TestApp;
   let accounts: DemoAccounts;
@@ -137,20 +154,7 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
 
     // The chart is Chart.js, drawn from the same day rows: labels, clicks, orders, exact commission.
-    await page.waitForFunction(() => {
-      const chart = (window as unknown as { Chart?: { getChart(c: unknown): unknown } }).Chart;
-      return chart?.getChart(document.getElementById('daily-chart'));
-    });
-    const chart = await page.evaluate(() => {
-      const c = (
-        window as unknown as {
-          Chart: {
-            getChart(c: unknown): { data: { labels: string[]; datasets: { label: string; data: number[]; exact?: string[] }[] } };
-          };
-        }
-      ).Chart.getChart(document.getElementById('daily-chart'));
-      return { labels: c.data.labels, sets: c.data.datasets.map((d) => ({ label: d.label, data: d.data, exact: d.exact })) };
-    });
+    const chart = await chartData(page);
     expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
     expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
     expect(chart.sets[1]!.data).toEqual(byDay.rows.map((r) => r.orders));
@@ -287,11 +291,13 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(await tableRows(page, 'payouts-table')).toEqual(
       payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: `${p.amount} ${p.currency}` })),
     );
-    await page.waitForFunction(() =>
-      (window as unknown as { Chart?: { getChart(c: unknown): unknown } }).Chart?.getChart(
-        document.getElementById('daily-chart'),
-      ),
-    );
+    // The affiliate's chart draws estimated and settled commission apart, from the same day rows.
+    const chart = await chartData(page);
+    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(chart.sets.map((d) => d.label)).toEqual(['Clicks', 'Orders', 'Estimated (EUR)', 'Settled (EUR)']);
+    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
+    expect(chart.sets[3]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
     await page.screenshot({ path: `${SHOTS}/affiliate-overview.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Link builder' }).click();

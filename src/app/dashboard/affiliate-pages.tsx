@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { Csrf, Layout } from './layout';
 import type { PageContext, PageRunner } from './pages';
@@ -37,7 +38,7 @@ const AFFILIATE_BREAKDOWNS = ['link', 'program', 'sub1', 'sub2', 'sub3', 'sub4',
 const LINK_PAGES = 5;
 const SUB_IDS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
-export function registerAffiliatePages(router: Hono, run: PageRunner) {
+export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
   router.get(
     '/app/affiliate',
     run.page(['affiliate'], async (c, p) => {
@@ -97,7 +98,7 @@ export function registerAffiliatePages(router: Hono, run: PageRunner) {
               </table>
             </div>
           </section>
-          <ReportSection action="/app/affiliate" s={s} {...reports} breakdowns={AFFILIATE_BREAKDOWNS} programs={programs} />
+          <ReportSection action="/app/affiliate" s={s} {...reports} breakdowns={AFFILIATE_BREAKDOWNS} programs={programs} split />
           <section aria-labelledby="payouts-h">
             <h2 id="payouts-h">Payouts</h2>
             <div class="scroll">

@@ -13,16 +13,21 @@ export const DASHBOARD_JS = `
       if (!source) return;
       var data = JSON.parse(source.textContent || '{}');
       var days = data.days || [];
+      // Money is plotted as numbers; the exact decimal strings stay in the tables and the tooltips.
+      function money(label, field, color) {
+        return { type: 'line', label: label + ' (' + (data.currency || '') + ')', yAxisID: 'money', borderColor: color, backgroundColor: color,
+          data: days.map(function (d) { return Number(d[field]); }),
+          exact: days.map(function (d) { return d[field] + ' ' + d.currency; }) };
+      }
       new window.Chart(canvas, {
         data: {
           labels: days.map(function (d) { return d.day; }),
           datasets: [
             { type: 'bar', label: 'Clicks', data: days.map(function (d) { return d.clicks; }), yAxisID: 'count', backgroundColor: '#8ab4f8' },
             { type: 'bar', label: 'Orders', data: days.map(function (d) { return d.orders; }), yAxisID: 'count', backgroundColor: '#1e8e3e' },
-            // Plotted as numbers; the exact decimal strings stay in the table and the tooltips.
-            { type: 'line', label: 'Commission (' + (data.currency || '') + ')', data: days.map(function (d) { return Number(d.commission); }),
-              exact: days.map(function (d) { return d.commission + ' ' + d.currency; }), yAxisID: 'money', borderColor: '#b3261e', backgroundColor: '#b3261e' }
-          ]
+          ].concat(data.split
+            ? [money('Estimated', 'estimated', '#e37400'), money('Settled', 'settled', '#b3261e')]
+            : [money('Commission', 'commission', '#b3261e')])
         },
         options: {
           responsive: true, maintainAspectRatio: false, animation: false,

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
 import { ApiCallError } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
 import type { PageContext, PageRunner } from './pages';
@@ -17,7 +18,7 @@ interface Payout {
 
 const ID_PATTERN = /^[a-z]+_[0-9]+$/;
 
-export function registerFinancePages(router: Hono, run: PageRunner) {
+export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
   async function renderRuns(
     c: Context,
     p: PageContext,

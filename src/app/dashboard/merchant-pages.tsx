@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
 import { dateParam, type PageContext, type PageRunner } from './pages';
@@ -134,7 +135,7 @@ const OrdersTable = (props: { orders: OrderSummary[]; csrf: string; actions?: bo
   </div>
 );
 
-export function registerMerchantPages(router: Hono, run: PageRunner) {
+export function registerMerchantPages(router: Hono<AppEnv>, run: PageRunner) {
   const merchant = ['merchant'] as const;
 
   router.get(

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
 import type { AppDeps } from '../deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
@@ -23,7 +24,7 @@ function safeNext(next: string | undefined, fallback: string): string {
  * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
  * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
  */
-export function registerDashboardRoutes(router: Hono, deps: AppDeps, app: InProcessApp) {
+export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp) {
   const run = pageRunner(deps, app);
 
   router.get('/app/assets/dashboard.js', (c) =>

@@ -1,8 +1,8 @@
 import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
 import { query, type ApiClient } from './api-client';
 import { dateParam, type PageContext, type PageRunner } from './pages';
-import { BREAKDOWNS, type Breakdown, DailyChart, RangeForm, type ReportRow, ReportTable } from './report-views';
-import { Layout } from './layout';
+import { BREAKDOWNS, type Breakdown, DailyChart, type ReportRow, ReportTable } from './report-views';
 
 const BREAKDOWN_TITLES: Record<Breakdown, string> = {
   affiliate: 'Affiliate',
@@ -52,6 +52,8 @@ export function ReportSection(props: {
   days: ReportRow[];
   breakdown: ReportRow[];
   breakdowns: readonly Breakdown[];
+  /** Chart estimated and settled commission as two lines (affiliates) instead of the total. */
+  split?: boolean;
   programs: { id: string; name: string }[];
 }) {
   const { s } = props;
@@ -95,7 +97,7 @@ export function ReportSection(props: {
       </section>
       <section aria-labelledby="chart-h">
         <h2 id="chart-h">Clicks, orders and commission per day</h2>
-        <DailyChart rows={props.days} id="daily-chart" />
+        <DailyChart rows={props.days} id="daily-chart" split={props.split} />
       </section>
       <section aria-labelledby="breakdown-h">
         <h2 id="breakdown-h">By {BREAKDOWN_TITLES[s.by].toLowerCase()}</h2>
@@ -120,7 +122,7 @@ export function ReportSection(props: {
 }
 
 /** The report's own CSV (format=csv), passed through byte for byte, for merchants and affiliates. */
-export function registerReportDownload(router: Hono, run: PageRunner) {
+export function registerReportDownload(router: Hono<AppEnv>, run: PageRunner) {
   router.get(
     '/app/report.csv',
     run.page(['merchant', 'affiliate'], async (c, p) => {
@@ -140,5 +142,3 @@ export function registerReportDownload(router: Hono, run: PageRunner) {
     }),
   );
 }
-
-export { RangeForm, Layout };

@@ -75,11 +75,21 @@ export const ReportTable: FC<{ rows: ReportRow[]; keyTitle: string; testId: stri
  * (type application/json is never executed, and hono/jsx escapes it); /app/assets/dashboard.js
  * draws it. The same numbers are in the table by day below it, for screen readers and copying.
  */
-export const DailyChart: FC<{ rows: ReportRow[]; id: string }> = ({ rows, id }) => {
+export const DailyChart: FC<{ rows: ReportRow[]; id: string; split?: boolean }> = ({ rows, id, split }) => {
   const currencies = [...new Set(rows.map((r) => r.currency))];
   const data = {
     currency: currencies.length === 1 ? currencies[0] : currencies.join('/'),
-    days: rows.map((r) => ({ day: r.key, currency: r.currency, clicks: r.clicks, orders: r.orders, commission: r.commission })),
+    // Affiliates watch estimated (pending, held) and settled (approved, paid) apart; merchants the total.
+    split: split === true,
+    days: rows.map((r) => ({
+      day: r.key,
+      currency: r.currency,
+      clicks: r.clicks,
+      orders: r.orders,
+      commission: r.commission,
+      estimated: r.commissionEstimated,
+      settled: r.commissionSettled,
+    })),
   };
   return (
     <div class="chart">
@@ -97,21 +107,3 @@ export const DailyChart: FC<{ rows: ReportRow[]; id: string }> = ({ rows, id }) 
     </div>
   );
 };
-
-/** The date range picker every report page shares; a GET form, so a range is a shareable URL. */
-export const RangeForm: FC<{ action: string; from: string; to: string; extra?: Record<string, string | undefined> }> = (p) => (
-  <form class="inline" method="get" action={p.action} aria-label="Date range">
-    <label>
-      From
-      <input type="date" name="from" value={p.from} required />
-    </label>
-    <label>
-      To
-      <input type="date" name="to" value={p.to} required />
-    </label>
-    {Object.entries(p.extra ?? {}).map(([name, value]) =>
-      value === undefined ? null : <input type="hidden" name={name} value={value} />,
-    )}
-    <button type="submit">Apply</button>
-  </form>
-);
