@@ -16,6 +16,7 @@ CREATE TABLE IF NOT EXISTS clicks_v1
     browser LowCardinality(String),
     os LowCardinality(String),
     referer_host String,
+    paid_search LowCardinality(String),
     sub1 String,
     sub2 String,
     sub3 String,

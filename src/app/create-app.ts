@@ -9,7 +9,9 @@ import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerCatalogRoutes } from './routes/catalog';
 import { registerCommissionRoutes } from './routes/commissions';
+import { registerConnectorRoutes } from './routes/connectors';
 import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
 import { registerPayoutRoutes } from './routes/payouts';
@@ -85,6 +87,8 @@ export function createApp(deps: AppDeps) {
   registerLinkRoutes(app, routeDeps, authorize);
   registerOrderRoutes(app, deps, authorize, signClickId, intakePrograms);
   registerPostbackRoutes(app, deps, signClickId, intakePrograms);
+  registerConnectorRoutes(app, routeDeps, authorize, signClickId, intakePrograms);
+  registerCatalogRoutes(app, routeDeps, authorize);
   registerMerchantToolRoutes(app, routeDeps, authorize);
   registerCommissionRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);

@@ -69,6 +69,8 @@ export interface AppDeps {
   log: Logger;
   /** Files for the dashboards; without it the pages work and only the charts are missing. */
   assets?: AssetReader;
+  /** Outgoing HTTP (the WooCommerce REST refund lookup); the runtime's fetch when absent. */
+  fetch?: typeof fetch;
   /** Readiness: true when the store can take traffic. */
   healthy(): Promise<boolean>;
 }

@@ -9,12 +9,14 @@ export interface IntakeProgram {
   program: Selectable<ProgramTable>;
   /** The merchant's webhook secrets as key bytes, each with the moment it stops verifying. */
   secrets: { key: Uint8Array; expiresAt: string | null }[];
+  /** The program's SKU → category catalogue (empty when the merchant has none). */
+  catalog: ReadonlyMap<string, string>;
 }
 
 const TTL_MS = 5_000;
 
 /**
- * Programs and their merchants' webhook secrets for order intake, cached for a few seconds:
+ * Programs, their merchants' webhook secrets and their catalogues for order intake, cached for a few seconds:
  * every signed event needs both, and reading and decoding them per request cost as much as
  * storing the event. Changes made through this process (a rotation, a program update) clear the
  * cache at once; expiry of a rotated-out secret is checked against the clock on every use.
@@ -41,7 +43,8 @@ export class IntakePrograms {
       const key = webhookSecretKey(r.secret);
       return key ? [{ key, expiresAt: r.expires_at }] : [];
     });
-    return { program, secrets };
+    const items = await this.deps.db.selectFrom('catalog_items').select(['sku', 'category']).where('program_id', '=', programId).execute();
+    return { program, secrets, catalog: new Map(items.map((i) => [i.sku, i.category])) };
   }
 }
 

@@ -76,13 +76,15 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
   const components: CommissionComponent[] = order.lines.map((line, i) => {
     const remaining = input.voided ? 0 : line.quantity - line.refundedQuantity;
     const cashBase = grossBases[i]! - nonCash[i]!;
-    const base = Number(divideRounded(BigInt(cashBase) * BigInt(remaining), BigInt(line.quantity)));
+    const refundedAmount = input.voided ? 0 : (line.refundedAmountMinor ?? 0);
+    const base = Math.max(0, Number(divideRounded(BigInt(cashBase) * BigInt(remaining), BigInt(line.quantity))) - refundedAmount);
     const rule = plan.rules.find((r) => (r.bp !== undefined || r.flatMinor !== undefined) && matches(r, line, order.newCustomer));
     const baseText =
       `${line.quantity} × ${money(line.unitPriceMinor)}` +
       (line.discountMinor ? ` − ${money(line.discountMinor)}` : '') +
       (nonCash[i] ? ` − ${money(nonCash[i]!)} non-cash` : '') +
       (remaining !== line.quantity ? `, ${remaining} of ${line.quantity} kept` : '') +
+      (refundedAmount ? ` − ${money(refundedAmount)} refunded` : '') +
       ` = ${money(base)}`;
     if (rule?.flatMinor !== undefined) {
       const amount = rule.flatMinor * remaining;
@@ -92,7 +94,11 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
         explanation: `${line.sku}: ${remaining} × ${money(rule.flatMinor)} flat (rules[${rule.index}]) = ${money(amount)}`,
       };
     }
-    const rate = rule ? { bp: rule.bp!, rule: `rules[${rule.index}]`, why: `rules[${rule.index}]` } : baseRate;
+    const rate = rule
+      ? { bp: rule.bp!, rule: `rules[${rule.index}]`, why: `rules[${rule.index}]` }
+      : line.catalog === 'unknown_sku'
+        ? { ...baseRate, why: `${baseRate.why}; SKU not in the catalogue` }
+        : baseRate;
     const amount = percentOf(base, rate.bp);
     return {
       slot: `line:${i}`, kind: 'line', lineIndex: i, baseMinor: base, rateBp: rate.bp, rule: rate.rule, beneficiary: 'affiliate',

@@ -42,6 +42,11 @@ export function convertOrder(order: OrderSnapshot, to: string, rate: string): Or
     shippingMinor: c(order.shippingMinor),
     taxMinor: c(order.taxMinor),
     nonCashMinor: c(order.nonCashMinor),
-    lines: order.lines.map((l) => ({ ...l, unitPriceMinor: c(l.unitPriceMinor), discountMinor: c(l.discountMinor) })),
+    lines: order.lines.map((l) => ({
+      ...l,
+      unitPriceMinor: c(l.unitPriceMinor),
+      discountMinor: c(l.discountMinor),
+      ...(l.refundedAmountMinor ? { refundedAmountMinor: c(l.refundedAmountMinor) } : {}),
+    })),
   };
 }

@@ -22,6 +22,13 @@ export interface OrderLine {
   unitPriceMinor: number;
   discountMinor: number;
   refundedQuantity: number;
+  /**
+   * Money refunded from this line without units (a shop that reports only a refund total, spread
+   * over the lines in proportion): taken off the base of the units kept. Absent means 0.
+   */
+  refundedAmountMinor?: number | undefined;
+  /** Set when the program's catalogue was consulted for a line the shop sent without a category. */
+  catalog?: 'matched' | 'unknown_sku' | undefined;
 }
 
 export interface OrderSnapshot {
@@ -63,9 +70,13 @@ export function lineBase(line: OrderLine): number {
   return line.quantity * line.unitPriceMinor - line.discountMinor;
 }
 
-/** The base still earning after refunds: scaled to the quantity not refunded, half away from zero. */
+/**
+ * The base still earning after refunds: scaled to the quantity not refunded, half away from
+ * zero, less any amount refunded without units (never below zero).
+ */
 export function lineBaseAfterRefunds(line: OrderLine): number {
-  return scaleRounded(lineBase(line), line.quantity - line.refundedQuantity, line.quantity);
+  const kept = scaleRounded(lineBase(line), line.quantity - line.refundedQuantity, line.quantity);
+  return Math.max(0, kept - (line.refundedAmountMinor ?? 0));
 }
 
 const typeRank: Record<OrderEventType, number> = {
@@ -106,7 +117,9 @@ export function deriveOrderState(events: readonly OrderEventFacts[]): OrderState
   let latest = events[0]!;
   for (const e of events) if (later(e, latest)) latest = e;
 
-  // Refunds only grow: a line's refunded quantity is the largest any event reported for it.
+  // Refunds only grow: a line's refunded quantity is the largest any event reported for it. An
+  // amount refunded without units is the latest snapshot's: a shop that later tells which units
+  // a refund took back replaces its proportional estimate, never adds to it.
   const refunded = new Map<string, number>();
   for (const e of events) {
     const quantities = refundedQuantities(e);

@@ -60,6 +60,7 @@ export async function exportToClickHouse(
     report.blocks++;
     onProgress?.('clicks', through, await lastClick());
   });
+  await adoptTarget(db, target);
   await drain(db, target, 'outbox', lastSeq, async (from, through) => {
     const sent = await sendOutboxBlock(db, ch, `${target}:outbox:${from}-${through}`, from, through);
     report.orders += sent.orders;
@@ -68,9 +69,87 @@ export async function exportToClickHouse(
     report.blocks++;
     onProgress?.('outbox', through, await lastSeq());
   });
+  await pruneOutbox(db);
   report.days = [...days].sort();
   report.durationMs = Date.now() - started;
   return report;
+}
+
+/** Outbox rows up to here are deleted: every target known then had taken them. */
+const PRUNED_THROUGH = 'clickhouse_outbox_pruned_through';
+
+/**
+ * A ClickHouse the store has not exported to starts from the first outbox row, unless rows were
+ * pruned already: then every order and ledger entry is queued again for it (the targets that
+ * had them get a newer version of the same rows, which changes nothing they report). No
+ * transaction (D1 has none): a crash before the last step only queues the rows once more.
+ */
+async function adoptTarget(db: Kysely<Database>, target: string): Promise<void> {
+  const known = await db
+    .selectFrom('clickhouse_exports')
+    .select('target')
+    .where('target', '=', target)
+    .where('stream', '=', 'outbox')
+    .executeTakeFirst();
+  if (known) return;
+  const pruned = await db.selectFrom('settings').select('value').where('key', '=', PRUNED_THROUGH).executeTakeFirst();
+  let from = 0;
+  if (pruned && Number(pruned.value) > 0) {
+    from = Number(
+      (
+        await db
+          .selectFrom('clickhouse_outbox')
+          .select((eb) => eb.fn.max('seq').as('last'))
+          .executeTakeFirst()
+      )?.last ?? pruned.value,
+    );
+    await db
+      .insertInto('clickhouse_outbox')
+      .columns(['stream', 'row_id'])
+      .expression(
+        db
+          .selectFrom('orders')
+          .select([sql.lit('order').as('stream'), 'id'])
+          .orderBy('id'),
+      )
+      .execute();
+    await db
+      .insertInto('clickhouse_outbox')
+      .columns(['stream', 'row_id'])
+      .expression(
+        db
+          .selectFrom('ledger_entries')
+          .select([sql.lit('ledger').as('stream'), 'id'])
+          .orderBy('id'),
+      )
+      .execute();
+  }
+  await db
+    .insertInto('clickhouse_exports')
+    .values({ target, stream: 'outbox', exported_through: from })
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+/**
+ * Deletes the outbox rows every known target has taken, so the outbox stays the size of the
+ * backlog. The mark is written first: a crash between the two leaves rows a new target would
+ * re-queue anyway, never a pruned history nobody knows of.
+ */
+async function pruneOutbox(db: Kysely<Database>): Promise<void> {
+  const row = await db
+    .selectFrom('clickhouse_exports')
+    .select((eb) => eb.fn.min('exported_through').as('through'))
+    .where('stream', '=', 'outbox')
+    .executeTakeFirst();
+  const through = Number(row?.through ?? 0);
+  if (through <= 0) return;
+  await db
+    .insertInto('settings')
+    .values({ key: PRUNED_THROUGH, value: String(through) })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(through) }))
+    .execute();
+  await db.deleteFrom('clickhouse_outbox').where('seq', '<=', through).execute();
 }
 
 async function drain(
@@ -134,6 +213,7 @@ async function sendClicks(db: Kysely<Database>, ch: ClickHouse, token: string, f
       'clicks.browser',
       'clicks.os',
       'clicks.referer_host',
+      'clicks.paid_search_param',
       'clicks.sub1',
       'clicks.sub2',
       'clicks.sub3',
@@ -146,8 +226,9 @@ async function sendClicks(db: Kysely<Database>, ch: ClickHouse, token: string, f
     .execute();
   await ch.insert(
     'clicks_v1',
-    rows.map((r) => ({
+    rows.map(({ paid_search_param, ...r }) => ({
       ...r,
+      paid_search: paid_search_param ?? '',
       clicked_at: clickHouseTime(r.clicked_at),
       sub1: r.sub1 ?? '',
       sub2: r.sub2 ?? '',
@@ -291,6 +372,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'ledger_entries.program_id',
         'ledger_entries.affiliate_id',
         'orders.link_id',
+        'orders.affiliate_id as order_affiliate_id',
         'orders.placed_at',
         'ledger_entries.created_at',
         'ledger_entries.kind',
@@ -303,13 +385,16 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
       .execute();
     for (const r of rows) {
       days.add(r.placed_at.slice(0, 10));
+      // A recruiter's override is earned on its recruit's order: the recruit's link and
+      // sub-ids are the recruit's own, not the recruiter's to read.
+      const own = r.affiliate_id === r.order_affiliate_id;
       ledgerRows.push({
         entry_id: r.entry_id,
         version: ledgerVersions.get(r.id)!,
         order_id: r.order_id,
         program_id: r.program_id,
         affiliate_id: r.affiliate_id,
-        link_id: r.link_id ?? 0,
+        link_id: own ? (r.link_id ?? 0) : 0,
         placed_at: clickHouseTime(r.placed_at),
         created_at: clickHouseTime(r.created_at),
         kind: r.kind,
@@ -317,6 +402,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         amount_minor: r.amount_minor,
         currency: r.currency,
         ...dims(r),
+        ...(own ? {} : { sub1: '', sub2: '', sub3: '', sub4: '', sub5: '' }),
       });
     }
   }

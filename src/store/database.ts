@@ -26,6 +26,11 @@ export interface Database {
   clickhouse_outbox: ClickhouseOutboxTable;
   clickhouse_exports: ClickhouseExportTable;
   schema_migrations: SchemaMigrationTable;
+  connector_secrets: ConnectorSecretTable;
+  connector_rest_credentials: ConnectorRestCredentialTable;
+  connector_orders: ConnectorOrderTable;
+  connector_refunds: ConnectorRefundTable;
+  catalog_items: CatalogItemTable;
 }
 
 export type Role = 'admin' | 'merchant' | 'affiliate' | 'finance';
@@ -307,4 +312,49 @@ export interface ClickhouseExportTable {
   exported_through: number;
   pending_from: number | null;
   pending_through: number | null;
+}
+
+export type ConnectorPlatform = 'shopify' | 'woocommerce';
+
+export interface ConnectorSecretTable {
+  id: Generated<number>;
+  program_id: number;
+  platform: ConnectorPlatform;
+  secret: string;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface ConnectorRestCredentialTable {
+  program_id: number;
+  platform: 'woocommerce';
+  base_url: string;
+  consumer_key: string;
+  consumer_secret: string;
+  updated_at: string;
+}
+
+export interface ConnectorOrderTable {
+  program_id: number;
+  platform: ConnectorPlatform;
+  external_id: string;
+  document: string | null;
+  document_at: string | null;
+  deleted_at: string | null;
+  receipt: Generated<string | null>;
+}
+
+export interface ConnectorRefundTable {
+  program_id: number;
+  platform: ConnectorPlatform;
+  refund_id: string;
+  external_id: string;
+  refund: string;
+  created_at: string;
+}
+
+export interface CatalogItemTable {
+  program_id: number;
+  sku: string;
+  category: string;
 }

@@ -55,6 +55,10 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/affiliates/me/payouts': ['affiliate'],
   'GET /v1/reports/summary': ['merchant', 'affiliate'],
   'GET /v1/reports/reconciliation': ['merchant'],
+  'PUT /v1/programs/{id}/connectors/{platform}': ['merchant'],
+  'POST /v1/connectors/shopify/{programId}': 'public', // signed by Shopify with the program's connector secret
+  'POST /v1/connectors/woocommerce/{programId}': 'public', // signed by WooCommerce with the program's connector secret
+  'PUT /v1/programs/{id}/catalog': ['merchant'],
 };
 
 let t: TestApp;
@@ -82,6 +86,7 @@ function fill(path: string): string {
       path.startsWith('/v1/keys') ? 'key_999999' : path.startsWith('/v1/orders') ? 'A-ORDER-1' : path.startsWith('/v1/payouts') ? 'pay_999999' : a.program.id,
     )
     .replace('{affiliateId}', a.affiliate.id)
+    .replace('{platform}', 'shopify')
     .replace('{code}', a.link.code);
 }
 
@@ -100,6 +105,8 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/programs/{id}/plan/simulate': { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' },
   'POST /v1/payouts': { asOf: '2026-11-01T00:00:00Z', minimumAmount: '1.00' },
   'PATCH /v1/affiliates/me': { payoutMethod: 'paypal', payoutDetails: { email: 'x@example.com' } },
+  'PUT /v1/programs/{id}/connectors/{platform}': { secret: 'shpss_0123456789' },
+  'PUT /v1/programs/{id}/catalog': { items: [{ sku: 'S1', category: 'shoes' }] },
 };
 
 describe('access matrix', () => {
@@ -154,6 +161,8 @@ describe('access matrix', () => {
       ['POST', '/v1/orders/A-ORDER-1/reject', '/v1/orders/NO-SUCH-ORDER/reject', merchant],
       ['POST', `/v1/programs/${a.program.id}/plan/simulate`, '/v1/programs/prg_999999/plan/simulate', merchant, { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' }],
       ['PUT', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/rate`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/rate`, merchant, { percent: '50' }],
+      ['PUT', `/v1/programs/${a.program.id}/connectors/shopify`, '/v1/programs/prg_999999/connectors/shopify', merchant, { secret: 'stolen-secret-123' }],
+      ['PUT', `/v1/programs/${a.program.id}/catalog`, '/v1/programs/prg_999999/catalog', merchant, { items: [{ sku: 'S1', category: 'free' }] }],
     ];
     for (const [method, theirs, missing, key, body] of probes) {
       const r1 = await t.request(theirs, { method, key, json: body });

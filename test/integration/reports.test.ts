@@ -1,4 +1,8 @@
 import { parse } from 'csv-parse/sync';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { runBatchJob } from '../../src/batch/batch-job';
+import { type ClickHouse, ClickHouseError } from '../../src/clickhouse/clickhouse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
 import {
@@ -8,6 +12,7 @@ import {
   createLink,
   createMerchant,
   createProgram,
+  openTestReportStore,
   startTestApp,
   TEST_IP_HEADER,
   type TestApp,
@@ -269,17 +274,66 @@ describe('reconciliation (P11)', () => {
     ]);
   });
 
-  it('keeps totals equal when every block is sent twice', async () => {
+  it('keeps totals equal when every block is sent twice: clicks again by id, a block in flight at a crash again by token', async () => {
     const before = await report(merchant.apiKey, 'from=2026-11-25&to=2026-11-25');
-    // Forget every watermark: the next export re-sends each block under the same token.
-    await t.deps.db
-      .updateTable('clickhouse_exports')
-      .set({ exported_through: 0, pending_from: null, pending_through: null })
+    const db = t.deps.db;
+    const real = t.deps.reports!.clickhouse;
+    // Every click again (same id ranges, same tokens), every order and ledger entry queued again.
+    await db.updateTable('clickhouse_exports').set({ exported_through: 0 }).where('stream', '=', 'clicks').execute();
+    await db
+      .insertInto('clickhouse_outbox')
+      .columns(['stream', 'row_id'])
+      .expression(db.selectFrom('orders').select([sql.lit('order').as('s'), 'id']))
       .execute();
-    const again = await batch();
-    expect(again.export.clicks).toBe(7);
-    expect(again.export.mismatches).toBe(0);
+    await db
+      .insertInto('clickhouse_outbox')
+      .columns(['stream', 'row_id'])
+      .expression(db.selectFrom('ledger_entries').select([sql.lit('ledger').as('s'), 'id']))
+      .execute();
+    // The connection drops after ClickHouse took the ledger rows, before the store could note it.
+    const flaky: ClickHouse = {
+      ...real,
+      insert: async (table, rows, token) => {
+        await real.insert(table, rows, token);
+        if (table === 'ledger_entries_v1') throw new ClickHouseError('unavailable', 'connection reset after the insert');
+      },
+    };
+    await expect(
+      runBatchJob({ db, reports: { clickhouse: flaky, targetId: t.deps.reports!.targetId }, log: t.deps.log }, t.clock.now()),
+    ).rejects.toThrow('connection reset');
+    const pending = await db
+      .selectFrom('clickhouse_exports')
+      .selectAll()
+      .where('stream', '=', 'outbox')
+      .executeTakeFirstOrThrow();
+    expect(pending.pending_from).not.toBeNull();
+    // The next run sends that block again under the same token; ClickHouse keeps it once.
+    const resent = await batch();
+    expect(resent.export).toMatchObject({ orders: 3, mismatches: 0 });
+    expect(resent.export.ledgerEntries).toBeGreaterThan(0);
     expect((await report(merchant.apiKey, 'from=2026-11-25&to=2026-11-25')).body.rows).toEqual(before.body.rows);
+    const [counted] = await real.query('SELECT count() AS n FROM clicks_v1', {}, z.object({ n: z.coerce.number() }));
+    expect(counted!.n).toBe(7);
+  });
+
+  it('exports everything to a new, empty ClickHouse although the outbox was pruned', async () => {
+    const outboxRows = await t.deps.db
+      .selectFrom('clickhouse_outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    expect(Number(outboxRows.n)).toBe(0); // pruned: every target has taken every change
+    const fresh = await openTestReportStore();
+    try {
+      const report = await runBatchJob({ db: t.deps.db, reports: fresh, log: t.deps.log }, t.clock.now());
+      const entries = await t.deps.db
+        .selectFrom('ledger_entries')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      expect(report.export).toMatchObject({ clicks: 7, orders: 3, ledgerEntries: Number(entries.n), mismatches: 0 });
+    } finally {
+      await fresh.clickhouse.command(`DROP DATABASE IF EXISTS ${fresh.clickhouse.database}`);
+      await fresh.clickhouse.close();
+    }
   });
 
   it('shows a difference when ClickHouse holds a row the ledger does not', async () => {
@@ -321,5 +375,34 @@ describe('reconciliation (P11)', () => {
     };
     expect(body.mismatches).toBe(1);
     expect(body.ledger.find((r) => !r.matches)).toMatchObject({ status: 'pending', difference: '-1.23' });
+  });
+});
+
+describe("a recruiter's report", () => {
+  it("shows its override commission but not its recruit's link or sub-ids", async () => {
+    const shop = await createMerchant(t, 'Team shop');
+    const lead = await createAffiliate(t, 'Team lead');
+    const recruit = await createAffiliate(t, 'Recruit', { parentId: lead.id });
+    const teamProgram = await createProgram(t, shop.apiKey, { plan: { default: { percent: '10' }, parentPercent: '10' } });
+    await approve(t, shop.apiKey, teamProgram.id, recruit.id);
+    const link = await createLink(t, recruit.apiKey, { programId: teamProgram.id });
+    const clickId = await click(link.code, '198.51.100.9', HUMAN, '?sub1=private-campaign');
+    t.clock.advance(60_000);
+    const body = orderEvent(
+      teamProgram.id,
+      'order.paid',
+      { id: 'T-1', clickId, items: [{ sku: 'Z', quantity: 1, unitPrice: '100.00' }] },
+      t.clock.now().toISOString(),
+    );
+    expect((await sendOrder(t, shop.webhookSecret, body)).status).toBe(200);
+    await batch();
+    const day = t.clock.now().toISOString().slice(0, 10);
+    // 100.00 × 10% = 10.00 to the recruit; 10.00 × 10% = 1.00 to the recruiter
+    const leadRows = (await report(lead.apiKey, `from=${day}&to=${day}&groupBy=sub1`)).body.rows;
+    expect(leadRows.map((r) => [r.key, r.clicks, r.commission])).toEqual([['', 0, '1.00']]);
+    const leadLinks = (await report(lead.apiKey, `from=${day}&to=${day}&groupBy=link`)).body.rows;
+    expect(leadLinks.map((r) => [r.key, r.commission])).toEqual([['', '1.00']]);
+    const recruitRows = (await report(recruit.apiKey, `from=${day}&to=${day}&groupBy=sub1`)).body.rows;
+    expect(recruitRows.map((r) => [r.key, r.clicks, r.orders, r.commission])).toEqual([['private-campaign', 1, 1, '10.00']]);
   });
 });

@@ -21,6 +21,10 @@ export const OrderIntakeResult = z
     status: z.enum(ORDER_STATUSES),
     attribution: z.object({ affiliateId: z.string().nullable(), method: z.enum(['click', 'coupon', 'none']), reason: z.string(), held: z.boolean() }),
     duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
+    catalog: z
+      .object({ unknownSkus: z.array(z.string()) })
+      .optional()
+      .openapi({ description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate" }),
   })
   .openapi('OrderIntakeResult');
 
@@ -98,6 +102,7 @@ export function registerOrderRoutes(
         deliveryId: headers.id!,
         event,
         contentHash: deps.crypto.sha256Hex(JSON.stringify(event)),
+        catalog: intake.catalog,
       },
     );
     return c.json(result, 200);

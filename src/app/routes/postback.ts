@@ -68,7 +68,7 @@ export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
     }
     const merchantId = params.token ? await merchantForPostbackToken(deps, params.token) : undefined;
     if (merchantId === undefined) throw new AppError('unauthorized', 'unknown or revoked postback token');
-    const { program } = await loadProgramForIntake(programs, params.programId, deps.clock.now());
+    const { program, catalog } = await loadProgramForIntake(programs, params.programId, deps.clock.now());
     if (program.merchant_id !== merchantId) throw new AppError('validation_failed', 'programId: unknown program');
     const status = params.status ?? 'paid';
     const parsed = OrderEventBody.safeParse({
@@ -95,7 +95,7 @@ export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
     const contentHash = deps.crypto.sha256Hex(JSON.stringify(identity));
     const result = await recordOrderEvent(
       { ...deps, signClickId },
-      { merchantId, program, channel: 'postback', deliveryId: `postback:${contentHash}`, event, contentHash },
+      { merchantId, program, channel: 'postback', deliveryId: `postback:${contentHash}`, event, contentHash, catalog },
     );
     return c.json(result, 200);
   };

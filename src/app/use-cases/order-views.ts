@@ -60,6 +60,13 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     .where('order_id', '=', row.id)
     .orderBy('id')
     .execute();
+  const connectorRow = await deps.db
+    .selectFrom('connector_orders')
+    .select('receipt')
+    .where('program_id', '=', row.program_id)
+    .where('external_id', '=', row.external_id)
+    .where('receipt', 'is not', null)
+    .executeTakeFirst();
   const snapshot = JSON.parse(row.snapshot) as OrderSnapshot;
   const c = row.currency;
   return {
@@ -85,6 +92,8 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       unitPrice: amount(l.unitPriceMinor, c),
       discount: amount(l.discountMinor, c),
       refundedQuantity: l.refundedQuantity,
+      ...(l.refundedAmountMinor ? { refundedAmount: amount(l.refundedAmountMinor, c) } : {}),
+      ...(l.catalog ? { catalog: l.catalog } : {}),
       base: amount(lineBase(l), c),
       baseAfterRefunds: amount(lineBaseAfterRefunds(l), c),
     })),
@@ -106,6 +115,8 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       deliveryId: e.delivery_id,
     })),
     review: row.review,
+    // How a shop connector (Shopify, WooCommerce) took the order: click id source, refund method, notes.
+    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as unknown } : {}),
     commission: ledger.length === 0 ? null : amount(ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0), ledger[0]!.currency),
     commissionCurrency: ledger[0]?.currency ?? null,
     ledger: ledger.map((e) => ({

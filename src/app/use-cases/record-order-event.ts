@@ -16,6 +16,8 @@ export interface OrderDelivery {
   deliveryId: string;
   event: NormalizedOrderEvent;
   contentHash: string;
+  /** The program's SKU → category catalogue, for lines the shop sent without a category. */
+  catalog?: ReadonlyMap<string, string> | undefined;
 }
 
 export interface OrderIntakeResult {
@@ -24,12 +26,34 @@ export interface OrderIntakeResult {
   status: string;
   attribution: { affiliateId: string | null; method: string; reason: string; held: boolean };
   duplicate: boolean;
+  /** Lines the catalogue was asked about and did not know: they earn the plan's default rate. */
+  catalog?: { unknownSkus: string[] };
 }
 
 type IntakeDeps = Pick<AppDeps, 'orderIntake'> & { signClickId: ClickIdSigner };
 
 export function normalizeCoupon(code: string): string {
   return code.trim().toUpperCase();
+}
+
+/**
+ * Lines without a category of their own take the catalogue's; a line whose SKU is not in it is
+ * marked, so its receipt and its ledger explanation say why it earns the default rate. A program
+ * without a catalogue changes nothing.
+ */
+function withCatalog(event: NormalizedOrderEvent, catalog: ReadonlyMap<string, string> | undefined) {
+  const unknownSkus: string[] = [];
+  if (!catalog || catalog.size === 0) return { event, unknownSkus };
+  const lines = event.order.lines.map((line) => {
+    if (line.category !== undefined) return line;
+    const category = catalog.get(line.sku);
+    if (category === undefined) {
+      if (!unknownSkus.includes(line.sku)) unknownSkus.push(line.sku);
+      return { ...line, catalog: 'unknown_sku' as const };
+    }
+    return { ...line, category, catalog: 'matched' as const };
+  });
+  return { event: { ...event, order: { ...event.order, lines } }, unknownSkus };
 }
 
 /** The receipt as the API shows it: public ids instead of row numbers. */
@@ -90,7 +114,9 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
  * seen; the state is re-derived from every event, so arrival order does not matter (P8).
  */
 export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery): Promise<OrderIntakeResult> {
-  const { event } = delivery;
+  // The content hash is taken before the catalogue fills categories in: a replay is recognised
+  // whatever the catalogue says by then.
+  const { event, unknownSkus } = withCatalog(delivery.event, delivery.catalog);
   const outcome = await deps.orderIntake.record(
     {
       merchantId: delivery.merchantId,
@@ -112,5 +138,6 @@ export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery
     status: o.status,
     attribution: { affiliateId: o.affiliateId === null ? null : formatId('affiliate', o.affiliateId), method: o.method, reason: o.reason, held: o.held },
     duplicate: outcome.kind === 'duplicate',
+    ...(unknownSkus.length > 0 ? { catalog: { unknownSkus } } : {}),
   };
 }

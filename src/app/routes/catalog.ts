@@ -1,0 +1,96 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { checkCatalog, MAX_CATALOG_ITEMS, parseCatalogCsv } from '../../domain/catalog';
+import { parseId } from '../../domain/ids';
+import type { AppDeps } from '../deps';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import type { Authorize } from '../middleware/authorize';
+import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
+import { replaceCatalog } from '../use-cases/catalog';
+import { parseJsonBytes } from './orders';
+
+const CatalogJson = z
+  .object({ items: z.array(z.object({ sku: z.string(), category: z.string() }).strict()).max(MAX_CATALOG_ITEMS) })
+  .strict()
+  .openapi('Catalog', {
+    example: {
+      items: [
+        { sku: 'S1', category: 'shoes' },
+        { sku: 'TV-55', category: 'electronics' },
+      ],
+    },
+  });
+
+/** The catalogue from a JSON or CSV body, checked whole before anything is replaced. */
+async function readCatalog(c: Context<AppEnv>) {
+  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === 'text/csv') {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
+    } catch {
+      throw new AppError('bad_request', 'the CSV must be UTF-8');
+    }
+    const parsed = parseCatalogCsv(text);
+    if (!parsed.ok) throw new AppError('validation_failed', parsed.message);
+    return parsed.items;
+  }
+  if (type !== 'application/json')
+    throw new AppError('unsupported_media_type', 'send the catalogue as application/json or text/csv');
+  const body = CatalogJson.safeParse(parseJsonBytes(new Uint8Array(await c.req.arrayBuffer())));
+  if (!body.success) {
+    const issue = body.error.issues[0]!;
+    throw new AppError('validation_failed', `${issue.path.join('.')}: ${issue.message}`);
+  }
+  const checked = checkCatalog(body.data.items, (i) => `items[${i}]`);
+  if (!checked.ok) throw new AppError('validation_failed', checked.message);
+  return checked.items;
+}
+
+export function registerCatalogRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps & { onTrackingChange: () => void },
+  authorize: Authorize,
+) {
+  app.openAPIRegistry.registerPath({
+    method: 'put',
+    path: '/v1/programs/{id}/catalog',
+    tags: ['programs'],
+    summary: "Replace the program's SKU → category catalogue (JSON or CSV with sku and category columns)",
+    description:
+      'Order lines carry SKUs, not categories: every intake path (orders, postback, shop connectors) fills in the category of a line sent without one from this catalogue. ' +
+      'A line whose SKU is not in it earns the default rate, and its receipt and ledger explanation say so. The upload replaces the whole catalogue; orders already stored keep the categories they were stored with.',
+    security: bearer,
+    request: {
+      params: z.object({
+        id: z
+          .string()
+          .max(40)
+          .openapi({ param: { name: 'id', in: 'path' } }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: CatalogJson },
+          'text/csv': { schema: z.string().openapi({ example: 'sku,category\nS1,shoes\nTV-55,electronics\n' }) },
+        },
+      },
+    },
+    responses: {
+      200: json(
+        z.object({ programId: z.string(), items: z.number().int(), categories: z.array(z.string()) }),
+        'The catalogue now in force',
+      ),
+      ...errorResponses(...authErrors, ...bodyErrors, 'bad_request', 'not_found', 'unsupported_media_type'),
+    },
+  });
+
+  app.put('/v1/programs/:id/catalog', authorize('merchant'), async (c) => {
+    const programId = parseId('program', c.req.param('id'));
+    const items = await readCatalog(c);
+    const saved = await replaceCatalog(deps, c.get('principal'), programId, items);
+    deps.onTrackingChange();
+    return c.json(saved, 200);
+  });
+}
