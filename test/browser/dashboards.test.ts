@@ -168,13 +168,27 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.getByLabel('From').fill('2026-11-10');
     await page.getByLabel('To').fill('2026-11-20');
     await page.getByRole('combobox', { name: 'Breakdown' }).selectOption('sub1');
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Berlin');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/from=2026-11-10/);
-    const bySub = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&groupBy=sub1`);
+    const bySub = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1`,
+    );
     expect(bySub.rows.length).toBeGreaterThan(1);
     expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(bySub.rows));
+    // The days are Berlin's: they differ from UTC's, so a zone lost on the way would show here.
+    const berlinDays = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=day`,
+    );
+    const utcDays = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&groupBy=day`);
+    expect(berlinDays.rows).not.toEqual(utcDays.rows);
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(berlinDays.rows));
     const bySubCsv = await download(page, 'Download CSV (by sub-id 1)');
-    expect(bySubCsv).toBe(await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&groupBy=sub1&format=csv`));
+    expect(bySubCsv).toBe(
+      await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1&format=csv`),
+    );
     await expectAccessibleBasics(page, '/app/merchant');
     await page.close();
   });

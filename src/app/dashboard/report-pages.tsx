@@ -17,9 +17,22 @@ const BREAKDOWN_TITLES: Record<Breakdown, string> = {
   device: 'Device',
 };
 
+/** Offered in the picker; any other IANA name typed in works too (the API checks it). */
+const TIME_ZONES = [
+  'UTC',
+  'Europe/Berlin',
+  'Europe/London',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Kolkata',
+  'Asia/Tokyo',
+];
+
 export interface ReportSelection {
   from: string;
   to: string;
+  /** IANA zone the days are in (the API's tz). */
+  tz: string;
   program?: string;
   by: Breakdown;
 }
@@ -31,13 +44,14 @@ export function reportSelection(c: Context, p: PageContext, fallbackBy: Breakdow
     from: dateParam(c, 'from', p.monthAgo),
     to: dateParam(c, 'to', p.today),
     program: program ? program : undefined,
+    tz: c.req.query('tz') || 'UTC',
     by: (BREAKDOWNS as readonly string[]).includes(by ?? '') ? (by as Breakdown) : fallbackBy,
   };
 }
 
 /** Both reports a page shows, read from GET /v1/reports/summary: the API scopes them to the key. */
 export async function loadReports(api: ApiClient, s: ReportSelection) {
-  const base = { from: s.from, to: s.to, program: s.program };
+  const base = { from: s.from, to: s.to, tz: s.tz, program: s.program };
   const [days, breakdown] = await Promise.all([
     api.get<{ rows: ReportRow[] }>(`/v1/reports/summary${query({ ...base, groupBy: 'day' })}`),
     api.get<{ rows: ReportRow[] }>(`/v1/reports/summary${query({ ...base, groupBy: s.by })}`),
@@ -57,7 +71,7 @@ export function ReportSection(props: {
   programs: { id: string; name: string }[];
 }) {
   const { s } = props;
-  const csv = (groupBy: string) => `/app/report.csv${query({ from: s.from, to: s.to, program: s.program, groupBy })}`;
+  const csv = (groupBy: string) => `/app/report.csv${query({ from: s.from, to: s.to, tz: s.tz, program: s.program, groupBy })}`;
   return (
     <>
       <section aria-labelledby="range-h">
@@ -71,6 +85,15 @@ export function ReportSection(props: {
             To
             <input type="date" name="to" value={s.to} required />
           </label>
+          <label>
+            Time zone
+            <input type="text" name="tz" value={s.tz} list="time-zones" size={16} maxlength={64} autocomplete="off" />
+          </label>
+          <datalist id="time-zones">
+            {TIME_ZONES.map((zone) => (
+              <option value={zone} />
+            ))}
+          </datalist>
           <label>
             Program
             <select name="program">
@@ -128,7 +151,7 @@ export function registerReportDownload(router: Hono<AppEnv>, run: PageRunner) {
     run.page(['merchant', 'affiliate'], async (c, p) => {
       const groupBy = c.req.query('groupBy') ?? 'day';
       const response = await p.api.raw(
-        `/v1/reports/summary${query({ from: dateParam(c, 'from', p.monthAgo), to: dateParam(c, 'to', p.today), program: c.req.query('program'), groupBy, format: 'csv' })}`,
+        `/v1/reports/summary${query({ from: dateParam(c, 'from', p.monthAgo), to: dateParam(c, 'to', p.today), tz: c.req.query('tz'), program: c.req.query('program'), groupBy, format: 'csv' })}`,
       );
       const headers = new Headers({
         'content-type': response.headers.get('content-type') ?? 'text/csv; charset=utf-8',
