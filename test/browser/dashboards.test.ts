@@ -193,7 +193,7 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.close();
   });
 
-  it('merchant: an order shows its status, attribution receipt and ledger as the API has them; a held order is released with one click', async () => {
+  it('merchant: an order shows its status, attribution receipt and ledger as the API has them; held orders are released and rejected with one click', async () => {
     const key = accounts.merchant.apiKey;
     const page = await signIn(key, /\/app\/merchant$/);
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
@@ -244,6 +244,10 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(await page.textContent('[role=status]')).toContain(`${held[0]} released`);
     expect((await api<{ review: string }>(key, `/v1/orders/${held[0]}`)).review).toBe('released');
     expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 1);
+    await page.getByRole('button', { name: `Reject ${held[1]}` }).click();
+    await page.waitForURL(/rejected/);
+    expect((await api<{ review: string }>(key, `/v1/orders/${held[1]}`)).review).toBe('rejected');
+    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 2);
     await page.close();
   });
 
