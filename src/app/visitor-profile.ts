@@ -1,5 +1,7 @@
 import { isbot } from 'isbot';
-import { UAParser } from 'ua-parser-js';
+// The default import (module.exports, the UAParser constructor) works in every loader: Node, the
+// Workers bundle, and workerd's test runner, which cannot see the UMD build's named export.
+import UAParser from 'ua-parser-js';
 
 export interface VisitorProfile {
   browser: string;

@@ -3,6 +3,7 @@ import type { Logger } from '../app/deps';
 import type { ReportStore } from '../clickhouse/clickhouse';
 import { type ExportProgress, type ExportReport, exportToClickHouse } from '../reports/clickhouse-export';
 import { reconcile } from '../reports/reconciliation';
+import type { AtomicWrites } from '../store/atomic-writes';
 import type { Database } from '../store/database';
 import { type BatchProgress, type BatchReport, runCommissionBatch } from './commission-batch';
 
@@ -14,6 +15,8 @@ export interface BatchJobDeps {
   db: Kysely<Database>;
   reports?: ReportStore | undefined;
   log: Logger;
+  /** How the commission batch commits (D1 has no transactions); the store's default otherwise. */
+  writes?: AtomicWrites;
 }
 
 const running = new WeakMap<Kysely<Database>, Promise<unknown>>();
@@ -35,7 +38,7 @@ export function runBatchJob(
 }
 
 async function runOnce(deps: BatchJobDeps, asOf: Date, progress: { commissions?: BatchProgress; export?: ExportProgress }) {
-  const commissions = await runCommissionBatch(deps.db, asOf, progress.commissions);
+  const commissions = await runCommissionBatch(deps.db, asOf, progress.commissions, deps.writes);
   if (!deps.reports) return { ...commissions, export: null };
   const { clickhouse, targetId } = deps.reports;
   const { days, ...exported } = await exportToClickHouse(deps.db, clickhouse, targetId, progress.export);

@@ -1,6 +1,7 @@
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
+import { type AtomicWrites, kyselyAtomicWrites } from '../store/atomic-writes';
 import type { Database, LedgerStatus } from '../store/database';
 import { evaluateOrder, loadReference, type OrderRow, type Reference } from './order-commission';
 
@@ -12,7 +13,7 @@ import { evaluateOrder, loadReference, type OrderRow, type Reference } from './o
  *
  * The unit of work is an affiliate's month in a program: tiers depend on the sales earlier in
  * the month, so a change to one order can move the rate of every later one. Groups are read and
- * written in chunks (a few queries and one transaction per chunk), not order by order.
+ * written in chunks (a few queries and one atomic unit of writes per chunk), not order by order.
  */
 export interface BatchReport {
   asOf: string;
@@ -41,8 +42,28 @@ const WATERMARK = 'commission_watermark';
 export const LAST_AS_OF = 'commission_last_as_of';
 /** Orders per chunk: enough to amortise each transaction, small enough for bounded memory. */
 const CHUNK_ORDERS = 5000;
-/** Rows per multi-row INSERT (20 columns each, under SQLite's 32,766 bound parameters). */
+/** Rows per multi-row INSERT on SQLite (22 columns each, under its 32,766 bound parameters). */
 const INSERT_ROWS = 1000;
+const LEDGER_COLUMNS = 22;
+/** Ids per IN list on SQLite. */
+const IN_LIST = INSERT_ROWS * 10;
+
+/** Statement sizes that fit the store's bound-parameter limit (D1: 100 per statement). */
+interface Sizes {
+  insertRows: number;
+  inList: number;
+  /** Groups per chunk: the chunk's read binds three values per group. */
+  groups: number;
+}
+
+function sizesFor(writes: AtomicWrites, tiered: number): Sizes {
+  const max = writes.maxBoundParameters;
+  return {
+    insertRows: Math.max(1, Math.min(INSERT_ROWS, Math.floor(max / LEDGER_COLUMNS))),
+    inList: Math.max(1, Math.min(IN_LIST, max - 4)),
+    groups: Math.max(1, Math.floor((max - tiered - 8) / 3)),
+  };
+}
 
 interface Group {
   affiliateId: number;
@@ -90,7 +111,11 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
   return out;
 }
 
-async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf: string) {
+/**
+ * One chunk's writes as a single unit of work: they read nothing back, so SQLite commits them
+ * in one transaction and D1 in one batch().
+ */
+async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: Sizes, changes: OrderChanges[], asOf: string) {
   const rows = changes.flatMap(({ order, planVersion, append, currency, fx }) =>
     append.map((e) => ({
       entry_id: e.entryId,
@@ -119,40 +144,53 @@ async function writeChanges(db: Kysely<Database>, changes: OrderChanges[], asOf:
   );
   const byStatus = new Map<LedgerStatus, string[]>();
   for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
-  let inserted = 0;
-  await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      const [result] = await trx
-        .insertInto('ledger_entries')
-        .values(rows.slice(i, i + INSERT_ROWS))
-        .onConflict((oc) => oc.column('entry_id').doNothing())
-        .execute();
-      inserted += Number(result?.numInsertedOrUpdatedRows ?? 0n);
+  // Statements are made as they are run: on SQLite each multi-row INSERT is compiled, run and
+  // dropped in turn (compiling the whole chunk first measured slower: ~100k rows of parameters
+  // held at once); D1 gathers them into one batch().
+  let inserts = 0;
+  function* statements(): Generator<CompiledQuery> {
+    if (writes.insertIgnoringConflicts) {
+      for (const statement of writes.insertIgnoringConflicts('ledger_entries', 'entry_id', rows)) {
+        inserts++;
+        yield statement;
+      }
+    } else {
+      for (let i = 0; i < rows.length; i += sizes.insertRows) {
+        inserts++;
+        yield db
+          .insertInto('ledger_entries')
+          .values(rows.slice(i, i + sizes.insertRows))
+          .onConflict((oc) => oc.column('entry_id').doNothing())
+          .compile();
+      }
     }
     for (const { order, fx } of changes) {
       if (!fx?.pin) continue;
-      await trx
+      yield db
         .updateTable('orders')
         .set({ fx_rate: fx.rate, fx_source: fx.source, fx_effective_at: fx.effectiveAt })
         .where('id', '=', order.id)
         .where('fx_rate', 'is', null)
-        .execute();
+        .compile();
     }
     for (const [status, ids] of byStatus) {
-      for (let i = 0; i < ids.length; i += INSERT_ROWS * 10) {
-        await trx
+      for (let i = 0; i < ids.length; i += sizes.inList) {
+        yield db
           .updateTable('ledger_entries')
           .set({ status, status_changed_at: asOf })
-          .where('entry_id', 'in', ids.slice(i, i + INSERT_ROWS * 10))
-          .execute();
+          .where('entry_id', 'in', ids.slice(i, i + sizes.inList))
+          .compile();
       }
     }
-  });
-  return inserted;
+  }
+  const changed = await writes.commit(statements());
+  return changed.slice(0, inserts).reduce((n, c) => n + c, 0);
 }
 
 async function processChunk(
   db: Kysely<Database>,
+  writes: AtomicWrites,
+  sizes: Sizes,
   ref: Reference,
   groups: Group[],
   look: { watermark: string; asOf: string; tiered: number[] },
@@ -184,7 +222,7 @@ async function processChunk(
   }
   const orderIds = [...byGroup.values()].flatMap((list) => list.map((o) => o.id));
   const entries = new Map<number, ExistingEntry[]>();
-  for (let i = 0; i < orderIds.length; i += INSERT_ROWS * 10) {
+  for (let i = 0; i < orderIds.length; i += sizes.inList) {
     const rows = await db
       .selectFrom('ledger_entries')
       .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
@@ -193,7 +231,7 @@ async function processChunk(
           .exists(eb.selectFrom('payout_entries').select('payout_entries.entry_id').whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id').where('payout_entries.active', '=', 1))
           .as('in_payout'),
       )
-      .where('order_id', 'in', orderIds.slice(i, i + INSERT_ROWS * 10))
+      .where('order_id', 'in', orderIds.slice(i, i + sizes.inList))
       .orderBy('id')
       .execute();
     for (const e of rows) {
@@ -206,7 +244,7 @@ async function processChunk(
   }
   const changes = [...byGroup.values()].flatMap((orders) => settleGroup(ref, orders, entries, asOfMs, report));
   if (changes.length === 0) return;
-  report.entriesAppended += await writeChanges(db, changes, asOf);
+  report.entriesAppended += await writeChanges(db, writes, sizes, changes, asOf);
   report.ordersChanged += changes.length;
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
@@ -238,15 +276,23 @@ function needsLook(eb: ExpressionBuilder<Database, 'orders'>, watermark: string,
 
 const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
-/** Runs the batch; a call while one runs waits for it and runs after (never two at once). */
-export function runCommissionBatch(db: Kysely<Database>, asOf: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+/**
+ * Runs the batch; a call while one runs waits for it and runs after (never two at once).
+ * `writes` commits each chunk: a SQLite transaction by default, D1's batch() on Workers.
+ */
+export function runCommissionBatch(
+  db: Kysely<Database>,
+  asOf: Date,
+  onProgress?: BatchProgress,
+  writes: AtomicWrites = kyselyAtomicWrites(db),
+): Promise<BatchReport> {
   const previous = running.get(db) ?? Promise.resolve(undefined);
-  const next = previous.catch(() => undefined).then(() => runOnce(db, asOf, onProgress));
+  const next = previous.catch(() => undefined).then(() => runOnce(db, writes, asOf, onProgress));
   running.set(db, next);
   return next;
 }
 
-async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+async function runOnce(db: Kysely<Database>, writes: AtomicWrites, asOfDate: Date, onProgress?: BatchProgress): Promise<BatchReport> {
   const started = performance.now();
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
@@ -291,16 +337,17 @@ async function runOnce(db: Kysely<Database>, asOfDate: Date, onProgress?: BatchP
 
   const ref = await loadReference(db);
   const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
+  const limits = sizesFor(writes, tiered.length);
   const total = groups.reduce((n, g) => n + g.orders, 0);
   let done = 0;
   for (let i = 0; i < groups.length; ) {
     const chunk: Group[] = [];
     let orders = 0;
-    while (i < groups.length && (chunk.length === 0 || orders + groups[i]!.orders <= CHUNK_ORDERS)) {
+    while (i < groups.length && (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))) {
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(db, ref, chunk, { watermark, asOf, tiered }, asOfDate.getTime(), report);
+    await processChunk(db, writes, limits, ref, chunk, { watermark, asOf, tiered }, asOfDate.getTime(), report);
     done += orders;
     onProgress?.(done, total);
   }

@@ -27,11 +27,15 @@ export async function applyClickHouseSchema(
   for (const file of [...files].sort((a, b) => a.name.localeCompare(b.name))) {
     await ch.command(file.sql);
   }
-  const read = () => ch.query('SELECT id FROM target_v1 ORDER BY created_at, id LIMIT 1', {}, TargetRow);
-  const [existing] = await read();
-  if (existing) return existing.id;
+  const existing = await readTargetId(ch);
+  if (existing) return existing;
   await ch.insert('target_v1', [{ id: newTargetId, created_at: clickHouseTime(now.toISOString()) }], `target:${newTargetId}`);
   // Two first starts at once both insert; the oldest row wins for both.
-  const [winner] = await read();
-  return winner!.id;
+  return (await readTargetId(ch))!;
+}
+
+/** This ClickHouse's target id, once the schema is applied. */
+export async function readTargetId(ch: ClickHouse): Promise<string | undefined> {
+  const [row] = await ch.query('SELECT id FROM target_v1 ORDER BY created_at, id LIMIT 1', {}, TargetRow);
+  return row?.id;
 }

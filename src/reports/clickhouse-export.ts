@@ -336,7 +336,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'programs.currency as program_currency',
         ...clickDimensions,
       ])
-      .where('orders.id', 'in', ids)
+      .where('orders.id', 'in', jsonList(ids))
       .execute();
     for (const r of rows) {
       days.add(r.placed_at.slice(0, 10));
@@ -381,7 +381,7 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'ledger_entries.currency',
         ...clickDimensions,
       ])
-      .where('ledger_entries.id', 'in', ids)
+      .where('ledger_entries.id', 'in', jsonList(ids))
       .execute();
     for (const r of rows) {
       days.add(r.placed_at.slice(0, 10));
@@ -410,7 +410,15 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
   return { orders: orderRows.length, ledgerEntries: ledgerRows.length, days };
 }
 
-/** SQLite caps bound parameters per statement. */
+/**
+ * An IN list as one bound JSON array: D1 binds at most 100 values per statement, SQLite 32,766;
+ * `json_each` makes any list one value on both.
+ */
+export function jsonList(ids: readonly number[]) {
+  return sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+}
+
+/** Bounded blocks of ids, for memory. */
 function chunks<T>(items: T[], size = 5000): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ClickHouse } from '../clickhouse/clickhouse';
 import { dayAfter, startOfDay } from '../domain/calendar';
 import type { Database } from '../store/database';
-import { changesInFlight } from './clickhouse-export';
+import { changesInFlight, jsonList } from './clickhouse-export';
 
 export interface ReconciliationQuery {
   programIds: number[];
@@ -71,7 +71,7 @@ export async function reconcile(
       eb.fn.sum<number>('ledger_entries.amount_minor').as('minor'),
       eb.fn.countAll<number>().as('entries'),
     ])
-    .where('ledger_entries.program_id', 'in', q.programIds)
+    .where('ledger_entries.program_id', 'in', jsonList(q.programIds))
     .where('orders.placed_at', '>=', startOfDay(q.from))
     .where('orders.placed_at', '<', dayAfter(q.to))
     .groupBy(['ledger_entries.program_id', 'day', 'ledger_entries.status', 'ledger_entries.currency'])
@@ -128,7 +128,7 @@ export async function reconcile(
       'attribution_reason',
       eb.fn.countAll<number>().as('orders'),
     ])
-    .where('program_id', 'in', q.programIds)
+    .where('program_id', 'in', jsonList(q.programIds))
     .where('placed_at', '>=', startOfDay(q.from))
     .where('placed_at', '<', dayAfter(q.to))
     .where('attribution_method', '=', 'none')

@@ -4,6 +4,10 @@ import { z } from 'zod';
  * The one place configuration is read. Every variable is validated here; a bad value stops
  * start-up with a message naming the variable.
  */
+/** Shared with the Workers entry (worker-env.ts): the same keys sign on both runtimes. */
+export const SIGNING_KEYS_PATTERN = /^[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,}(,[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,})*$/;
+export const SIGNING_KEYS_MESSAGE = 'must be "keyId:secret[,keyId:secret…]" (secrets of 32+ base64 characters); the first signs';
+
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 const ConfigSchema = z.object({
@@ -12,13 +16,7 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CLICK_SIGNING_KEYS: z
-    .string()
-    .regex(
-      /^[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,}(,[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,})*$/,
-      'must be "keyId:secret[,keyId:secret…]" (secrets of 32+ base64 characters); the first signs',
-    )
-    .optional(),
+  CLICK_SIGNING_KEYS: z.string().regex(SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE).optional(),
   TRUST_PROXY: booleanFlag.default(false),
   COUNTRY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),

@@ -25,11 +25,13 @@ export interface ClickToRecord {
 export const UNIQUE_CLICK_WINDOW_MS = 60 * 60 * 1000;
 
 /**
- * Records clicks durably. `record` resolves only once the click is committed, so the redirect
- * that awaits it never acknowledges a click that a crash could lose (P1).
+ * Records clicks durably. `record` resolves only once the click is committed (SQLite) or
+ * durably enqueued (a Cloudflare Queue, written by its consumer), so the redirect that awaits
+ * it never acknowledges a click that a crash could lose (P1).
  */
 export interface ClickRecorder {
-  record(click: ClickToRecord): Promise<{ unique: boolean }>;
+  /** `unique` is null when the store decides it later (the queue's consumer does, on Workers). */
+  record(click: ClickToRecord): Promise<{ unique: boolean | null }>;
   /** Commits whatever is waiting; used on shutdown. */
   flush(): Promise<void>;
 }

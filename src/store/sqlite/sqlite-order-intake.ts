@@ -25,14 +25,15 @@ export function stateColumns(state: OrderState, now: string) {
   };
 }
 
-// Prepared inserts list their columns: the placeholder object has no keys to enumerate.
-const ORDER_COLUMNS = [
+// Prepared inserts list their columns: the placeholder object has no keys to enumerate. The D1
+// intake writes the same columns.
+export const ORDER_COLUMNS = [
   'merchant_id', 'program_id', 'external_id', 'currency', 'placed_at', 'attribution_method', 'attribution_reason',
   'affiliate_id', 'link_id', 'click_id', 'coupon_code', 'held', 'receipt', 'status', 'paid_at', 'completed_at',
   'refunded_at', 'cancelled_at', 'snapshot', 'snapshot_at', 'revenue_minor', 'refunded_minor', 'customer_id',
   'new_customer', 'created_at', 'updated_at',
 ] as const satisfies readonly (keyof Insertable<OrderTable>)[];
-const EVENT_COLUMNS = [
+export const EVENT_COLUMNS = [
   'order_id', 'merchant_id', 'delivery_id', 'channel', 'type', 'occurred_at', 'received_at', 'content_hash', 'payload',
 ] as const satisfies readonly (keyof Insertable<OrderEventTable>)[];
 

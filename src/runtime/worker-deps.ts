@@ -1,0 +1,56 @@
+import type { Context } from 'hono';
+import type { AppDeps, ClickSecrets } from '../app/deps';
+import { createD1OrderIntake } from '../store/d1/d1-order-intake';
+import { openD1 } from '../store/d1/open-d1';
+import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
+import { parseSigningKeys } from './config';
+import { consoleLogger } from './logger';
+import { workerCrypto } from './worker-crypto';
+import type { WorkerEnv } from './worker-env';
+
+/** Cloudflare puts the visitor's country on the request (`request.cf.country`). */
+function cfCountry(c: Context): string {
+  const cf = (c.req.raw as Request & { cf?: { country?: unknown } }).cf;
+  return typeof cf?.country === 'string' ? cf.country : (c.req.header('cf-ipcountry') ?? '');
+}
+
+function clickSecrets(env: WorkerEnv): ClickSecrets {
+  const clickKeys = parseSigningKeys(env.CLICK_SIGNING_KEYS);
+  const encoder = new TextEncoder();
+  return {
+    signingKeyId: clickKeys[0]!.id,
+    keys: new Map(clickKeys.map((k) => [k.id, encoder.encode(k.secret)])),
+    visitorKey: encoder.encode(env.VISITOR_HASH_KEY),
+  };
+}
+
+/**
+ * The Workers composition root: D1 through Kysely, clicks through the queue, secrets from
+ * bindings, the visitor from Cloudflare's own headers. Built once per isolate and env.
+ */
+export function buildWorkerDeps(env: WorkerEnv): AppDeps {
+  const clock = { now: () => new Date() };
+  const log = consoleLogger('json');
+  return {
+    db: openD1(env.DB),
+    clicks: createQueueClickRecorder(env.CLICKS),
+    orderIntake: createD1OrderIntake(env.DB, clock),
+    clock,
+    crypto: workerCrypto,
+    clickSecrets: clickSecrets(env),
+    config: { publicUrl: env.PUBLIC_URL, bodyLimitBytes: env.BODY_LIMIT_BYTES, reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS },
+    // Set by Cloudflare's edge on every request; a client cannot forge it there.
+    clientIp: (c) => c.req.header('cf-connecting-ip') ?? '',
+    country: cfCountry,
+    defer: (c, work) =>
+      c.executionCtx.waitUntil(work.catch((error: unknown) => log.error('deferred work failed', { error: String(error) }))),
+    log,
+    healthy: async () => {
+      try {
+        return (await env.DB.prepare('SELECT 1 AS ok').first()) !== null;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import type { D1Database, Queue } from '../store/d1/d1-types';
+import type { ClickMessage } from '../store/d1/queue-click-recorder';
+import { SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE } from './config';
+
+/**
+ * The Workers entry's one config reader: bindings and secrets from `env`, validated with zod
+ * before anything is built. A bad or missing value answers every request with a 500 naming the
+ * variable (and logs it), instead of failing somewhere inside a request.
+ */
+const binding = <T>(name: string, methods: string[]) =>
+  z.custom<T>(
+    (value) =>
+      typeof value === 'object' &&
+      value !== null &&
+      methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function'),
+    `must be a ${name} binding (see wrangler.toml)`,
+  );
+
+const WorkerEnvSchema = z.object({
+  DB: binding<D1Database>('D1 database', ['prepare', 'batch']),
+  CLICKS: binding<Queue<ClickMessage>>('Queue producer', ['send']),
+  /** `keyId:secret[,…]`, the first signs: the same format and keys as the Node service's. */
+  CLICK_SIGNING_KEYS: z.string().regex(SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE),
+  /** Keys the stored IP and visitor hashes (`wrangler secret put VISITOR_HASH_KEY`). */
+  VISITOR_HASH_KEY: z.string().min(32, 'must be at least 32 characters'),
+  /** Base of tracking URLs, e.g. https://go.example.com. */
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
+  /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
+  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
+  CLICKHOUSE_USER: z.string().min(1).optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+});
+
+export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
+
+export class WorkerEnvError extends Error {
+  override name = 'WorkerEnvError';
+}
+
+export function readWorkerEnv(env: Record<string, unknown>): WorkerEnv {
+  // An empty variable means "not set", as on Node.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = WorkerEnvSchema.safeParse(present);
+  if (!result.success) {
+    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new WorkerEnvError(`invalid Workers environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

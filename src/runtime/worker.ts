@@ -1,0 +1,122 @@
+import { createApp, type App } from '../app/create-app';
+import type { AppDeps } from '../app/deps';
+import { runBatchJob } from '../batch/batch-job';
+import { errorBody } from '../app/errors';
+import { writeClickBatch } from '../store/d1/d1-click-writer';
+import { withBatchLease } from '../store/d1/d1-batch-lease';
+import type { MessageBatch } from '../store/d1/d1-types';
+import { d1AtomicWrites } from '../store/d1/open-d1';
+import type { ClickMessage } from '../store/d1/queue-click-recorder';
+import { consoleLogger } from './logger';
+import { buildWorkerDeps } from './worker-deps';
+import { openWorkerReportStore } from './worker-reports';
+import { readWorkerEnv, WorkerEnvError, type WorkerEnv } from './worker-env';
+
+/**
+ * The Cloudflare Workers entry: the same createApp as Node, built from bindings. Three
+ * handlers: `fetch` (the API and the redirect), `queue` (the click consumer) and `scheduled`
+ * (the commission batch on the cron in wrangler.toml).
+ * With CLICKHOUSE_URL bound, reports read a ClickHouse server (@clickhouse/client-web) and the
+ * cron batch exports to it after the commissions, exactly as on Node.
+ */
+interface ExecutionContextLike {
+  waitUntil(promise: Promise<unknown>): void;
+  passThroughOnException(): void;
+}
+
+interface ScheduledControllerLike {
+  readonly scheduledTime: number;
+  readonly cron: string;
+}
+
+let built: { raw: unknown; env: WorkerEnv; deps: AppDeps; app: App; reports?: Promise<void> } | undefined;
+
+/** Validates env and builds the app once per isolate (again only if the bindings change). */
+function build(raw: Record<string, unknown>) {
+  if (built?.raw !== raw) {
+    const env = readWorkerEnv(raw);
+    const deps = buildWorkerDeps(env);
+    built = { raw, env, deps, app: createApp(deps) };
+  }
+  return built;
+}
+
+/**
+ * Connects the report store once per isolate, on first need. A failure leaves reports unset
+ * (their routes answer 503) and is tried again on the next request.
+ */
+function attachReports(worker: NonNullable<typeof built>): Promise<void> {
+  if (!worker.env.CLICKHOUSE_URL || worker.deps.reports) return Promise.resolve();
+  worker.reports ??= openWorkerReportStore(worker.env)
+    .then((store) => {
+      if (store) worker.deps.reports = store;
+    })
+    .catch((error: unknown) => {
+      worker.reports = undefined;
+      log.error('ClickHouse unavailable', { error: String(error) });
+    });
+  return worker.reports;
+}
+
+const log = consoleLogger('json');
+
+export default {
+  fetch(request: Request, env: Record<string, unknown>, ctx: ExecutionContextLike): Response | Promise<Response> {
+    let worker;
+    try {
+      worker = build(env);
+    } catch (error) {
+      if (!(error instanceof WorkerEnvError)) throw error;
+      log.error(error.message);
+      return Response.json(errorBody('internal', 'the service is misconfigured'), { status: 500 });
+    }
+    if (worker.env.CLICKHOUSE_URL && !worker.deps.reports && new URL(request.url).pathname.startsWith('/v1/reports')) {
+      return attachReports(worker).then(() => worker.app.fetch(request, env, ctx as never));
+    }
+    return worker.app.fetch(request, env, ctx as never);
+  },
+
+  /**
+   * Click consumer: one D1 batch() per queue batch; a message is acked only once its row is
+   * stored. A message this version cannot read is retried, not dropped: after max_retries it
+   * waits in the dead-letter queue for a deploy that can.
+   */
+  async queue(batch: MessageBatch<ClickMessage>, env: Record<string, unknown>): Promise<void> {
+    const { env: e } = build(env);
+    const readable = batch.messages.filter((m) => m.body?.v === 1 && typeof m.body.click?.clickId === 'string');
+    const { stored, failed } = await writeClickBatch(
+      e.DB,
+      readable.map((m) => m.body.click),
+    );
+    for (const message of batch.messages) {
+      if (readable.includes(message) && stored.has(message.body.click.clickId)) message.ack();
+      else message.retry({ delaySeconds: Math.min(60, 2 ** message.attempts) });
+    }
+    const unreadable = batch.messages.length - readable.length;
+    if (failed.size > 0 || unreadable > 0) {
+      log.error('clicks not written, retried', {
+        failed: failed.size,
+        unreadable,
+        first: failed.size > 0 ? String([...failed.values()][0]) : undefined,
+      });
+    }
+  },
+
+  /**
+   * The commission batch on the cron trigger, as of the trigger's own time (not the clock when
+   * it happens to start, so a late or retried run computes the same statuses). Each chunk
+   * commits with one D1 batch(); a run that fails is simply run again by the next trigger (P9).
+   * A trigger that finds another run still going skips: the next one catches up.
+   */
+  async scheduled(controller: ScheduledControllerLike, env: Record<string, unknown>): Promise<void> {
+    const worker = build(env);
+    const { env: e, deps } = worker;
+    await attachReports(worker);
+    const asOf = new Date(controller.scheduledTime);
+    const report = await withBatchLease(e.DB, deps.clock.now(), () =>
+      runBatchJob({ db: deps.db, reports: deps.reports, log, writes: d1AtomicWrites(e.DB) }, asOf),
+    );
+    if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
+    else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
+  },
+};

@@ -1,0 +1,62 @@
+import { type ClickToRecord, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
+import type { D1Database, D1PreparedStatement } from './d1-types';
+
+/**
+ * One click row, written idempotently: queues deliver at least once, so a redelivered message
+ * hits the unique click id and changes nothing. Uniqueness (P13) is decided in the same
+ * statement, against the rows already written (earlier statements of the same batch included,
+ * since batch() runs them in order), looking back one hour from this click's own time.
+ * 21 bound values (numbered, reused in the lookup): under D1's 100 per statement.
+ */
+const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
+    ip_hash, visitor_hash, user_agent, browser, os, device, is_bot, is_unique, country, referer_host,
+    sub1, sub2, sub3, sub4, sub5, paid_search_param)
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+    CASE WHEN ?12 = 0 AND NOT EXISTS (SELECT 1 FROM clicks WHERE link_id = ?2 AND visitor_hash = ?7
+      AND clicked_at > ?21 AND clicked_at < ?5 AND is_bot = 0) THEN 1 ELSE 0 END,
+    ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
+  WHERE true
+  ON CONFLICT (click_id) DO NOTHING`;
+
+function statement(d1: D1Database, click: ClickToRecord): D1PreparedStatement {
+  const s = click.subIds;
+  const since = new Date(Date.parse(click.clickedAt) - UNIQUE_CLICK_WINDOW_MS).toISOString();
+  // prettier-ignore
+  return d1.prepare(INSERT_CLICK).bind(
+    click.clickId, click.linkId, click.programId, click.affiliateId, click.clickedAt,
+    click.ipHash, click.visitorHash, click.userAgent, click.browser, click.os, click.device,
+    click.isBot ? 1 : 0, click.country, click.refererHost,
+    s.sub1 ?? null, s.sub2 ?? null, s.sub3 ?? null, s.sub4 ?? null, s.sub5 ?? null,
+    click.paidSearchParam, since,
+  );
+}
+
+/**
+ * Writes a queue batch of clicks to D1 in one batch() (one round trip, one implicit
+ * transaction), in click-time order so uniqueness looks back over the earlier ones. If the
+ * batch fails, each click is tried alone so one bad row costs only its own message: the result
+ * lists which clicks are stored (new or already there) and which failed.
+ */
+export async function writeClickBatch(
+  d1: D1Database,
+  clicks: readonly ClickToRecord[],
+): Promise<{ stored: Set<string>; failed: Map<string, unknown> }> {
+  const ordered = [...clicks].sort((a, b) => (a.clickedAt < b.clickedAt ? -1 : a.clickedAt > b.clickedAt ? 1 : 0));
+  const stored = new Set<string>();
+  const failed = new Map<string, unknown>();
+  if (ordered.length === 0) return { stored, failed };
+  try {
+    await d1.batch(ordered.map((click) => statement(d1, click)));
+    for (const click of ordered) stored.add(click.clickId);
+  } catch {
+    for (const click of ordered) {
+      try {
+        await statement(d1, click).run();
+        stored.add(click.clickId);
+      } catch (error) {
+        failed.set(click.clickId, error);
+      }
+    }
+  }
+  return { stored, failed };
+}

@@ -1,0 +1,104 @@
+import { CompiledQuery, Kysely, type QueryResult } from 'kysely';
+import { D1Dialect } from 'kysely-d1';
+import type { AtomicWrites } from '../atomic-writes';
+import type { Database } from '../database';
+import type { D1Database, D1Result } from './d1-types';
+
+/**
+ * D1 refuses BEGIN: an interactive Kysely transaction (`db.transaction()`) cannot run on it.
+ * Said plainly rather than as kysely-d1's "not supported yet", so a use-case that still needs
+ * one fails with a message that names the way out.
+ */
+export class D1TransactionError extends Error {
+  override name = 'D1TransactionError';
+  constructor() {
+    super('D1 has no interactive transactions: this operation needs the Node runtime, or a batch() unit of work');
+  }
+}
+
+/** D1 binds at most 100 values per statement (Cloudflare's documented limit). */
+export const D1_MAX_BOUND_PARAMETERS = 100;
+
+class ClickledgerD1Dialect extends D1Dialect {
+  override createDriver() {
+    const driver = super.createDriver();
+    driver.beginTransaction = () => Promise.reject(new D1TransactionError());
+    // kysely-d1 also reports the pre-0.23 `numUpdatedOrDeletedRows`, which makes Kysely warn
+    // "outdated driver" once per isolate; the current field is all we read.
+    const acquire = driver.acquireConnection.bind(driver);
+    driver.acquireConnection = async () => {
+      const connection = await acquire();
+      const execute = connection.executeQuery.bind(connection);
+      connection.executeQuery = async <R>(query: CompiledQuery) => {
+        const { numUpdatedOrDeletedRows: _legacy, ...result } = (await execute<R>(query)) as QueryResult<R> & {
+          numUpdatedOrDeletedRows?: bigint;
+        };
+        return result;
+      };
+      return connection;
+    };
+    return driver;
+  }
+}
+
+/** Kysely over a D1 binding (kysely-d1, maintained, plain SqliteQueryCompiler underneath). */
+export function openD1(d1: D1Database): Kysely<Database> {
+  // kysely-d1 types its config with @cloudflare/workers-types' D1Database; ours is the same shape.
+  return new Kysely<Database>({ dialect: new ClickledgerD1Dialect({ database: d1 as never }) });
+}
+
+/** Kysely-built queries (compiled, not run) as one D1 batch(): every statement commits or none does. */
+export function d1Batch(d1: D1Database, queries: readonly CompiledQuery[]): Promise<D1Result[]> {
+  if (queries.length === 0) return Promise.resolve([]);
+  return d1.batch(queries.map((q) => d1.prepare(q.sql).bind(...q.parameters)));
+}
+
+/** D1 caps a bound string at 2,000,000 bytes; JSON row chunks stay well under it. */
+const JSON_CHUNK_BYTES = 1_000_000;
+
+/**
+ * Many rows in a few statements: each statement binds one JSON array and inserts its elements
+ * (`json_each`), so a chunk of the commission batch is a handful of statements instead of one per
+ * four rows. Columns are the first row's keys; values are SQLite's JSON mapping (integers,
+ * text, null), which is all the ledger holds.
+ */
+function jsonInserts(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[] {
+  if (rows.length === 0) return [];
+  const columns = Object.keys(rows[0]!);
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
+    SELECT ${columns.map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true
+    ON CONFLICT (${quote(conflictColumn)}) DO NOTHING RETURNING 1 AS inserted`;
+  const statements: CompiledQuery[] = [];
+  let chunk: string[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (chunk.length > 0) statements.push(CompiledQuery.raw(text, [`[${chunk.join(',')}]`]));
+    chunk = [];
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const json = JSON.stringify(row);
+    if (bytes + json.length > JSON_CHUNK_BYTES) flush();
+    chunk.push(json);
+    bytes += json.length + 1;
+  }
+  flush();
+  return statements;
+}
+
+/** The commission batch's unit of work on D1: one batch() per chunk. */
+export function d1AtomicWrites(d1: D1Database): AtomicWrites {
+  return {
+    maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
+    // D1's meta.changes counts what triggers wrote too (each ledger row also queues an outbox row
+    // for ClickHouse), so inserts count the rows they return instead.
+    commit: async (statements) => {
+      const list = [...statements];
+      return (await d1Batch(d1, list)).map((r, i) =>
+        /RETURNING 1 AS inserted$/.test(list[i]!.sql) ? (r.results?.length ?? 0) : r.meta.changes,
+      );
+    },
+    insertIgnoringConflicts: jsonInserts,
+  };
+}

@@ -1,0 +1,111 @@
+import type { Kysely } from 'kysely';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCommissionBatch } from '../../src/batch/commission-batch';
+import type { OrderEventType } from '../../src/domain/order';
+import type { AtomicWrites } from '../../src/store/atomic-writes';
+import type { Database } from '../../src/store/database';
+import type { OrderIntakeStore } from '../../src/store/order-intake-store';
+
+/**
+ * The commission batch over each store's unit of work (SQLite: a transaction; D1: batch()):
+ * the same orders give the same ledger, a re-run appends nothing (P9), and a run big enough to
+ * need many statements per chunk stays under D1's 100 bound values per statement.
+ */
+export interface BatchHarness {
+  db: Kysely<Database>;
+  writes: AtomicWrites;
+  intake: OrderIntakeStore;
+  run(sql: string, ...params: unknown[]): Promise<void>;
+  all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
+  /** Statements per committed unit of work, where the store can count them (D1's batch()). */
+  statementsPerCommit?: number[];
+}
+
+const NOW = '2026-01-01T00:00:00.000Z';
+const ORDERS = 150;
+
+export function describeCommissionBatch(name: string, open: () => Promise<BatchHarness>) {
+  describe(`the commission batch on ${name}`, () => {
+    let h: BatchHarness;
+    beforeAll(async () => {
+      h = await open();
+      const plan = JSON.stringify({ default: { percent: '8' } });
+      await h.run(`INSERT INTO merchants (id, name, created_at) VALUES (7, 'Batch Shop', ?)`, NOW);
+      await h.run(`INSERT INTO affiliates (id, name, created_at) VALUES (7, 'Batch Affiliate', ?)`, NOW);
+      await h.run(
+        `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
+         VALUES (7, 7, 'B', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
+        plan,
+        NOW,
+        NOW,
+      );
+      await h.run(
+        `INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (7, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
+        plan,
+        NOW,
+      );
+      await h.run(
+        `INSERT INTO program_affiliates (program_id, affiliate_id, status, created_at, updated_at) VALUES (7, 7, 'approved', ?, ?)`,
+        NOW,
+        NOW,
+      );
+      for (let i = 0; i < ORDERS; i++) {
+        const id = `B-${i}`;
+        const order = {
+          id,
+          currency: 'EUR',
+          shippingMinor: 0,
+          taxMinor: 0,
+          nonCashMinor: 0,
+          lines: [{ sku: 'S1', quantity: 2, unitPriceMinor: 4990, discountMinor: 500, refundedQuantity: 0 }],
+        };
+        const events: [OrderEventType, string][] = [
+          ['order.created', `2026-01-02T10:00:${String(i % 60).padStart(2, '0')}.000Z`],
+        ];
+        if (i % 3 !== 0) events.push(['order.completed', '2026-01-03T10:00:00.000Z']);
+        for (const [type, at] of events) {
+          await h.intake.record(
+            {
+              merchantId: 7,
+              programId: 7,
+              channel: 'webhook',
+              deliveryId: `${id}-${type}`,
+              type,
+              occurredAt: at,
+              order,
+              contentHash: `${id}|${type}`,
+            },
+            () => ({
+              method: 'click',
+              reason: 'click',
+              affiliateId: 7,
+              linkId: null,
+              clickId: null,
+              couponCode: null,
+              held: false,
+              receipt: {},
+            }),
+          );
+        }
+      }
+    });
+
+    it('appends one accrual per order at 8 %, approves the completed ones, and a re-run appends nothing (P9)', async () => {
+      const first = await runCommissionBatch(h.db, new Date('2026-01-10T00:00:00.000Z'), undefined, h.writes);
+      expect(first).toMatchObject({ ordersExamined: ORDERS, entriesAppended: ORDERS });
+      const sums = await h.all<{ status: string; n: number; total: number }>(
+        'SELECT status, count(*) AS n, sum(amount_minor) AS total FROM ledger_entries WHERE program_id = 7 GROUP BY status ORDER BY status',
+      );
+      // 2 × 49.90 − 5.00 = 94.80 EUR × 8 % = 7.584 → 7.58 EUR per order; every third order is not completed.
+      expect(sums).toEqual([
+        { status: 'approved', n: 100, total: 75_800 },
+        { status: 'pending', n: 50, total: 37_900 },
+      ]);
+      // 150 entries on D1 are one JSON insert and a status update, not 38 four-row inserts.
+      if (h.statementsPerCommit) expect(Math.max(...h.statementsPerCommit)).toBeLessThanOrEqual(3);
+      const again = await runCommissionBatch(h.db, new Date('2026-01-10T00:00:00.000Z'), undefined, h.writes);
+      expect(again).toMatchObject({ entriesAppended: 0, statusChanges: 0 });
+      expect(await h.all('SELECT count(*) AS n FROM ledger_entries WHERE program_id = 7')).toEqual([{ n: ORDERS }]);
+    });
+  });
+}
