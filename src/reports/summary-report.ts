@@ -49,13 +49,13 @@ export class ReportTooLargeError extends Error {
 function keyExpression(groupBy: GroupBy, time: string): string {
   switch (groupBy) {
     case 'day':
-      return `toString(toDate(${time}, {tz:String}))`;
+      return `toDate(${time}, {tz:String})`;
     case 'affiliate':
-      return 'toString(affiliate_id)';
+      return 'affiliate_id';
     case 'program':
-      return 'toString(program_id)';
+      return 'program_id';
     case 'link':
-      return 'toString(link_id)';
+      return 'link_id';
     default:
       return groupBy;
   }
@@ -107,26 +107,27 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
   const options = { maxExecutionSeconds: q.maxExecutionSeconds };
   const rollup = q.wholeHourZone && ROLLUP_GROUPS.has(q.groupBy) && q.linkId === null;
   const clicks = rollup
-    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS key, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
+    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS k, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
          toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY key, currency`
-    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS key, currency, toInt64(countIf(is_bot = 0)) AS c,
+       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY k, currency`
+    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS k, currency, toInt64(countIf(is_bot = 0)) AS c,
          toInt64(countIf(is_bot = 0 AND is_unique = 1)) AS u, toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-       FROM clicks_v1 WHERE ${conditions(q, 'clicked_at')} GROUP BY key, currency`;
+       FROM clicks_v1 WHERE ${conditions(q, 'clicked_at')} GROUP BY k, currency`;
   // An order counts while it keeps some of its sales: not cancelled, not refunded in full.
-  const orders = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency, toInt64(0) AS c, toInt64(0) AS u,
+  const orders = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, toInt64(0) AS c, toInt64(0) AS u,
        toInt64(countIf(status NOT IN ('cancelled', 'refunded'))) AS o, toInt64(sum(revenue_minor)) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-     FROM orders_v1 FINAL WHERE affiliate_id > 0 AND ${conditions(q, 'placed_at')} GROUP BY key, currency`;
-  const ledger = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS key, currency, toInt64(0) AS c, toInt64(0) AS u, toInt64(0) AS o, toInt64(0) AS r,
+     FROM orders_v1 FINAL WHERE affiliate_id > 0 AND ${conditions(q, 'placed_at')} GROUP BY k, currency`;
+  const ledger = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, toInt64(0) AS c, toInt64(0) AS u, toInt64(0) AS o, toInt64(0) AS r,
        toInt64(sum(amount_minor)) AS m, toInt64(sumIf(amount_minor, status IN ('pending', 'held'))) AS e,
        toInt64(sumIf(amount_minor, status IN ('approved', 'paid'))) AS s
-     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')} GROUP BY key, currency`;
+     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')} GROUP BY k, currency`;
   // One statement, so ClickHouse runs the three reads in parallel and answers in one round trip.
+  // Keys stay in their own types (Date, UInt64) while grouping; only the result becomes text.
   // A row's versions share a partition (placed_at never changes), so FINAL may stay within each.
   const rows = await ch.query(
-    `SELECT key, currency, sum(c) AS c, sum(u) AS u, sum(o) AS o, sum(r) AS r, sum(m) AS m, sum(e) AS e, sum(s) AS s
+    `SELECT toString(k) AS key, currency, sum(c) AS c, sum(u) AS u, sum(o) AS o, sum(r) AS r, sum(m) AS m, sum(e) AS e, sum(s) AS s
      FROM (${clicks} UNION ALL ${orders} UNION ALL ${ledger})
-     GROUP BY key, currency LIMIT {limit:UInt32}
+     GROUP BY k, currency LIMIT {limit:UInt32}
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     params,
     TotalsRow,
