@@ -10,6 +10,15 @@ export const SIGNING_KEYS_MESSAGE = 'must be "keyId:secret[,keyId:secret…]" (s
 
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** Where reports live and how long a report may run: the same variables on Node and Workers. */
+export const reportSettings = {
+  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
+  CLICKHOUSE_USER: z.string().min(1).optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+};
+
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -24,11 +33,7 @@ const ConfigSchema = z.object({
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Reports: chDB in-process under DATA_DIR/clickhouse unless CLICKHOUSE_URL names a server.
-  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
-  CLICKHOUSE_USER: z.string().min(1).optional(),
-  CLICKHOUSE_PASSWORD: z.string().optional(),
-  REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  ...reportSettings,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

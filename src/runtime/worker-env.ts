@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { D1Database, Queue } from '../store/d1/d1-types';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
-import { SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE } from './config';
+import { reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
 
 /**
  * The Workers entry's one config reader: bindings and secrets from `env`, validated with zod
@@ -33,11 +33,7 @@ const WorkerEnvSchema = z.object({
     .max(64 * 1024 * 1024)
     .default(1024 * 1024),
   /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
-  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
-  CLICKHOUSE_USER: z.string().min(1).optional(),
-  CLICKHOUSE_PASSWORD: z.string().optional(),
-  REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  ...reportSettings,
 });
 
 export type WorkerEnv = z.infer<typeof WorkerEnvSchema>;
