@@ -7,6 +7,7 @@ import { errorBody } from './errors';
 import { IntakePrograms } from './intake-programs';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
+import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerCatalogRoutes } from './routes/catalog';
 import { registerCommissionRoutes } from './routes/commissions';
@@ -93,6 +94,8 @@ export function createApp(deps: AppDeps) {
   registerFxRateRoutes(app, deps, authorize);
   registerPayoutRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
+  // Pages last: they call the routes above in-process, as one more API client.
+  registerDashboardRoutes(app, deps, app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

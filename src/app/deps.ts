@@ -33,6 +33,14 @@ export interface AppConfig {
   reportTimeoutSeconds?: number;
 }
 
+/**
+ * Static files the pages need from the runtime (the chart library from node_modules on Node, a
+ * bundled asset on Workers), so the app itself never reads a file system.
+ */
+export interface AssetReader {
+  read(name: 'chart.js'): Promise<string | undefined>;
+}
+
 export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
@@ -59,6 +67,8 @@ export interface AppDeps {
   /** Runs work after the response (waitUntil on Workers, a detached promise on Node). */
   defer(c: Context, work: Promise<unknown>): void;
   log: Logger;
+  /** Files for the dashboards; without it the pages work and only the charts are missing. */
+  assets?: AssetReader;
   /** Outgoing HTTP (the WooCommerce REST refund lookup); the runtime's fetch when absent. */
   fetch?: typeof fetch;
   /** Readiness: true when the store can take traffic. */

@@ -5,6 +5,7 @@ import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder
 import { createSqliteOrderIntake } from '../store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
 import type { Config } from './config';
+import { nodeAssets } from './node-assets';
 import { nodeCrypto } from './node-crypto';
 import { loadClickSecrets } from './secrets-file';
 import { join } from 'node:path';
@@ -57,6 +58,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       work.catch((error: unknown) => log.error('deferred work failed', { error: String(error) }));
     },
     log,
+    assets: nodeAssets(),
     healthy: async () => {
       try {
         return store.raw.prepare('SELECT 1 AS ok').get() !== undefined;

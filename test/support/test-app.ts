@@ -8,6 +8,7 @@ import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-r
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
+import { nodeAssets } from '../../src/runtime/node-assets';
 import { openChdb } from '../../src/clickhouse/chdb-driver';
 import { readClickHouseDdl } from '../../src/clickhouse/ddl-files';
 import { applyClickHouseSchema } from '../../src/clickhouse/schema';
@@ -69,6 +70,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}, options: { 
     defer: () => {},
     log: { info: (m) => logs.push(m), error: (m, f) => logs.push(`${m} ${JSON.stringify(f)}`) },
     healthy: async () => true,
+    assets: nodeAssets(),
     ...(reports ? { reports } : {}),
     ...overrides,
   };

@@ -1,0 +1,266 @@
+import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
+import { ApiCallError, query } from './api-client';
+import { Csrf, Layout } from './layout';
+import type { PageContext, PageRunner } from './pages';
+import { loadReports, ReportSection, reportSelection } from './report-pages';
+
+interface Program {
+  id: string;
+  name: string;
+  landingUrl: string;
+  allowedDomains: string[];
+  currency: string;
+  membership?: string;
+}
+interface Link {
+  id: string;
+  code: string;
+  programId: string;
+  url: string | null;
+  trackingUrl: string;
+  sub1: string | null;
+  sub2: string | null;
+  status: string;
+  createdAt: string;
+}
+interface Balance {
+  currency: string;
+  estimated: string;
+  held: string;
+  settled: string;
+  inPayout: string;
+  paid: string;
+}
+
+const AFFILIATE_BREAKDOWNS = ['link', 'program', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'country', 'device'] as const;
+/** The builder lists at most this many links (5 API pages), newest first. */
+const LINK_PAGES = 5;
+const SUB_IDS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
+
+export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
+  router.get(
+    '/app/affiliate',
+    run.page(['affiliate'], async (c, p) => {
+      const s = reportSelection(c, p, 'link');
+      const [{ programs }, reports, { balances }, { payouts }] = await Promise.all([
+        p.api.get<{ programs: Program[] }>('/v1/programs'),
+        loadReports(p.api, s),
+        p.api.get<{ balances: Balance[] }>('/v1/earnings'),
+        p.api.get<{ payouts: { id: string; status: string; currency: string; amount: string; createdAt: string }[] }>(
+          '/v1/affiliates/me/payouts',
+        ),
+      ]);
+      return c.html(
+        <Layout title="Affiliate overview" role="affiliate" csrf={p.session.csrf}>
+          <section aria-labelledby="balance-h">
+            <h2 id="balance-h">Balance</h2>
+            <p>Estimated: pending orders. Settled: approved, waiting for a payout. Held: under the merchant's review.</p>
+            <div class="scroll">
+              <table data-testid="balance-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Currency</th>
+                    <th scope="col" class="num">
+                      Estimated
+                    </th>
+                    <th scope="col" class="num">
+                      Held
+                    </th>
+                    <th scope="col" class="num">
+                      Settled
+                    </th>
+                    <th scope="col" class="num">
+                      In a payout
+                    </th>
+                    <th scope="col" class="num">
+                      Paid
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {balances.length === 0 && (
+                    <tr>
+                      <td colspan={6}>Nothing earned yet.</td>
+                    </tr>
+                  )}
+                  {balances.map((b) => (
+                    <tr data-key={b.currency}>
+                      <th scope="row">{b.currency}</th>
+                      {(['estimated', 'held', 'settled', 'inPayout', 'paid'] as const).map((field) => (
+                        <td class="num" data-field={field}>
+                          {b[field]}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+          <ReportSection action="/app/affiliate" s={s} {...reports} breakdowns={AFFILIATE_BREAKDOWNS} programs={programs} split />
+          <section aria-labelledby="payouts-h">
+            <h2 id="payouts-h">Payouts</h2>
+            <div class="scroll">
+              <table data-testid="payouts-table">
+                <thead>
+                  <tr>
+                    <th scope="col">Payout</th>
+                    <th scope="col">Created</th>
+                    <th scope="col">Status</th>
+                    <th scope="col" class="num">
+                      Amount
+                    </th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {payouts.length === 0 && (
+                    <tr>
+                      <td colspan={4}>No payouts yet.</td>
+                    </tr>
+                  )}
+                  {payouts.map((po) => (
+                    <tr data-key={`${po.id}:${po.currency}`}>
+                      <th scope="row">{po.id}</th>
+                      <td>{po.createdAt.slice(0, 10)}</td>
+                      <td>{po.status}</td>
+                      <td class="num" data-field="amount">
+                        {po.amount} {po.currency}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </section>
+        </Layout>,
+      );
+    }),
+  );
+
+  async function renderBuilder(
+    c: Context,
+    p: PageContext,
+    state: { created?: Link; error?: string; form?: Record<string, string> },
+  ) {
+    const { programs } = await p.api.get<{ programs: Program[] }>('/v1/programs');
+    const links: Link[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < LINK_PAGES; page++) {
+      const result = await p.api.get<{ links: Link[]; next: string | null }>(`/v1/links${query({ limit: 200, after })}`);
+      links.push(...result.links);
+      if (!result.next) break;
+      after = result.next;
+    }
+    const names = new Map(programs.map((pr) => [pr.id, pr.name]));
+    const form = state.form ?? {};
+    return c.html(
+      <Layout title="Link builder" role="affiliate" csrf={p.session.csrf} error={state.error}>
+        <section aria-labelledby="build-h">
+          <h2 id="build-h">New tracking link</h2>
+          <form method="post" action="/app/affiliate/links" class="inline" aria-label="New tracking link">
+            <Csrf token={p.session.csrf} />
+            <label>
+              Program
+              <select name="programId" required>
+                {programs
+                  .filter((pr) => pr.membership !== 'suspended')
+                  .map((pr) => (
+                    <option value={pr.id} selected={pr.id === form.programId}>
+                      {pr.name} ({pr.allowedDomains.join(', ')})
+                    </option>
+                  ))}
+              </select>
+            </label>
+            <label style="flex:1 1 320px">
+              Deep link (optional, a page on the program's shop)
+              <input
+                type="url"
+                name="url"
+                value={form.url ?? ''}
+                placeholder="https://shop.example/product/42"
+                maxlength={2048}
+              />
+            </label>
+            {SUB_IDS.map((sub, i) => (
+              <label>
+                {`Sub-id ${i + 1}`}
+                <input type="text" name={sub} value={form[sub] ?? ''} maxlength={128} size={12} />
+              </label>
+            ))}
+            <button type="submit">Create link</button>
+          </form>
+        </section>
+        {state.created && (
+          <section aria-labelledby="created-h">
+            <h2 id="created-h">Your link</h2>
+            <label>
+              Tracking URL
+              <input id="created-url" type="text" readonly value={state.created.trackingUrl} data-testid="created-url" />
+            </label>
+            <p>
+              <button type="button" data-copy="created-url" data-status="copy-status">
+                Copy link
+              </button>{' '}
+              <span id="copy-status" role="status" aria-live="polite"></span>
+            </p>
+          </section>
+        )}
+        <section aria-labelledby="links-h">
+          <h2 id="links-h">Your links ({links.length})</h2>
+          <div class="scroll">
+            <table data-testid="links-table">
+              <thead>
+                <tr>
+                  <th scope="col">Code</th>
+                  <th scope="col">Program</th>
+                  <th scope="col">Deep link</th>
+                  <th scope="col">Sub-ids</th>
+                  <th scope="col">Tracking URL</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {[...links].reverse().map((l) => (
+                  <tr data-key={l.code}>
+                    <th scope="row">{l.code}</th>
+                    <td>{names.get(l.programId) ?? l.programId}</td>
+                    <td>{l.url ?? '(landing page)'}</td>
+                    <td>{[l.sub1, l.sub2].filter((s) => s).join(', ')}</td>
+                    <td>{l.trackingUrl}</td>
+                    <td>{l.status}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </Layout>,
+    );
+  }
+
+  router.get(
+    '/app/affiliate/links',
+    run.page(['affiliate'], (c, p) => renderBuilder(c, p, {})),
+  );
+
+  router.post(
+    '/app/affiliate/links',
+    run.action(['affiliate'], async (c, p, form) => {
+      const body: Record<string, string> = { programId: form.programId ?? '' };
+      if (form.url) body.url = form.url;
+      for (const sub of SUB_IDS) if (form[sub]) body[sub] = form[sub];
+      try {
+        const created = await p.api.send<Link>('POST', '/v1/links', body);
+        return renderBuilder(c, p, { created });
+      } catch (error) {
+        // A refused deep link (not on the program's domains) keeps the form filled in.
+        if (error instanceof ApiCallError && error.status < 500) {
+          c.status(error.status as 400);
+          return renderBuilder(c, p, { error: error.message, form });
+        }
+        throw error;
+      }
+    }),
+  );
+}

@@ -1,0 +1,175 @@
+import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
+import { ApiCallError } from './api-client';
+import { ActionButton, Csrf, Layout } from './layout';
+import type { PageContext, PageRunner } from './pages';
+
+interface Payout {
+  id: string;
+  status: string;
+  asOf: string;
+  minimumAmount: string;
+  currency: string | null;
+  affiliates: number;
+  total: Record<string, string>;
+  createdAt: string;
+  settledAt: string | null;
+}
+
+const ID_PATTERN = /^[a-z]+_[0-9]+$/;
+
+export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
+  async function renderRuns(
+    c: Context,
+    p: PageContext,
+    state: { notice?: string; error?: string; form?: Record<string, string> },
+  ) {
+    const { payouts } = await p.api.get<{ payouts: Payout[] }>('/v1/payouts');
+    const form = state.form ?? {};
+    return c.html(
+      <Layout title="Payout runs" role="finance" csrf={p.session.csrf} notice={state.notice} error={state.error}>
+        <section aria-labelledby="create-h">
+          <h2 id="create-h">New payout run</h2>
+          <p>
+            Takes every approved entry up to "as of" not yet in a payout, netted per affiliate and currency; affiliates under the
+            minimum carry over.
+          </p>
+          <form method="post" action="/app/finance/payouts" class="inline" aria-label="New payout run">
+            <Csrf token={p.session.csrf} />
+            <label>
+              As of (UTC, ISO 8601; not after the last batch)
+              <input type="text" name="asOf" required value={form.asOf ?? `${p.today}T00:00:00Z`} size={26} />
+            </label>
+            <label>
+              Minimum amount
+              <input
+                type="text"
+                name="minimumAmount"
+                required
+                inputmode="decimal"
+                pattern="[0-9]+(\.[0-9]+)?"
+                value={form.minimumAmount ?? '10.00'}
+                size={10}
+              />
+            </label>
+            <label>
+              Currency (optional)
+              <input type="text" name="currency" value={form.currency ?? ''} maxlength={3} size={5} pattern="[A-Z]{3}" />
+            </label>
+            <button type="submit">Create run</button>
+          </form>
+        </section>
+        <section aria-labelledby="runs-h">
+          <h2 id="runs-h">Runs</h2>
+          <div class="scroll">
+            <table data-testid="payouts-table">
+              <thead>
+                <tr>
+                  <th scope="col">Run</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">As of</th>
+                  <th scope="col" class="num">
+                    Affiliates
+                  </th>
+                  <th scope="col" class="num">
+                    Total
+                  </th>
+                  <th scope="col">Actions</th>
+                </tr>
+              </thead>
+              <tbody>
+                {payouts.length === 0 && (
+                  <tr>
+                    <td colspan={6}>No payout runs yet.</td>
+                  </tr>
+                )}
+                {payouts.map((po) => (
+                  <tr data-key={po.id}>
+                    <th scope="row">{po.id}</th>
+                    <td data-field="status">{po.status}</td>
+                    <td>{po.asOf}</td>
+                    <td class="num" data-field="affiliates">
+                      {po.affiliates}
+                    </td>
+                    <td class="num" data-field="total">
+                      {Object.entries(po.total)
+                        .map(([currency, amount]) => `${amount} ${currency}`)
+                        .join(', ')}
+                    </td>
+                    <td>
+                      <a href={`/app/finance/payouts/${po.id}/csv`} download>
+                        CSV<span class="skip"> of {po.id}</span>
+                      </a>{' '}
+                      {po.status === 'created' && (
+                        <ActionButton
+                          action={`/app/finance/payouts/${po.id}/paid`}
+                          csrf={p.session.csrf}
+                          label="Mark paid"
+                          name={po.id}
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+      </Layout>,
+    );
+  }
+
+  router.get(
+    '/app/finance',
+    run.page(['finance'], (c, p) => renderRuns(c, p, { notice: c.req.query('done') })),
+  );
+
+  router.post(
+    '/app/finance/payouts',
+    run.action(['finance'], async (c, p, form) => {
+      const body: Record<string, string> = { asOf: form.asOf ?? '', minimumAmount: form.minimumAmount ?? '' };
+      if (form.currency) body.currency = form.currency;
+      try {
+        const created = await p.api.send<Payout>('POST', '/v1/payouts', body);
+        return c.redirect(
+          `/app/finance?done=${encodeURIComponent(`Run ${created.id} created for ${created.affiliates} affiliates`)}`,
+          303,
+        );
+      } catch (error) {
+        if (error instanceof ApiCallError && error.status < 500) {
+          c.status(error.status as 400);
+          return renderRuns(c, p, { error: error.message, form });
+        }
+        throw error;
+      }
+    }),
+  );
+
+  router.get(
+    '/app/finance/payouts/:id/csv',
+    run.page(['finance'], async (c, p) => {
+      const id = c.req.param('id') ?? '';
+      if (!ID_PATTERN.test(id)) throw new ApiCallError(404, 'not_found', 'payout not found');
+      const response = await p.api.raw(`/v1/payouts/${id}/csv`);
+      const headers = new Headers({
+        'content-type': response.headers.get('content-type') ?? 'text/csv; charset=utf-8',
+        'cache-control': 'no-store',
+      });
+      headers.set(
+        'content-disposition',
+        response.headers.get('content-disposition') ?? `attachment; filename="payout-${id}.csv"`,
+      );
+      return new Response(response.body, { status: 200, headers });
+    }),
+  );
+
+  router.post(
+    '/app/finance/payouts/:id/paid',
+    run.action(['finance'], async (c, p) => {
+      const id = c.req.param('id') ?? '';
+      if (!ID_PATTERN.test(id)) throw new ApiCallError(404, 'not_found', 'payout not found');
+      await p.api.send('POST', `/v1/payouts/${id}/paid`);
+      return c.redirect(`/app/finance?done=${encodeURIComponent(`Run ${id} marked paid`)}`, 303);
+    }),
+  );
+}

@@ -1,0 +1,113 @@
+import type { Context, Hono } from 'hono';
+import type { AppEnv } from '../env';
+import type { AppDeps } from '../deps';
+import type { InProcessApp } from './api-client';
+import { registerAffiliatePages } from './affiliate-pages';
+import { DASHBOARD_JS } from './client-script';
+import { registerFinancePages } from './finance-pages';
+import { Csrf, Layout } from './layout';
+import { registerMerchantPages } from './merchant-pages';
+import { pageHeaders, pageRunner } from './pages';
+import { registerReportDownload } from './report-pages';
+import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
+import { authenticate } from '../use-cases/api-keys';
+
+const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: '/app/finance', admin: '/app/login' } as const;
+
+/** Only our own pages as the place to go after signing in: no open redirect through ?next=. */
+function safeNext(next: string | undefined, fallback: string): string {
+  return next && /^\/app(\/[A-Za-z0-9/_.-]*)?$/.test(next) && !next.includes('//') ? next : fallback;
+}
+
+/**
+ * The dashboards under /app: server-rendered pages (hono/jsx) for merchants, affiliates and
+ * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
+ * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
+ */
+export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp) {
+  const run = pageRunner(deps, app);
+
+  router.get('/app/assets/dashboard.js', (c) =>
+    c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }),
+  );
+  // The chart library comes from node_modules through the runtime's asset reader (no CDN: the
+  // service must work on a closed network, and the app itself never touches a file system).
+  router.get('/app/assets/chart.js', async (c) => {
+    const source = await deps.assets?.read('chart.js');
+    if (source === undefined)
+      return c.body('/* chart library not available in this runtime */', 404, {
+        'content-type': 'text/javascript; charset=utf-8',
+      });
+    return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
+  });
+
+  router.get('/app', async (c) => {
+    const session = await readSession(deps, c);
+    return c.redirect(session ? HOME[session.principal.role] : '/app/login', 303);
+  });
+
+  const loginPage = (c: Context, error?: string, status: 200 | 401 | 403 = 200) => {
+    pageHeaders(c);
+    const token = loginCsrf(deps, c);
+    const next = c.req.query('next');
+    return c.html(
+      <Layout title="Sign in" error={error}>
+        <section aria-labelledby="login-h">
+          <h2 id="login-h">Sign in with your API key</h2>
+          <p>
+            Merchant, affiliate and finance keys each open their own pages. The key is kept in a cookie this browser sends only to
+            this site.
+          </p>
+          <form method="post" action={`/app/login${next ? `?next=${encodeURIComponent(next)}` : ''}`} class="inline">
+            <Csrf token={token} />
+            <label style="flex:1 1 320px">
+              API key
+              <input
+                type="password"
+                name="apiKey"
+                autocomplete="current-password"
+                required
+                minlength={20}
+                maxlength={200}
+                autofocus
+              />
+            </label>
+            <button type="submit">Sign in</button>
+          </form>
+        </section>
+      </Layout>,
+      status,
+    );
+  };
+
+  router.get('/app/login', (c) => loginPage(c));
+  router.post('/app/login', async (c) => {
+    const body = await c.req.parseBody();
+    const apiKey = typeof body.apiKey === 'string' ? body.apiKey.trim() : '';
+    if (!checkLoginCsrf(c, typeof body.csrf === 'string' ? body.csrf : undefined))
+      return loginPage(c, 'The form expired; please try again.', 403);
+    const principal = await authenticate(deps, apiKey);
+    if (!principal || principal.role === 'admin') {
+      return loginPage(
+        c,
+        principal ? 'Admin keys have no dashboard; use a merchant, affiliate or finance key.' : 'Unknown or revoked API key.',
+        401,
+      );
+    }
+    startSession(c, apiKey);
+    return c.redirect(safeNext(c.req.query('next'), HOME[principal.role]), 303);
+  });
+  router.post('/app/logout', async (c) => {
+    const session = await readSession(deps, c);
+    const body = await c.req.parseBody();
+    if (session && !sameToken(typeof body.csrf === 'string' ? body.csrf : undefined, session.csrf))
+      return c.text('form expired', 403);
+    endSession(c);
+    return c.redirect('/app/login', 303);
+  });
+
+  registerReportDownload(router, run);
+  registerMerchantPages(router, run);
+  registerAffiliatePages(router, run);
+  registerFinancePages(router, run);
+}

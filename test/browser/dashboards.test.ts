@@ -1,0 +1,405 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { serve, type ServerType } from '@hono/node-server';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoAccounts } from '../../src/demo/demo-month';
+import { CHROMIUM, hasChromium, openBrowser } from '../support/browser';
+import { startDemoApp } from '../support/demo-app';
+import type { TestApp } from '../support/test-app';
+
+/**
+ * The dashboards in a real browser (Debian's chromium through playwright-core) against the real
+ * app over SQLite + chDB, seeded with the demo month: each role signs in through the form, and
+ * every number the page shows is compared with what the API answers for the same question.
+ * Screenshots go to test-results/dashboards/.
+ */
+if (!hasChromium) {
+  console.warn(`SKIPPED browser tests: ${CHROMIUM} is missing (apt-get install -y chromium; .ci/run installs it)`);
+}
+
+const SHOTS = 'test-results/dashboards';
+const FROM = '2026-10-27';
+const TO = '2026-11-25';
+
+interface ApiRow {
+  key: string;
+  currency: string;
+  [field: string]: unknown;
+}
+const FIELDS = [
+  'clicks',
+  'uniqueClicks',
+  'orders',
+  'revenue',
+  'commission',
+  'commissionEstimated',
+  'commissionSettled',
+  'conversionRate',
+  'epc',
+  'costRatio',
+];
+
+/** A report row as the page must print it: the API's own strings and integers, '–' for null. */
+function expectedCells(rows: ApiRow[]) {
+  return rows.map((r) => ({
+    key: r.key,
+    currency: r.currency,
+    ...Object.fromEntries(FIELDS.map((f) => [f, r[f] === null ? '–' : String(r[f])])),
+  }));
+}
+
+function tableRows(page: Page, testId: string) {
+  return page.$$eval(`[data-testid="${testId}"] tbody tr[data-key]`, (rows) =>
+    rows.map((row) => ({
+      key: (row as HTMLElement).dataset.key!,
+      ...((row as HTMLElement).dataset.currency ? { currency: (row as HTMLElement).dataset.currency } : {}),
+      ...Object.fromEntries(
+        Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
+          (td as HTMLElement).dataset.field!,
+          td.textContent!.trim(),
+        ]),
+      ),
+    })),
+  );
+}
+
+type ChartJs = {
+  getChart(
+    c: unknown,
+  ): { data: { labels: string[]; datasets: { label: string; data: number[]; exact?: string[] }[] } } | undefined;
+};
+
+/** What Chart.js itself holds for the day chart, once it has drawn it. */
+async function chartData(page: Page) {
+  await page.waitForFunction(() =>
+    (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById('daily-chart')),
+  );
+  return page.evaluate(() => {
+    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById('daily-chart'))!;
+    return { labels: c.data.labels, sets: c.data.datasets.map((d) => ({ label: d.label, data: d.data, exact: d.exact })) };
+  });
+}
+
+describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, () => {
+  let t: TestApp;
+  let accounts: DemoAccounts;
+  let server: ServerType;
+  let base: string;
+  let browser: { context: BrowserContext; close(): Promise<void> };
+
+  async function api<T>(key: string, path: string, init: RequestInit & { json?: unknown } = {}): Promise<T> {
+    const response = await t.request(path, { ...init, key });
+    expect(response.status, `${path}`).toBeLessThan(300);
+    return (response.headers.get('content-type') ?? '').includes('json')
+      ? ((await response.json()) as T)
+      : ((await response.text()) as T);
+  }
+
+  async function signIn(apiKey: string, landing: RegExp): Promise<Page> {
+    await browser.context.clearCookies();
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/app`);
+    await expect.poll(() => page.url()).toMatch(/\/app\/login$/);
+    // Keyboard only: the key field has focus, Enter submits.
+    await page.keyboard.type(apiKey);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(landing);
+    return page;
+  }
+
+  async function download(page: Page, linkText: string): Promise<string> {
+    const [file] = await Promise.all([page.waitForEvent('download'), page.getByText(linkText, { exact: true }).click()]);
+    return readFileSync((await file.path())!, 'utf8');
+  }
+
+  /** Every visible form control has a label, and the first Tab on a fresh page reaches the skip link. */
+  async function expectAccessibleBasics(page: Page, path: string) {
+    await page.goto(`${base}${path}`);
+    const unlabelled = await page.$$eval('input:not([type=hidden]), select, textarea', (els) =>
+      els
+        .filter((el) => ((el as HTMLInputElement).labels?.length ?? 0) === 0 && !el.getAttribute('aria-label'))
+        .map((el) => el.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    ({ t, accounts } = await startDemoApp());
+    server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    browser = await openBrowser();
+    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+    await t?.close();
+  });
+
+  it('merchant: the chart and the tables by affiliate and by day show the summary report to the cent; the range picker and CSV download too', async () => {
+    const key = accounts.merchant.apiKey;
+    const page = await signIn(key, /\/app\/merchant$/);
+    const byAffiliate = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=${FROM}&to=${TO}&groupBy=affiliate`);
+    const byDay = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=${FROM}&to=${TO}&groupBy=day`);
+    expect(byAffiliate.rows.length).toBeGreaterThan(1);
+    expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(byAffiliate.rows));
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
+
+    // The chart is Chart.js, drawn from the same day rows: labels, clicks, orders, exact commission.
+    const chart = await chartData(page);
+    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    expect(chart.sets[1]!.data).toEqual(byDay.rows.map((r) => r.orders));
+    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commission)} EUR`));
+    await page.screenshot({ path: `${SHOTS}/merchant-overview.png`, fullPage: true });
+
+    const csv = await download(page, 'Download CSV (by affiliate)');
+    expect(csv).toBe(await api<string>(key, `/v1/reports/summary?from=${FROM}&to=${TO}&groupBy=affiliate&format=csv`));
+
+    // Pick another range and breakdown with the form, as a user would.
+    await page.getByLabel('From').fill('2026-11-10');
+    await page.getByLabel('To').fill('2026-11-20');
+    await page.getByRole('combobox', { name: 'Breakdown' }).selectOption('sub1');
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Europe/Berlin');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/from=2026-11-10/);
+    const bySub = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1`,
+    );
+    expect(bySub.rows.length).toBeGreaterThan(1);
+    expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(bySub.rows));
+    // The days are Berlin's: they differ from UTC's, so a zone lost on the way would show here.
+    const berlinDays = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=day`,
+    );
+    const utcDays = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&groupBy=day`);
+    expect(berlinDays.rows).not.toEqual(utcDays.rows);
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(berlinDays.rows));
+    const bySubCsv = await download(page, 'Download CSV (by sub-id 1)');
+    expect(bySubCsv).toBe(
+      await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1&format=csv`),
+    );
+    await expectAccessibleBasics(page, '/app/merchant');
+    await page.close();
+  });
+
+  it('merchant: an order shows its status, attribution receipt and ledger as the API has them; held orders are released and rejected with one click', async () => {
+    const key = accounts.merchant.apiKey;
+    const page = await signIn(key, /\/app\/merchant$/);
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.waitForURL(/\/app\/merchant\/orders/);
+    const listed = await api<{ orders: { id: string; status: string }[] }>(key, `/v1/orders?from=${FROM}&to=${TO}&limit=50`);
+    const statuses = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
+      rows.map((r) => ({
+        id: (r as HTMLElement).dataset.order!,
+        status: r.querySelector('[data-field=status]')!.textContent!.trim(),
+      })),
+    );
+    expect(statuses).toEqual(listed.orders.map((o) => ({ id: o.id, status: o.status })));
+
+    // An order with ledger entries: its commission and receipt on the page are the API's.
+    const withLedger = listed.orders.find((o) => o.status === 'completed')!;
+    await page.getByRole('link', { name: withLedger.id, exact: true }).click();
+    await page.waitForURL(new RegExp(`/orders/${withLedger.id}$`));
+    const order = await api<{
+      commission: string;
+      commissionCurrency: string;
+      attribution: { affiliateId: string; receipt: unknown };
+      ledger: { amount: string }[];
+    }>(key, `/v1/orders/${withLedger.id}`);
+    expect(order.ledger.length).toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid=order-summary] [data-field=commission]')).toBe(
+      `${order.commission} ${order.commissionCurrency}`,
+    );
+    expect(await page.textContent('[data-testid=attribution]')).toContain(
+      `Attributed to ${order.attribution.affiliateId} by click`,
+    );
+    expect(JSON.parse((await page.textContent('[data-testid=receipt]'))!)).toEqual(order.attribution.receipt);
+    expect(
+      await page.$$eval('[data-testid=ledger-table] tbody tr', (rows) =>
+        rows.map((r) => r.querySelector('td.num')!.textContent!.trim()),
+      ),
+    ).toEqual(order.ledger.map((e) => `${e.amount} EUR`));
+    await page.screenshot({ path: `${SHOTS}/merchant-order.png`, fullPage: true });
+
+    await page.getByRole('link', { name: 'Held orders' }).click();
+    await page.waitForURL(/\/app\/merchant\/held/);
+    const held = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
+      rows.map((r) => (r as HTMLElement).dataset.order!),
+    );
+    expect(held.length).toBe(accounts.counts.held);
+    await page.screenshot({ path: `${SHOTS}/merchant-held.png`, fullPage: true });
+    await page.getByRole('button', { name: `Release ${held[0]}` }).click();
+    await page.waitForURL(/done=/);
+    expect(await page.textContent('[role=status]')).toContain(`${held[0]} released`);
+    expect((await api<{ review: string }>(key, `/v1/orders/${held[0]}`)).review).toBe('released');
+    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 1);
+    await page.getByRole('button', { name: `Reject ${held[1]}` }).click();
+    await page.waitForURL(/rejected/);
+    expect((await api<{ review: string }>(key, `/v1/orders/${held[1]}`)).review).toBe('rejected');
+    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 2);
+    await page.close();
+  });
+
+  it('merchant: the plan editor runs the what-if and shows the simulation the API computes', async () => {
+    const key = accounts.merchant.apiKey;
+    const page = await signIn(key, /\/app\/merchant$/);
+    await page.goto(`${base}/app/merchant/plan`);
+    const proposed = { default: { percent: '10' }, rules: [{ category: 'electronics', percent: '4' }] };
+    await page.getByRole('textbox', { name: /^Plan \(JSON/ }).fill(JSON.stringify(proposed));
+    await page.getByLabel('Simulate from').fill('2026-11-01');
+    await page.getByLabel('to', { exact: true }).fill(TO);
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await page.waitForSelector('[data-testid=simulation-table]');
+    const program = accounts.programs[0]!.id;
+    const simulation = await api<{
+      affiliates: { affiliateId: string; current: string; proposed: string; difference: string }[];
+      totals: { current: string; proposed: string; difference: string };
+    }>(key, `/v1/programs/${program}/plan/simulate`, { method: 'POST', json: { plan: proposed, from: '2026-11-01', to: TO } });
+    expect(simulation.affiliates.length).toBeGreaterThan(0);
+    expect(await tableRows(page, 'simulation-table')).toEqual(
+      simulation.affiliates.map((a) => ({
+        key: a.affiliateId,
+        current: a.current,
+        proposed: a.proposed,
+        difference: a.difference,
+      })),
+    );
+    expect(await page.$eval('tfoot [data-field=proposed]', (td) => td.textContent!.trim())).toBe(simulation.totals.proposed);
+    await page.screenshot({ path: `${SHOTS}/merchant-plan-whatif.png`, fullPage: true });
+    // The simulation wrote nothing: the program's plan is unchanged.
+    expect((await api<{ plan: { default: { percent: string } } }>(key, `/v1/programs/${program}`)).plan.default.percent).toBe(
+      '8',
+    );
+    await page.close();
+  });
+
+  it('affiliate: balance, own report and payouts equal the API; the link builder makes a link and copies it', async () => {
+    const affiliate = accounts.affiliates[0]!;
+    const key = affiliate.apiKey;
+    const page = await signIn(key, /\/app\/affiliate$/);
+    const earnings = await api<{ balances: Record<string, string>[] }>(key, '/v1/earnings');
+    expect(earnings.balances.length).toBe(1);
+    expect(await tableRows(page, 'balance-table')).toEqual(
+      earnings.balances.map((b) => ({
+        key: b.currency,
+        estimated: b.estimated,
+        held: b.held,
+        settled: b.settled,
+        inPayout: b.inPayout,
+        paid: b.paid,
+      })),
+    );
+    expect(Number(earnings.balances[0]!.paid)).toBeGreaterThan(0);
+    const byLink = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=${FROM}&to=${TO}&groupBy=link`);
+    expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(byLink.rows));
+    const byDay = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=${FROM}&to=${TO}&groupBy=day`);
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
+    const payouts = await api<{ payouts: { id: string; currency: string; amount: string }[] }>(key, '/v1/affiliates/me/payouts');
+    expect(await tableRows(page, 'payouts-table')).toEqual(
+      payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: `${p.amount} ${p.currency}` })),
+    );
+    // The affiliate's chart draws estimated and settled commission apart, from the same day rows.
+    const chart = await chartData(page);
+    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(chart.sets.map((d) => d.label)).toEqual(['Clicks', 'Orders', 'Estimated (EUR)', 'Settled (EUR)']);
+    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
+    expect(chart.sets[3]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
+    await page.screenshot({ path: `${SHOTS}/affiliate-overview.png`, fullPage: true });
+
+    await page.getByRole('link', { name: 'Link builder' }).click();
+    await page.waitForURL(/\/app\/affiliate\/links$/);
+    await expectAccessibleBasics(page, '/app/affiliate/links');
+    const outdoor = accounts.programs[0]!;
+    await page.locator('select[name=programId]').selectOption(outdoor.id);
+    // A deep link off the program's domains is refused, with the API's reason, the form kept.
+    await page.getByLabel(/^Deep link/).fill('https://evil.example/p/1');
+    await page.getByLabel('Sub-id 1').fill('browser-test');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    await page.waitForSelector('[role=alert]');
+    expect(await page.inputValue('input[name=sub1]')).toBe('browser-test');
+    await page.getByLabel(/^Deep link/).fill('https://outdoor.example/p/stove-mini?color=red');
+    await page.getByRole('button', { name: 'Create link' }).click();
+    const created = await (await page.waitForSelector('[data-testid=created-url]')).inputValue();
+    await page.getByRole('button', { name: 'Copy link' }).click();
+    await expect.poll(() => page.textContent('#copy-status')).toBe('Copied to the clipboard');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(created);
+    await page.screenshot({ path: `${SHOTS}/affiliate-link-builder.png`, fullPage: true });
+
+    const links = await api<{ links: { trackingUrl: string; url: string; sub1: string; programId: string }[] }>(
+      key,
+      '/v1/links?limit=200',
+    );
+    expect(links.links.find((l) => l.trackingUrl === created)).toMatchObject({
+      url: 'https://outdoor.example/p/stove-mini?color=red',
+      sub1: 'browser-test',
+      programId: outdoor.id,
+    });
+    // The link works: the redirect lands on the deep link with a click id.
+    const redirect = await t.request(new URL(created).pathname);
+    expect(redirect.status).toBe(302);
+    expect(redirect.headers.get('location')).toMatch(/^https:\/\/outdoor\.example\/p\/stove-mini\?color=red&clid=/);
+    await page.close();
+  });
+
+  it('affiliate on a phone: the overview fits the screen, tables scroll inside their box', async () => {
+    const phone = await openBrowser({ viewport: { width: 390, height: 844 } });
+    try {
+      const page = await phone.context.newPage();
+      await page.goto(`${base}/app/login`);
+      await page.getByRole('textbox', { name: 'API key' }).fill(accounts.affiliates[1]!.apiKey);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(/\/app\/affiliate$/);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+      await page.screenshot({ path: `${SHOTS}/affiliate-phone.png`, fullPage: true });
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('finance: payout runs equal the API; the CSV downloads as the API makes it; a run is marked paid; a bad run shows the reason', async () => {
+    const key = accounts.finance.apiKey;
+    const page = await signIn(key, /\/app\/finance$/);
+    const { payouts } = await api<{
+      payouts: { id: string; status: string; affiliates: number; total: Record<string, string> }[];
+    }>(key, '/v1/payouts');
+    expect(payouts.map((p) => p.status).sort()).toEqual(['created', 'paid']);
+    expect(await tableRows(page, 'payouts-table')).toEqual(
+      payouts.map((p) => ({
+        key: p.id,
+        status: p.status,
+        affiliates: String(p.affiliates),
+        total: Object.entries(p.total)
+          .map(([c, a]) => `${a} ${c}`)
+          .join(', '),
+      })),
+    );
+    await page.screenshot({ path: `${SHOTS}/finance-runs.png`, fullPage: true });
+    const open = payouts.find((p) => p.status === 'created')!;
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-key="${open.id}"] a`).click()]);
+    expect(readFileSync((await file.path())!, 'utf8')).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
+
+    await page.getByRole('button', { name: `Mark paid ${open.id}` }).click();
+    await page.waitForURL(/done=/);
+    expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('paid');
+    expect(await page.textContent(`tr[data-key="${open.id}"] [data-field=status]`)).toBe('paid');
+
+    await page.getByLabel(/^As of/).fill('2026-12-31T00:00:00Z');
+    await page.getByRole('button', { name: 'Create run' }).click();
+    await page.waitForSelector('[role=alert]');
+    expect(await page.textContent('[role=alert]')).toContain('must not be later than the last commission batch');
+    await expectAccessibleBasics(page, '/app/finance');
+    await page.close();
+  });
+});
