@@ -8,7 +8,7 @@ import type {
   OrderIntakeStore,
   StoredOrderSummary,
 } from '../order-intake-store';
-import { EVENT_COLUMNS, ORDER_COLUMNS, stateColumns } from '../sqlite/sqlite-order-intake';
+import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../sqlite/sqlite-order-intake';
 import type { D1Database } from './d1-types';
 
 /**
@@ -236,25 +236,7 @@ export function createD1OrderIntake(d1: D1Database, clock: { now(): Date }): Ord
 
     if (!order) {
       const a = await attributeWithReads(attributeNew);
-      const row = {
-        merchant_id: d.merchantId,
-        program_id: d.programId,
-        external_id: d.order.id,
-        currency: d.order.currency,
-        placed_at: d.order.placedAt ?? d.occurredAt,
-        attribution_method: a.method,
-        attribution_reason: a.reason,
-        affiliate_id: a.affiliateId,
-        link_id: a.linkId,
-        click_id: a.clickId,
-        coupon_code: a.couponCode,
-        held: a.held ? 1 : 0,
-        receipt: JSON.stringify(a.receipt),
-        ...stateColumns(deriveOrderState([thisEvent]), now),
-        customer_id: d.order.customerId ?? null,
-        new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
-        created_at: now,
-      };
+      const row = newOrderRow(d, a, deriveOrderState([thisEvent]), now);
       const [inserted, attached] = await d1.batch([
         d1.prepare(INSERT_NEW_ORDER).bind(...ORDER_COLUMNS.map((c) => row[c]), d.merchantId, d.deliveryId),
         d1.prepare(INSERT_FIRST_EVENT).bind(...eventValues.map((c) => event[c]), d.merchantId, d.order.id),

@@ -1,7 +1,14 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import { deriveOrderState, type OrderEventFacts, type OrderSnapshot, type OrderState } from '../../domain/order';
 import type { Database, OrderEventTable, OrderTable } from '../database';
-import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
+import type {
+  AttributionLookups,
+  NewOrderAttribution,
+  OrderDeliveryRecord,
+  OrderIntakeOutcome,
+  OrderIntakeStore,
+  StoredOrderSummary,
+} from '../order-intake-store';
 import type { SyncQueries } from './sync-queries';
 
 /**
@@ -9,6 +16,29 @@ import type { SyncQueries } from './sync-queries';
  * so the unique constraints and the re-derivation see a consistent order and concurrent copies
  * of a delivery serialise into one conversion.
  */
+/** A new order's row: attributed once, with the state its first event gives. SQLite and D1 alike. */
+export function newOrderRow(d: OrderDeliveryRecord, a: NewOrderAttribution, state: OrderState, now: string) {
+  return {
+    merchant_id: d.merchantId,
+    program_id: d.programId,
+    external_id: d.order.id,
+    currency: d.order.currency,
+    placed_at: d.order.placedAt ?? d.occurredAt,
+    attribution_method: a.method,
+    attribution_reason: a.reason,
+    affiliate_id: a.affiliateId,
+    link_id: a.linkId,
+    click_id: a.clickId,
+    coupon_code: a.couponCode,
+    held: a.held ? 1 : 0,
+    receipt: JSON.stringify(a.receipt),
+    ...stateColumns(state, now),
+    customer_id: d.order.customerId ?? null,
+    new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
+    created_at: now,
+  };
+}
+
 /** The order's columns that follow from its events. */
 export function stateColumns(state: OrderState, now: string) {
   return {
@@ -28,13 +58,43 @@ export function stateColumns(state: OrderState, now: string) {
 // Prepared inserts list their columns: the placeholder object has no keys to enumerate. The D1
 // intake writes the same columns.
 export const ORDER_COLUMNS = [
-  'merchant_id', 'program_id', 'external_id', 'currency', 'placed_at', 'attribution_method', 'attribution_reason',
-  'affiliate_id', 'link_id', 'click_id', 'coupon_code', 'held', 'receipt', 'status', 'paid_at', 'completed_at',
-  'refunded_at', 'cancelled_at', 'snapshot', 'snapshot_at', 'revenue_minor', 'refunded_minor', 'customer_id',
-  'new_customer', 'created_at', 'updated_at',
+  'merchant_id',
+  'program_id',
+  'external_id',
+  'currency',
+  'placed_at',
+  'attribution_method',
+  'attribution_reason',
+  'affiliate_id',
+  'link_id',
+  'click_id',
+  'coupon_code',
+  'held',
+  'receipt',
+  'status',
+  'paid_at',
+  'completed_at',
+  'refunded_at',
+  'cancelled_at',
+  'snapshot',
+  'snapshot_at',
+  'revenue_minor',
+  'refunded_minor',
+  'customer_id',
+  'new_customer',
+  'created_at',
+  'updated_at',
 ] as const satisfies readonly (keyof Insertable<OrderTable>)[];
 export const EVENT_COLUMNS = [
-  'order_id', 'merchant_id', 'delivery_id', 'channel', 'type', 'occurred_at', 'received_at', 'content_hash', 'payload',
+  'order_id',
+  'merchant_id',
+  'delivery_id',
+  'channel',
+  'type',
+  'occurred_at',
+  'received_at',
+  'content_hash',
+  'payload',
 ] as const satisfies readonly (keyof Insertable<OrderEventTable>)[];
 
 function pick<T extends object, K extends keyof T>(row: T, columns: readonly K[]): Pick<T, K> {
@@ -42,12 +102,18 @@ function pick<T extends object, K extends keyof T>(row: T, columns: readonly K[]
 }
 
 export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, clock: { now(): Date }): OrderIntakeStore {
-  const clickRow = q.prepared((p: { clickId: string }) => db.selectFrom('clicks').select('paid_search_param').where('click_id', '=', p.clickId));
+  const clickRow = q.prepared((p: { clickId: string }) =>
+    db.selectFrom('clicks').select('paid_search_param').where('click_id', '=', p.clickId),
+  );
   const couponOwner = q.prepared((p: { programId: number; code: string }) =>
     db.selectFrom('coupons').select('affiliate_id').where('program_id', '=', p.programId).where('code', '=', p.code),
   );
   const membership = q.prepared((p: { programId: number; affiliateId: number }) =>
-    db.selectFrom('program_affiliates').select('status').where('program_id', '=', p.programId).where('affiliate_id', '=', p.affiliateId),
+    db
+      .selectFrom('program_affiliates')
+      .select('status')
+      .where('program_id', '=', p.programId)
+      .where('affiliate_id', '=', p.affiliateId),
   );
   const customerRef = q.prepared((p: { merchantId: number; customerRef: string; affiliateId: number }) =>
     db
@@ -58,16 +124,37 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
       .where('affiliate_id', '=', p.affiliateId),
   );
   const deliveryById = q.prepared((p: { merchantId: number; deliveryId: string }) =>
-    db.selectFrom('order_events').select('order_id').where('merchant_id', '=', p.merchantId).where('delivery_id', '=', p.deliveryId),
+    db
+      .selectFrom('order_events')
+      .select('order_id')
+      .where('merchant_id', '=', p.merchantId)
+      .where('delivery_id', '=', p.deliveryId),
   );
-  const summaryColumns = ['id', 'external_id', 'program_id', 'currency', 'status', 'affiliate_id', 'attribution_method', 'attribution_reason', 'held'] as const;
+  const summaryColumns = [
+    'id',
+    'external_id',
+    'program_id',
+    'currency',
+    'status',
+    'affiliate_id',
+    'attribution_method',
+    'attribution_reason',
+    'held',
+  ] as const;
   const orderByExternalId = q.prepared((p: { merchantId: number; externalId: string }) =>
-    db.selectFrom('orders').select(summaryColumns).where('merchant_id', '=', p.merchantId).where('external_id', '=', p.externalId),
+    db
+      .selectFrom('orders')
+      .select(summaryColumns)
+      .where('merchant_id', '=', p.merchantId)
+      .where('external_id', '=', p.externalId),
   );
   const orderSummary = q.prepared((p: { id: number }) => db.selectFrom('orders').select(summaryColumns).where('id', '=', p.id));
   const insertOrder = q.prepared((p: Insertable<OrderTable>) => db.insertInto('orders').values(pick(p, ORDER_COLUMNS)));
   const insertEvent = q.prepared((p: Insertable<OrderEventTable>) =>
-    db.insertInto('order_events').values(pick(p, EVENT_COLUMNS)).onConflict((oc) => oc.doNothing()),
+    db
+      .insertInto('order_events')
+      .values(pick(p, EVENT_COLUMNS))
+      .onConflict((oc) => oc.doNothing()),
   );
   const eventsOfOrder = q.prepared((p: { orderId: number }) =>
     db.selectFrom('order_events').select(['type', 'occurred_at', 'content_hash', 'payload']).where('order_id', '=', p.orderId),
@@ -134,26 +221,7 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
         if (!order) {
           // A new order: attributed now, once, and stored with the state its first event gives.
           const a = attributeNew(lookups);
-          const state = deriveOrderState([thisEvent]);
-          const row = {
-            merchant_id: d.merchantId,
-            program_id: d.programId,
-            external_id: d.order.id,
-            currency: d.order.currency,
-            placed_at: d.order.placedAt ?? d.occurredAt,
-            attribution_method: a.method,
-            attribution_reason: a.reason,
-            affiliate_id: a.affiliateId,
-            link_id: a.linkId,
-            click_id: a.clickId,
-            coupon_code: a.couponCode,
-            held: a.held ? 1 : 0,
-            receipt: JSON.stringify(a.receipt),
-            ...stateColumns(state, now),
-            customer_id: d.order.customerId ?? null,
-            new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
-            created_at: now,
-          };
+          const row = newOrderRow(d, a, deriveOrderState([thisEvent]), now);
           const id = insertOrder.run(row).lastInsertRowid;
           insertEvent.run({ ...event, order_id: id });
           return { kind: 'stored', order: summary({ id, ...row }) };
@@ -168,9 +236,12 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
 
         const events = eventsOfOrder.all({ orderId: order.id });
         const state = deriveOrderState(
-          events.map(
-            (e): OrderEventFacts => ({ type: e.type, occurredAt: e.occurred_at, contentHash: e.content_hash, order: JSON.parse(e.payload) as OrderSnapshot }),
-          ),
+          events.map((e): OrderEventFacts => ({
+            type: e.type,
+            occurredAt: e.occurred_at,
+            contentHash: e.content_hash,
+            order: JSON.parse(e.payload) as OrderSnapshot,
+          })),
         );
         updateState.run({ id: order.id, ...stateColumns(state, now) });
         return { kind: 'stored', order: summary({ ...order, status: state.status }) };
