@@ -62,9 +62,14 @@ export function parseRows<T extends z.ZodType>(text: string, row: T): z.infer<T>
   const rows: z.infer<T>[] = [];
   for (const line of text.split('\n')) {
     if (line.length === 0) continue;
-    const parsed = row.safeParse(JSON.parse(line));
-    if (!parsed.success) throw new ClickHouseError('query', `unexpected row from ClickHouse: ${parsed.error.message}`);
-    rows.push(parsed.data);
+    rows.push(validateRow(JSON.parse(line), row));
   }
   return rows;
+}
+
+/** One row from ClickHouse, checked; a row that does not match is a driver error, not data. */
+export function validateRow<T extends z.ZodType>(value: unknown, row: T): z.infer<T> {
+  const parsed = row.safeParse(value);
+  if (!parsed.success) throw new ClickHouseError('query', `unexpected row from ClickHouse: ${parsed.error.message}`);
+  return parsed.data;
 }

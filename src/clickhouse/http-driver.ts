@@ -6,6 +6,7 @@ import {
   DATABASE_NAME,
   type QueryOptions,
   type QueryParams,
+  validateRow,
 } from './clickhouse';
 
 /**
@@ -109,11 +110,7 @@ export async function openHttpClickHouse(
           : {};
         const result = await client.query({ query, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
         const rows = await result.json<unknown[]>();
-        return rows.map((r) => {
-          const parsed = row.safeParse(r);
-          if (!parsed.success) throw new ClickHouseError('query', `unexpected row from ClickHouse: ${parsed.error.message}`);
-          return parsed.data as z.infer<T>;
-        });
+        return rows.map((r) => validateRow(r, row));
       }),
     close: () => client.close(),
   };

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { neutralizeCell } from '../domain/csv-cell';
 import type { Kysely } from 'kysely';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
@@ -22,16 +23,6 @@ export const PAYOUT_CSV_COLUMNS = [
 
 const PAGE = 5000;
 
-/**
- * A text cell a spreadsheet would run as a formula (= + - @, or tab / CR / LF first) gets a
- * leading apostrophe; NUL is removed everywhere (P19). Amounts are not text cells: they stay
- * numbers.
- */
-export function neutralizeCell(text: string): string {
-  const clean = text.replace(/\u0000/g, '');
-  return /^[=+\-@\t\r\n]/.test(clean) ? `'${clean}` : clean;
-}
-
 function account(method: string | null, details: string | null): string {
   if (!method || !details) return '';
   const d = JSON.parse(details) as Record<string, string>;
@@ -44,7 +35,17 @@ export type PayoutFormat = (typeof PAYOUT_FORMATS)[number];
 /** Upload limits of the providers' bulk files. */
 export const PROVIDER_ROW_LIMIT: Record<Exclude<PayoutFormat, 'csv'>, number> = { paypal: 5000, wise: 1000 };
 
-const WISE_COLUMNS = ['name', 'recipientEmail', 'paymentReference', 'receiverType', 'amountCurrency', 'amount', 'sourceCurrency', 'targetCurrency', 'type'];
+const WISE_COLUMNS = [
+  'name',
+  'recipientEmail',
+  'paymentReference',
+  'receiverType',
+  'amountCurrency',
+  'amount',
+  'sourceCurrency',
+  'targetCurrency',
+  'type',
+];
 
 interface LineRow {
   affiliate_id: number;
@@ -95,7 +96,12 @@ export async function providerFileShape(db: Kysely<Database>, payoutId: number, 
   return rows.map((r) => ({ currency: r.currency, lines: Number(r.n) }));
 }
 
-export function payoutCsvStream(db: Kysely<Database>, payoutId: number, format: PayoutFormat = 'csv', currency?: string): ReadableStream<Uint8Array> {
+export function payoutCsvStream(
+  db: Kysely<Database>,
+  payoutId: number,
+  format: PayoutFormat = 'csv',
+  currency?: string,
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let after: { affiliateId: number; currency: string } | undefined;
   let headerSent = format === 'paypal';
@@ -104,7 +110,16 @@ export function payoutCsvStream(db: Kysely<Database>, payoutId: number, format: 
       let query = db
         .selectFrom('payout_lines as l')
         .innerJoin('affiliates as a', 'a.id', 'l.affiliate_id')
-        .select(['l.affiliate_id', 'l.currency', 'l.amount_minor', 'l.entries', 'a.name', 'a.email', 'a.payout_method', 'a.payout_details'])
+        .select([
+          'l.affiliate_id',
+          'l.currency',
+          'l.amount_minor',
+          'l.entries',
+          'a.name',
+          'a.email',
+          'a.payout_method',
+          'a.payout_details',
+        ])
         .where('l.payout_id', '=', payoutId)
         .orderBy('l.affiliate_id')
         .orderBy('l.currency')
@@ -113,12 +128,18 @@ export function payoutCsvStream(db: Kysely<Database>, payoutId: number, format: 
       if (after) {
         const { affiliateId, currency: lastCurrency } = after;
         // A row-value comparison walks the primary key from where the last page ended.
-        query = query.where(({ eb, refTuple, tuple }) => eb(refTuple('l.affiliate_id', 'l.currency'), '>', tuple(affiliateId, lastCurrency)));
+        query = query.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('l.affiliate_id', 'l.currency'), '>', tuple(affiliateId, lastCurrency)),
+        );
       }
       const rows = await query.execute();
       const records = rows.map((r) => record(format, payoutId, r)).filter((r): r is string[] => r !== undefined);
       const columns = format === 'csv' ? [...PAYOUT_CSV_COLUMNS] : WISE_COLUMNS;
-      const text = stringify(records, { header: !headerSent, columns: format === 'paypal' ? undefined : columns, record_delimiter: '\r\n' });
+      const text = stringify(records, {
+        header: !headerSent,
+        columns: format === 'paypal' ? undefined : columns,
+        record_delimiter: '\r\n',
+      });
       headerSent = true;
       if (text) controller.enqueue(encoder.encode(text));
       if (rows.length < PAGE) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DATABASE_NAME } from '../clickhouse/clickhouse';
 
 /**
  * The one place configuration is read. Every variable is validated here; a bad value stops
@@ -13,7 +14,7 @@ const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === '
 /** Where reports live and how long a report may run: the same variables on Node and Workers. */
 export const reportSettings = {
   CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
-  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a plain identifier').default('clickledger'),
+  CLICKHOUSE_DATABASE: z.string().regex(DATABASE_NAME, 'must be a plain identifier').default('clickledger'),
   CLICKHOUSE_USER: z.string().min(1).optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
@@ -27,9 +28,17 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLICK_SIGNING_KEYS: z.string().regex(SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE).optional(),
   TRUST_PROXY: booleanFlag.default(false),
-  COUNTRY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/).default('cf-ipcountry'),
+  COUNTRY_HEADER: z
+    .string()
+    .regex(/^[A-Za-z0-9-]+$/)
+    .default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(1024 * 1024),
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Reports: chDB in-process under DATA_DIR/clickhouse unless CLICKHOUSE_URL names a server.

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
-import { neutralizeCell } from '../../src/payouts/payout-csv';
+import { neutralizeCell } from '../../src/domain/csv-cell';
 
 const FORMULA_START = /^[=+\-@\t\r\n]/;
 
@@ -15,7 +15,7 @@ describe('CSV cells a spreadsheet will not run (P19)', () => {
     '\t=1',
     '\r=1',
     '\n=1',
-    '=cmd|\' /C calc\'!A0',
+    "=cmd|' /C calc'!A0",
     '\u0000=1',
     'a,b',
     '"quoted"',
@@ -36,10 +36,13 @@ describe('CSV cells a spreadsheet will not run (P19)', () => {
   it('keeps 10,000 random strings formula-free and round-trips them through RFC 4180', () => {
     const alphabet = '=+-@\t\r\n\u0000",;|!\'abc XYZ019éあ😀';
     let seed = 19;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const rows: string[][] = [];
     for (let i = 0; i < 10_000; i++) {
-      const text = Array.from({ length: Math.floor(random() * 12) }, () => [...alphabet][Math.floor(random() * [...alphabet].length)]).join('');
+      const text = Array.from(
+        { length: Math.floor(random() * 12) },
+        () => [...alphabet][Math.floor(random() * [...alphabet].length)],
+      ).join('');
       rows.push([neutralizeCell(text), String(i)]);
     }
     const parsed = parse(stringify(rows)) as string[][];

@@ -1,20 +1,12 @@
 import type { Context, Hono } from 'hono';
+import type { PayoutSummary } from '../../payouts/payout-runs';
 import type { AppEnv } from '../env';
 import { ApiCallError } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
 import type { PageContext, PageRunner } from './pages';
 
-interface Payout {
-  id: string;
-  status: string;
-  asOf: string;
-  minimumAmount: string;
-  currency: string | null;
-  affiliates: number;
-  total: Record<string, string>;
-  createdAt: string;
-  settledAt: string | null;
-}
+/** A payout run as GET /v1/payouts answers it. */
+type Payout = PayoutSummary;
 
 const ID_PATTERN = /^[a-z]+_[0-9]+$/;
 

@@ -1,4 +1,5 @@
 import type { Context, Hono } from 'hono';
+import { ORDER_STATUSES } from '../../domain/order';
 import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
@@ -69,7 +70,6 @@ const MERCHANT_BREAKDOWNS = [
   'country',
   'device',
 ] as const;
-const ORDER_STATUSES = ['created', 'paid', 'completed', 'refunded', 'cancelled'] as const;
 /** Held orders are looked for in at most this many orders (4 API pages). */
 const HELD_SCAN_PAGES = 4;
 

@@ -7,7 +7,8 @@ import { formatId, type IdKind, parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import type { ReportRow } from '../../domain/report-metrics';
 import { isTimeZone, wholeHourOffsets } from '../../domain/time-zone';
-import { neutralizeCell } from '../../payouts/payout-csv';
+import { neutralizeCell } from '../../domain/csv-cell';
+import { jsonList } from '../../reports/clickhouse-export';
 import { reconcile } from '../../reports/reconciliation';
 import { GROUP_BY, type GroupBy, ReportTooLargeError, summaryReport } from '../../reports/summary-report';
 import type { AppDeps } from '../deps';
@@ -138,7 +139,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
           .selectFrom('program_affiliates')
           .select('affiliate_id')
           .where('affiliate_id', '=', affiliateFilter)
-          .where('program_id', 'in', programIds.length > 0 ? programIds : [0])
+          .where('program_id', 'in', jsonList(programIds))
           .executeTakeFirst();
         if (!member) throw notFound('affiliate');
       }
@@ -147,7 +148,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
           .selectFrom('links')
           .select('id')
           .where('id', '=', linkFilter)
-          .where('program_id', 'in', programIds.length > 0 ? programIds : [0])
+          .where('program_id', 'in', jsonList(programIds))
           .executeTakeFirst();
         if (!link) throw notFound('link');
       }
