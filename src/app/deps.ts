@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { ReportStore } from '../clickhouse/clickhouse';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
+import type { AtomicWrites } from '../store/atomic-writes';
 import type { OrderIntakeStore } from '../store/order-intake-store';
 
 /** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
@@ -54,6 +55,8 @@ export interface AppDeps {
   db: Kysely<Database>;
   clicks: ClickRecorder;
   orderIntake: OrderIntakeStore;
+  /** Write-only units of work that commit together (a SQLite transaction, a D1 batch()). */
+  writes: AtomicWrites;
   /** ClickHouse for reports; absent only where a runtime runs without one (the report routes then answer 503). */
   reports?: ReportStore;
   clock: Clock;

@@ -15,8 +15,8 @@ export interface BatchJobDeps {
   db: Kysely<Database>;
   reports?: ReportStore | undefined;
   log: Logger;
-  /** How the commission batch commits (D1 has no transactions); the store's default otherwise. */
-  writes?: AtomicWrites;
+  /** How the commission batch commits (D1 has no transactions). */
+  writes: AtomicWrites;
 }
 
 const running = new WeakMap<Kysely<Database>, Promise<unknown>>();

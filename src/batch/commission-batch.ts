@@ -1,9 +1,9 @@
 import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
-import { type AtomicWrites, kyselyAtomicWrites } from '../store/atomic-writes';
+import type { AtomicWrites } from '../store/atomic-writes';
 import type { Database, LedgerStatus } from '../store/database';
-import { evaluateOrder, loadReference, type OrderRow, type Reference } from './order-commission';
+import { evaluateOrder, keptSales, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
@@ -42,15 +42,11 @@ const WATERMARK = 'commission_watermark';
 export const LAST_AS_OF = 'commission_last_as_of';
 /** Orders per chunk: enough to amortise each transaction, small enough for bounded memory. */
 const CHUNK_ORDERS = 5000;
-/** Rows per multi-row INSERT on SQLite (22 columns each, under its 32,766 bound parameters). */
-const INSERT_ROWS = 1000;
-const LEDGER_COLUMNS = 22;
 /** Ids per IN list on SQLite. */
-const IN_LIST = INSERT_ROWS * 10;
+const IN_LIST = 10_000;
 
 /** Statement sizes that fit the store's bound-parameter limit (D1: 100 per statement). */
 interface Sizes {
-  insertRows: number;
   inList: number;
   /** Groups per chunk: the chunk's read binds three values per group. */
   groups: number;
@@ -59,7 +55,6 @@ interface Sizes {
 function sizesFor(writes: AtomicWrites, tiered: number): Sizes {
   const max = writes.maxBoundParameters;
   return {
-    insertRows: Math.max(1, Math.min(INSERT_ROWS, Math.floor(max / LEDGER_COLUMNS))),
     inList: Math.max(1, Math.min(IN_LIST, max - 4)),
     groups: Math.max(1, Math.floor((max - tiered - 8) / 3)),
   };
@@ -69,7 +64,10 @@ interface Group {
   affiliateId: number;
   programId: number;
   month: string;
+  /** How many orders the affiliate-month holds. */
   orders: number;
+  /** Its orders that need a look: changed since the last run, or their lock period ended. */
+  lookIds: number[];
 }
 
 interface OrderChanges extends LedgerChanges {
@@ -80,26 +78,49 @@ interface OrderChanges extends LedgerChanges {
   fx?: FxRate & { pin: boolean };
 }
 
-/** What one group's orders need appended and re-statused, computed in memory. */
-function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, ExistingEntry[]>, asOfMs: number, report: BatchReport) {
+/** An order to evaluate, with its affiliate's sales in the month before it (tiered programs). */
+interface OrderInView {
+  order: OrderRow;
+  salesBeforeMinor: number;
+  /** Where the tier mark stands: null when it needs no write (untiered, or unchanged). */
+  newMark: number | null;
+}
+
+/** What the orders need appended and re-statused, computed in memory. */
+function settleOrders(
+  ref: Reference,
+  orders: OrderInView[],
+  entries: Map<number, ExistingEntry[]>,
+  asOfMs: number,
+  report: BatchReport,
+) {
   const out: OrderChanges[] = [];
-  let monthSales = 0;
-  for (const order of orders) {
+  const marks: { order_id: number; month_sales_before_minor: number }[] = [];
+  for (const { order, salesBeforeMinor, newMark } of orders) {
     report.ordersExamined++;
-    const evaluation = evaluateOrder(ref, order, monthSales);
+    const evaluation = evaluateOrder(ref, order, salesBeforeMinor);
     if (evaluation.kind === 'no_rate') {
       // No rate stored for the day it was placed: the order waits, visibly counted.
       report.skippedOtherCurrency++;
       continue;
     }
-    monthSales += evaluation.keptMinor;
+    if (newMark !== null) marks.push({ order_id: order.id, month_sales_before_minor: newMark });
     if (evaluation.kind === 'no_plan') continue;
     const affiliateId = order.affiliate_id!;
     const parentId = ref.parents.get(affiliateId) ?? null;
-    const targets: TargetComponent[] = evaluation.components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));
+    const targets: TargetComponent[] = evaluation.components.map((c) => ({
+      ...c,
+      affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId,
+    }));
     const program = ref.programs.get(order.program_id)!;
     const standing = orderStanding(
-      { status: order.status, completedAt: order.completed_at, held: order.held === 1, review: order.review, lockDays: program.lockDays },
+      {
+        status: order.status,
+        completedAt: order.completed_at,
+        held: order.held === 1,
+        review: order.review,
+        lockDays: program.lockDays,
+      },
       asOfMs,
     );
     const changes = planLedgerChanges(order.id, entries.get(order.id) ?? [], targets, standing);
@@ -108,14 +129,21 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
       out.push({ ...changes, order, planVersion: evaluation.planVersion, currency: evaluation.currency, ...(fx ? { fx } : {}) });
     }
   }
-  return out;
+  return { changes: out, marks };
 }
 
 /**
  * One chunk's writes as a single unit of work: they read nothing back, so SQLite commits them
  * in one transaction and D1 in one batch().
  */
-async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: Sizes, changes: OrderChanges[], asOf: string) {
+async function writeChanges(
+  db: Kysely<Database>,
+  writes: AtomicWrites,
+  sizes: Sizes,
+  changes: OrderChanges[],
+  marks: { order_id: number; month_sales_before_minor: number }[],
+  asOf: string,
+) {
   const rows = changes.flatMap(({ order, planVersion, append, currency, fx }) =>
     append.map((e) => ({
       entry_id: e.entryId,
@@ -143,84 +171,136 @@ async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: S
     })),
   );
   const byStatus = new Map<LedgerStatus, string[]>();
-  for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
-  // Statements are made as they are run: on SQLite each multi-row INSERT is compiled, run and
-  // dropped in turn (compiling the whole chunk first measured slower: ~100k rows of parameters
-  // held at once); D1 gathers them into one batch().
-  let inserts = 0;
-  function* statements(): Generator<CompiledQuery> {
-    if (writes.insertIgnoringConflicts) {
-      for (const statement of writes.insertIgnoringConflicts('ledger_entries', 'entry_id', rows)) {
-        inserts++;
-        yield statement;
-      }
-    } else {
-      for (let i = 0; i < rows.length; i += sizes.insertRows) {
-        inserts++;
-        yield db
-          .insertInto('ledger_entries')
-          .values(rows.slice(i, i + sizes.insertRows))
-          .onConflict((oc) => oc.column('entry_id').doNothing())
-          .compile();
-      }
+  for (const c of changes) {
+    for (const s of c.statusChanges) {
+      const ids = byStatus.get(s.status);
+      if (ids) ids.push(s.entryId);
+      else byStatus.set(s.status, [s.entryId]);
     }
-    for (const { order, fx } of changes) {
-      if (!fx?.pin) continue;
-      yield db
+  }
+  const statements: CompiledQuery[] = [...writes.insertRows('ledger_entries', rows, { column: 'entry_id' })];
+  const inserts = statements.length;
+  for (const { order, fx } of changes) {
+    if (!fx?.pin) continue;
+    statements.push(
+      db
         .updateTable('orders')
         .set({ fx_rate: fx.rate, fx_source: fx.source, fx_effective_at: fx.effectiveAt })
         .where('id', '=', order.id)
         .where('fx_rate', 'is', null)
-        .compile();
-    }
-    for (const [status, ids] of byStatus) {
-      for (let i = 0; i < ids.length; i += sizes.inList) {
-        yield db
+        .compile(),
+    );
+  }
+  for (const [status, ids] of byStatus) {
+    for (let i = 0; i < ids.length; i += sizes.inList) {
+      statements.push(
+        db
           .updateTable('ledger_entries')
           .set({ status, status_changed_at: asOf })
           .where('entry_id', 'in', ids.slice(i, i + sizes.inList))
-          .compile();
-      }
+          .compile(),
+      );
     }
   }
-  const changed = await writes.commit(statements());
+  statements.push(
+    ...writes.insertRows('commission_tier_marks', marks, { column: 'order_id', update: ['month_sales_before_minor'] }),
+  );
+  if (statements.length === 0) return 0;
+  const changed = await writes.commit(statements);
   return changed.slice(0, inserts).reduce((n, c) => n + c, 0);
 }
 
+/** The affiliate-months of a chunk, as a filter on orders (the month is the placed_at prefix). */
+function inGroups(eb: ExpressionBuilder<Database, 'orders'>, groups: Group[]) {
+  return eb.and([
+    eb('orders.affiliate_id', 'in', [...new Set(groups.map((g) => g.affiliateId))]),
+    eb('orders.program_id', 'in', [...new Set(groups.map((g) => g.programId))]),
+    eb(sql<string>`substr(orders.placed_at, 1, 7)`, 'in', [...new Set(groups.map((g) => g.month))]),
+  ]);
+}
+
+const groupKey = (affiliateId: number | null, programId: number, placedAt: string) =>
+  `${affiliateId}:${programId}:${placedAt.slice(0, 7)}`;
+
+/**
+ * A chunk of affiliate-months: the orders that need a look (changed, or their lock period
+ * ended), and in tiered programs also every order the changes moved into another tier. The
+ * month's running sales come from a light read of its orders (no lines), so only the orders
+ * evaluated are read whole.
+ */
 async function processChunk(
   db: Kysely<Database>,
   writes: AtomicWrites,
   sizes: Sizes,
   ref: Reference,
   groups: Group[],
-  look: { watermark: string; asOf: string; tiered: number[] },
+  look: { asOf: string; tiered: number[] },
   asOfMs: number,
   report: BatchReport,
 ) {
   const asOf = look.asOf;
-  const month = sql<string>`substr(placed_at, 1, 7)`;
   const wanted = new Set(groups.map((g) => `${g.affiliateId}:${g.programId}:${g.month}`));
-  const candidates = await db
-    .selectFrom('orders')
-    .selectAll()
-    .where('affiliate_id', 'in', [...new Set(groups.map((g) => g.affiliateId))])
-    .where('program_id', 'in', [...new Set(groups.map((g) => g.programId))])
-    .where(month, 'in', [...new Set(groups.map((g) => g.month))])
-    // Without tiers no order depends on another: only the ones that need a look are read.
-    // With tiers the whole month is, since earlier sales set later rates.
-    .where((eb) => eb.or([eb('program_id', 'in', look.tiered.length > 0 ? look.tiered : [-1]), needsLook(eb, look.watermark, look.asOf)]))
-    .orderBy('placed_at')
-    .orderBy('id')
-    .execute();
-  const byGroup = new Map<string, OrderRow[]>();
-  for (const o of candidates) {
-    const key = `${o.affiliate_id}:${o.program_id}:${o.placed_at.slice(0, 7)}`;
-    if (!wanted.has(key)) continue;
-    const list = byGroup.get(key) ?? [];
-    list.push(o);
-    byGroup.set(key, list);
+  const lookIds = new Set(groups.flatMap((g) => g.lookIds));
+  const tiered = new Set(look.tiered);
+  const tieredGroups = groups.filter((g) => tiered.has(g.programId));
+  const salesBefore = new Map<number, { before: number; mark: number | null }>();
+  const moved: number[] = [];
+  if (tieredGroups.length > 0) {
+    const sales = await db
+      .selectFrom('orders')
+      .leftJoin('commission_tier_marks as m', 'm.order_id', 'orders.id')
+      .select([
+        'orders.id',
+        'orders.affiliate_id',
+        'orders.program_id',
+        'orders.placed_at',
+        'orders.status',
+        'orders.review',
+        'orders.currency',
+        'orders.revenue_minor',
+        'orders.refunded_minor',
+        'orders.fx_rate',
+        'orders.fx_source',
+        'orders.fx_effective_at',
+        'm.month_sales_before_minor as mark',
+      ])
+      .where((eb) => inGroups(eb, tieredGroups))
+      .orderBy('orders.placed_at')
+      .orderBy('orders.id')
+      .execute();
+    const running = new Map<string, number>();
+    for (const o of sales) {
+      const key = groupKey(o.affiliate_id, o.program_id, o.placed_at);
+      if (!wanted.has(key)) continue;
+      const before = running.get(key) ?? 0;
+      const mark = o.mark ?? null;
+      salesBefore.set(o.id, { before, mark });
+      if (!lookIds.has(o.id) && tierMoved(ref, o, mark, before)) moved.push(o.id);
+      const kept = keptSales(ref, o);
+      // An order still waiting for an exchange rate adds nothing yet, as when it is evaluated.
+      if (kept) running.set(key, before + kept.keptMinor);
+    }
   }
-  const orderIds = [...byGroup.values()].flatMap((list) => list.map((o) => o.id));
+
+  const ids = [...lookIds, ...moved];
+  const orders: OrderRow[] = [];
+  for (let i = 0; i < ids.length; i += sizes.inList) {
+    orders.push(
+      ...(await db
+        .selectFrom('orders')
+        .selectAll()
+        .where('id', 'in', ids.slice(i, i + sizes.inList))
+        .execute()),
+    );
+  }
+  if (orders.length === 0) return;
+  const inView: OrderInView[] = orders.map((order) => {
+    const sales = salesBefore.get(order.id);
+    if (!sales) return { order, salesBeforeMinor: 0, newMark: null };
+    return { order, salesBeforeMinor: sales.before, newMark: sales.mark === sales.before ? null : sales.before };
+  });
+
+  const orderIds = orders.map((o) => o.id);
   const entries = new Map<number, ExistingEntry[]>();
   for (let i = 0; i < orderIds.length; i += sizes.inList) {
     const rows = await db
@@ -228,7 +308,13 @@ async function processChunk(
       .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
       .select((eb) =>
         eb
-          .exists(eb.selectFrom('payout_entries').select('payout_entries.entry_id').whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id').where('payout_entries.active', '=', 1))
+          .exists(
+            eb
+              .selectFrom('payout_entries')
+              .select('payout_entries.entry_id')
+              .whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id')
+              .where('payout_entries.active', '=', 1),
+          )
           .as('in_payout'),
       )
       .where('order_id', 'in', orderIds.slice(i, i + sizes.inList))
@@ -238,53 +324,38 @@ async function processChunk(
       const list = entries.get(e.order_id) ?? [];
       // An entry in a live payout is as good as paid: a later decrease becomes a clawback.
       const status = e.in_payout ? 'paid' : e.status;
-      list.push({ entryId: e.entry_id, slot: e.slot, affiliateId: e.affiliate_id, amountMinor: e.amount_minor, status, kind: e.kind });
+      list.push({
+        entryId: e.entry_id,
+        slot: e.slot,
+        affiliateId: e.affiliate_id,
+        amountMinor: e.amount_minor,
+        status,
+        kind: e.kind,
+      });
       entries.set(e.order_id, list);
     }
   }
-  const changes = [...byGroup.values()].flatMap((orders) => settleGroup(ref, orders, entries, asOfMs, report));
-  if (changes.length === 0) return;
-  report.entriesAppended += await writeChanges(db, writes, sizes, changes, asOf);
+  const { changes, marks } = settleOrders(ref, inView, entries, asOfMs, report);
+  if (changes.length === 0 && marks.length === 0) return;
+  report.entriesAppended += await writeChanges(db, writes, sizes, changes, marks, asOf);
   report.ordersChanged += changes.length;
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
 
-/**
- * An order the batch must look at: changed since the last run (>=: one written in the same
- * millisecond as the watermark is looked at again), or pending with its lock period ended by
- * asOf (its status moves with asOf alone).
- */
-function needsLook(eb: ExpressionBuilder<Database, 'orders'>, watermark: string, asOf: string) {
-  return eb.or([
-    eb('updated_at', '>=', watermark),
-    eb.and([
-      eb(
-        sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`,
-        '<=',
-        asOf,
-      ),
-      eb.exists(
-        eb
-          .selectFrom('ledger_entries')
-          .select('ledger_entries.id')
-          .whereRef('ledger_entries.order_id', '=', 'orders.id')
-          .where('ledger_entries.status', '=', 'pending'),
-      ),
-    ]),
-  ]);
-}
+/** When an order's lock period ends: its completion plus its program's lock days. */
+const lockEnds = sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`;
 
 const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
 /**
  * Runs the batch; a call while one runs waits for it and runs after (never two at once).
- * `writes` commits each chunk: a SQLite transaction by default, D1's batch() on Workers.
+ * `writes` commits each chunk: a SQLite transaction, D1's batch() on Workers.
  */
 export function runCommissionBatch(
   db: Kysely<Database>,
   asOf: Date,
-  onProgress?: BatchProgress,
-  writes: AtomicWrites = kyselyAtomicWrites(db),
+  onProgress: BatchProgress | undefined,
+  writes: AtomicWrites,
 ): Promise<BatchReport> {
   const previous = running.get(db) ?? Promise.resolve(undefined);
   const next = previous.catch(() => undefined).then(() => runOnce(db, writes, asOf, onProgress));
@@ -292,13 +363,65 @@ export function runCommissionBatch(
   return next;
 }
 
-async function runOnce(db: Kysely<Database>, writes: AtomicWrites, asOfDate: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+/**
+ * The orders the batch must look at: changed since the last run (>=: one written in the same
+ * millisecond as the watermark is looked at again), or with pending entries whose lock period
+ * ended by asOf (their status moves with asOf alone). Two index-driven reads, not a scan of
+ * every order: by updated_at, and from the pending entries.
+ */
+async function ordersToLook(db: Kysely<Database>, watermark: string, asOf: string) {
+  const columns = ['id', 'affiliate_id', 'program_id', 'placed_at', 'updated_at'] as const;
+  const [changed, unlocked] = await Promise.all([
+    db.selectFrom('orders').select(columns).where('affiliate_id', 'is not', null).where('updated_at', '>=', watermark).execute(),
+    db
+      .selectFrom('orders')
+      .select(columns)
+      .where('affiliate_id', 'is not', null)
+      .where('orders.id', 'in', (eb) => eb.selectFrom('ledger_entries').select('order_id').where('status', '=', 'pending'))
+      .where(lockEnds, '<=', asOf)
+      .execute(),
+  ]);
+  return [...changed, ...unlocked];
+}
+
+/** The affiliate-months of the orders to look at, and the time of their latest change. */
+function touchedGroups(orders: Awaited<ReturnType<typeof ordersToLook>>) {
+  const groups = new Map<
+    string,
+    { affiliateId: number; programId: number; month: string; lastUpdate: string; lookIds: Set<number> }
+  >();
+  for (const o of orders) {
+    const key = groupKey(o.affiliate_id, o.program_id, o.placed_at);
+    let group = groups.get(key);
+    if (!group) {
+      group = {
+        affiliateId: o.affiliate_id!,
+        programId: o.program_id,
+        month: o.placed_at.slice(0, 7),
+        lastUpdate: o.updated_at,
+        lookIds: new Set(),
+      };
+      groups.set(key, group);
+    }
+    if (o.updated_at > group.lastUpdate) group.lastUpdate = o.updated_at;
+    group.lookIds.add(o.id);
+  }
+  return [...groups.values()];
+}
+
+async function runOnce(
+  db: Kysely<Database>,
+  writes: AtomicWrites,
+  asOfDate: Date,
+  onProgress?: BatchProgress,
+): Promise<BatchReport> {
   const started = performance.now();
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
   const watermark = stored?.value ?? '';
   const lastRun = await db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
-  if (lastRun && asOf < lastRun.value) throw new StaleAsOfError(`asOf: must not be earlier than the last run's (${lastRun.value})`);
+  if (lastRun && asOf < lastRun.value)
+    throw new StaleAsOfError(`asOf: must not be earlier than the last run's (${lastRun.value})`);
   const report: BatchReport = {
     asOf,
     ordersExamined: 0,
@@ -309,45 +432,46 @@ async function runOnce(db: Kysely<Database>, writes: AtomicWrites, asOfDate: Dat
     watermark,
     durationMs: 0,
   };
-  const month = sql<string>`substr(orders.placed_at, 1, 7)`;
-  // Groups with an order changed since the last run, or with entries waiting for their lock
-  // period to end (statuses move with asOf alone), each with its size.
-  const touched = await db
-    .selectFrom('orders')
-    .select(['affiliate_id', 'program_id', month.as('month'), sql<string>`max(updated_at)`.as('last_update')])
-    .where('affiliate_id', 'is not', null)
-    .where((eb) => needsLook(eb, watermark, asOf))
-    .groupBy(['affiliate_id', 'program_id', month])
-    .execute();
-  const sizes = await db
-    .selectFrom('orders')
-    .select(['affiliate_id', 'program_id', month.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
-    .where('affiliate_id', 'is not', null)
-    .groupBy(['affiliate_id', 'program_id', month])
-    .execute();
-  const size = new Map(sizes.map((s) => [`${s.affiliate_id}:${s.program_id}:${s.month}`, Number(s.n)]));
-  const groups: Group[] = touched.map((g) => ({
-    affiliateId: g.affiliate_id!,
-    programId: g.program_id,
-    month: g.month,
-    orders: size.get(`${g.affiliate_id}:${g.program_id}:${g.month}`) ?? 0,
-  }));
-  let newWatermark = watermark;
-  for (const g of touched) if (g.last_update > newWatermark && g.last_update <= asOf) newWatermark = g.last_update;
-
+  const touched = touchedGroups(await ordersToLook(db, watermark, asOf));
   const ref = await loadReference(db);
   const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
   const limits = sizesFor(writes, tiered.length);
+  // Each touched group's size, so chunks hold a bounded number of orders.
+  const month = sql<string>`substr(orders.placed_at, 1, 7)`;
+  const size = new Map<string, number>();
+  for (let i = 0; i < touched.length; i += limits.groups) {
+    const slice = touched.slice(i, i + limits.groups).map((g) => ({ ...g, orders: 0, lookIds: [] }));
+    const counts = await db
+      .selectFrom('orders')
+      .select(['affiliate_id', 'program_id', month.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where((eb) => inGroups(eb, slice))
+      .groupBy(['affiliate_id', 'program_id', month])
+      .execute();
+    for (const c of counts) size.set(`${c.affiliate_id}:${c.program_id}:${c.month}`, Number(c.n));
+  }
+  const groups: Group[] = touched.map((g) => ({
+    affiliateId: g.affiliateId,
+    programId: g.programId,
+    month: g.month,
+    orders: size.get(`${g.affiliateId}:${g.programId}:${g.month}`) ?? 0,
+    lookIds: [...g.lookIds],
+  }));
+  let newWatermark = watermark;
+  for (const g of touched) if (g.lastUpdate > newWatermark && g.lastUpdate <= asOf) newWatermark = g.lastUpdate;
+
   const total = groups.reduce((n, g) => n + g.orders, 0);
   let done = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     const chunk: Group[] = [];
     let orders = 0;
-    while (i < groups.length && (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))) {
+    while (
+      i < groups.length &&
+      (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))
+    ) {
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(db, writes, limits, ref, chunk, { watermark, asOf, tiered }, asOfDate.getTime(), report);
+    await processChunk(db, writes, limits, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
     done += orders;
     onProgress?.(done, total);
   }

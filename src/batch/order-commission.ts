@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import { type CommissionComponent, computeCommission } from '../domain/commission';
+import { type CommissionComponent, computeCommission, tierReached } from '../domain/commission';
 import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
 import { convertMinor, convertOrder, type FxRate } from '../domain/fx';
 import type { OrderSnapshot } from '../domain/order';
@@ -22,7 +22,24 @@ export interface Reference {
   fx: Map<string, FxRate[]>;
 }
 
-export const isVoided = (o: OrderRow) => o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
+/** What an order's sales in the month come from: enough to place it among its tiers without its lines. */
+export type OrderSalesFacts = Pick<
+  OrderRow,
+  | 'id'
+  | 'program_id'
+  | 'placed_at'
+  | 'status'
+  | 'review'
+  | 'currency'
+  | 'revenue_minor'
+  | 'refunded_minor'
+  | 'fx_rate'
+  | 'fx_source'
+  | 'fx_effective_at'
+>;
+
+export const isVoided = (o: Pick<OrderRow, 'status' | 'review'>) =>
+  o.status === 'cancelled' || o.status === 'refunded' || o.review === 'rejected';
 
 function groupBy<T, V>(rows: T[], key: (row: T) => string, value: (row: T) => V): Map<string, V[]> {
   const map = new Map<string, V[]>();
@@ -44,7 +61,11 @@ export async function loadReference(db: Kysely<Database>): Promise<Reference> {
     db.selectFrom('fx_rates').selectAll().orderBy('effective_at').execute(),
   ]);
   const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
-  for (const [k, list] of groupBy(versions, (v) => String(v.program_id), (v) => ({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec }))) {
+  for (const [k, list] of groupBy(
+    versions,
+    (v) => String(v.program_id),
+    (v) => ({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec }),
+  )) {
     plans.set(Number(k), list);
   }
   return {
@@ -52,8 +73,16 @@ export async function loadReference(db: Kysely<Database>): Promise<Reference> {
     compiled: new Map(),
     programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
     parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
-    rates: groupBy(rates, (r) => `${r.program_id}:${r.affiliate_id}`, (r) => ({ rateBp: r.rate_bp, effectiveFrom: r.effective_from })),
-    fx: groupBy(fxRates, (r) => `${r.base}:${r.quote}`, (r) => ({ rate: r.rate, source: r.source, effectiveAt: r.effective_at })),
+    rates: groupBy(
+      rates,
+      (r) => `${r.program_id}:${r.affiliate_id}`,
+      (r) => ({ rateBp: r.rate_bp, effectiveFrom: r.effective_from }),
+    ),
+    fx: groupBy(
+      fxRates,
+      (r) => `${r.base}:${r.quote}`,
+      (r) => ({ rate: r.rate, source: r.source, effectiveAt: r.effective_at }),
+    ),
   };
 }
 
@@ -72,11 +101,45 @@ export function planFor(ref: Reference, programId: number, placedAt: string, cur
  * The rate an order in another currency is converted at: the one pinned to it the first time,
  * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
  */
-function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
-  if (order.fx_rate !== null) return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
+function fxFor(ref: Reference, order: OrderSalesFacts, to: string): (FxRate & { pin: boolean }) | undefined {
+  if (order.fx_rate !== null)
+    return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
   let chosen: FxRate | undefined;
   for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
   return chosen ? { ...chosen, pin: true } : undefined;
+}
+
+/**
+ * What the order adds to its affiliate's month sales, in the program's currency (nothing once
+ * voided), and the rate it was converted at; undefined while no rate is stored for it.
+ */
+export function keptSales(
+  ref: Reference,
+  order: OrderSalesFacts,
+): { keptMinor: number; fx?: FxRate & { pin: boolean } } | undefined {
+  const program = ref.programs.get(order.program_id)!;
+  const keptMinor = isVoided(order) ? 0 : order.revenue_minor - order.refunded_minor;
+  if (order.currency === program.currency) return { keptMinor };
+  const fx = fxFor(ref, order, program.currency);
+  return fx ? { keptMinor: convertMinor(keptMinor, order.currency, program.currency, fx.rate), fx } : undefined;
+}
+
+/**
+ * Whether an order whose own facts did not change must be evaluated again because the month
+ * sales before it did: only when they now reach another tier than the sales it was last
+ * evaluated with (`lastSalesMinor`; null: never evaluated).
+ */
+export function tierMoved(
+  ref: Reference,
+  order: OrderSalesFacts,
+  lastSalesMinor: number | null,
+  salesBeforeMinor: number,
+): boolean {
+  if (lastSalesMinor === null) return true;
+  const program = ref.programs.get(order.program_id)!;
+  const versioned = planFor(ref, order.program_id, order.placed_at, program.currency);
+  if (!versioned) return false;
+  return tierReached(versioned.plan, lastSalesMinor) !== tierReached(versioned.plan, salesBeforeMinor);
 }
 
 export type OrderEvaluation =
@@ -96,16 +159,18 @@ export type OrderEvaluation =
  * What one attributed order earns, in its program's currency, given the affiliate's sales
  * earlier in the month. `plan` replaces the versioned plan (the what-if simulation).
  */
-export function evaluateOrder(ref: Reference, order: OrderRow, monthSalesBeforeMinor: number, plan?: CommissionPlan): OrderEvaluation {
+export function evaluateOrder(
+  ref: Reference,
+  order: OrderRow,
+  monthSalesBeforeMinor: number,
+  plan?: CommissionPlan,
+): OrderEvaluation {
   const program = ref.programs.get(order.program_id)!;
+  const kept = keptSales(ref, order);
+  if (!kept) return { kind: 'no_rate' };
+  const { keptMinor, fx } = kept;
   let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
-  let keptMinor = isVoided(order) ? 0 : order.revenue_minor - order.refunded_minor;
-  const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
-  if (order.currency !== program.currency) {
-    if (!fx) return { kind: 'no_rate' };
-    snapshot = convertOrder(snapshot, program.currency, fx.rate);
-    keptMinor = convertMinor(keptMinor, order.currency, program.currency, fx.rate);
-  }
+  if (fx) snapshot = convertOrder(snapshot, program.currency, fx.rate);
   const versioned = plan ? { version: 0, plan } : planFor(ref, order.program_id, order.placed_at, program.currency);
   if (!versioned) return { kind: 'no_plan', keptMinor };
   const affiliateId = order.affiliate_id!;
@@ -122,5 +187,12 @@ export function evaluateOrder(ref: Reference, order: OrderRow, monthSalesBeforeM
     overrideBp,
     hasParent: (ref.parents.get(affiliateId) ?? null) !== null,
   });
-  return { kind: 'earned', components, planVersion: versioned.version, currency: program.currency, keptMinor, ...(fx ? { fx } : {}) };
+  return {
+    kind: 'earned',
+    components,
+    planVersion: versioned.version,
+    currency: program.currency,
+    keptMinor,
+    ...(fx ? { fx } : {}),
+  };
 }

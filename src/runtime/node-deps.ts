@@ -38,6 +38,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
     db: store.db,
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
+    writes: store.writes,
     clock,
     crypto: nodeCrypto,
     clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),

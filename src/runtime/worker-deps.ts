@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppDeps, ClickSecrets } from '../app/deps';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
-import { openD1 } from '../store/d1/open-d1';
+import { d1AtomicWrites, openD1 } from '../store/d1/open-d1';
 import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
 import { parseSigningKeys } from './config';
 import { consoleLogger } from './logger';
@@ -35,6 +35,7 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
     db: openD1(env.DB),
     clicks: createQueueClickRecorder(env.CLICKS),
     orderIntake: createD1OrderIntake(env.DB, clock),
+    writes: d1AtomicWrites(env.DB),
     clock,
     crypto: workerCrypto,
     clickSecrets: clickSecrets(env),

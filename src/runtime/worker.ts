@@ -5,7 +5,6 @@ import { errorBody } from '../app/errors';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
 import type { MessageBatch } from '../store/d1/d1-types';
-import { d1AtomicWrites } from '../store/d1/open-d1';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
 import { consoleLogger } from './logger';
 import { buildWorkerDeps } from './worker-deps';
@@ -114,7 +113,7 @@ export default {
     await attachReports(worker);
     const asOf = new Date(controller.scheduledTime);
     const report = await withBatchLease(e.DB, deps.clock.now(), () =>
-      runBatchJob({ db: deps.db, reports: deps.reports, log, writes: d1AtomicWrites(e.DB) }, asOf),
+      runBatchJob({ db: deps.db, reports: deps.reports, log, writes: deps.writes }, asOf),
     );
     if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
     else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });

@@ -1,5 +1,11 @@
-import type { CompiledQuery, Kysely } from 'kysely';
-import type { Database } from './database';
+import { CompiledQuery } from 'kysely';
+
+/** What a bulk insert does with a row whose conflict column already exists. */
+export interface RowConflict {
+  column: string;
+  /** Columns taken from the new row (an upsert); absent: the existing row stays (DO NOTHING). */
+  update?: readonly string[];
+}
 
 /**
  * A unit of work that only writes: compiled statements that commit together or not at all.
@@ -9,35 +15,46 @@ import type { Database } from './database';
  */
 export interface AtomicWrites {
   /**
-   * Runs the statements in order, atomically; the rows each one changed. An iterable, so a
-   * store that runs them one by one (SQLite) can take each as it is made.
+   * Runs the statements in order, atomically; the rows each one changed (not counting what
+   * triggers wrote).
    */
-  commit(statements: Iterable<CompiledQuery>): Promise<number[]>;
+  commit(statements: readonly CompiledQuery[]): Promise<number[]>;
   /**
    * The most values one statement may bind: SQLite's 32,766, D1's 100. Callers size their
-   * multi-row inserts and IN lists by it.
+   * IN lists by it.
    */
   readonly maxBoundParameters: number;
   /**
-   * Optional: statements inserting many rows (`ON CONFLICT (conflictColumn) DO NOTHING`) the
-   * way this store does it best. D1 passes rows as one JSON value per statement, since 100
-   * bound values would allow only 4 ledger rows; without it, callers write multi-row VALUES.
+   * Statements inserting many rows the way this store does it best: SQLite runs one prepared
+   * single-row INSERT per row (binding beats both multi-row VALUES and JSON there); D1 passes
+   * rows as one JSON value per statement, since 100 bound values would allow only 4 ledger rows.
+   * Columns are the first row's keys. Each statement's count is the rows it inserted or updated.
    */
-  insertIgnoringConflicts?(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[];
+  insertRows(table: string, rows: readonly Record<string, unknown>[], conflict: RowConflict): Iterable<CompiledQuery>;
 }
 
-/** The SQLite adapter: a Kysely transaction, as the batch always used. */
-export function kyselyAtomicWrites(db: Kysely<Database>): AtomicWrites {
-  return {
-    maxBoundParameters: 32_766,
-    commit: (statements) =>
-      db.transaction().execute(async (trx) => {
-        const changed: number[] = [];
-        for (const statement of statements) {
-          const result = await trx.executeQuery(statement);
-          changed.push(Number(result.numAffectedRows ?? 0n));
-        }
-        return changed;
-      }),
-  };
+const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** `ON CONFLICT …` for a bulk insert, the same text on every store. */
+export function onConflictClause(conflict: RowConflict): string {
+  const action = conflict.update?.length
+    ? `DO UPDATE SET ${conflict.update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`
+    : 'DO NOTHING';
+  return `ON CONFLICT (${quote(conflict.column)}) ${action}`;
+}
+
+/** One single-row statement per row, all sharing one SQL text (so a statement cache prepares it once). */
+export function* singleRowInserts(
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  conflict: RowConflict,
+): Generator<CompiledQuery> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!);
+  const sql = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${onConflictClause(conflict)}`;
+  for (const row of rows)
+    yield CompiledQuery.raw(
+      sql,
+      columns.map((c) => row[c]),
+    );
 }

@@ -19,6 +19,7 @@ export interface Database {
   plan_versions: PlanVersionTable;
   affiliate_rates: AffiliateRateTable;
   ledger_entries: LedgerEntryTable;
+  commission_tier_marks: CommissionTierMarkTable;
   fx_rates: FxRateTable;
   payouts: PayoutTable;
   payout_lines: PayoutLineTable;
@@ -235,6 +236,12 @@ export interface AffiliateRateTable {
 }
 
 export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+/** The month sales before an order of a tiered program, as the batch last evaluated it with. */
+export interface CommissionTierMarkTable {
+  order_id: number;
+  month_sales_before_minor: number;
+}
+
 export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid';
 
 export interface LedgerEntryTable {

@@ -299,7 +299,7 @@ describe('reconciliation (P11)', () => {
       },
     };
     await expect(
-      runBatchJob({ db, reports: { clickhouse: flaky, targetId: t.deps.reports!.targetId }, log: t.deps.log }, t.clock.now()),
+      runBatchJob({ ...t.deps, reports: { clickhouse: flaky, targetId: t.deps.reports!.targetId } }, t.clock.now()),
     ).rejects.toThrow('connection reset');
     const pending = await db
       .selectFrom('clickhouse_exports')
@@ -324,7 +324,7 @@ describe('reconciliation (P11)', () => {
     expect(Number(outboxRows.n)).toBe(0); // pruned: every target has taken every change
     const fresh = await openTestReportStore();
     try {
-      const report = await runBatchJob({ db: t.deps.db, reports: fresh, log: t.deps.log }, t.clock.now());
+      const report = await runBatchJob({ ...t.deps, reports: fresh }, t.clock.now());
       const entries = await t.deps.db
         .selectFrom('ledger_entries')
         .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -61,6 +61,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}, options: { 
     db: store.db,
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
+    writes: store.writes,
     clock,
     crypto: nodeCrypto,
     clickSecrets: testClickSecrets,

@@ -1,6 +1,6 @@
 import { CompiledQuery, Kysely, type QueryResult } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
-import type { AtomicWrites } from '../atomic-writes';
+import { type AtomicWrites, onConflictClause, type RowConflict } from '../atomic-writes';
 import type { Database } from '../database';
 import type { D1Database, D1Result } from './d1-types';
 
@@ -62,13 +62,13 @@ const JSON_CHUNK_BYTES = 1_000_000;
  * four rows. Columns are the first row's keys; values are SQLite's JSON mapping (integers,
  * text, null), which is all the ledger holds.
  */
-function jsonInserts(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[] {
+function jsonInserts(table: string, rows: readonly Record<string, unknown>[], conflict: RowConflict): CompiledQuery[] {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
     SELECT ${columns.map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true
-    ON CONFLICT (${quote(conflictColumn)}) DO NOTHING RETURNING 1 AS inserted`;
+    ${onConflictClause(conflict)} RETURNING 1 AS inserted`;
   const statements: CompiledQuery[] = [];
   let chunk: string[] = [];
   let bytes = 0;
@@ -93,12 +93,10 @@ export function d1AtomicWrites(d1: D1Database): AtomicWrites {
     maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
     // D1's meta.changes counts what triggers wrote too (each ledger row also queues an outbox row
     // for ClickHouse), so inserts count the rows they return instead.
-    commit: async (statements) => {
-      const list = [...statements];
-      return (await d1Batch(d1, list)).map((r, i) =>
-        /RETURNING 1 AS inserted$/.test(list[i]!.sql) ? (r.results?.length ?? 0) : r.meta.changes,
-      );
-    },
-    insertIgnoringConflicts: jsonInserts,
+    commit: async (statements) =>
+      (await d1Batch(d1, statements)).map((r, i) =>
+        /RETURNING 1 AS inserted$/.test(statements[i]!.sql) ? (r.results?.length ?? 0) : r.meta.changes,
+      ),
+    insertRows: jsonInserts,
   };
 }

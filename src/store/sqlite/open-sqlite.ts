@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
+import type { AtomicWrites } from '../atomic-writes';
 import type { Database } from '../database';
 import { startBackgroundCheckpoint } from './background-checkpoint';
 import { migrateSqlite, type MigrationReport } from './migrate';
+import { sqliteAtomicWrites } from './sqlite-atomic-writes';
 import { createSyncQueries, type PrepareStatement, type SyncQueries } from './sync-queries';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -28,6 +30,8 @@ export interface SqliteStore {
   raw: BetterSqlite3.Database;
   db: Kysely<Database>;
   sync: SyncQueries;
+  /** The commission batch's unit of work (and any other write-only one) on this store. */
+  writes: AtomicWrites;
   migrations: MigrationReport;
   close(): Promise<void>;
 }
@@ -72,6 +76,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteStore {
     raw,
     db,
     sync,
+    writes: sqliteAtomicWrites(sync, prepare),
     migrations,
     async close() {
       if (closed) return;
