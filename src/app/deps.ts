@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { ReportStore } from '../clickhouse/clickhouse';
+import type { AtomicWrites } from '../store/atomic-writes';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
 import type { OrderIntakeStore } from '../store/order-intake-store';
@@ -51,7 +52,13 @@ export interface Logger {
  * these at its own composition root; no route reaches past them.
  */
 export interface AppDeps {
+  /** Reads, and single statements; also compiles the statements `writes` commits. */
   db: Kysely<Database>;
+  /**
+   * Every write of several rows that must land together (accounts, keys, plans, payouts, the
+   * commission batch): a transaction on SQLite, one batch() on D1, which has no transactions.
+   */
+  writes: AtomicWrites;
   clicks: ClickRecorder;
   orderIntake: OrderIntakeStore;
   /** ClickHouse for reports; absent only where a runtime runs without one (the report routes then answer 503). */

@@ -81,7 +81,13 @@ interface OrderChanges extends LedgerChanges {
 }
 
 /** What one group's orders need appended and re-statused, computed in memory. */
-function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, ExistingEntry[]>, asOfMs: number, report: BatchReport) {
+function settleGroup(
+  ref: Reference,
+  orders: OrderRow[],
+  entries: Map<number, ExistingEntry[]>,
+  asOfMs: number,
+  report: BatchReport,
+) {
   const out: OrderChanges[] = [];
   let monthSales = 0;
   for (const order of orders) {
@@ -96,10 +102,19 @@ function settleGroup(ref: Reference, orders: OrderRow[], entries: Map<number, Ex
     if (evaluation.kind === 'no_plan') continue;
     const affiliateId = order.affiliate_id!;
     const parentId = ref.parents.get(affiliateId) ?? null;
-    const targets: TargetComponent[] = evaluation.components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId }));
+    const targets: TargetComponent[] = evaluation.components.map((c) => ({
+      ...c,
+      affiliateId: c.beneficiary === 'parent' ? parentId! : affiliateId,
+    }));
     const program = ref.programs.get(order.program_id)!;
     const standing = orderStanding(
-      { status: order.status, completedAt: order.completed_at, held: order.held === 1, review: order.review, lockDays: program.lockDays },
+      {
+        status: order.status,
+        completedAt: order.completed_at,
+        held: order.held === 1,
+        review: order.review,
+        lockDays: program.lockDays,
+      },
       asOfMs,
     );
     const changes = planLedgerChanges(order.id, entries.get(order.id) ?? [], targets, standing);
@@ -143,14 +158,15 @@ async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: S
     })),
   );
   const byStatus = new Map<LedgerStatus, string[]>();
-  for (const c of changes) for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
+  for (const c of changes)
+    for (const s of c.statusChanges) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s.entryId]);
   // Statements are made as they are run: on SQLite each multi-row INSERT is compiled, run and
   // dropped in turn (compiling the whole chunk first measured slower: ~100k rows of parameters
   // held at once); D1 gathers them into one batch().
   let inserts = 0;
   function* statements(): Generator<CompiledQuery> {
     if (writes.insertIgnoringConflicts) {
-      for (const statement of writes.insertIgnoringConflicts('ledger_entries', 'entry_id', rows)) {
+      for (const statement of writes.insertIgnoringConflicts('ledger_entries', ['entry_id'], rows)) {
         inserts++;
         yield statement;
       }
@@ -184,7 +200,7 @@ async function writeChanges(db: Kysely<Database>, writes: AtomicWrites, sizes: S
     }
   }
   const changed = await writes.commit(statements());
-  return changed.slice(0, inserts).reduce((n, c) => n + c, 0);
+  return changed.slice(0, inserts).reduce((n, c) => n + c.changes, 0);
 }
 
 async function processChunk(
@@ -208,7 +224,9 @@ async function processChunk(
     .where(month, 'in', [...new Set(groups.map((g) => g.month))])
     // Without tiers no order depends on another: only the ones that need a look are read.
     // With tiers the whole month is, since earlier sales set later rates.
-    .where((eb) => eb.or([eb('program_id', 'in', look.tiered.length > 0 ? look.tiered : [-1]), needsLook(eb, look.watermark, look.asOf)]))
+    .where((eb) =>
+      eb.or([eb('program_id', 'in', look.tiered.length > 0 ? look.tiered : [-1]), needsLook(eb, look.watermark, look.asOf)]),
+    )
     .orderBy('placed_at')
     .orderBy('id')
     .execute();
@@ -228,7 +246,13 @@ async function processChunk(
       .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
       .select((eb) =>
         eb
-          .exists(eb.selectFrom('payout_entries').select('payout_entries.entry_id').whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id').where('payout_entries.active', '=', 1))
+          .exists(
+            eb
+              .selectFrom('payout_entries')
+              .select('payout_entries.entry_id')
+              .whereRef('payout_entries.entry_id', '=', 'ledger_entries.entry_id')
+              .where('payout_entries.active', '=', 1),
+          )
           .as('in_payout'),
       )
       .where('order_id', 'in', orderIds.slice(i, i + sizes.inList))
@@ -238,7 +262,14 @@ async function processChunk(
       const list = entries.get(e.order_id) ?? [];
       // An entry in a live payout is as good as paid: a later decrease becomes a clawback.
       const status = e.in_payout ? 'paid' : e.status;
-      list.push({ entryId: e.entry_id, slot: e.slot, affiliateId: e.affiliate_id, amountMinor: e.amount_minor, status, kind: e.kind });
+      list.push({
+        entryId: e.entry_id,
+        slot: e.slot,
+        affiliateId: e.affiliate_id,
+        amountMinor: e.amount_minor,
+        status,
+        kind: e.kind,
+      });
       entries.set(e.order_id, list);
     }
   }
@@ -292,13 +323,19 @@ export function runCommissionBatch(
   return next;
 }
 
-async function runOnce(db: Kysely<Database>, writes: AtomicWrites, asOfDate: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+async function runOnce(
+  db: Kysely<Database>,
+  writes: AtomicWrites,
+  asOfDate: Date,
+  onProgress?: BatchProgress,
+): Promise<BatchReport> {
   const started = performance.now();
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
   const watermark = stored?.value ?? '';
   const lastRun = await db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
-  if (lastRun && asOf < lastRun.value) throw new StaleAsOfError(`asOf: must not be earlier than the last run's (${lastRun.value})`);
+  if (lastRun && asOf < lastRun.value)
+    throw new StaleAsOfError(`asOf: must not be earlier than the last run's (${lastRun.value})`);
   const report: BatchReport = {
     asOf,
     ordersExamined: 0,
@@ -340,10 +377,13 @@ async function runOnce(db: Kysely<Database>, writes: AtomicWrites, asOfDate: Dat
   const limits = sizesFor(writes, tiered.length);
   const total = groups.reduce((n, g) => n + g.orders, 0);
   let done = 0;
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     const chunk: Group[] = [];
     let orders = 0;
-    while (i < groups.length && (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))) {
+    while (
+      i < groups.length &&
+      (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))
+    ) {
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }

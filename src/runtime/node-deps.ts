@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { AppDeps, Logger } from '../app/deps';
+import { kyselyAtomicWrites } from '../store/atomic-writes';
 import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder';
 import { createSqliteOrderIntake } from '../store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
@@ -36,6 +37,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
   const clock = { now: () => new Date() };
   const deps: AppDeps = {
     db: store.db,
+    writes: kyselyAtomicWrites(store.db),
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     clock,

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppDeps, ClickSecrets } from '../app/deps';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
-import { openD1 } from '../store/d1/open-d1';
+import { d1AtomicWrites, openD1 } from '../store/d1/open-d1';
 import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
 import { parseSigningKeys } from './config';
 import { consoleLogger } from './logger';
@@ -33,6 +33,7 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
   const log = consoleLogger('json');
   return {
     db: openD1(env.DB),
+    writes: d1AtomicWrites(env.DB),
     clicks: createQueueClickRecorder(env.CLICKS),
     orderIntake: createD1OrderIntake(env.DB, clock),
     clock,

@@ -1,29 +1,48 @@
-import type { CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from './database';
+
+/** What one statement of a unit of work did. */
+export interface WriteResult {
+  /**
+   * Rows the statement wrote. For a statement with RETURNING, the rows it returned (exact on
+   * both stores). Otherwise the store's count: on D1 that includes rows written by triggers (an
+   * order or ledger row also queues an outbox row), so guards compare it with 0, not 1.
+   */
+  changes: number;
+  /** What RETURNING gave back; empty for a statement without it. */
+  rows: Record<string, unknown>[];
+}
 
 /**
  * A unit of work that only writes: compiled statements that commit together or not at all.
  * Because no statement reads another's result, both stores can run it their own way: SQLite in
- * one transaction, D1 (which has no interactive transactions) in one batch(). The commission
- * batch computes everything in memory first and commits each chunk through this.
+ * one transaction, D1 (which has no interactive transactions) in one batch(). Anything a
+ * statement needs from an earlier one is said in SQL (a guard such as `WHERE NOT EXISTS`, or
+ * `insertedId` for the row an earlier statement created); what the caller needs back comes from
+ * RETURNING. The commission batch, provisioning and payout runs all commit through this.
  */
 export interface AtomicWrites {
   /**
-   * Runs the statements in order, atomically; the rows each one changed. An iterable, so a
+   * Runs the statements in order, atomically; one result per statement. An iterable, so a
    * store that runs them one by one (SQLite) can take each as it is made.
    */
-  commit(statements: Iterable<CompiledQuery>): Promise<number[]>;
+  commit(statements: Iterable<CompiledQuery>): Promise<WriteResult[]>;
   /**
    * The most values one statement may bind: SQLite's 32,766, D1's 100. Callers size their
    * multi-row inserts and IN lists by it.
    */
   readonly maxBoundParameters: number;
   /**
-   * Optional: statements inserting many rows (`ON CONFLICT (conflictColumn) DO NOTHING`) the
-   * way this store does it best. D1 passes rows as one JSON value per statement, since 100
-   * bound values would allow only 4 ledger rows; without it, callers write multi-row VALUES.
+   * Optional: statements inserting many rows (`ON CONFLICT (conflictColumns) DO NOTHING`) the
+   * way this store does it best, each returning one row per row inserted. D1 passes rows as one
+   * JSON value per statement, since 100 bound values would allow only 4 ledger rows; without
+   * it, callers write multi-row VALUES.
    */
-  insertIgnoringConflicts?(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[];
+  insertIgnoringConflicts?(
+    table: string,
+    conflictColumns: readonly string[],
+    rows: readonly Record<string, unknown>[],
+  ): CompiledQuery[];
 }
 
 /** The SQLite adapter: a Kysely transaction, as the batch always used. */
@@ -32,12 +51,44 @@ export function kyselyAtomicWrites(db: Kysely<Database>): AtomicWrites {
     maxBoundParameters: 32_766,
     commit: (statements) =>
       db.transaction().execute(async (trx) => {
-        const changed: number[] = [];
+        const results: WriteResult[] = [];
         for (const statement of statements) {
-          const result = await trx.executeQuery(statement);
-          changed.push(Number(result.numAffectedRows ?? 0n));
+          const result = await trx.executeQuery<Record<string, unknown>>(statement);
+          // better-sqlite3 reports no change count for a statement that returns rows.
+          const changes = result.numAffectedRows === undefined ? result.rows.length : Number(result.numAffectedRows);
+          results.push({ changes, rows: [...result.rows] });
         }
-        return changed;
+        return results;
       }),
   };
+}
+
+/** The id a `RETURNING id` statement gave back. */
+export function returnedId(result: WriteResult | undefined): number {
+  const id = result?.rows[0]?.id;
+  if (typeof id !== 'number') throw new Error('the statement returned no id');
+  return id;
+}
+
+/** Tables whose rows a unit of work creates and then refers to. */
+type CreatedTable = 'merchants' | 'affiliates' | 'programs' | 'payouts';
+
+/**
+ * The id a unit of work gives the row it creates in `table`: one past the largest, which is
+ * also what SQLite would pick for an INTEGER PRIMARY KEY, so ids stay 1, 2, 3… as before.
+ * Chosen in SQL rather than read first, so it is decided inside the unit of work itself.
+ */
+export function nextId(table: CreatedTable): RawBuilder<number> {
+  return sql<number>`(SELECT coalesce(max(id), 0) + 1 FROM ${sql.table(table)})`;
+}
+
+/**
+ * The row an earlier statement of the same unit of work created with `nextId`: still the
+ * largest id, since both stores run one write transaction at a time (SQLite's single writer, a
+ * D1 batch()) and nothing else inserts between our statements. `last_insert_rowid()` is not
+ * used: on Node other writers share the connection (the click recorder), and each insert of
+ * the unit (a key, a secret) moves it.
+ */
+export function insertedId(table: CreatedTable): RawBuilder<number> {
+  return sql<number>`(SELECT max(id) FROM ${sql.table(table)})`;
 }

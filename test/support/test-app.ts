@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createApp } from '../../src/app/create-app';
 import type { AppDeps, ClickSecrets } from '../../src/app/deps';
 import { ensureAdminKey } from '../../src/app/use-cases/api-keys';
+import { kyselyAtomicWrites } from '../../src/store/atomic-writes';
 import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-recorder';
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
@@ -59,6 +60,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}, options: { 
   const logs: string[] = [];
   const deps: AppDeps = {
     db: store.db,
+    writes: kyselyAtomicWrites(store.db),
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     clock,

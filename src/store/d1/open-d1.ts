@@ -12,7 +12,7 @@ import type { D1Database, D1Result } from './d1-types';
 export class D1TransactionError extends Error {
   override name = 'D1TransactionError';
   constructor() {
-    super('D1 has no interactive transactions: this operation needs the Node runtime, or a batch() unit of work');
+    super('D1 has no interactive transactions: commit through AtomicWrites (one batch()) instead of db.transaction()');
   }
 }
 
@@ -60,15 +60,20 @@ const JSON_CHUNK_BYTES = 1_000_000;
  * Many rows in a few statements: each statement binds one JSON array and inserts its elements
  * (`json_each`), so a chunk of the commission batch is a handful of statements instead of one per
  * four rows. Columns are the first row's keys; values are SQLite's JSON mapping (integers,
- * text, null), which is all the ledger holds.
+ * text, null), which is all the ledger and the catalogue hold. Each returns one row per row
+ * inserted: D1's own change count would include what triggers wrote.
  */
-function jsonInserts(table: string, conflictColumn: string, rows: readonly Record<string, unknown>[]): CompiledQuery[] {
+function jsonInserts(
+  table: string,
+  conflictColumns: readonly string[],
+  rows: readonly Record<string, unknown>[],
+): CompiledQuery[] {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
   const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')})
     SELECT ${columns.map((c) => `json_extract(value, '$.${c}')`).join(', ')} FROM json_each(?) WHERE true
-    ON CONFLICT (${quote(conflictColumn)}) DO NOTHING RETURNING 1 AS inserted`;
+    ON CONFLICT (${conflictColumns.map(quote).join(', ')}) DO NOTHING RETURNING 1 AS inserted`;
   const statements: CompiledQuery[] = [];
   let chunk: string[] = [];
   let bytes = 0;
@@ -87,18 +92,18 @@ function jsonInserts(table: string, conflictColumn: string, rows: readonly Recor
   return statements;
 }
 
-/** The commission batch's unit of work on D1: one batch() per chunk. */
+/** The unit of work on D1: one batch() (the commission batch's chunks, provisioning, payout runs). */
 export function d1AtomicWrites(d1: D1Database): AtomicWrites {
   return {
     maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
-    // D1's meta.changes counts what triggers wrote too (each ledger row also queues an outbox row
-    // for ClickHouse), so inserts count the rows they return instead.
-    commit: async (statements) => {
-      const list = [...statements];
-      return (await d1Batch(d1, list)).map((r, i) =>
-        /RETURNING 1 AS inserted$/.test(list[i]!.sql) ? (r.results?.length ?? 0) : r.meta.changes,
-      );
-    },
+    commit: async (statements) =>
+      (await d1Batch(d1, [...statements])).map((r) => {
+        const rows = r.results ?? [];
+        // A statement that returned rows wrote exactly those (RETURNING); meta.changes would
+        // also count the outbox rows its triggers wrote. One with RETURNING that wrote nothing
+        // returns none and reports 0 changes, so the fallback is right for it too.
+        return { changes: rows.length > 0 ? rows.length : r.meta.changes, rows };
+      }),
     insertIgnoringConflicts: jsonInserts,
   };
 }
