@@ -78,6 +78,12 @@ export interface AppDeps {
   assets?: AssetReader;
   /** Outgoing HTTP (the WooCommerce REST refund lookup); the runtime's fetch when absent. */
   fetch?: typeof fetch;
+  /**
+   * Where batch runs could overlap (Workers: the cron and the admin route, in different
+   * isolates), runs `work` only while holding the batch lease; undefined when another run holds
+   * it. Absent on Node, where runBatchJob queues the runs of its one process.
+   */
+  exclusiveBatch?<T>(now: Date, work: () => Promise<T>): Promise<T | undefined>;
   /** Readiness: true when the store can take traffic. */
   healthy(): Promise<boolean>;
 }
