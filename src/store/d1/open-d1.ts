@@ -6,8 +6,8 @@ import type { D1Database, D1Result } from './d1-types';
 
 /**
  * D1 refuses BEGIN: an interactive Kysely transaction (`db.transaction()`) cannot run on it.
- * Said plainly rather than as kysely-d1's "not supported yet", so a use-case that still needs
- * one fails with a message that names the way out.
+ * Said plainly rather than as kysely-d1's "not supported yet", so code that reaches for one
+ * fails with a message that names the way out.
  */
 export class D1TransactionError extends Error {
   override name = 'D1TransactionError';
