@@ -44,7 +44,11 @@ export async function loadReference(db: Kysely<Database>): Promise<Reference> {
     db.selectFrom('fx_rates').selectAll().orderBy('effective_at').execute(),
   ]);
   const plans = new Map<number, { version: number; effectiveFrom: string; spec: PlanSpec }[]>();
-  for (const [k, list] of groupBy(versions, (v) => String(v.program_id), (v) => ({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec }))) {
+  for (const [k, list] of groupBy(
+    versions,
+    (v) => String(v.program_id),
+    (v) => ({ version: v.version, effectiveFrom: v.effective_from, spec: JSON.parse(v.plan) as PlanSpec }),
+  )) {
     plans.set(Number(k), list);
   }
   return {
@@ -52,8 +56,16 @@ export async function loadReference(db: Kysely<Database>): Promise<Reference> {
     compiled: new Map(),
     programs: new Map(programs.map((p) => [p.id, { currency: p.currency, lockDays: p.lock_days }])),
     parents: new Map(affiliates.map((a) => [a.id, a.parent_id])),
-    rates: groupBy(rates, (r) => `${r.program_id}:${r.affiliate_id}`, (r) => ({ rateBp: r.rate_bp, effectiveFrom: r.effective_from })),
-    fx: groupBy(fxRates, (r) => `${r.base}:${r.quote}`, (r) => ({ rate: r.rate, source: r.source, effectiveAt: r.effective_at })),
+    rates: groupBy(
+      rates,
+      (r) => `${r.program_id}:${r.affiliate_id}`,
+      (r) => ({ rateBp: r.rate_bp, effectiveFrom: r.effective_from }),
+    ),
+    fx: groupBy(
+      fxRates,
+      (r) => `${r.base}:${r.quote}`,
+      (r) => ({ rate: r.rate, source: r.source, effectiveAt: r.effective_at }),
+    ),
   };
 }
 
@@ -73,7 +85,8 @@ export function planFor(ref: Reference, programId: number, placedAt: string, cur
  * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
  */
 function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
-  if (order.fx_rate !== null) return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
+  if (order.fx_rate !== null)
+    return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
   let chosen: FxRate | undefined;
   for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
   return chosen ? { ...chosen, pin: true } : undefined;
@@ -96,7 +109,12 @@ export type OrderEvaluation =
  * What one attributed order earns, in its program's currency, given the affiliate's sales
  * earlier in the month. `plan` replaces the versioned plan (the what-if simulation).
  */
-export function evaluateOrder(ref: Reference, order: OrderRow, monthSalesBeforeMinor: number, plan?: CommissionPlan): OrderEvaluation {
+export function evaluateOrder(
+  ref: Reference,
+  order: OrderRow,
+  monthSalesBeforeMinor: number,
+  plan?: CommissionPlan,
+): OrderEvaluation {
   const program = ref.programs.get(order.program_id)!;
   let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
   let keptMinor = isVoided(order) ? 0 : order.revenue_minor - order.refunded_minor;
@@ -122,5 +140,12 @@ export function evaluateOrder(ref: Reference, order: OrderRow, monthSalesBeforeM
     overrideBp,
     hasParent: (ref.parents.get(affiliateId) ?? null) !== null,
   });
-  return { kind: 'earned', components, planVersion: versioned.version, currency: program.currency, keptMinor, ...(fx ? { fx } : {}) };
+  return {
+    kind: 'earned',
+    components,
+    planVersion: versioned.version,
+    currency: program.currency,
+    keptMinor,
+    ...(fx ? { fx } : {}),
+  };
 }

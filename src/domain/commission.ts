@@ -67,7 +67,11 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
     let chosen = { bp: plan.defaultBp, rule: 'default', why: 'default rate' };
     plan.tiers.forEach((tier, i) => {
       if (input.monthSalesBeforeMinor > tier.monthlySalesOverMinor) {
-        chosen = { bp: tier.bp, rule: `tiers[${i}]`, why: `tier: month sales ${money(input.monthSalesBeforeMinor)} over ${money(tier.monthlySalesOverMinor)}` };
+        chosen = {
+          bp: tier.bp,
+          rule: `tiers[${i}]`,
+          why: `tier: month sales ${money(input.monthSalesBeforeMinor)} over ${money(tier.monthlySalesOverMinor)}`,
+        };
       }
     });
     return chosen;
@@ -89,7 +93,13 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
     if (rule?.flatMinor !== undefined) {
       const amount = rule.flatMinor * remaining;
       return {
-        slot: `line:${i}`, kind: 'line', lineIndex: i, baseMinor: null, rateBp: null, rule: `rules[${rule.index}]`, beneficiary: 'affiliate',
+        slot: `line:${i}`,
+        kind: 'line',
+        lineIndex: i,
+        baseMinor: null,
+        rateBp: null,
+        rule: `rules[${rule.index}]`,
+        beneficiary: 'affiliate',
         amountMinor: amount,
         explanation: `${line.sku}: ${remaining} × ${money(rule.flatMinor)} flat (rules[${rule.index}]) = ${money(amount)}`,
       };
@@ -101,7 +111,13 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
         : baseRate;
     const amount = percentOf(base, rate.bp);
     return {
-      slot: `line:${i}`, kind: 'line', lineIndex: i, baseMinor: base, rateBp: rate.bp, rule: rate.rule, beneficiary: 'affiliate',
+      slot: `line:${i}`,
+      kind: 'line',
+      lineIndex: i,
+      baseMinor: base,
+      rateBp: rate.bp,
+      rule: rate.rule,
+      beneficiary: 'affiliate',
       amountMinor: amount,
       explanation: `${line.sku}: ${baseText} × ${pct(rate.bp)} (${rate.why}) = ${money(amount)}`,
     };
@@ -115,9 +131,17 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
     const kept = !input.voided && matching.some((line) => line.refundedQuantity < line.quantity);
     const amount = kept ? rule.bonusFlatMinor : 0;
     components.push({
-      slot: `bonus:${rule.index}`, kind: 'bonus', lineIndex: null, baseMinor: null, rateBp: null, rule: `rules[${rule.index}]`, beneficiary: 'affiliate',
+      slot: `bonus:${rule.index}`,
+      kind: 'bonus',
+      lineIndex: null,
+      baseMinor: null,
+      rateBp: null,
+      rule: `rules[${rule.index}]`,
+      beneficiary: 'affiliate',
       amountMinor: amount,
-      explanation: kept ? `bonus (rules[${rule.index}]) = ${money(amount)}` : `bonus (rules[${rule.index}]) withdrawn: nothing matching was kept`,
+      explanation: kept
+        ? `bonus (rules[${rule.index}]) = ${money(amount)}`
+        : `bonus (rules[${rule.index}]) withdrawn: nothing matching was kept`,
     });
   }
 
@@ -125,16 +149,31 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
   if (plan.maxPerOrderMinor !== undefined) {
     const over = Math.max(0, subtotal - plan.maxPerOrderMinor);
     components.push({
-      slot: 'cap', kind: 'cap', lineIndex: null, baseMinor: subtotal, rateBp: null, rule: 'maxPerOrder', beneficiary: 'affiliate',
+      slot: 'cap',
+      kind: 'cap',
+      lineIndex: null,
+      baseMinor: subtotal,
+      rateBp: null,
+      rule: 'maxPerOrder',
+      beneficiary: 'affiliate',
       amountMinor: over === 0 ? 0 : -over,
-      explanation: over > 0 ? `capped at ${money(plan.maxPerOrderMinor)} per order: −${money(over)}` : `under the ${money(plan.maxPerOrderMinor)} cap`,
+      explanation:
+        over > 0
+          ? `capped at ${money(plan.maxPerOrderMinor)} per order: −${money(over)}`
+          : `under the ${money(plan.maxPerOrderMinor)} cap`,
     });
   }
   const total = components.reduce((sum, c) => sum + c.amountMinor, 0);
   if (plan.parentBp !== undefined && input.hasParent) {
     const amount = percentOf(total, plan.parentBp);
     components.push({
-      slot: 'parent', kind: 'parent', lineIndex: null, baseMinor: total, rateBp: plan.parentBp, rule: 'parentPercent', beneficiary: 'parent',
+      slot: 'parent',
+      kind: 'parent',
+      lineIndex: null,
+      baseMinor: total,
+      rateBp: plan.parentBp,
+      rule: 'parentPercent',
+      beneficiary: 'parent',
       amountMinor: amount,
       explanation: `recruiter's share: ${money(total)} × ${pct(plan.parentBp)} = ${money(amount)}`,
     });

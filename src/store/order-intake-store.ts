@@ -41,8 +41,7 @@ export interface StoredOrderSummary {
 }
 
 export type OrderIntakeOutcome =
-  | { kind: 'stored' | 'duplicate'; order: StoredOrderSummary }
-  | { kind: 'conflict'; message: string };
+  { kind: 'stored' | 'duplicate'; order: StoredOrderSummary } | { kind: 'conflict'; message: string };
 
 /**
  * Stores one order event atomically: a replayed delivery id or repeated content changes nothing
@@ -50,5 +49,8 @@ export type OrderIntakeOutcome =
  * re-derived from all its events (P8). SQLite does it in one transaction; D1 will use batch().
  */
 export interface OrderIntakeStore {
-  record(delivery: OrderDeliveryRecord, attributeNew: (lookups: AttributionLookups) => NewOrderAttribution): Promise<OrderIntakeOutcome>;
+  record(
+    delivery: OrderDeliveryRecord,
+    attributeNew: (lookups: AttributionLookups) => NewOrderAttribution,
+  ): Promise<OrderIntakeOutcome>;
 }

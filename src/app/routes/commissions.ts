@@ -47,11 +47,9 @@ const OrderParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
 });
 
-const Percent = z
-  .string()
-  .refine((v) => percentToBasisPoints(v) !== undefined, {
-    message: 'must be a percent from "0" to "100" with at most two decimals',
-  });
+const Percent = z.string().refine((v) => percentToBasisPoints(v) !== undefined, {
+  message: 'must be a percent from "0" to "100" with at most two decimals',
+});
 
 /** The batch on demand, held orders, custom rates, and what affiliates have earned. */
 export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {

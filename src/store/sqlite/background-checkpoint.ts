@@ -29,7 +29,11 @@ export interface BackgroundCheckpoint {
   stop(): Promise<void>;
 }
 
-export function startBackgroundCheckpoint(path: string, onError: (message: string) => void, intervalMs = 500): BackgroundCheckpoint {
+export function startBackgroundCheckpoint(
+  path: string,
+  onError: (message: string) => void,
+  intervalMs = 500,
+): BackgroundCheckpoint {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
   worker.on('message', (message: string) => onError(message));

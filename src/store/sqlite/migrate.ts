@@ -18,9 +18,10 @@ export function migrateSqlite(db: BetterSqlite3.Database, dir: URL = SQLITE_MIGR
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     name TEXT PRIMARY KEY, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)`);
   const done = new Map(
-    (db.prepare('SELECT name, checksum FROM schema_migrations').all() as { name: string; checksum: string }[]).map(
-      (row) => [row.name, row.checksum],
-    ),
+    (db.prepare('SELECT name, checksum FROM schema_migrations').all() as { name: string; checksum: string }[]).map((row) => [
+      row.name,
+      row.checksum,
+    ]),
   );
   const files = readdirSync(dir)
     .filter((name) => name.endsWith('.sql'))

@@ -33,10 +33,26 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
       const unique = !click.isBot && seenRecently.get(click.linkId, click.visitorHash, since) === undefined;
       const s = click.subIds;
       insert.run(
-        click.clickId, click.linkId, click.programId, click.affiliateId, click.clickedAt,
-        click.ipHash, click.visitorHash, click.userAgent, click.browser, click.os, click.device,
-        click.isBot ? 1 : 0, unique ? 1 : 0, click.country, click.refererHost,
-        s.sub1 ?? null, s.sub2 ?? null, s.sub3 ?? null, s.sub4 ?? null, s.sub5 ?? null,
+        click.clickId,
+        click.linkId,
+        click.programId,
+        click.affiliateId,
+        click.clickedAt,
+        click.ipHash,
+        click.visitorHash,
+        click.userAgent,
+        click.browser,
+        click.os,
+        click.device,
+        click.isBot ? 1 : 0,
+        unique ? 1 : 0,
+        click.country,
+        click.refererHost,
+        s.sub1 ?? null,
+        s.sub2 ?? null,
+        s.sub3 ?? null,
+        s.sub4 ?? null,
+        s.sub5 ?? null,
         click.paidSearchParam,
       );
       results.push(unique);
