@@ -51,7 +51,8 @@ interface SignedEvent {
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -83,7 +84,8 @@ function phase(message: string): void {
   console.log(`[bench ${((Date.now() - phaseStarted) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** `count` signed `order.created` events for distinct orders, all signed now. */
 function buildEvents(secret: string, programId: string, prefix: string, count: number): SignedEvent[] {
@@ -145,7 +147,9 @@ function post(agent: Agent, port: number, event: SignedEvent): Promise<Outcome> 
         if (status !== 200) text += chunk;
       });
       res.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
-      res.on('end', () => finish(status === 200 ? { ok: true, ms: ms() } : { ok: false, ms: ms(), problem: `${status} ${text.slice(0, 200)}` }));
+      res.on('end', () =>
+        finish(status === 200 ? { ok: true, ms: ms() } : { ok: false, ms: ms(), problem: `${status} ${text.slice(0, 200)}` }),
+      );
     });
     req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('request timeout')));
     req.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
@@ -164,7 +168,13 @@ interface LoadResult {
 }
 
 /** Sends every event once over `connections` keep-alive loops; prints progress every second. */
-async function fire(server: ServerProcess, events: SignedEvent[], connections: number, signedAtMs: number, label: string): Promise<LoadResult> {
+async function fire(
+  server: ServerProcess,
+  events: SignedEvent[],
+  connections: number,
+  signedAtMs: number,
+  label: string,
+): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   const latencies = new Float64Array(events.length);
   const problems = new Map<string, number>();
@@ -181,7 +191,9 @@ async function fire(server: ServerProcess, events: SignedEvent[], connections: n
     const rate = (acked - lastAcked) / (now - lastAt);
     lastAcked = acked;
     lastAt = now;
-    phase(`${label}: ${fmt(acked)} / ${fmt(events.length)} acked, ${fmt(failed)} failed, ${fmt(rate)} orders/s in the last second`);
+    phase(
+      `${label}: ${fmt(acked)} / ${fmt(events.length)} acked, ${fmt(failed)} failed, ${fmt(rate)} orders/s in the last second`,
+    );
   }, 1000);
   const loop = async () => {
     for (;;) {
@@ -259,7 +271,10 @@ function fileGroup(url: string): string {
 /** tsx emits each module on one line: anonymous functions are told apart by column. */
 function functionKey(frame: ProfileNode['callFrame']): string {
   const file = shortUrl(frame.url);
-  const where = file === '' ? '' : `  ${file}${frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : ''}${frame.functionName ? '' : `@${frame.columnNumber}`}`;
+  const where =
+    file === ''
+      ? ''
+      : `  ${file}${frame.lineNumber > 0 ? `:${frame.lineNumber + 1}` : ''}${frame.functionName ? '' : `@${frame.columnNumber}`}`;
   return `${frame.functionName || '(anonymous)'}${where}`;
 }
 
@@ -294,7 +309,11 @@ function summariseProfile(path: string, seconds: number, stopLagSeconds: number,
       idle += us;
       return;
     }
-    add(selfByFile, leaf.callFrame.url === '' ? `(native / V8) ${leaf.callFrame.functionName}` : fileGroup(leaf.callFrame.url), us);
+    add(
+      selfByFile,
+      leaf.callFrame.url === '' ? `(native / V8) ${leaf.callFrame.functionName}` : fileGroup(leaf.callFrame.url),
+      us,
+    );
     const seen = new Set<string>();
     for (let node: ProfileNode | undefined = leaf; node; node = parent.get(node.id)) {
       const key = functionKey(node.callFrame);
@@ -308,7 +327,9 @@ function summariseProfile(path: string, seconds: number, stopLagSeconds: number,
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`);
+      .map(
+        ([name, us]) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / 1000).toFixed(0).padStart(6)} ms  ${name}`,
+      );
   return [
     `server CPU profile ${path}`,
     `measured window: ${(total / 1e6).toFixed(1)} s sampled, server busy ${((100 * busy) / Math.max(total, 1)).toFixed(0)} % of it (idle ${(idle / 1e6).toFixed(1)} s); percentages below are of busy time`,
@@ -351,7 +372,9 @@ async function main() {
     const signStarted = Date.now();
     const warmupEvents = buildEvents(seeded.webhookSecret, seeded.programId, 'W', options.warmup);
     const events = buildEvents(seeded.webhookSecret, seeded.programId, 'B', options.events);
-    phase(`signed in ${((Date.now() - signStarted) / 1000).toFixed(1)} s; signatures stay valid for ${MAX_SIGNATURE_AGE_S} s from now`);
+    phase(
+      `signed in ${((Date.now() - signStarted) / 1000).toFixed(1)} s; signatures stay valid for ${MAX_SIGNATURE_AGE_S} s from now`,
+    );
 
     let warm: LoadResult | undefined;
     if (warmupEvents.length > 0) {
@@ -380,20 +403,29 @@ async function main() {
       `POST /v1/orders, signed order.created for distinct orders, ${options.connections} connections` +
         (pinned ? `, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
     );
-    console.log(`  events sent        ${fmt(run.latencies.length)} of ${fmt(events.length)}${run.expired ? ' (stopped: signatures about to expire)' : ''}`);
+    console.log(
+      `  events sent        ${fmt(run.latencies.length)} of ${fmt(events.length)}${run.expired ? ' (stopped: signatures about to expire)' : ''}`,
+    );
     console.log(`  acknowledged (200) ${fmt(run.acked)}, failed ${fmt(run.failed)}`);
     for (const [problem, n] of run.problems) console.log(`    ${fmt(n)} × ${problem}`);
     console.log(`  elapsed            ${run.seconds.toFixed(2)} s`);
-    console.log(`  throughput         ${fmt(rate)} orders/s (goal ${fmt(GOAL_PER_SEC)}: ${rate >= GOAL_PER_SEC ? 'met' : `${((100 * rate) / GOAL_PER_SEC).toFixed(0)} % of it`})`);
+    console.log(
+      `  throughput         ${fmt(rate)} orders/s (goal ${fmt(GOAL_PER_SEC)}: ${rate >= GOAL_PER_SEC ? 'met' : `${((100 * rate) / GOAL_PER_SEC).toFixed(0)} % of it`})`,
+    );
     console.log(
       `  latency (ms)       p50 ${percentile(run.latencies, 50).toFixed(2)}, p90 ${percentile(run.latencies, 90).toFixed(2)}, ` +
         `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
     );
-    if (warm) console.log(`  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`);
+    if (warm)
+      console.log(
+        `  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`,
+      );
     const rowsOk = ordersAdded === run.acked && eventsAdded === run.acked;
     console.log(
       `  rows check         orders +${fmt(ordersAdded)}, order_events +${fmt(eventsAdded)}, acknowledged ${fmt(run.acked)}: ` +
-        (rowsOk ? 'equal' : 'MISMATCH (every acknowledged distinct order must be exactly one orders row and one order_events row)'),
+        (rowsOk
+          ? 'equal'
+          : 'MISMATCH (every acknowledged distinct order must be exactly one orders row and one order_events row)'),
     );
     if (!rowsOk || run.failed > 0) process.exitCode = 1;
 

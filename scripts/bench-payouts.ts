@@ -14,7 +14,9 @@ import { payoutCsvStream } from '../src/payouts/payout-csv';
 import { createPayout } from '../src/payouts/payout-runs';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 
-const { values } = parseArgs({ options: { affiliates: { type: 'string', default: '100000' }, entries: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { affiliates: { type: 'string', default: '100000' }, entries: { type: 'string', default: '3' } },
+});
 const affiliates = Number(values.affiliates);
 const perAffiliate = Number(values.entries);
 const dir = mkdtempSync(join(tmpdir(), 'bench-payouts-'));
@@ -25,10 +27,14 @@ const asOf = '2026-11-20T00:00:00.000Z';
 console.log(`seeding ${affiliates.toLocaleString()} affiliates × ${perAffiliate} approved entries…`);
 const seedStart = performance.now();
 raw.prepare("INSERT INTO merchants (id, name, created_at) VALUES (1, 'm', ?)").run(asOf);
-raw.prepare(
-  "INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at) VALUES (1, 1, 'p', 'https://shop.example/', '[\"shop.example\"]', 'EUR', 30, 14, '{\"default\":{\"percent\":\"8\"}}', 'active', ?, ?)",
-).run(asOf, asOf);
-const insertAffiliate = raw.prepare("INSERT INTO affiliates (id, name, email, created_at, payout_method, payout_details) VALUES (?, ?, ?, ?, 'paypal', ?)");
+raw
+  .prepare(
+    "INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at) VALUES (1, 1, 'p', 'https://shop.example/', '[\"shop.example\"]', 'EUR', 30, 14, '{\"default\":{\"percent\":\"8\"}}', 'active', ?, ?)",
+  )
+  .run(asOf, asOf);
+const insertAffiliate = raw.prepare(
+  "INSERT INTO affiliates (id, name, email, created_at, payout_method, payout_details) VALUES (?, ?, ?, ?, 'paypal', ?)",
+);
 const insertOrder = raw.prepare(
   "INSERT INTO orders (id, merchant_id, program_id, external_id, currency, placed_at, attribution_method, attribution_reason, affiliate_id, held, receipt, status, snapshot, snapshot_at, revenue_minor, refunded_minor, created_at, updated_at) VALUES (?, 1, 1, ?, 'EUR', ?, 'click', 'valid_click', ?, 0, '{}', 'completed', '{}', ?, 10000, 0, ?, ?)",
 );
@@ -39,7 +45,8 @@ const seed = raw.transaction((from: number, to: number) => {
   for (let a = from; a < to; a++) {
     insertAffiliate.run(a, `Affiliate ${a}`, `a${a}@example.com`, asOf, JSON.stringify({ email: `a${a}@example.com` }));
     insertOrder.run(a, `O-${a}`, asOf, a, asOf, asOf, asOf);
-    for (let e = 0; e < perAffiliate; e++) insertEntry.run(`${a}:line:${e}:${a}:1`, a, a, `line:${e}`, e, 500 + ((a * 7 + e) % 5000), asOf, asOf, asOf);
+    for (let e = 0; e < perAffiliate; e++)
+      insertEntry.run(`${a}:line:${e}:${a}:1`, a, a, `line:${e}`, e, 500 + ((a * 7 + e) % 5000), asOf, asOf, asOf);
   }
 });
 for (let a = 1; a <= affiliates; a += 10_000) {
@@ -51,9 +58,11 @@ console.log(`\n  seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)
 
 const clock = { now: () => new Date('2026-11-21T00:00:00Z') };
 let start = performance.now();
-const run = await createPayout({ db: store.db, clock }, { asOf, minimumAmount: '10.00' });
+const run = await createPayout({ db: store.db, writes: store.writes, clock }, { asOf, minimumAmount: '10.00' });
 const createMs = performance.now() - start;
-console.log(`payout run ${run.id}: ${run.affiliates.toLocaleString()} affiliates, total ${JSON.stringify(run.total)}, created in ${createMs.toFixed(0)} ms`);
+console.log(
+  `payout run ${run.id}: ${run.affiliates.toLocaleString()} affiliates, total ${JSON.stringify(run.total)}, created in ${createMs.toFixed(0)} ms`,
+);
 
 let peakRss = 0;
 let peakHeap = 0;
@@ -77,7 +86,11 @@ for (;;) {
 }
 const csvMs = performance.now() - start;
 console.log(`CSV: ${(rows - 1).toLocaleString()} rows, ${(bytes / 1e6).toFixed(1)} MB in ${csvMs.toFixed(0)} ms`);
-console.log(`memory while streaming: RSS ${(rssBefore / 1e6).toFixed(0)} → peak ${(peakRss / 1e6).toFixed(0)} MB, peak heap ${(peakHeap / 1e6).toFixed(0)} MB`);
-console.log(`\nsummary: ${affiliates.toLocaleString()} affiliates, run ${createMs.toFixed(0)} ms + CSV ${csvMs.toFixed(0)} ms = ${((createMs + csvMs) / 1000).toFixed(2)} s (goal < 3 s)`);
+console.log(
+  `memory while streaming: RSS ${(rssBefore / 1e6).toFixed(0)} → peak ${(peakRss / 1e6).toFixed(0)} MB, peak heap ${(peakHeap / 1e6).toFixed(0)} MB`,
+);
+console.log(
+  `\nsummary: ${affiliates.toLocaleString()} affiliates, run ${createMs.toFixed(0)} ms + CSV ${csvMs.toFixed(0)} ms = ${((createMs + csvMs) / 1000).toFixed(2)} s (goal < 3 s)`,
+);
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -25,8 +25,7 @@ import {
 
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
-const BROWSER_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 interface LoadResult {
   tool: string;
@@ -171,7 +170,8 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
@@ -255,8 +255,20 @@ async function main() {
     console.log(
       table([
         ['', 'req/s', 'p99 (ms)', 'responses', 'errors'],
-        ['bare Hono 302', fmt(bareResult.requestsPerSec), bareResult.p99Ms.toFixed(2), fmt(bareResult.requests), fmt(bareResult.errors + bareResult.badStatus)],
-        ['tracked redirect', fmt(trackedResult.requestsPerSec), trackedResult.p99Ms.toFixed(2), fmt(trackedResult.requests), fmt(trackedResult.errors + trackedResult.badStatus)],
+        [
+          'bare Hono 302',
+          fmt(bareResult.requestsPerSec),
+          bareResult.p99Ms.toFixed(2),
+          fmt(bareResult.requests),
+          fmt(bareResult.errors + bareResult.badStatus),
+        ],
+        [
+          'tracked redirect',
+          fmt(trackedResult.requestsPerSec),
+          trackedResult.p99Ms.toFixed(2),
+          fmt(trackedResult.requests),
+          fmt(trackedResult.errors + trackedResult.badStatus),
+        ],
         ['tracked / bare', `${(ratio * 100).toFixed(1)} %`, `${(trackedResult.p99Ms / bareResult.p99Ms).toFixed(2)}x`, '', ''],
       ]),
     );

@@ -114,7 +114,9 @@ async function load(db: ClickHouse) {
   // One 10M-row INSERT leaves the rollup as ten 1M-row blocks summed separately (5M rows for
   // 1.4M keys); in service, blocks of 20k clicks arrive each minute and background merges fold
   // past days together. Merge once, as those merges would have by the time anyone reads a month.
-  await timed('merging the hourly rollup (OPTIMIZE … FINAL, as background merges would)', () => db.command('OPTIMIZE TABLE click_hours_v1 FINAL'));
+  await timed('merging the hourly rollup (OPTIMIZE … FINAL, as background merges would)', () =>
+    db.command('OPTIMIZE TABLE click_hours_v1 FINAL'),
+  );
 }
 
 function percentile(sorted: number[], p: number) {

@@ -53,7 +53,9 @@ export function createApp(deps: AppDeps) {
     const length = c.req.header('content-length');
     if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
       if (Number(length) > deps.config.bodyLimitBytes) {
-        return Promise.resolve(c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413));
+        return Promise.resolve(
+          c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
+        );
       }
       return next();
     }

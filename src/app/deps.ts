@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import type { Kysely } from 'kysely';
 import type { ReportStore } from '../clickhouse/clickhouse';
+import type { AtomicWrites } from '../store/atomic-writes';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
-import type { AtomicWrites } from '../store/atomic-writes';
 import type { OrderIntakeStore } from '../store/order-intake-store';
 
 /** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
@@ -52,11 +52,15 @@ export interface Logger {
  * these at its own composition root; no route reaches past them.
  */
 export interface AppDeps {
+  /** Reads, and single statements; also compiles the statements `writes` commits. */
   db: Kysely<Database>;
+  /**
+   * Every write of several rows that must land together (accounts, keys, plans, payouts, the
+   * commission batch): a transaction on SQLite, one batch() on D1, which has no transactions.
+   */
+  writes: AtomicWrites;
   clicks: ClickRecorder;
   orderIntake: OrderIntakeStore;
-  /** Write-only units of work that commit together (a SQLite transaction, a D1 batch()). */
-  writes: AtomicWrites;
   /** ClickHouse for reports; absent only where a runtime runs without one (the report routes then answer 503). */
   reports?: ReportStore;
   clock: Clock;
@@ -74,6 +78,12 @@ export interface AppDeps {
   assets?: AssetReader;
   /** Outgoing HTTP (the WooCommerce REST refund lookup); the runtime's fetch when absent. */
   fetch?: typeof fetch;
+  /**
+   * Where batch runs could overlap (Workers: the cron and the admin route, in different
+   * isolates), runs `work` only while holding the batch lease; undefined when another run holds
+   * it. Absent on Node, where runBatchJob queues the runs of its one process.
+   */
+  exclusiveBatch?<T>(now: Date, work: () => Promise<T>): Promise<T | undefined>;
   /** Readiness: true when the store can take traffic. */
   healthy(): Promise<boolean>;
 }

@@ -38,12 +38,20 @@ export class IntakePrograms {
   private async load(programId: number): Promise<IntakeProgram | null> {
     const program = await this.deps.db.selectFrom('programs').selectAll().where('id', '=', programId).executeTakeFirst();
     if (!program) return null;
-    const rows = await this.deps.db.selectFrom('webhook_secrets').select(['secret', 'expires_at']).where('merchant_id', '=', program.merchant_id).execute();
+    const rows = await this.deps.db
+      .selectFrom('webhook_secrets')
+      .select(['secret', 'expires_at'])
+      .where('merchant_id', '=', program.merchant_id)
+      .execute();
     const secrets = rows.flatMap((r) => {
       const key = webhookSecretKey(r.secret);
       return key ? [{ key, expiresAt: r.expires_at }] : [];
     });
-    const items = await this.deps.db.selectFrom('catalog_items').select(['sku', 'category']).where('program_id', '=', programId).execute();
+    const items = await this.deps.db
+      .selectFrom('catalog_items')
+      .select(['sku', 'category'])
+      .where('program_id', '=', programId)
+      .execute();
     return { program, secrets, catalog: new Map(items.map((i) => [i.sku, i.category])) };
   }
 }

@@ -178,7 +178,7 @@ async function writeChanges(
       else byStatus.set(s.status, [s.entryId]);
     }
   }
-  const statements: CompiledQuery[] = [...writes.insertRows('ledger_entries', rows, { column: 'entry_id' })];
+  const statements: CompiledQuery[] = [...writes.insertRows('ledger_entries', rows, { columns: ['entry_id'] })];
   const inserts = statements.length;
   for (const { order, fx } of changes) {
     if (!fx?.pin) continue;
@@ -203,11 +203,11 @@ async function writeChanges(
     }
   }
   statements.push(
-    ...writes.insertRows('commission_tier_marks', marks, { column: 'order_id', update: ['month_sales_before_minor'] }),
+    ...writes.insertRows('commission_tier_marks', marks, { columns: ['order_id'], update: ['month_sales_before_minor'] }),
   );
   if (statements.length === 0) return 0;
   const changed = await writes.commit(statements);
-  return changed.slice(0, inserts).reduce((n, c) => n + c, 0);
+  return changed.slice(0, inserts).reduce((n, c) => n + c.changes, 0);
 }
 
 /** The affiliate-months of a chunk, as a filter on orders (the month is the placed_at prefix). */

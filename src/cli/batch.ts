@@ -40,7 +40,8 @@ try {
   const log = consoleLogger(config.LOG_FORMAT);
   const report = await runBatchJob({ db: store.db, reports, log, writes: store.writes }, asOf, {
     commissions: progress('orders'),
-    export: (stream, through, last) => progress(stream === 'clicks' ? 'clicks to ClickHouse' : 'changes to ClickHouse')(through, last),
+    export: (stream, through, last) =>
+      progress(stream === 'clicks' ? 'clicks to ClickHouse' : 'changes to ClickHouse')(through, last),
   });
   if (tty) process.stdout.write('\n');
   console.log(
@@ -60,6 +61,8 @@ try {
   await store.close();
   if (report.export && report.export.mismatches > 0) process.exit(3);
 } catch (error) {
-  console.error(error instanceof ConfigError || error instanceof StaleAsOfError || error instanceof ClickHouseError ? error.message : error);
+  console.error(
+    error instanceof ConfigError || error instanceof StaleAsOfError || error instanceof ClickHouseError ? error.message : error,
+  );
   process.exit(1);
 }

@@ -19,8 +19,12 @@ try {
   const today = new Date().toISOString().slice(0, 10);
   const to = values.to ?? today;
   const from = values.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
-  for (const [name, value] of [['--from', from], ['--to', to]] as const) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) throw new ConfigError(`${name}: not a date (YYYY-MM-DD)`);
+  for (const [name, value] of [
+    ['--from', from],
+    ['--to', to],
+  ] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
+      throw new ConfigError(`${name}: not a date (YYYY-MM-DD)`);
   }
   const config = readConfig(process.env);
   const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
@@ -29,7 +33,11 @@ try {
     throw error;
   });
   const programs = await store.db.selectFrom('programs').select('id').execute();
-  const result = await reconcile(store.db, reports.clickhouse, reports.targetId, { programIds: programs.map((p) => p.id), from, to });
+  const result = await reconcile(store.db, reports.clickhouse, reports.targetId, {
+    programIds: programs.map((p) => p.id),
+    from,
+    to,
+  });
   console.log(`reconciliation ${from} … ${to} (UTC days), ${programs.length} programs:`);
   for (const r of result.ledger) {
     const money = (minor: number) => formatMoney({ minor, currency: r.currency });
@@ -41,12 +49,15 @@ try {
     );
   }
   for (const u of result.unattributedClicks) {
-    console.log(`   ${formatId('program', u.programId)} ${u.day} ${u.orders} orders with a click id that did not attribute: ${u.reason}`);
+    console.log(
+      `   ${formatId('program', u.programId)} ${u.day} ${u.orders} orders with a click id that did not attribute: ${u.reason}`,
+    );
   }
   console.log(
     result.mismatches === 0
       ? `all ${result.ledger.length} totals match`
-      : `${result.mismatches} of ${result.ledger.length} totals DIFFER` + (result.changesInFlight > 0 ? ` (${result.changesInFlight} changes not exported yet: run the batch)` : ''),
+      : `${result.mismatches} of ${result.ledger.length} totals DIFFER` +
+          (result.changesInFlight > 0 ? ` (${result.changesInFlight} changes not exported yet: run the batch)` : ''),
   );
   await reports.clickhouse.close();
   await store.close();

@@ -42,7 +42,8 @@ export interface AttributionInput {
   affiliates: ReadonlyMap<number, AffiliateFacts>;
 }
 
-export type SuspicionFlag = 'click_to_order_too_fast' | 'self_referral' | 'paid_search' | 'affiliate_suspended' | 'affiliate_not_in_program';
+export type SuspicionFlag =
+  'click_to_order_too_fast' | 'self_referral' | 'paid_search' | 'affiliate_suspended' | 'affiliate_not_in_program';
 
 export interface CandidateReceipt {
   source: AttributionSource;
@@ -142,15 +143,27 @@ export function attribute(input: AttributionInput): AttributionDecision {
   if (winner.source === 'click' && window) {
     const min = input.fraudChecks.minClickToOrderSeconds;
     if (min !== undefined && window.ageSeconds < min) {
-      flags.push({ flag: 'click_to_order_too_fast', holds: true, detail: `ordered ${window.ageSeconds}s after the click; the program's minimum is ${min}s` });
+      flags.push({
+        flag: 'click_to_order_too_fast',
+        holds: true,
+        detail: `ordered ${window.ageSeconds}s after the click; the program's minimum is ${min}s`,
+      });
     }
     const paidSearch = input.click?.row?.paidSearchParam;
     if (paidSearch) {
-      flags.push({ flag: 'paid_search', holds: input.fraudChecks.paidSearch === true, detail: `the click carried the paid-search id ${paidSearch}` });
+      flags.push({
+        flag: 'paid_search',
+        holds: input.fraudChecks.paidSearch === true,
+        detail: `the click carried the paid-search id ${paidSearch}`,
+      });
     }
   }
   if (facts.isCustomer) {
-    flags.push({ flag: 'self_referral', holds: input.fraudChecks.selfReferral === true, detail: "the customer is one the affiliate declared as their own" });
+    flags.push({
+      flag: 'self_referral',
+      holds: input.fraudChecks.selfReferral === true,
+      detail: 'the customer is one the affiliate declared as their own',
+    });
   }
   const reason = winner.source === 'click' ? 'valid_click' : 'coupon';
   return {

@@ -59,12 +59,7 @@ function readVarint(bytes: Uint8Array, at: { i: number }, end: number): number |
   return undefined;
 }
 
-export function encodeClickId(
-  fields: ClickIdFields,
-  keyId: number,
-  nonce: Uint8Array,
-  sign: ClickIdSigner,
-): string {
+export function encodeClickId(fields: ClickIdFields, keyId: number, nonce: Uint8Array, sign: ClickIdSigner): string {
   if (nonce.length !== NONCE_BYTES) throw new Error(`click id nonce must be ${NONCE_BYTES} bytes`);
   const head: number[] = [VERSION];
   writeVarint(head, keyId);

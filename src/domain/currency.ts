@@ -16,7 +16,12 @@ const TWO =
   'UZS VED VES WST XCD XCG YER ZAR ZMW ZWG ZWL';
 
 const exponents = new Map<string, number>();
-for (const [list, exponent] of [[ZERO, 0], [TWO, 2], [THREE, 3], [FOUR, 4]] as const) {
+for (const [list, exponent] of [
+  [ZERO, 0],
+  [TWO, 2],
+  [THREE, 3],
+  [FOUR, 4],
+] as const) {
   for (const code of list.split(' ')) exponents.set(code, exponent);
 }
 

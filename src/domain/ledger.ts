@@ -26,7 +26,12 @@ export function orderStanding(order: OrderLifecycleFacts, asOfMs: number): Order
   return 'pending';
 }
 
-const statusFor: Record<OrderStanding, LedgerStatus> = { pending: 'pending', approved: 'approved', held: 'held', void: 'reversed' };
+const statusFor: Record<OrderStanding, LedgerStatus> = {
+  pending: 'pending',
+  approved: 'approved',
+  held: 'held',
+  void: 'reversed',
+};
 
 export interface ExistingEntry {
   entryId: string;
@@ -65,7 +70,12 @@ export interface LedgerChanges {
  * its entries already sum to, and moves unpaid entries to the order's standing. A decrease after
  * part of the slot was paid is a clawback: it stays approved and nets against the next payout.
  */
-export function planLedgerChanges(orderId: number, existing: readonly ExistingEntry[], targets: readonly TargetComponent[], standing: OrderStanding): LedgerChanges {
+export function planLedgerChanges(
+  orderId: number,
+  existing: readonly ExistingEntry[],
+  targets: readonly TargetComponent[],
+  standing: OrderStanding,
+): LedgerChanges {
   const key = (slot: string, affiliateId: number) => `${slot}\u0000${affiliateId}`;
   const slots = new Map<string, { sum: number; count: number; paid: boolean }>();
   for (const e of existing) {
@@ -90,7 +100,15 @@ export function planLedgerChanges(orderId: number, existing: readonly ExistingEn
     const slot = target?.slot ?? orphan(k).slot;
     const affiliateId = target?.affiliateId ?? orphan(k).affiliateId;
     const kind: LedgerKind =
-      have.count === 0 ? (target?.kind === 'parent' ? 'override' : 'accrual') : delta < 0 && have.paid ? 'clawback' : targetAmount === 0 ? 'reversal' : 'adjustment';
+      have.count === 0
+        ? target?.kind === 'parent'
+          ? 'override'
+          : 'accrual'
+        : delta < 0 && have.paid
+          ? 'clawback'
+          : targetAmount === 0
+            ? 'reversal'
+            : 'adjustment';
     const status: LedgerStatus = kind === 'clawback' ? 'approved' : statusFor[standing];
     const why = target?.explanation ?? 'no longer earned';
     append.push({

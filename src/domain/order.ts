@@ -4,13 +4,7 @@ import { scaleRounded } from './rounding';
  * An order as the shop reports it, and the state that follows from all its events. The state is
  * a pure function of the *set* of events, so deliveries arriving in any order converge (P8).
  */
-export const ORDER_EVENT_TYPES = [
-  'order.created',
-  'order.paid',
-  'order.completed',
-  'order.refunded',
-  'order.cancelled',
-] as const;
+export const ORDER_EVENT_TYPES = ['order.created', 'order.paid', 'order.completed', 'order.refunded', 'order.cancelled'] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 export const ORDER_STATUSES = ['created', 'paid', 'completed', 'refunded', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];

@@ -10,7 +10,10 @@ export const MAX_SUB_ID_LENGTH = 128;
 
 export function cleanSubId(value: string): string | undefined {
   // eslint-disable-next-line no-control-regex
-  const cleaned = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '').trim().slice(0, MAX_SUB_ID_LENGTH);
+  const cleaned = value
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '')
+    .trim()
+    .slice(0, MAX_SUB_ID_LENGTH);
   return cleaned.length > 0 ? cleaned : undefined;
 }
 

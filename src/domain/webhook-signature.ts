@@ -8,7 +8,8 @@ import { constantTimeEqual } from './constant-time';
  */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
-export type WebhookFailure = 'missing_headers' | 'bad_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_matching_signature';
+export type WebhookFailure =
+  'missing_headers' | 'bad_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'no_matching_signature';
 
 export interface WebhookHeaders {
   id: string | undefined;

@@ -1,11 +1,13 @@
+import type { CompiledQuery, ExpressionBuilder } from 'kysely';
 import { LAST_AS_OF } from '../batch/commission-batch';
 import { formatId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
 import type { AppDeps } from '../app/deps';
 import { AppError, notFound } from '../app/errors';
-import type { PayoutStatus } from '../store/database';
+import { insertedId, nextId, returnedId } from '../store/atomic-writes';
+import type { Database, PayoutStatus } from '../store/database';
 
-type PayoutDeps = Pick<AppDeps, 'db' | 'clock'>;
+type PayoutDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;
 
 export interface PayoutSummary {
   id: string;
@@ -21,10 +23,15 @@ export interface PayoutSummary {
 
 /**
  * A payout run: every approved, unpaid entry up to `asOf`, netted per affiliate and currency,
- * paid where the net reaches the minimum. One transaction; the database's unique index on live
- * payout entries makes two concurrent runs unable to take the same entry.
+ * paid where the net reaches the minimum. One unit of work (a transaction on SQLite, a batch()
+ * on D1) whose statements pick the candidates themselves, as of when they run: an entry a
+ * concurrent run took before ours is no candidate, and the database's unique index on live
+ * payout entries refuses the whole unit if one were taken twice anyway.
  */
-export async function createPayout(deps: PayoutDeps, input: { asOf: string; minimumAmount: string; currency?: string | undefined }) {
+export async function createPayout(
+  deps: PayoutDeps,
+  input: { asOf: string; minimumAmount: string; currency?: string | undefined },
+) {
   if (!/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(input.minimumAmount)) {
     throw new AppError('validation_failed', 'minimumAmount: must be a non-negative decimal string such as "50.00"');
   }
@@ -32,7 +39,10 @@ export async function createPayout(deps: PayoutDeps, input: { asOf: string; mini
   const asOf = new Date(input.asOf).toISOString();
   const lastBatch = await deps.db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
   if (!lastBatch || asOf > lastBatch.value) {
-    throw new AppError('validation_failed', `asOf: must not be later than the last commission batch (${lastBatch?.value ?? 'none yet'})`);
+    throw new AppError(
+      'validation_failed',
+      `asOf: must not be later than the last commission batch (${lastBatch?.value ?? 'none yet'})`,
+    );
   }
   const minimums = new Map<string, number>();
   const minimumMinor = (currency: string) => {
@@ -47,67 +57,91 @@ export async function createPayout(deps: PayoutDeps, input: { asOf: string; mini
   if (input.currency) minimumMinor(input.currency);
 
   const now = deps.clock.now().toISOString();
-  try {
-    const id = await deps.db.transaction().execute(async (trx) => {
-      // Approved entries up to asOf that no live payout holds: the run's candidates.
-      const candidates = () =>
-        trx
-          .selectFrom('ledger_entries as e')
-          .where('e.status', '=', 'approved')
-          .where('e.status_changed_at', '<=', asOf)
-          .where(({ not, exists, selectFrom }) =>
-            not(exists(selectFrom('payout_entries as p').select('p.entry_id').whereRef('p.entry_id', '=', 'e.entry_id').where('p.active', '=', 1))),
-          )
-          .$if(input.currency !== undefined, (q) => q.where('e.currency', '=', input.currency!));
-      const payout = await trx
-        .insertInto('payouts')
-        .values({ as_of: asOf, minimum_amount: input.minimumAmount, currency: input.currency ?? null, status: 'created', created_at: now, settled_at: null })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      // Currencies with approved entries (a cheap superset: one with nothing payable adds no line).
-      const currencies = await trx
-        .selectFrom('ledger_entries')
-        .select('currency')
-        .distinct()
-        .where('status', '=', 'approved')
-        .$if(input.currency !== undefined, (q) => q.where('currency', '=', input.currency!))
-        .execute();
-      // Netting happens in SQL, set-based: one line per
-      // affiliate and currency whose net is positive and reaches the minimum in that currency.
-      for (const { currency } of currencies) {
-        const minimum = minimumMinor(currency);
-        await trx
-          .insertInto('payout_lines')
-          .columns(['payout_id', 'affiliate_id', 'currency', 'amount_minor', 'entries'])
-          .expression(
-            candidates()
-              .where('e.currency', '=', currency)
-              .select((eb) => [
-                eb.val(payout.id).as('payout_id'),
-                'e.affiliate_id',
-                'e.currency',
-                eb.fn.sum<number>('e.amount_minor').as('amount_minor'),
-                eb.fn.countAll<number>().as('entries'),
-              ])
-              .groupBy(['e.affiliate_id', 'e.currency'])
-              .having((eb) => eb.and([eb(eb.fn.sum('e.amount_minor'), '>', 0), eb(eb.fn.sum('e.amount_minor'), '>=', minimum)])),
-          )
-          .execute();
-      }
-      await trx
-        .insertInto('payout_entries')
-        .columns(['payout_id', 'entry_id', 'affiliate_id', 'currency'])
+  // Currencies with approved entries (a cheap superset read first: one with nothing payable
+  // adds no line, and one that appears after this read waits for the next run).
+  const currencies = await deps.db
+    .selectFrom('ledger_entries')
+    .select('currency')
+    .distinct()
+    .where('status', '=', 'approved')
+    .$if(input.currency !== undefined, (q) => q.where('currency', '=', input.currency!))
+    .execute();
+  const payoutId = insertedId('payouts');
+  // Approved entries up to asOf that no live payout holds: the run's candidates.
+  const candidates = () =>
+    deps.db
+      .selectFrom('ledger_entries as e')
+      .where('e.status', '=', 'approved')
+      .where('e.status_changed_at', '<=', asOf)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('payout_entries as p')
+              .select('p.entry_id')
+              .whereRef('p.entry_id', '=', 'e.entry_id')
+              .where('p.active', '=', 1),
+          ),
+        ),
+      )
+      .$if(input.currency !== undefined, (q) => q.where('e.currency', '=', input.currency!));
+  const statements: CompiledQuery[] = [
+    deps.db
+      .insertInto('payouts')
+      .values({
+        id: nextId('payouts'),
+        as_of: asOf,
+        minimum_amount: input.minimumAmount,
+        currency: input.currency ?? null,
+        status: 'created',
+        created_at: now,
+        settled_at: null,
+      })
+      .returning('id')
+      .compile(),
+  ];
+  // Netting happens in SQL, set-based: one line per
+  // affiliate and currency whose net is positive and reaches the minimum in that currency.
+  for (const { currency } of currencies) {
+    const minimum = minimumMinor(currency);
+    statements.push(
+      deps.db
+        .insertInto('payout_lines')
+        .columns(['payout_id', 'affiliate_id', 'currency', 'amount_minor', 'entries'])
         .expression(
           candidates()
-            .innerJoin('payout_lines as l', (join) =>
-              join.onRef('l.affiliate_id', '=', 'e.affiliate_id').onRef('l.currency', '=', 'e.currency').on('l.payout_id', '=', payout.id),
-            )
-            .select((eb) => [eb.val(payout.id).as('payout_id'), 'e.entry_id', 'e.affiliate_id', 'e.currency']),
+            .where('e.currency', '=', currency)
+            .select((eb) => [
+              payoutId.as('payout_id'),
+              'e.affiliate_id',
+              'e.currency',
+              eb.fn.sum<number>('e.amount_minor').as('amount_minor'),
+              eb.fn.countAll<number>().as('entries'),
+            ])
+            .groupBy(['e.affiliate_id', 'e.currency'])
+            .having((eb) => eb.and([eb(eb.fn.sum('e.amount_minor'), '>', 0), eb(eb.fn.sum('e.amount_minor'), '>=', minimum)])),
         )
-        .execute();
-      return payout.id;
-    });
-    return summarize(deps, id);
+        .compile(),
+    );
+  }
+  statements.push(
+    deps.db
+      .insertInto('payout_entries')
+      .columns(['payout_id', 'entry_id', 'affiliate_id', 'currency'])
+      .expression(
+        candidates()
+          .innerJoin('payout_lines as l', (join) =>
+            join
+              .onRef('l.affiliate_id', '=', 'e.affiliate_id')
+              .onRef('l.currency', '=', 'e.currency')
+              .on('l.payout_id', '=', payoutId),
+          )
+          .select([payoutId.as('payout_id'), 'e.entry_id', 'e.affiliate_id', 'e.currency']),
+      )
+      .compile(),
+  );
+  try {
+    const [payout] = await deps.writes.commit(statements);
+    return summarize(deps, returnedId(payout));
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: payout_entries.entry_id')) {
       throw new AppError('conflict', 'another payout run took some of these entries at the same time; run it again');
@@ -141,11 +175,20 @@ export interface PayoutLineView {
   entries: string[];
 }
 
-export async function getPayout(deps: Pick<AppDeps, 'db'>, id: number | undefined): Promise<PayoutSummary & { lines: PayoutLineView[] }> {
+export async function getPayout(
+  deps: Pick<AppDeps, 'db'>,
+  id: number | undefined,
+): Promise<PayoutSummary & { lines: PayoutLineView[] }> {
   if (id === undefined) throw notFound('payout');
   const payout = await deps.db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!payout) throw notFound('payout');
-  const lines = await deps.db.selectFrom('payout_lines').selectAll().where('payout_id', '=', id).orderBy('affiliate_id').orderBy('currency').execute();
+  const lines = await deps.db
+    .selectFrom('payout_lines')
+    .selectAll()
+    .where('payout_id', '=', id)
+    .orderBy('affiliate_id')
+    .orderBy('currency')
+    .execute();
   const entries = await deps.db
     .selectFrom('payout_entries')
     .select(['affiliate_id', 'currency', 'entry_id'])
@@ -153,7 +196,8 @@ export async function getPayout(deps: Pick<AppDeps, 'db'>, id: number | undefine
     .orderBy('entry_id')
     .execute();
   const byLine = new Map<string, string[]>();
-  for (const e of entries) byLine.set(`${e.affiliate_id}:${e.currency}`, [...(byLine.get(`${e.affiliate_id}:${e.currency}`) ?? []), e.entry_id]);
+  for (const e of entries)
+    byLine.set(`${e.affiliate_id}:${e.currency}`, [...(byLine.get(`${e.affiliate_id}:${e.currency}`) ?? []), e.entry_id]);
   const total: Record<string, number> = {};
   for (const l of lines) total[l.currency] = (total[l.currency] ?? 0) + l.amount_minor;
   return {
@@ -168,7 +212,15 @@ export async function getPayout(deps: Pick<AppDeps, 'db'>, id: number | undefine
 }
 
 function summaryOf(
-  payout: { id: number; status: PayoutStatus; as_of: string; minimum_amount: string; currency: string | null; created_at: string; settled_at: string | null },
+  payout: {
+    id: number;
+    status: PayoutStatus;
+    as_of: string;
+    minimum_amount: string;
+    currency: string | null;
+    created_at: string;
+    settled_at: string | null;
+  },
   affiliates: number,
   total: Record<string, number>,
 ): PayoutSummary {
@@ -189,12 +241,21 @@ export async function listPayouts(deps: Pick<AppDeps, 'db'>) {
   const payouts = await deps.db.selectFrom('payouts').selectAll().orderBy('id', 'desc').limit(200).execute();
   const totals = await deps.db
     .selectFrom('payout_lines')
-    .select(['payout_id', 'currency', (eb) => eb.fn.sum<number>('amount_minor').as('minor'), (eb) => eb.fn.count<number>('affiliate_id').distinct().as('affiliates')])
+    .select([
+      'payout_id',
+      'currency',
+      (eb) => eb.fn.sum<number>('amount_minor').as('minor'),
+      (eb) => eb.fn.count<number>('affiliate_id').distinct().as('affiliates'),
+    ])
     .groupBy(['payout_id', 'currency'])
     .execute();
   return payouts.map((p) => {
     const rows = totals.filter((t) => t.payout_id === p.id);
-    return summaryOf(p, rows.reduce((n, r) => Math.max(n, Number(r.affiliates)), 0), Object.fromEntries(rows.map((r) => [r.currency, Number(r.minor)])));
+    return summaryOf(
+      p,
+      rows.reduce((n, r) => Math.max(n, Number(r.affiliates)), 0),
+      Object.fromEntries(rows.map((r) => [r.currency, Number(r.minor)])),
+    );
   });
 }
 
@@ -204,22 +265,42 @@ export async function listPayouts(deps: Pick<AppDeps, 'db'>) {
  */
 export async function settlePayout(deps: PayoutDeps, id: number | undefined, outcome: 'paid' | 'failed' | 'cancelled') {
   if (id === undefined) throw notFound('payout');
+  const payout = await deps.db.selectFrom('payouts').select(['status']).where('id', '=', id).executeTakeFirst();
+  if (!payout) throw notFound('payout');
+  if (payout.status !== 'created') throw new AppError('conflict', `this payout is already ${payout.status}`);
   const now = deps.clock.now().toISOString();
-  await deps.db.transaction().execute(async (trx) => {
-    const payout = await trx.selectFrom('payouts').select(['status']).where('id', '=', id).executeTakeFirst();
-    if (!payout) throw notFound('payout');
-    if (payout.status !== 'created') throw new AppError('conflict', `this payout is already ${payout.status}`);
-    await trx.updateTable('payouts').set({ status: outcome, settled_at: now }).where('id', '=', id).execute();
-    if (outcome === 'paid') {
-      await trx
-        .updateTable('ledger_entries')
-        .set({ status: 'paid', status_changed_at: now })
-        .where('entry_id', 'in', (eb) => eb.selectFrom('payout_entries').select('entry_id').where('payout_id', '=', id).where('active', '=', 1))
-        .execute();
-    } else {
-      await trx.updateTable('payout_entries').set({ active: 0 }).where('payout_id', '=', id).execute();
-    }
-  });
+  // The entries move only if this unit of work settled the run: after a concurrent settlement
+  // that committed first the run is no longer 'created', and ours changes nothing (one with
+  // the same outcome in the same millisecond would only write the same values again).
+  const settledHere = ({ exists, selectFrom }: ExpressionBuilder<Database, 'ledger_entries' | 'payout_entries'>) =>
+    exists(
+      selectFrom('payouts')
+        .select('payouts.id')
+        .where('payouts.id', '=', id)
+        .where('payouts.status', '=', outcome)
+        .where('payouts.settled_at', '=', now),
+    );
+  const [settled] = await deps.writes.commit([
+    deps.db
+      .updateTable('payouts')
+      .set({ status: outcome, settled_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'created')
+      .compile(),
+    outcome === 'paid'
+      ? deps.db
+          .updateTable('ledger_entries')
+          .set({ status: 'paid', status_changed_at: now })
+          .where('entry_id', 'in', (eb) =>
+            eb.selectFrom('payout_entries').select('entry_id').where('payout_id', '=', id).where('active', '=', 1),
+          )
+          .where(settledHere)
+          .compile()
+      : deps.db.updateTable('payout_entries').set({ active: 0 }).where('payout_id', '=', id).where(settledHere).compile(),
+  ]);
+  if (settled!.changes === 0) {
+    const current = await deps.db.selectFrom('payouts').select(['status']).where('id', '=', id).executeTakeFirstOrThrow();
+    throw new AppError('conflict', `this payout is already ${current.status}`);
+  }
   return summarize(deps, id);
 }
-

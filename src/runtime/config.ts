@@ -9,6 +9,9 @@ import { DATABASE_NAME } from '../clickhouse/clickhouse';
 export const SIGNING_KEYS_PATTERN = /^[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,}(,[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,})*$/;
 export const SIGNING_KEYS_MESSAGE = 'must be "keyId:secret[,keyId:secret…]" (secrets of 32+ base64 characters); the first signs';
 
+/** The admin API key when the operator chooses it: the same rule on Node and Workers. */
+export const adminTokenSetting = z.string().min(24, 'must be at least 24 characters').max(200).optional();
+
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Where reports live and how long a report may run: the same variables on Node and Workers. */
@@ -24,7 +27,7 @@ const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
-  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').max(200).optional(),
+  ADMIN_TOKEN: adminTokenSetting,
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLICK_SIGNING_KEYS: z.string().regex(SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE).optional(),
   TRUST_PROXY: booleanFlag.default(false),

@@ -1,10 +1,12 @@
 import type { Context } from 'hono';
 import type { AppDeps, ClickSecrets } from '../app/deps';
+import { withBatchLease } from '../store/d1/d1-batch-lease';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
 import { d1AtomicWrites, openD1 } from '../store/d1/open-d1';
 import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
 import { parseSigningKeys } from './config';
 import { consoleLogger } from './logger';
+import { workerAssets } from './worker-assets';
 import { workerCrypto } from './worker-crypto';
 import type { WorkerEnv } from './worker-env';
 
@@ -25,8 +27,9 @@ function clickSecrets(env: WorkerEnv): ClickSecrets {
 }
 
 /**
- * The Workers composition root: D1 through Kysely, clicks through the queue, secrets from
- * bindings, the visitor from Cloudflare's own headers. Built once per isolate and env.
+ * The Workers composition root: D1 through Kysely, multi-row writes as D1 batch()es, clicks
+ * through the queue, secrets from bindings, the visitor from Cloudflare's own headers, the
+ * chart from the assets binding. Built once per isolate and env.
  */
 export function buildWorkerDeps(env: WorkerEnv): AppDeps {
   const clock = { now: () => new Date() };
@@ -46,6 +49,8 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
     defer: (c, work) =>
       c.executionCtx.waitUntil(work.catch((error: unknown) => log.error('deferred work failed', { error: String(error) }))),
     log,
+    ...(env.ASSETS ? { assets: workerAssets(env.ASSETS) } : {}),
+    exclusiveBatch: (now, work) => withBatchLease(env.DB, now, work),
     healthy: async () => {
       try {
         return (await env.DB.prepare('SELECT 1 AS ok').first()) !== null;

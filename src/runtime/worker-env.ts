@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { D1Database, Queue } from '../store/d1/d1-types';
+import type { D1Database, Fetcher, Queue } from '../store/d1/d1-types';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
-import { reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
+import { adminTokenSetting, reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
 
 /**
  * The Workers entry's one config reader: bindings and secrets from `env`, validated with zod
@@ -24,6 +24,14 @@ const WorkerEnvSchema = z.object({
   CLICK_SIGNING_KEYS: z.string().regex(SIGNING_KEYS_PATTERN, SIGNING_KEYS_MESSAGE),
   /** Keys the stored IP and visitor hashes (`wrangler secret put VISITOR_HASH_KEY`). */
   VISITOR_HASH_KEY: z.string().min(32, 'must be at least 32 characters'),
+  /**
+   * The admin API key (`wrangler secret put ADMIN_TOKEN`), the Node service's rule: stored as a
+   * hash on an isolate's first request, a changed token revokes the previous one. Unset: no
+   * admin key is made (a generated one could only be shown in the logs).
+   */
+  ADMIN_TOKEN: adminTokenSetting,
+  /** Static files for the dashboards (wrangler.toml `[assets]`); without it the pages have no chart. */
+  ASSETS: binding<Fetcher>('static assets', ['fetch']).optional(),
   /** Base of tracking URLs, e.g. https://go.example.com. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }),
   BODY_LIMIT_BYTES: z.coerce

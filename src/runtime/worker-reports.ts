@@ -12,10 +12,18 @@ import type { WorkerEnv } from './worker-env';
 export async function openWorkerReportStore(env: WorkerEnv): Promise<ReportStore | undefined> {
   if (!env.CLICKHOUSE_URL) return undefined;
   const clickhouse = await openHttpClickHouse(
-    { url: env.CLICKHOUSE_URL, database: env.CLICKHOUSE_DATABASE, username: env.CLICKHOUSE_USER, password: env.CLICKHOUSE_PASSWORD },
+    {
+      url: env.CLICKHOUSE_URL,
+      database: env.CLICKHOUSE_DATABASE,
+      username: env.CLICKHOUSE_USER,
+      password: env.CLICKHOUSE_PASSWORD,
+    },
     createClient as unknown as CreateClickHouseClient,
   );
   const targetId = await readTargetId(clickhouse);
-  if (!targetId) throw new Error(`ClickHouse database ${env.CLICKHOUSE_DATABASE} has no clickledger schema yet: run npm run clickhouse:schema`);
+  if (!targetId)
+    throw new Error(
+      `ClickHouse database ${env.CLICKHOUSE_DATABASE} has no clickledger schema yet: run npm run clickhouse:schema`,
+    );
   return { clickhouse, targetId };
 }

@@ -2,8 +2,8 @@ import { createApp, type App } from '../app/create-app';
 import type { AppDeps } from '../app/deps';
 import { runBatchJob } from '../batch/batch-job';
 import { errorBody } from '../app/errors';
+import { ensureAdminKey } from '../app/use-cases/api-keys';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
-import { withBatchLease } from '../store/d1/d1-batch-lease';
 import type { MessageBatch } from '../store/d1/d1-types';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
 import { consoleLogger } from './logger';
@@ -28,7 +28,7 @@ interface ScheduledControllerLike {
   readonly cron: string;
 }
 
-let built: { raw: unknown; env: WorkerEnv; deps: AppDeps; app: App; reports?: Promise<void> } | undefined;
+let built: { raw: unknown; env: WorkerEnv; deps: AppDeps; app: App; reports?: Promise<void>; admin?: Promise<void> } | undefined;
 
 /** Validates env and builds the app once per isolate (again only if the bindings change). */
 function build(raw: Record<string, unknown>) {
@@ -57,6 +57,23 @@ function attachReports(worker: NonNullable<typeof built>): Promise<void> {
   return worker.reports;
 }
 
+/**
+ * Stores ADMIN_TOKEN as the admin key once per isolate, before its first request (Node does it
+ * at start-up; a Worker has no start-up). A failure is logged and tried again on the next
+ * request; meanwhile only admin calls are refused, the redirect and the rest carry on.
+ */
+function ensureAdmin(worker: NonNullable<typeof built>): Promise<void> {
+  if (worker.env.ADMIN_TOKEN === undefined) return Promise.resolve();
+  worker.admin ??= ensureAdminKey(worker.deps, worker.env.ADMIN_TOKEN).then(
+    () => undefined,
+    (error: unknown) => {
+      worker.admin = undefined;
+      log.error('admin key not stored', { error: String(error) });
+    },
+  );
+  return worker.admin;
+}
+
 const log = consoleLogger('json');
 
 export default {
@@ -69,10 +86,11 @@ export default {
       log.error(error.message);
       return Response.json(errorBody('internal', 'the service is misconfigured'), { status: 500 });
     }
+    const ready = [ensureAdmin(worker)];
     if (worker.env.CLICKHOUSE_URL && !worker.deps.reports && new URL(request.url).pathname.startsWith('/v1/reports')) {
-      return attachReports(worker).then(() => worker.app.fetch(request, env, ctx as never));
+      ready.push(attachReports(worker));
     }
-    return worker.app.fetch(request, env, ctx as never);
+    return Promise.all(ready).then(() => worker.app.fetch(request, env, ctx as never));
   },
 
   /**
@@ -109,12 +127,10 @@ export default {
    */
   async scheduled(controller: ScheduledControllerLike, env: Record<string, unknown>): Promise<void> {
     const worker = build(env);
-    const { env: e, deps } = worker;
+    const { deps } = worker;
     await attachReports(worker);
     const asOf = new Date(controller.scheduledTime);
-    const report = await withBatchLease(e.DB, deps.clock.now(), () =>
-      runBatchJob({ db: deps.db, reports: deps.reports, log, writes: deps.writes }, asOf),
-    );
+    const report = await deps.exclusiveBatch!(deps.clock.now(), () => runBatchJob(deps, asOf));
     if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
     else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
   },

@@ -1,8 +1,20 @@
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, type RawBuilder, sql } from 'kysely';
 
-/** What a bulk insert does with a row whose conflict column already exists. */
+/** What one statement of a unit of work did. */
+export interface WriteResult {
+  /**
+   * Rows the statement wrote. For a statement with RETURNING, the rows it returned (exact on
+   * both stores). Otherwise the store's count: on D1 that includes rows written by triggers (an
+   * order or ledger row also queues an outbox row), so guards compare it with 0, not 1.
+   */
+  changes: number;
+  /** What RETURNING gave back; empty for a statement without it. */
+  rows: Record<string, unknown>[];
+}
+
+/** What a bulk insert does with a row whose conflict columns already exist. */
 export interface RowConflict {
-  column: string;
+  columns: readonly string[];
   /** Columns taken from the new row (an upsert); absent: the existing row stays (DO NOTHING). */
   update?: readonly string[];
 }
@@ -10,15 +22,14 @@ export interface RowConflict {
 /**
  * A unit of work that only writes: compiled statements that commit together or not at all.
  * Because no statement reads another's result, both stores can run it their own way: SQLite in
- * one transaction, D1 (which has no interactive transactions) in one batch(). The commission
- * batch computes everything in memory first and commits each chunk through this.
+ * one synchronous transaction, D1 (which has no interactive transactions) in one batch().
+ * Anything a statement needs from an earlier one is said in SQL (a guard such as `WHERE NOT
+ * EXISTS`, or `insertedId` for the row an earlier statement created); what the caller needs back
+ * comes from RETURNING. The commission batch, provisioning and payout runs all commit through this.
  */
 export interface AtomicWrites {
-  /**
-   * Runs the statements in order, atomically; the rows each one changed (not counting what
-   * triggers wrote).
-   */
-  commit(statements: readonly CompiledQuery[]): Promise<number[]>;
+  /** Runs the statements in order, atomically; one result per statement. */
+  commit(statements: readonly CompiledQuery[]): Promise<WriteResult[]>;
   /**
    * The most values one statement may bind: SQLite's 32,766, D1's 100. Callers size their
    * IN lists by it.
@@ -28,9 +39,10 @@ export interface AtomicWrites {
    * Statements inserting many rows the way this store does it best: SQLite runs one prepared
    * single-row INSERT per row (binding beats both multi-row VALUES and JSON there); D1 passes
    * rows as one JSON value per statement, since 100 bound values would allow only 4 ledger rows.
-   * Columns are the first row's keys. Each statement's count is the rows it inserted or updated.
+   * Columns are the first row's keys. Each statement's `changes` is the rows it inserted (or
+   * updated, for an upsert), never what triggers wrote.
    */
-  insertRows(table: string, rows: readonly Record<string, unknown>[], conflict: RowConflict): Iterable<CompiledQuery>;
+  insertRows(table: string, rows: readonly Record<string, unknown>[], conflict: RowConflict): CompiledQuery[];
 }
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -40,21 +52,52 @@ export function onConflictClause(conflict: RowConflict): string {
   const action = conflict.update?.length
     ? `DO UPDATE SET ${conflict.update.map((c) => `${quote(c)} = excluded.${quote(c)}`).join(', ')}`
     : 'DO NOTHING';
-  return `ON CONFLICT (${quote(conflict.column)}) ${action}`;
+  return `ON CONFLICT (${conflict.columns.map(quote).join(', ')}) ${action}`;
 }
 
 /** One single-row statement per row, all sharing one SQL text (so a statement cache prepares it once). */
-export function* singleRowInserts(
+export function singleRowInserts(
   table: string,
   rows: readonly Record<string, unknown>[],
   conflict: RowConflict,
-): Generator<CompiledQuery> {
-  if (rows.length === 0) return;
+): CompiledQuery[] {
+  if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
-  const sql = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${onConflictClause(conflict)}`;
-  for (const row of rows)
-    yield CompiledQuery.raw(
-      sql,
+  const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${onConflictClause(conflict)}`;
+  return rows.map((row) =>
+    CompiledQuery.raw(
+      text,
       columns.map((c) => row[c]),
-    );
+    ),
+  );
+}
+
+/** The id a `RETURNING id` statement gave back. */
+export function returnedId(result: WriteResult | undefined): number {
+  const id = result?.rows[0]?.id;
+  if (typeof id !== 'number') throw new Error('the statement returned no id');
+  return id;
+}
+
+/** Tables whose rows a unit of work creates and then refers to. */
+type CreatedTable = 'merchants' | 'affiliates' | 'programs' | 'payouts';
+
+/**
+ * The id a unit of work gives the row it creates in `table`: one past the largest, which is
+ * also what SQLite would pick for an INTEGER PRIMARY KEY, so ids stay 1, 2, 3… as before.
+ * Chosen in SQL rather than read first, so it is decided inside the unit of work itself.
+ */
+export function nextId(table: CreatedTable): RawBuilder<number> {
+  return sql<number>`(SELECT coalesce(max(id), 0) + 1 FROM ${sql.table(table)})`;
+}
+
+/**
+ * The row an earlier statement of the same unit of work created with `nextId`: still the
+ * largest id, since both stores run one write transaction at a time (SQLite's single writer, a
+ * D1 batch()) and nothing else inserts between our statements. `last_insert_rowid()` is not
+ * used: on Node other writers share the connection (the click recorder), and each insert of
+ * the unit (a key, a secret) moves it.
+ */
+export function insertedId(table: CreatedTable): RawBuilder<number> {
+  return sql<number>`(SELECT max(id) FROM ${sql.table(table)})`;
 }

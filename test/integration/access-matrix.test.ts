@@ -70,7 +70,9 @@ beforeAll(async () => {
   t = await startTestApp();
   a = await createTenant(t, 'A');
   b = await createTenant(t, 'B');
-  const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
+  const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as {
+    apiKey: string;
+  };
   keys = { admin: ADMIN_TOKEN, merchant: b.merchant.apiKey, affiliate: b.affiliate.apiKey, finance: finance.apiKey };
   const placed = await sendOrder(t, a.merchant.webhookSecret, orderEvent(a.program.id, 'order.paid', { id: 'A-ORDER-1' }));
   expect(placed.status).toBe(200);
@@ -83,7 +85,13 @@ function fill(path: string): string {
   return path
     .replace(
       '{id}',
-      path.startsWith('/v1/keys') ? 'key_999999' : path.startsWith('/v1/orders') ? 'A-ORDER-1' : path.startsWith('/v1/payouts') ? 'pay_999999' : a.program.id,
+      path.startsWith('/v1/keys')
+        ? 'key_999999'
+        : path.startsWith('/v1/orders')
+          ? 'A-ORDER-1'
+          : path.startsWith('/v1/payouts')
+            ? 'pay_999999'
+            : a.program.id,
     )
     .replace('{affiliateId}', a.affiliate.id)
     .replace('{platform}', 'shopify')
@@ -93,7 +101,13 @@ function fill(path: string): string {
 const sampleBodies: Record<string, unknown> = {
   'POST /v1/merchants': { name: 'x' },
   'POST /v1/affiliates': { name: 'x' },
-  'POST /v1/programs': { name: 'x', landingUrl: 'https://x.example/', allowedDomains: ['x.example'], currency: 'EUR', plan: { default: { percent: '1' } } },
+  'POST /v1/programs': {
+    name: 'x',
+    landingUrl: 'https://x.example/',
+    allowedDomains: ['x.example'],
+    currency: 'EUR',
+    plan: { default: { percent: '1' } },
+  },
   'PATCH /v1/programs/{id}': { name: 'renamed' },
   'POST /v1/programs/{id}/affiliates': { affiliateId: 'aff_1' },
   'POST /v1/links': { programId: 'prg_1' },
@@ -112,7 +126,9 @@ const sampleBodies: Record<string, unknown> = {
 describe('access matrix', () => {
   it('has an entry for every operation the API documents, and no stale ones', async () => {
     const doc = (await (await t.request('/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(operations.sort()).toEqual(Object.keys(access).sort());
   });
 
@@ -152,17 +168,52 @@ describe('access matrix', () => {
       ['GET', `/v1/programs/${a.program.id}`, '/v1/programs/prg_999999', affiliate],
       ['PATCH', `/v1/programs/${a.program.id}`, '/v1/programs/prg_999999', merchant, { name: 'stolen', status: 'paused' }],
       ['GET', `/v1/programs/${a.program.id}/affiliates`, '/v1/programs/prg_999999/affiliates', merchant],
-      ['POST', `/v1/programs/${a.program.id}/affiliates`, '/v1/programs/prg_999999/affiliates', merchant, { affiliateId: b.affiliate.id }],
-      ['POST', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/suspend`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/suspend`, merchant],
+      [
+        'POST',
+        `/v1/programs/${a.program.id}/affiliates`,
+        '/v1/programs/prg_999999/affiliates',
+        merchant,
+        { affiliateId: b.affiliate.id },
+      ],
+      [
+        'POST',
+        `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/suspend`,
+        `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/suspend`,
+        merchant,
+      ],
       ['PATCH', `/v1/links/${a.link.code}`, '/v1/links/nosuchcode', affiliate, { status: 'paused' }],
       ['POST', `/v1/keys/${aKey!.id}/revoke`, '/v1/keys/key_999999/revoke', merchant],
       ['POST', `/v1/keys/${aKey!.id}/rotate`, '/v1/keys/key_999999/rotate', affiliate],
       ['GET', '/v1/orders/A-ORDER-1', '/v1/orders/NO-SUCH-ORDER', merchant],
       ['POST', '/v1/orders/A-ORDER-1/reject', '/v1/orders/NO-SUCH-ORDER/reject', merchant],
-      ['POST', `/v1/programs/${a.program.id}/plan/simulate`, '/v1/programs/prg_999999/plan/simulate', merchant, { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' }],
-      ['PUT', `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/rate`, `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/rate`, merchant, { percent: '50' }],
-      ['PUT', `/v1/programs/${a.program.id}/connectors/shopify`, '/v1/programs/prg_999999/connectors/shopify', merchant, { secret: 'stolen-secret-123' }],
-      ['PUT', `/v1/programs/${a.program.id}/catalog`, '/v1/programs/prg_999999/catalog', merchant, { items: [{ sku: 'S1', category: 'free' }] }],
+      [
+        'POST',
+        `/v1/programs/${a.program.id}/plan/simulate`,
+        '/v1/programs/prg_999999/plan/simulate',
+        merchant,
+        { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' },
+      ],
+      [
+        'PUT',
+        `/v1/programs/${a.program.id}/affiliates/${a.affiliate.id}/rate`,
+        `/v1/programs/prg_999999/affiliates/${a.affiliate.id}/rate`,
+        merchant,
+        { percent: '50' },
+      ],
+      [
+        'PUT',
+        `/v1/programs/${a.program.id}/connectors/shopify`,
+        '/v1/programs/prg_999999/connectors/shopify',
+        merchant,
+        { secret: 'stolen-secret-123' },
+      ],
+      [
+        'PUT',
+        `/v1/programs/${a.program.id}/catalog`,
+        '/v1/programs/prg_999999/catalog',
+        merchant,
+        { items: [{ sku: 'S1', category: 'free' }] },
+      ],
     ];
     for (const [method, theirs, missing, key, body] of probes) {
       const r1 = await t.request(theirs, { method, key, json: body });
@@ -171,9 +222,24 @@ describe('access matrix', () => {
     }
     // An id in the body is checked the same way as one in the path.
     const bodyProbes: [string, unknown, unknown, string][] = [
-      ['/v1/coupons', { programId: a.program.id, code: 'STEAL', affiliateId: b.affiliate.id }, { programId: 'prg_999999', code: 'STEAL', affiliateId: b.affiliate.id }, merchant],
-      ['/v1/coupons', { programId: b.program.id, code: 'STEAL', affiliateId: a.affiliate.id }, { programId: b.program.id, code: 'STEAL', affiliateId: 'aff_999999' }, merchant],
-      ['/v1/customer-refs', { programId: a.program.id, customerId: 'x' }, { programId: 'prg_999999', customerId: 'x' }, affiliate],
+      [
+        '/v1/coupons',
+        { programId: a.program.id, code: 'STEAL', affiliateId: b.affiliate.id },
+        { programId: 'prg_999999', code: 'STEAL', affiliateId: b.affiliate.id },
+        merchant,
+      ],
+      [
+        '/v1/coupons',
+        { programId: b.program.id, code: 'STEAL', affiliateId: a.affiliate.id },
+        { programId: b.program.id, code: 'STEAL', affiliateId: 'aff_999999' },
+        merchant,
+      ],
+      [
+        '/v1/customer-refs',
+        { programId: a.program.id, customerId: 'x' },
+        { programId: 'prg_999999', customerId: 'x' },
+        affiliate,
+      ],
     ];
     for (const [path, theirs, missing, key] of bodyProbes) {
       const r1 = await t.request(path, { method: 'POST', key, json: theirs });
@@ -184,9 +250,14 @@ describe('access matrix', () => {
     const missingLink = await t.request('/v1/links', { method: 'POST', key: affiliate, json: { programId: 'prg_999999' } });
     expect([foreignLink.status, await foreignLink.text()]).toEqual([404, await missingLink.text()]);
 
-    const program = (await (await t.request(`/v1/programs/${a.program.id}`, { key: a.merchant.apiKey })).json()) as { name: string; status: string };
+    const program = (await (await t.request(`/v1/programs/${a.program.id}`, { key: a.merchant.apiKey })).json()) as {
+      name: string;
+      status: string;
+    };
     expect(program).toMatchObject({ name: 'Spring', status: 'active' });
-    const members = (await (await t.request(`/v1/programs/${a.program.id}/affiliates`, { key: a.merchant.apiKey })).json()) as { affiliates: unknown[] };
+    const members = (await (await t.request(`/v1/programs/${a.program.id}/affiliates`, { key: a.merchant.apiKey })).json()) as {
+      affiliates: unknown[];
+    };
     expect(members.affiliates).toEqual([expect.objectContaining({ affiliateId: a.affiliate.id, status: 'approved' })]);
     expect((await t.request('/v1/programs', { key: a.merchant.apiKey })).status).toBe(200);
     const link = await t.request(`/c/${a.link.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0' } });
@@ -194,11 +265,15 @@ describe('access matrix', () => {
   });
 
   it('lists only the caller’s own objects', async () => {
-    const programs = (await (await t.request('/v1/programs', { key: b.merchant.apiKey })).json()) as { programs: { id: string }[] };
+    const programs = (await (await t.request('/v1/programs', { key: b.merchant.apiKey })).json()) as {
+      programs: { id: string }[];
+    };
     expect(programs.programs.map((p) => p.id)).toEqual([b.program.id]);
     const links = (await (await t.request('/v1/links', { key: b.affiliate.apiKey })).json()) as { links: { code: string }[] };
     expect(links.links.map((l) => l.code)).toEqual([b.link.code]);
-    const filtered = (await (await t.request(`/v1/links?programId=${a.program.id}`, { key: b.affiliate.apiKey })).json()) as { links: unknown[] };
+    const filtered = (await (await t.request(`/v1/links?programId=${a.program.id}`, { key: b.affiliate.apiKey })).json()) as {
+      links: unknown[];
+    };
     expect(filtered.links).toEqual([]);
     const orders = (await (await t.request('/v1/orders', { key: b.merchant.apiKey })).json()) as { orders: unknown[] };
     expect(orders.orders).toEqual([]);

@@ -39,7 +39,9 @@ describe('accounts and keys', () => {
   it('stores keys only as hashes (P22): no key or admin token appears anywhere in the database file', async () => {
     const merchant = await createMerchant(t);
     const affiliate = await createAffiliate(t);
-    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
+    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as {
+      apiKey: string;
+    };
     t.store.raw.pragma('wal_checkpoint(TRUNCATE)');
     const files = ['clickledger.sqlite', 'clickledger.sqlite-wal'].map((f) => {
       try {
@@ -59,7 +61,9 @@ describe('accounts and keys', () => {
   it('fails a revoked key on the very next request (P22)', async () => {
     const merchant = await createMerchant(t);
     expect((await t.request('/v1/programs', { key: merchant.apiKey })).status).toBe(200);
-    const keys = (await (await t.request('/v1/keys', { key: merchant.apiKey })).json()) as { keys: { id: string; prefix: string }[] };
+    const keys = (await (await t.request('/v1/keys', { key: merchant.apiKey })).json()) as {
+      keys: { id: string; prefix: string }[];
+    };
     expect(keys.keys).toHaveLength(1);
     expect(merchant.apiKey.startsWith(keys.keys[0]!.prefix)).toBe(true);
     const revoke = await t.request(`/v1/keys/${keys.keys[0]!.id}/revoke`, { method: 'POST', key: merchant.apiKey });
@@ -72,7 +76,11 @@ describe('accounts and keys', () => {
   it('rotates a key: the new one works, the old one keeps working only for the grace period', async () => {
     const merchant = await createMerchant(t);
     const [key] = ((await (await t.request('/v1/keys', { key: merchant.apiKey })).json()) as { keys: { id: string }[] }).keys;
-    const rotated = await t.request(`/v1/keys/${key!.id}/rotate`, { method: 'POST', key: merchant.apiKey, json: { graceSeconds: 60 } });
+    const rotated = await t.request(`/v1/keys/${key!.id}/rotate`, {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { graceSeconds: 60 },
+    });
     expect(rotated.status).toBe(201);
     const { apiKey } = (await rotated.json()) as { apiKey: string };
     expect((await t.request('/v1/programs', { key: apiKey })).status).toBe(200);

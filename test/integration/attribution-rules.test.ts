@@ -3,7 +3,17 @@ import { encodeClickId } from '../../src/domain/click-id';
 import { clickIdSigner } from '../../src/app/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import { orderEvent, sendOrder } from '../support/shop';
-import { approve, createAffiliate, createLink, createTenant, startTestApp, TEST_IP_HEADER, testClickSecrets, type Tenant, type TestApp } from '../support/test-app';
+import {
+  approve,
+  createAffiliate,
+  createLink,
+  createTenant,
+  startTestApp,
+  TEST_IP_HEADER,
+  testClickSecrets,
+  type Tenant,
+  type TestApp,
+} from '../support/test-app';
 
 let t: TestApp;
 let tenant: Tenant;
@@ -16,16 +26,28 @@ afterEach(async () => {
 });
 
 async function click(code = tenant.link.code, query = ''): Promise<string> {
-  const response = await t.request(`/c/${code}${query}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0', [TEST_IP_HEADER]: '198.51.100.1' } });
+  const response = await t.request(`/c/${code}${query}`, {
+    headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0', [TEST_IP_HEADER]: '198.51.100.1' },
+  });
   return new URL(response.headers.get('location')!).searchParams.get('clid')!;
 }
 
-async function order(id: string, fields: Record<string, unknown>, occurredAt = t.clock.now().toISOString(), programId = tenant.program.id, secret = tenant.merchant.webhookSecret) {
+async function order(
+  id: string,
+  fields: Record<string, unknown>,
+  occurredAt = t.clock.now().toISOString(),
+  programId = tenant.program.id,
+  secret = tenant.merchant.webhookSecret,
+) {
   const response = await sendOrder(t, secret, orderEvent(programId, 'order.created', { id, ...fields }, occurredAt));
   expect(response.status).toBe(200);
-  const result = (await response.json()) as { attribution: { affiliateId: string | null; method: string; reason: string; held: boolean } };
+  const result = (await response.json()) as {
+    attribution: { affiliateId: string | null; method: string; reason: string; held: boolean };
+  };
   const view = (await (await t.request(`/v1/orders/${id}`, { key: merchantKeyFor(programId) })).json()) as {
-    attribution: { receipt: { flags: { flag: string; holds: boolean }[]; candidates: { source: string; verdict: string; reason?: string }[] } };
+    attribution: {
+      receipt: { flags: { flag: string; holds: boolean }[]; candidates: { source: string; verdict: string; reason?: string }[] };
+    };
   };
   return { ...result.attribution, flags: view.attribution.receipt.flags, candidates: view.attribution.receipt.candidates };
 }
@@ -36,7 +58,11 @@ function merchantKeyFor(programId: string) {
 }
 
 async function patchProgram(change: Record<string, unknown>) {
-  const response = await t.request(`/v1/programs/${tenant.program.id}`, { method: 'PATCH', key: tenant.merchant.apiKey, json: change });
+  const response = await t.request(`/v1/programs/${tenant.program.id}`, {
+    method: 'PATCH',
+    key: tenant.merchant.apiKey,
+    json: change,
+  });
   expect(response.status).toBe(200);
 }
 
@@ -44,7 +70,12 @@ describe('attribution rules and suspicion flags (P12)', () => {
   it('attributes a click made before the order, within the cookie window', async () => {
     const clickId = await click();
     t.clock.advance(29 * 86_400_000);
-    expect(await order('W-1', { clickId })).toMatchObject({ method: 'click', reason: 'valid_click', affiliateId: tenant.affiliate.id, held: false });
+    expect(await order('W-1', { clickId })).toMatchObject({
+      method: 'click',
+      reason: 'valid_click',
+      affiliateId: tenant.affiliate.id,
+      held: false,
+    });
   });
 
   it('refuses a click older than the cookie window', async () => {
@@ -97,21 +128,37 @@ describe('attribution rules and suspicion flags (P12)', () => {
     }
     // Ids signed with the previous key still attribute (rotation).
     const signedWithOldKey = encodeClickId(
-      { programId: Number(tenant.program.id.slice(4)), affiliateId: Number(tenant.affiliate.id.slice(4)), linkId: Number(tenant.link.id.slice(4)), clickedAtMs: t.clock.now().getTime() - 1000 },
+      {
+        programId: Number(tenant.program.id.slice(4)),
+        affiliateId: Number(tenant.affiliate.id.slice(4)),
+        linkId: Number(tenant.link.id.slice(4)),
+        clickedAtMs: t.clock.now().getTime() - 1000,
+      },
       1,
       new Uint8Array(6),
       clickIdSigner({ crypto: nodeCrypto }, testClickSecrets),
     );
-    expect(await order('F-old', { clickId: signedWithOldKey })).toMatchObject({ method: 'click', affiliateId: tenant.affiliate.id });
+    expect(await order('F-old', { clickId: signedWithOldKey })).toMatchObject({
+      method: 'click',
+      affiliateId: tenant.affiliate.id,
+    });
   });
 
   it('attributes by coupon when there is no valid click, and follows the program order', async () => {
     const couponOwner = await createAffiliate(t, 'Coupon owner');
     await approve(t, tenant.merchant.apiKey, tenant.program.id, couponOwner.id);
-    const coupon = await t.request('/v1/coupons', { method: 'POST', key: tenant.merchant.apiKey, json: { programId: tenant.program.id, code: 'spring10', affiliateId: couponOwner.id } });
+    const coupon = await t.request('/v1/coupons', {
+      method: 'POST',
+      key: tenant.merchant.apiKey,
+      json: { programId: tenant.program.id, code: 'spring10', affiliateId: couponOwner.id },
+    });
     expect(coupon.status).toBe(201);
     const clickId = await click();
-    expect(await order('C-1', { coupon: 'Spring10' })).toMatchObject({ method: 'coupon', affiliateId: couponOwner.id, reason: 'coupon' });
+    expect(await order('C-1', { coupon: 'Spring10' })).toMatchObject({
+      method: 'coupon',
+      affiliateId: couponOwner.id,
+      reason: 'coupon',
+    });
     const both = await order('C-2', { coupon: 'SPRING10', clickId });
     expect(both).toMatchObject({ method: 'click', affiliateId: tenant.affiliate.id });
     expect(both.candidates).toEqual([
@@ -138,31 +185,58 @@ describe('attribution rules and suspicion flags (P12)', () => {
   });
 
   it('flags self-referrals and paid-search clicks, holding them when the checks are on', async () => {
-    await t.request('/v1/customer-refs', { method: 'POST', key: tenant.affiliate.apiKey, json: { programId: tenant.program.id, customerId: 'me@shop' } });
+    await t.request('/v1/customer-refs', {
+      method: 'POST',
+      key: tenant.affiliate.apiKey,
+      json: { programId: tenant.program.id, customerId: 'me@shop' },
+    });
     const clickId = await click();
-    expect(await order('R-1', { clickId, customerId: 'me@shop' })).toMatchObject({ held: false, flags: [{ flag: 'self_referral', holds: false }] });
+    expect(await order('R-1', { clickId, customerId: 'me@shop' })).toMatchObject({
+      held: false,
+      flags: [{ flag: 'self_referral', holds: false }],
+    });
     expect(await order('R-2', { clickId, customerId: 'someone-else' })).toMatchObject({ held: false, flags: [] });
     const paid = await click(tenant.link.code, '?gclid=abc123');
     expect(await order('R-3', { clickId: paid })).toMatchObject({ held: false, flags: [{ flag: 'paid_search', holds: false }] });
     await patchProgram({ fraudChecks: { selfReferral: true, paidSearch: true } });
-    expect(await order('R-4', { clickId, customerId: 'me@shop' })).toMatchObject({ held: true, flags: [{ flag: 'self_referral', holds: true }] });
+    expect(await order('R-4', { clickId, customerId: 'me@shop' })).toMatchObject({
+      held: true,
+      flags: [{ flag: 'self_referral', holds: true }],
+    });
     expect(await order('R-5', { clickId: paid })).toMatchObject({ held: true, flags: [{ flag: 'paid_search', holds: true }] });
   });
 
   it('holds orders of a suspended affiliate, whatever the checks', async () => {
     const clickId = await click();
-    await t.request(`/v1/programs/${tenant.program.id}/affiliates/${tenant.affiliate.id}/suspend`, { method: 'POST', key: tenant.merchant.apiKey });
-    expect(await order('S-1', { clickId })).toMatchObject({ method: 'click', held: true, flags: [{ flag: 'affiliate_suspended', holds: true }] });
+    await t.request(`/v1/programs/${tenant.program.id}/affiliates/${tenant.affiliate.id}/suspend`, {
+      method: 'POST',
+      key: tenant.merchant.apiKey,
+    });
+    expect(await order('S-1', { clickId })).toMatchObject({
+      method: 'click',
+      held: true,
+      flags: [{ flag: 'affiliate_suspended', holds: true }],
+    });
   });
 
   it('keeps the first attribution through later events', async () => {
     const first = await click();
     const otherLink = await createLink(t, tenant.affiliate.apiKey, { programId: tenant.program.id, sub1: 'other' });
     const second = await click(otherLink.code);
-    await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'K-1', clickId: first }));
-    const later = await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.paid', { id: 'K-1', clickId: second }, '2026-11-25T10:30:00Z'));
+    await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.created', { id: 'K-1', clickId: first }),
+    );
+    const later = await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.paid', { id: 'K-1', clickId: second }, '2026-11-25T10:30:00Z'),
+    );
     expect(((await later.json()) as { attribution: unknown }).attribution).toMatchObject({ method: 'click' });
-    const view = (await (await t.request('/v1/orders/K-1', { key: tenant.merchant.apiKey })).json()) as { attribution: { clickId: string; linkId: string } };
+    const view = (await (await t.request('/v1/orders/K-1', { key: tenant.merchant.apiKey })).json()) as {
+      attribution: { clickId: string; linkId: string };
+    };
     expect(view.attribution).toMatchObject({ clickId: first, linkId: tenant.link.id });
   });
 });

@@ -25,7 +25,9 @@ describe('oversized bodies get 413 before any handler work (P23)', () => {
       body: oversizedName(LIMIT + 10),
     });
     expect(response.status).toBe(413);
-    expect(await response.json()).toEqual({ error: { code: 'payload_too_large', message: `the body is larger than ${LIMIT} bytes` } });
+    expect(await response.json()).toEqual({
+      error: { code: 'payload_too_large', message: `the body is larger than ${LIMIT} bytes` },
+    });
     expect(merchants()).toBe(0);
   });
 
@@ -55,7 +57,11 @@ describe('oversized bodies get 413 before any handler work (P23)', () => {
   });
 
   it('refuses before authentication, so an unauthenticated flood costs nothing', async () => {
-    const response = await t.request('/v1/merchants', { method: 'POST', headers: { 'content-type': 'application/json' }, body: oversizedName(LIMIT + 1) });
+    const response = await t.request('/v1/merchants', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: oversizedName(LIMIT + 1),
+    });
     expect(response.status).toBe(413);
   });
 

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyClickId } from '../../src/domain/click-id';
 import { clickIdSigner } from '../../src/app/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
-import { createLink, createTenant, startTestApp, TEST_IP_HEADER, testClickSecrets, type Tenant, type TestApp } from '../support/test-app';
+import {
+  createLink,
+  createTenant,
+  startTestApp,
+  TEST_IP_HEADER,
+  testClickSecrets,
+  type Tenant,
+  type TestApp,
+} from '../support/test-app';
 
 let t: TestApp;
 let tenant: Tenant;
@@ -15,7 +23,8 @@ afterEach(async () => {
 });
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 const humans = [
   CHROME,
@@ -56,7 +65,10 @@ function clicks() {
   return t.store.raw.prepare('SELECT * FROM clicks ORDER BY id').all() as Record<string, string | number | null>[];
 }
 
-function visit(code: string, init: { ua?: string; ip?: string; method?: string; query?: string; headers?: Record<string, string> } = {}) {
+function visit(
+  code: string,
+  init: { ua?: string; ip?: string; method?: string; query?: string; headers?: Record<string, string> } = {},
+) {
   return t.request(`/c/${code}${init.query ?? ''}`, {
     method: init.method ?? 'GET',
     headers: { 'user-agent': init.ua ?? CHROME, [TEST_IP_HEADER]: init.ip ?? '198.51.100.7', ...init.headers },
@@ -65,7 +77,9 @@ function visit(code: string, init: { ua?: string; ip?: string; method?: string; 
 
 describe('the tracked redirect', () => {
   it('answers 302 to the landing URL with a signed click id, keeping its query and fragment', async () => {
-    const response = await visit(tenant.link.code, { headers: { referer: 'https://blog.example/post?x=1', 'cf-ipcountry': 'de' } });
+    const response = await visit(tenant.link.code, {
+      headers: { referer: 'https://blog.example/post?x=1', 'cf-ipcountry': 'de' },
+    });
     expect(response.status).toBe(302);
     const location = response.headers.get('location')!;
     const match = /^https:\/\/shop\.example\/landing\?utm_source=aff&clid=([A-Za-z0-9_-]+)#top$/.exec(location);
@@ -178,20 +192,39 @@ describe('the tracked redirect', () => {
   });
 
   it('redirects paused links, paused programs and suspended affiliates without a click id', async () => {
-    const pause = await t.request(`/v1/links/${tenant.link.code}`, { method: 'PATCH', key: tenant.affiliate.apiKey, json: { status: 'paused' } });
+    const pause = await t.request(`/v1/links/${tenant.link.code}`, {
+      method: 'PATCH',
+      key: tenant.affiliate.apiKey,
+      json: { status: 'paused' },
+    });
     expect(pause.status).toBe(200);
     const paused = await visit(tenant.link.code);
     expect(paused.status).toBe(302);
     expect(paused.headers.get('location')).toBe('https://shop.example/landing?utm_source=aff#top');
     expect(paused.headers.get('set-cookie')).toBeNull();
 
-    await t.request(`/v1/links/${tenant.link.code}`, { method: 'PATCH', key: tenant.affiliate.apiKey, json: { status: 'active' } });
+    await t.request(`/v1/links/${tenant.link.code}`, {
+      method: 'PATCH',
+      key: tenant.affiliate.apiKey,
+      json: { status: 'active' },
+    });
     expect((await visit(tenant.link.code)).headers.get('location')).toContain('clid=');
 
-    await t.request(`/v1/programs/${tenant.program.id}`, { method: 'PATCH', key: tenant.merchant.apiKey, json: { status: 'paused' } });
+    await t.request(`/v1/programs/${tenant.program.id}`, {
+      method: 'PATCH',
+      key: tenant.merchant.apiKey,
+      json: { status: 'paused' },
+    });
     expect((await visit(tenant.link.code)).headers.get('location')).not.toContain('clid=');
-    await t.request(`/v1/programs/${tenant.program.id}`, { method: 'PATCH', key: tenant.merchant.apiKey, json: { status: 'active' } });
-    await t.request(`/v1/programs/${tenant.program.id}/affiliates/${tenant.affiliate.id}/suspend`, { method: 'POST', key: tenant.merchant.apiKey });
+    await t.request(`/v1/programs/${tenant.program.id}`, {
+      method: 'PATCH',
+      key: tenant.merchant.apiKey,
+      json: { status: 'active' },
+    });
+    await t.request(`/v1/programs/${tenant.program.id}/affiliates/${tenant.affiliate.id}/suspend`, {
+      method: 'POST',
+      key: tenant.merchant.apiKey,
+    });
     expect((await visit(tenant.link.code)).headers.get('location')).not.toContain('clid=');
     expect(clicks()).toHaveLength(1);
   });
@@ -213,7 +246,9 @@ describe('the tracked redirect', () => {
     const evil = encodeURIComponent('x\r\nSet-Cookie: hacked=1\r\nLocation: https://evil.example/');
     const response = await visit(tenant.link.code, { query: `?sub1=${evil}&sub2=${'y'.repeat(20_000)}` });
     expect(response.status).toBe(302);
-    expect(response.headers.get('location')).toMatch(/^https:\/\/shop\.example\/landing\?utm_source=aff&clid=[A-Za-z0-9_-]+#top$/);
+    expect(response.headers.get('location')).toMatch(
+      /^https:\/\/shop\.example\/landing\?utm_source=aff&clid=[A-Za-z0-9_-]+#top$/,
+    );
     expect(response.headers.get('set-cookie')).not.toContain('hacked');
     const [row] = clicks();
     expect(row!.sub1).toBe('xSet-Cookie: hacked=1Location: https://evil.example/');
@@ -221,7 +256,10 @@ describe('the tracked redirect', () => {
   });
 
   it('falls back to the program landing URL when a deep link leaves the allowed domains (P14)', async () => {
-    const link = await createLink(t, tenant.affiliate.apiKey, { programId: tenant.program.id, url: 'https://www.shop.example/p/1' });
+    const link = await createLink(t, tenant.affiliate.apiKey, {
+      programId: tenant.program.id,
+      url: 'https://www.shop.example/p/1',
+    });
     const patched = await t.request(`/v1/programs/${tenant.program.id}`, {
       method: 'PATCH',
       key: tenant.merchant.apiKey,

@@ -1,6 +1,16 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
-import { ADMIN_TOKEN, approve, createAffiliate, createLink, createMerchant, createProgram, startTestApp, TEST_IP_HEADER, type TestApp } from '../support/test-app';
+import {
+  ADMIN_TOKEN,
+  approve,
+  createAffiliate,
+  createLink,
+  createMerchant,
+  createProgram,
+  startTestApp,
+  TEST_IP_HEADER,
+  type TestApp,
+} from '../support/test-app';
 
 let t: TestApp;
 let merchant: Awaited<ReturnType<typeof createMerchant>>;
@@ -10,28 +20,45 @@ let link: { code: string };
 
 const DAY = 86_400_000;
 
-async function setup(plan: Record<string, unknown> = { default: { percent: '8' } }, options: { parent?: boolean; lockDays?: number; fraudChecks?: object } = {}) {
+async function setup(
+  plan: Record<string, unknown> = { default: { percent: '8' } },
+  options: { parent?: boolean; lockDays?: number; fraudChecks?: object } = {},
+) {
   merchant = await createMerchant(t);
   const parent = options.parent ? await createAffiliate(t, 'Team lead') : undefined;
   affiliate = await createAffiliate(t, 'Blog', parent ? { parentId: parent.id } : {});
-  program = await createProgram(t, merchant.apiKey, { plan, lockDays: options.lockDays ?? 14, ...(options.fraudChecks ? { fraudChecks: options.fraudChecks } : {}) });
+  program = await createProgram(t, merchant.apiKey, {
+    plan,
+    lockDays: options.lockDays ?? 14,
+    ...(options.fraudChecks ? { fraudChecks: options.fraudChecks } : {}),
+  });
   await approve(t, merchant.apiKey, program.id, affiliate.id);
   link = await createLink(t, affiliate.apiKey, { programId: program.id });
   return { parent };
 }
 
 async function click(): Promise<string> {
-  const response = await t.request(`/c/${link.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '198.51.100.4' } });
+  const response = await t.request(`/c/${link.code}`, {
+    headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '198.51.100.4' },
+  });
   return new URL(response.headers.get('location')!).searchParams.get('clid')!;
 }
 
 async function event(type: string, id: string, order: Record<string, unknown>) {
-  const response = await sendOrder(t, merchant.webhookSecret, orderEvent(program.id, type, { id, ...order }, t.clock.now().toISOString()));
+  const response = await sendOrder(
+    t,
+    merchant.webhookSecret,
+    orderEvent(program.id, type, { id, ...order }, t.clock.now().toISOString()),
+  );
   expect(response.status).toBe(200);
 }
 
 async function batch() {
-  const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } });
+  const response = await t.request('/v1/admin/batch', {
+    method: 'POST',
+    key: ADMIN_TOKEN,
+    json: { asOf: t.clock.now().toISOString() },
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as { entriesAppended: number; statusChanges: number; ordersExamined: number };
 }
@@ -39,12 +66,23 @@ async function batch() {
 async function ledger(id: string) {
   const view = (await (await t.request(`/v1/orders/${id}`, { key: merchant.apiKey })).json()) as {
     commission: string;
-    ledger: { id: string; kind: string; status: string; amount: string; rule: string; slot: string; explanation: string; affiliateId: string; planVersion: number }[];
+    ledger: {
+      id: string;
+      kind: string;
+      status: string;
+      amount: string;
+      rule: string;
+      slot: string;
+      explanation: string;
+      affiliateId: string;
+      planVersion: number;
+    }[];
   };
   return view;
 }
 
-const summary = (entries: { kind: string; status: string; amount: string; slot: string }[]) => entries.map((e) => `${e.slot} ${e.kind} ${e.status} ${e.amount}`);
+const summary = (entries: { kind: string; status: string; amount: string; slot: string }[]) =>
+  entries.map((e) => `${e.slot} ${e.kind} ${e.status} ${e.amount}`);
 
 beforeEach(async () => {
   t = await startTestApp();
@@ -91,8 +129,14 @@ describe('the commission lifecycle (P10)', () => {
     await event('order.paid', 'R-1', { clickId });
     await batch();
     t.clock.advance(DAY);
-    await event('order.refunded', 'R-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }] });
-    await event('order.completed', 'R-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }] });
+    await event('order.refunded', 'R-1', {
+      clickId,
+      items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }],
+    });
+    await event('order.completed', 'R-1', {
+      clickId,
+      items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 1 }],
+    });
     await batch();
     expect(summary((await ledger('R-1')).ledger)).toEqual(['line:0 accrual pending 7.58', 'line:0 adjustment pending -3.79']);
     t.clock.advance(15 * DAY);
@@ -128,7 +172,10 @@ describe('the commission lifecycle (P10)', () => {
     // Payouts are a later issue: mark the entry paid as a payout run would.
     t.store.raw.prepare("UPDATE ledger_entries SET status = 'paid'").run();
     t.clock.advance(DAY);
-    await event('order.refunded', 'P-1', { clickId, items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 2 }] });
+    await event('order.refunded', 'P-1', {
+      clickId,
+      items: [{ sku: 'S1', quantity: 2, unitPrice: '49.90', discount: '5.00', refundedQuantity: 2 }],
+    });
     await batch();
     expect(summary((await ledger('P-1')).ledger)).toEqual(['line:0 accrual paid 7.58', 'line:0 clawback approved -7.58']);
   });
@@ -176,7 +223,11 @@ describe('the commission lifecycle (P10)', () => {
     const clickId = await click();
     await event('order.paid', 'V-1', { clickId, placedAt: t.clock.now().toISOString() });
     t.clock.advance(60_000);
-    const patched = await t.request(`/v1/programs/${program.id}`, { method: 'PATCH', key: merchant.apiKey, json: { plan: { default: { percent: '12' } } } });
+    const patched = await t.request(`/v1/programs/${program.id}`, {
+      method: 'PATCH',
+      key: merchant.apiKey,
+      json: { plan: { default: { percent: '12' } } },
+    });
     expect(patched.status).toBe(200);
     t.clock.advance(60_000);
     await event('order.paid', 'V-2', { clickId });
@@ -190,7 +241,11 @@ describe('the commission lifecycle (P10)', () => {
     const clickId = await click();
     await event('order.completed', 'O-1', { clickId });
     t.clock.advance(60_000);
-    const rate = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, { method: 'PUT', key: merchant.apiKey, json: { percent: '15' } });
+    const rate = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, {
+      method: 'PUT',
+      key: merchant.apiKey,
+      json: { percent: '15' },
+    });
     expect(rate.status).toBe(200);
     t.clock.advance(60_000);
     await event('order.paid', 'O-2', { clickId });
@@ -201,8 +256,14 @@ describe('the commission lifecycle (P10)', () => {
     t.clock.advance(15 * DAY);
     await batch();
     const earnings = await (await t.request('/v1/earnings', { key: affiliate.apiKey })).json();
-    expect(earnings).toEqual({ balances: [{ currency: 'EUR', estimated: '14.22', held: '0.00', settled: '7.58', inPayout: '0.00', paid: '0.00' }] });
-    const bad = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, { method: 'PUT', key: merchant.apiKey, json: { percent: '150' } });
+    expect(earnings).toEqual({
+      balances: [{ currency: 'EUR', estimated: '14.22', held: '0.00', settled: '7.58', inPayout: '0.00', paid: '0.00' }],
+    });
+    const bad = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/rate`, {
+      method: 'PUT',
+      key: merchant.apiKey,
+      json: { percent: '150' },
+    });
     expect(bad.status).toBe(422);
   });
 
@@ -211,9 +272,15 @@ describe('the commission lifecycle (P10)', () => {
     const clickId = await click();
     await event('order.paid', 'FX-1', { clickId, currency: 'USD', items: [{ sku: 'S', quantity: 2, unitPrice: '100.00' }] });
     expect(await batch()).toMatchObject({ entriesAppended: 0, skippedOtherCurrency: 1 });
-    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string };
+    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as {
+      apiKey: string;
+    };
     const addRate = (rate: string, effectiveAt: string) =>
-      t.request('/v1/fx-rates', { method: 'POST', key: finance.apiKey, json: { base: 'USD', quote: 'EUR', rate, source: 'ECB', effectiveAt } });
+      t.request('/v1/fx-rates', {
+        method: 'POST',
+        key: finance.apiKey,
+        json: { base: 'USD', quote: 'EUR', rate, source: 'ECB', effectiveAt },
+      });
     expect((await addRate('0.9', '2026-11-24T00:00:00Z')).status).toBe(201);
     expect((await addRate('0.95', '2026-11-24T00:00:00Z')).status).toBe(409);
     await batch();
@@ -223,10 +290,18 @@ describe('the commission lifecycle (P10)', () => {
       ledger: { amount: string; currency: string; fx: unknown }[];
     };
     expect(view).toMatchObject({ commission: '18.00', commissionCurrency: 'EUR' });
-    expect(view.ledger[0]).toMatchObject({ amount: '18.00', currency: 'EUR', fx: { from: 'USD', rate: '0.9', source: 'ECB', effectiveAt: '2026-11-24T00:00:00.000Z' } });
+    expect(view.ledger[0]).toMatchObject({
+      amount: '18.00',
+      currency: 'EUR',
+      fx: { from: 'USD', rate: '0.9', source: 'ECB', effectiveAt: '2026-11-24T00:00:00.000Z' },
+    });
     // A rate stored later that would have been "in force" changes nothing already converted.
     expect((await addRate('0.5', '2026-11-25T00:00:00Z')).status).toBe(201);
-    await event('order.refunded', 'FX-1', { clickId, currency: 'USD', items: [{ sku: 'S', quantity: 2, unitPrice: '100.00', refundedQuantity: 1 }] });
+    await event('order.refunded', 'FX-1', {
+      clickId,
+      currency: 'USD',
+      items: [{ sku: 'S', quantity: 2, unitPrice: '100.00', refundedQuantity: 1 }],
+    });
     await batch();
     view = (await (await t.request('/v1/orders/FX-1', { key: merchant.apiKey })).json()) as typeof view;
     expect(view.commission).toBe('9.00'); // 2 × 100.00 USD, 1 kept, at the pinned 0.9
@@ -237,14 +312,21 @@ describe('the commission lifecycle (P10)', () => {
     await setup({ default: { percent: '8' } });
     const clickId = await click();
     await event('order.paid', 'W-1', { clickId });
-    await event('order.paid', 'W-2', { clickId, items: [{ sku: 'TV', category: 'electronics', quantity: 1, unitPrice: '500.00' }] });
+    await event('order.paid', 'W-2', {
+      clickId,
+      items: [{ sku: 'TV', category: 'electronics', quantity: 1, unitPrice: '500.00' }],
+    });
     await event('order.paid', 'W-3', { items: [{ sku: 'X', quantity: 1, unitPrice: '10.00' }] }); // unattributed
     await batch();
     const entriesBefore = (t.store.raw.prepare('SELECT COUNT(*) AS n FROM ledger_entries').get() as { n: number }).n;
     const response = await t.request(`/v1/programs/${program.id}/plan/simulate`, {
       method: 'POST',
       key: merchant.apiKey,
-      json: { plan: { default: { percent: '10' }, rules: [{ category: 'electronics', percent: '3' }] }, from: '2026-11-01', to: '2026-11-30' },
+      json: {
+        plan: { default: { percent: '10' }, rules: [{ category: 'electronics', percent: '3' }] },
+        from: '2026-11-01',
+        to: '2026-11-30',
+      },
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
@@ -259,18 +341,37 @@ describe('the commission lifecycle (P10)', () => {
       totals: { current: '47.58', proposed: '24.48', difference: '-23.10', recruiterCurrent: '0.00', recruiterProposed: '0.00' },
     });
     expect((t.store.raw.prepare('SELECT COUNT(*) AS n FROM ledger_entries').get() as { n: number }).n).toBe(entriesBefore);
-    const empty = await t.request(`/v1/programs/${program.id}/plan/simulate`, { method: 'POST', key: merchant.apiKey, json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-12-31' } });
+    const empty = await t.request(`/v1/programs/${program.id}/plan/simulate`, {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-12-31' },
+    });
     expect(await empty.json()).toMatchObject({ orders: 0, affiliates: [] });
-    const backwards = await t.request(`/v1/programs/${program.id}/plan/simulate`, { method: 'POST', key: merchant.apiKey, json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-11-01' } });
+    const backwards = await t.request(`/v1/programs/${program.id}/plan/simulate`, {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { plan: { default: { percent: '10' } }, from: '2026-12-01', to: '2026-11-01' },
+    });
     expect(backwards.status).toBe(422);
   });
 
   it('refuses a batch as of the future, or earlier than the last run', async () => {
     await setup();
-    expect((await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } })).status).toBe(200);
-    const earlier = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() - 60_000).toISOString() } });
+    expect(
+      (await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } }))
+        .status,
+    ).toBe(200);
+    const earlier = await t.request('/v1/admin/batch', {
+      method: 'POST',
+      key: ADMIN_TOKEN,
+      json: { asOf: new Date(t.clock.now().getTime() - 60_000).toISOString() },
+    });
     expect(earlier.status).toBe(422);
-    const response = await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() } });
+    const response = await t.request('/v1/admin/batch', {
+      method: 'POST',
+      key: ADMIN_TOKEN,
+      json: { asOf: new Date(t.clock.now().getTime() + 60_000).toISOString() },
+    });
     expect(response.status).toBe(422);
   });
 });

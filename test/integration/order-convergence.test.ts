@@ -67,11 +67,19 @@ describe('events in any order converge to one state (P8)', () => {
         const response = await sendOrder(
           t,
           tenant.merchant.webhookSecret,
-          orderEvent(tenant.program.id, type, { id, placedAt: '2026-11-25T10:00:00Z', items: items(refunded) }, `2026-11-25T${at}:00Z`),
+          orderEvent(
+            tenant.program.id,
+            type,
+            { id, placedAt: '2026-11-25T10:00:00Z', items: items(refunded) },
+            `2026-11-25T${at}:00Z`,
+          ),
         );
         expect(response.status).toBe(200);
       }
-      const view = (await (await t.request(`/v1/orders/${id}`, { key: tenant.merchant.apiKey })).json()) as Record<string, unknown>;
+      const view = (await (await t.request(`/v1/orders/${id}`, { key: tenant.merchant.apiKey })).json()) as Record<
+        string,
+        unknown
+      >;
       const { id: _id, history: _history, ...state } = view;
       const key = JSON.stringify(state);
       finals.set(key, [...(finals.get(key) ?? []), order.map((s) => s[0]).join(' > ')]);
@@ -81,15 +89,45 @@ describe('events in any order converge to one state (P8)', () => {
 
   it('settles the expected final states', async () => {
     const states = t.store.raw
-      .prepare("SELECT status, revenue_minor, refunded_minor, paid_at, completed_at, cancelled_at FROM orders WHERE external_id IN ('P8-1', 'P8-25', 'P8-145', 'P8-151')")
+      .prepare(
+        "SELECT status, revenue_minor, refunded_minor, paid_at, completed_at, cancelled_at FROM orders WHERE external_id IN ('P8-1', 'P8-25', 'P8-145', 'P8-151')",
+      )
       .all();
     expect(states).toEqual([
       // partial refund of one sock (3.33) of 94.80 + 9.99
-      { status: 'completed', revenue_minor: 10479, refunded_minor: 333, paid_at: '2026-11-25T10:01:00.000Z', completed_at: '2026-11-25T12:00:00.000Z', cancelled_at: null },
+      {
+        status: 'completed',
+        revenue_minor: 10479,
+        refunded_minor: 333,
+        paid_at: '2026-11-25T10:01:00.000Z',
+        completed_at: '2026-11-25T12:00:00.000Z',
+        cancelled_at: null,
+      },
       // one shoe (half of 94.80) and two socks (6.66)
-      { status: 'completed', revenue_minor: 10479, refunded_minor: 4740 + 666, paid_at: '2026-11-25T10:01:00.000Z', completed_at: '2026-11-25T11:00:00.000Z', cancelled_at: null },
-      { status: 'cancelled', revenue_minor: 10479, refunded_minor: 0, paid_at: '2026-11-25T10:01:00.000Z', completed_at: null, cancelled_at: '2026-11-25T10:05:00.000Z' },
-      { status: 'cancelled', revenue_minor: 10479, refunded_minor: 10479, paid_at: '2026-11-25T10:01:00.000Z', completed_at: '2026-11-25T11:00:00.000Z', cancelled_at: '2026-11-25T11:40:00.000Z' },
+      {
+        status: 'completed',
+        revenue_minor: 10479,
+        refunded_minor: 4740 + 666,
+        paid_at: '2026-11-25T10:01:00.000Z',
+        completed_at: '2026-11-25T11:00:00.000Z',
+        cancelled_at: null,
+      },
+      {
+        status: 'cancelled',
+        revenue_minor: 10479,
+        refunded_minor: 0,
+        paid_at: '2026-11-25T10:01:00.000Z',
+        completed_at: null,
+        cancelled_at: '2026-11-25T10:05:00.000Z',
+      },
+      {
+        status: 'cancelled',
+        revenue_minor: 10479,
+        refunded_minor: 10479,
+        paid_at: '2026-11-25T10:01:00.000Z',
+        completed_at: '2026-11-25T11:00:00.000Z',
+        cancelled_at: '2026-11-25T11:40:00.000Z',
+      },
     ]);
   });
 });

@@ -15,7 +15,6 @@ afterEach(async () => {
 
 const scalar = (sql: string) => (t.store.raw.prepare(sql).get() as { n: number }).n;
 
-
 describe('replays never make a second conversion', () => {
   it('300 orders, each delivery repeated 1–5×, 20% re-sent under new ids, shuffled: one order each (P4)', async () => {
     const random = prng(4);
@@ -25,7 +24,12 @@ describe('replays never make a second conversion', () => {
       const types = ['order.created', 'order.paid'];
       if (i % 3 === 0) types.push('order.completed');
       types.forEach((type, k) => {
-        const event = orderEvent(tenant.program.id, type, { id: `P4-${i}` }, `2026-11-25T09:${String(10 + k).padStart(2, '0')}:00Z`);
+        const event = orderEvent(
+          tenant.program.id,
+          type,
+          { id: `P4-${i}` },
+          `2026-11-25T09:${String(10 + k).padStart(2, '0')}:00Z`,
+        );
         const body = JSON.stringify(event);
         distinctEvents.add(body);
         const id = `msg_${i}_${k}`;
@@ -41,7 +45,11 @@ describe('replays never make a second conversion', () => {
     const now = Math.floor(t.clock.now().getTime() / 1000);
     const seen = new Map<string, number>();
     for (const d of deliveries) {
-      const response = await t.request('/v1/orders', { method: 'POST', headers: signedHeaders(tenant.merchant.webhookSecret, d.body, { id: d.id, timestamp: now }), body: d.body });
+      const response = await t.request('/v1/orders', {
+        method: 'POST',
+        headers: signedHeaders(tenant.merchant.webhookSecret, d.body, { id: d.id, timestamp: now }),
+        body: d.body,
+      });
       expect(response.status).toBe(200);
       const result = (await response.json()) as { id: string; duplicate: boolean };
       expect(result.id).toBe(d.order);
@@ -58,8 +66,13 @@ describe('replays never make a second conversion', () => {
   it('50 concurrent identical deliveries make one order and every response names it, ×20 rounds (P5)', async () => {
     for (let round = 0; round < 20; round++) {
       const body = JSON.stringify(orderEvent(tenant.program.id, 'order.paid', { id: `P5-${round}` }));
-      const headers = signedHeaders(tenant.merchant.webhookSecret, body, { id: `p5_${round}`, timestamp: Math.floor(t.clock.now().getTime() / 1000) });
-      const responses = await Promise.all(Array.from({ length: 50 }, () => t.request('/v1/orders', { method: 'POST', headers, body })));
+      const headers = signedHeaders(tenant.merchant.webhookSecret, body, {
+        id: `p5_${round}`,
+        timestamp: Math.floor(t.clock.now().getTime() / 1000),
+      });
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, () => t.request('/v1/orders', { method: 'POST', headers, body })),
+      );
       const results = (await Promise.all(responses.map((r) => r.json()))) as { id: string; duplicate: boolean }[];
       expect(responses.every((r) => r.status === 200)).toBe(true);
       expect(new Set(results.map((r) => r.id))).toEqual(new Set([`P5-${round}`]));
@@ -70,9 +83,15 @@ describe('replays never make a second conversion', () => {
   });
 
   it('the same order through the webhook and the postback is still one conversion (P4)', async () => {
-    const token = ((await (await t.request('/v1/postback-tokens', { method: 'POST', key: tenant.merchant.apiKey })).json()) as { token: string }).token;
+    const token = (
+      (await (await t.request('/v1/postback-tokens', { method: 'POST', key: tenant.merchant.apiKey })).json()) as {
+        token: string;
+      }
+    ).token;
     await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.paid', { id: 'CH-1' }));
-    const postback = await t.request(`/postback?token=${token}&programId=${tenant.program.id}&orderId=CH-1&amount=94.80&currency=EUR&status=paid`);
+    const postback = await t.request(
+      `/postback?token=${token}&programId=${tenant.program.id}&orderId=CH-1&amount=94.80&currency=EUR&status=paid`,
+    );
     expect(postback.status).toBe(200);
     expect(await postback.json()).toMatchObject({ id: 'CH-1' });
     expect(scalar('SELECT COUNT(*) AS n FROM orders')).toBe(1);

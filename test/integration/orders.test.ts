@@ -15,7 +15,9 @@ afterEach(async () => {
 const count = (table: string) => (t.store.raw.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
 
 async function click(code = tenant.link.code, query = ''): Promise<string> {
-  const response = await t.request(`/c/${code}${query}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0', [TEST_IP_HEADER]: '198.51.100.1' } });
+  const response = await t.request(`/c/${code}${query}`, {
+    headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0.0.0', [TEST_IP_HEADER]: '198.51.100.1' },
+  });
   return new URL(response.headers.get('location')!).searchParams.get('clid')!;
 }
 
@@ -30,7 +32,12 @@ describe('order intake', () => {
     const response = await sendOrder(
       t,
       tenant.merchant.webhookSecret,
-      orderEvent(tenant.program.id, 'order.created', { id: 'A-1001', clickId, customerId: 'c-9', newCustomer: true, shipping: '4.90' }, '2026-11-25T11:00:00Z'),
+      orderEvent(
+        tenant.program.id,
+        'order.created',
+        { id: 'A-1001', clickId, customerId: 'c-9', newCustomer: true, shipping: '4.90' },
+        '2026-11-25T11:00:00Z',
+      ),
     );
     expect(response.status).toBe(200);
     expect(await body(response)).toEqual({
@@ -58,7 +65,13 @@ describe('order intake', () => {
         receipt: {
           method: 'click',
           rule: "first valid source in the program's order: click, coupon",
-          window: { clickedAt: '2026-11-25T10:00:00.000Z', placedAt: '2026-11-25T11:00:00.000Z', cookieDays: 30, ageSeconds: 3600, withinWindow: true },
+          window: {
+            clickedAt: '2026-11-25T10:00:00.000Z',
+            placedAt: '2026-11-25T11:00:00.000Z',
+            cookieDays: 30,
+            ageSeconds: 3600,
+            withinWindow: true,
+          },
           candidates: [{ source: 'click', verdict: 'won', affiliateId: tenant.affiliate.id, linkId: tenant.link.id }],
           flags: [],
         },
@@ -71,7 +84,11 @@ describe('order intake', () => {
   it('attributes an order whose click row is gone: the click id is enough (P2)', async () => {
     const clickId = await click();
     t.store.raw.prepare('DELETE FROM clicks').run();
-    const response = await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.paid', { id: 'A-2', clickId }, '2026-11-25T10:05:00Z'));
+    const response = await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.paid', { id: 'A-2', clickId }, '2026-11-25T10:05:00Z'),
+    );
     expect((await body(response)).attribution).toMatchObject({ affiliateId: tenant.affiliate.id, method: 'click' });
   });
 
@@ -85,7 +102,9 @@ describe('order intake', () => {
     for (const [, options, reason] of cases) {
       const response = await sendOrder(t, tenant.merchant.webhookSecret, event, options);
       expect(response.status).toBe(401);
-      expect(await body(response)).toEqual({ error: { code: 'invalid_signature', message: `webhook signature rejected: ${reason}` } });
+      expect(await body(response)).toEqual({
+        error: { code: 'invalid_signature', message: `webhook signature rejected: ${reason}` },
+      });
     }
     const wrongSecret = await sendOrder(t, 'whsec_d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==', event);
     expect(wrongSecret.status).toBe(401);
@@ -105,16 +124,32 @@ describe('order intake', () => {
     expect(count('order_events')).toBe(0);
 
     for (const offset of [-299, 299]) {
-      const ok = await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: `S-${offset}` }), { timestamp: now + offset });
+      const ok = await sendOrder(
+        t,
+        tenant.merchant.webhookSecret,
+        orderEvent(tenant.program.id, 'order.created', { id: `S-${offset}` }),
+        { timestamp: now + offset },
+      );
       expect(ok.status).toBe(200);
     }
 
-    const rotated = await body(await t.request('/v1/webhook-secrets/rotate', { method: 'POST', key: tenant.merchant.apiKey, json: { graceSeconds: 600 } }));
-    expect((await sendOrder(t, rotated.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-new' }))).status).toBe(200);
-    expect((await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-old' }))).status).toBe(200);
+    const rotated = await body(
+      await t.request('/v1/webhook-secrets/rotate', { method: 'POST', key: tenant.merchant.apiKey, json: { graceSeconds: 600 } }),
+    );
+    expect(
+      (await sendOrder(t, rotated.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-new' }))).status,
+    ).toBe(200);
+    expect(
+      (await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-old' }))).status,
+    ).toBe(200);
     t.clock.advance(601_000);
-    expect((await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-late' }))).status).toBe(401);
-    expect((await sendOrder(t, rotated.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-new2' }))).status).toBe(200);
+    expect(
+      (await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-late' })))
+        .status,
+    ).toBe(401);
+    expect(
+      (await sendOrder(t, rotated.webhookSecret, orderEvent(tenant.program.id, 'order.created', { id: 'R-new2' }))).status,
+    ).toBe(200);
     expect(count('orders')).toBe(5);
   });
 
@@ -133,19 +168,51 @@ describe('order intake', () => {
     ['an unknown program', { programId: 'prg_9999' }, 'programId: unknown program'],
     ['a missing program', { programId: undefined }, 'programId: unknown program'],
     ['an unknown event type', { type: 'order.shipped' }, 'type'],
-    ['a negative price', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '-1.00' }] } }, 'order.items[0].unitPrice must not be negative'],
+    [
+      'a negative price',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '-1.00' }] } },
+      'order.items[0].unitPrice must not be negative',
+    ],
     ['a numeric price', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 49.9 }] } }, 'order.items.0.unitPrice'],
-    ['a non-numeric price', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 'abc' }] } }, 'must be a decimal string'],
-    ['too many decimals for EUR', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.001' }] } }, 'more decimals than the currency allows (EUR)'],
+    [
+      'a non-numeric price',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 'abc' }] } },
+      'must be a decimal string',
+    ],
+    [
+      'too many decimals for EUR',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.001' }] } },
+      'more decimals than the currency allows (EUR)',
+    ],
     ['decimals on JPY', { order: { id: 'B', currency: 'JPY', items: [{ sku: 'S', quantity: 1, unitPrice: '100.5' }] } }, '(JPY)'],
-    ['an unknown currency', { order: { id: 'B', currency: 'EURO', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00' }] } }, 'order.currency'],
+    [
+      'an unknown currency',
+      { order: { id: 'B', currency: 'EURO', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00' }] } },
+      'order.currency',
+    ],
     ['a zero quantity', { order: { id: 'B', items: [{ sku: 'S', quantity: 0, unitPrice: '1.00' }] } }, 'order.items.0.quantity'],
-    ['a fractional quantity', { order: { id: 'B', items: [{ sku: 'S', quantity: 1.5, unitPrice: '1.00' }] } }, 'order.items.0.quantity'],
-    ['more refunded than bought', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00', refundedQuantity: 2 }] } }, 'refundedQuantity is larger'],
-    ['a discount above the line', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00', discount: '2.00' }] } }, 'discount is larger'],
+    [
+      'a fractional quantity',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1.5, unitPrice: '1.00' }] } },
+      'order.items.0.quantity',
+    ],
+    [
+      'more refunded than bought',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00', refundedQuantity: 2 }] } },
+      'refundedQuantity is larger',
+    ],
+    [
+      'a discount above the line',
+      { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00', discount: '2.00' }] } },
+      'discount is larger',
+    ],
     ['no items', { order: { id: 'B', items: [] } }, 'order.items'],
     ['a bad timestamp', { occurredAt: 'yesterday' }, 'occurredAt'],
-    ['a negative shipping', { order: { id: 'B', shipping: '-4.90', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00' }] } }, 'order.shipping must not be negative'],
+    [
+      'a negative shipping',
+      { order: { id: 'B', shipping: '-4.90', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00' }] } },
+      'order.shipping must not be negative',
+    ],
   ])('refuses %s with 422 and stores nothing', async (_name, change, message) => {
     const base = orderEvent(tenant.program.id, 'order.created', { id: 'B' });
     const event = { ...base, ...change, order: { ...base.order, ...(change as { order?: object }).order } };
@@ -169,7 +236,13 @@ describe('order intake', () => {
       await t.request('/v1/programs', {
         method: 'POST',
         key: tenant.merchant.apiKey,
-        json: { name: 'P2', landingUrl: 'https://shop.example/', allowedDomains: ['shop.example'], currency: 'EUR', plan: { default: { percent: '5' } } },
+        json: {
+          name: 'P2',
+          landingUrl: 'https://shop.example/',
+          allowedDomains: ['shop.example'],
+          currency: 'EUR',
+          plan: { default: { percent: '5' } },
+        },
       }),
     );
     const response = await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(second.id, 'order.paid', { id: 'X-1' }));
@@ -180,8 +253,16 @@ describe('order intake', () => {
 describe('orders as read by merchants and affiliates', () => {
   it("shows affiliates their own attributed orders without customer data, and hides others' (P20)", async () => {
     const clickId = await click();
-    await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.paid', { id: 'M-1', clickId, customerId: 'secret-customer' }, '2026-11-25T10:10:00Z'));
-    await sendOrder(t, tenant.merchant.webhookSecret, orderEvent(tenant.program.id, 'order.paid', { id: 'M-2' }, '2026-11-25T10:10:00Z'));
+    await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.paid', { id: 'M-1', clickId, customerId: 'secret-customer' }, '2026-11-25T10:10:00Z'),
+    );
+    await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.paid', { id: 'M-2' }, '2026-11-25T10:10:00Z'),
+    );
     const mine = await body(await t.request('/v1/orders', { key: tenant.affiliate.apiKey }));
     expect(mine.orders).toEqual([
       {

@@ -48,8 +48,7 @@ const MAX_ROUND_MS = FIRST_ACK_TIMEOUT_MS + KILL_AFTER_MS[1] + 1_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 const MAX_WRITES_PER_ROUND = 200;
 const WRITE_INTERVAL_MS = 5;
-const BROWSER_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 type Outcome = { kind: 'acked'; clickId: string } | { kind: 'untracked' } | { kind: 'error'; message: string };
 
@@ -153,8 +152,7 @@ async function loadAndKill(server: ServerProcess, code: string): Promise<RoundRe
       if (outcome.kind === 'acked') {
         acked.push(outcome.clickId);
         onFirstAck();
-      }
-      else if (outcome.kind === 'untracked') untracked++;
+      } else if (outcome.kind === 'untracked') untracked++;
       else {
         errors++;
         // Errors before the kill are unexpected but not fatal here: the set check decides.
@@ -191,70 +189,64 @@ describe('P1 + P24: acknowledged clicks survive kill -9, and the server restarts
     removeDir(dataDir);
   });
 
-  it(
-    `loses no acked click over ${ROUNDS} kill -9 rounds, with no duplicates and an intact database`,
-    async () => {
-      let server = await startServer({ dataDir });
-      const { code } = await seedLink(server.url);
+  it(`loses no acked click over ${ROUNDS} kill -9 rounds, with no duplicates and an intact database`, async () => {
+    let server = await startServer({ dataDir });
+    const { code } = await seedLink(server.url);
 
-      const acked = new Set<string>();
-      const ackedWrites: string[] = [];
-      let ackedResponses = 0;
-      let untracked = 0;
-      const log: string[] = [];
-      for (let round = 1; round <= ROUNDS; round++) {
-        const result = await loadAndKill(server, code);
-        for (const id of result.acked) acked.add(id);
-        ackedResponses += result.acked.length;
-        ackedWrites.push(...result.writes);
-        untracked += result.untracked;
-        log.push(
-          `round ${round}: kill after ${result.killAfterMs} ms, acked ${result.acked.length}, ` +
-            `untracked ${result.untracked}, errors ${result.errors}, API writes ${result.writes.length}`,
-        );
-        // P24: the same DATA_DIR, as the crash left it; startServer rejects if the server cannot start.
-        server = await startServer({ dataDir });
-      }
+    const acked = new Set<string>();
+    const ackedWrites: string[] = [];
+    let ackedResponses = 0;
+    let untracked = 0;
+    const log: string[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const result = await loadAndKill(server, code);
+      for (const id of result.acked) acked.add(id);
+      ackedResponses += result.acked.length;
+      ackedWrites.push(...result.writes);
+      untracked += result.untracked;
+      log.push(
+        `round ${round}: kill after ${result.killAfterMs} ms, acked ${result.acked.length}, ` +
+          `untracked ${result.untracked}, errors ${result.errors}, API writes ${result.writes.length}`,
+      );
+      // P24: the same DATA_DIR, as the crash left it; startServer rejects if the server cannot start.
+      server = await startServer({ dataDir });
+    }
 
-      // The server that came back from the last crash still tracks; that click is acked too.
-      const after = await click(new Agent({ keepAlive: false }), server.port, code);
-      expect(after.kind, 'the restarted server records clicks').toBe('acked');
-      if (after.kind === 'acked') acked.add(after.clickId);
-      ackedResponses++;
-      await server.kill('SIGKILL');
+    // The server that came back from the last crash still tracks; that click is acked too.
+    const after = await click(new Agent({ keepAlive: false }), server.port, code);
+    expect(after.kind, 'the restarted server records clicks').toBe('acked');
+    if (after.kind === 'acked') acked.add(after.clickId);
+    ackedResponses++;
+    await server.kill('SIGKILL');
 
-      const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
-      try {
-        const integrity = db.pragma('integrity_check', { simple: true });
-        const present = new Set((db.prepare('SELECT click_id FROM clicks').pluck().all() as string[]));
-        const { n_rows: rows, n_distinct: distinct } = db
-          .prepare('SELECT count(*) AS n_rows, count(DISTINCT click_id) AS n_distinct FROM clicks')
-          .get() as { n_rows: number; n_distinct: number };
-        const lost = [...acked].filter((id) => !present.has(id));
-        const affiliates = new Set(
-          (db.prepare('SELECT id FROM affiliates').pluck().all() as number[]).map((id) => `aff_${id}`),
-        );
-        const lostWrites = ackedWrites.filter((id) => !affiliates.has(id));
-        const dups = rows - distinct;
-        console.info(
-          [
-            ...log,
-            `acked ${acked.size} (responses ${ackedResponses}), untracked 302s ${untracked}, rows ${rows}, ` +
-              `unacked rows ${rows - acked.size}, lost ${lost.length}, dups ${dups}, integrity ${String(integrity)}; ` +
-              `API writes acked ${ackedWrites.length}, lost ${lostWrites.length}`,
-          ].join('\n'),
-        );
+    const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const integrity = db.pragma('integrity_check', { simple: true });
+      const present = new Set(db.prepare('SELECT click_id FROM clicks').pluck().all() as string[]);
+      const { n_rows: rows, n_distinct: distinct } = db
+        .prepare('SELECT count(*) AS n_rows, count(DISTINCT click_id) AS n_distinct FROM clicks')
+        .get() as { n_rows: number; n_distinct: number };
+      const lost = [...acked].filter((id) => !present.has(id));
+      const affiliates = new Set((db.prepare('SELECT id FROM affiliates').pluck().all() as number[]).map((id) => `aff_${id}`));
+      const lostWrites = ackedWrites.filter((id) => !affiliates.has(id));
+      const dups = rows - distinct;
+      console.info(
+        [
+          ...log,
+          `acked ${acked.size} (responses ${ackedResponses}), untracked 302s ${untracked}, rows ${rows}, ` +
+            `unacked rows ${rows - acked.size}, lost ${lost.length}, dups ${dups}, integrity ${String(integrity)}; ` +
+            `API writes acked ${ackedWrites.length}, lost ${lostWrites.length}`,
+        ].join('\n'),
+      );
 
-        expect(ackedResponses, 'every 302 carried a different click id').toBe(acked.size);
-        expect(acked.size, 'enough clicks were acknowledged for the check to mean something').toBeGreaterThan(1000);
-        expect(lost.length, `lost = acked − present (first few: ${lost.slice(0, 5).join(', ')})`).toBe(0);
-        expect(dups, 'dups = rows − distinct click_id').toBe(0);
-        expect(lostWrites, 'acknowledged API writes made alongside the clicks').toEqual([]);
-        expect(integrity).toBe('ok');
-      } finally {
-        db.close();
-      }
-    },
-    120_000,
-  );
+      expect(ackedResponses, 'every 302 carried a different click id').toBe(acked.size);
+      expect(acked.size, 'enough clicks were acknowledged for the check to mean something').toBeGreaterThan(1000);
+      expect(lost.length, `lost = acked − present (first few: ${lost.slice(0, 5).join(', ')})`).toBe(0);
+      expect(dups, 'dups = rows − distinct click_id').toBe(0);
+      expect(lostWrites, 'acknowledged API writes made alongside the clicks').toEqual([]);
+      expect(integrity).toBe('ok');
+    } finally {
+      db.close();
+    }
+  }, 120_000);
 });

@@ -43,7 +43,15 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type KillRound, killAllServers, killUnderLoad, makeTempDir, removeDir, type ServerProcess, startServer } from '../support/server-process';
+import {
+  type KillRound,
+  killAllServers,
+  killUnderLoad,
+  makeTempDir,
+  removeDir,
+  type ServerProcess,
+  startServer,
+} from '../support/server-process';
 import { seedLink } from '../support/seed-link';
 
 const ROUNDS = 10;
@@ -58,8 +66,7 @@ const DRAIN_TIMEOUT_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 2_000;
 const REPLAYS = 40;
 const MIN_ACKED_DURING_KILLS = 250;
-const BROWSER_UA =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 const EVENT_TYPES = ['order.created', 'order.paid', 'order.completed'] as const;
 type EventType = (typeof EVENT_TYPES)[number];
@@ -83,7 +90,8 @@ interface Ack {
   affiliateId: string | null;
 }
 
-type Outcome = { kind: 'acked'; ack: Ack } | { kind: 'refused'; status: number; text: string } | { kind: 'error'; message: string };
+type Outcome =
+  { kind: 'acked'; ack: Ack } | { kind: 'refused'; status: number; text: string } | { kind: 'error'; message: string };
 
 function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -133,7 +141,8 @@ function post(agent: Agent, port: number, webhook: Webhook, delivery: Delivery):
           }
           try {
             const result = JSON.parse(text) as { id: string; duplicate: boolean; attribution: { affiliateId: string | null } };
-            if (result.id !== delivery.orderId) finish({ kind: 'error', message: `2xx names order ${result.id}, sent ${delivery.orderId}` });
+            if (result.id !== delivery.orderId)
+              finish({ kind: 'error', message: `2xx names order ${result.id}, sent ${delivery.orderId}` });
             else finish({ kind: 'acked', ack: { duplicate: result.duplicate, affiliateId: result.attribution.affiliateId } });
           } catch {
             finish({ kind: 'error', message: `2xx with unreadable body ${text.slice(0, 100)}` });
@@ -204,7 +213,11 @@ class Shop {
           },
           occurredAt,
         };
-        const delivery = { webhookId: `msg_p3_${n}_${type.slice('order.'.length)}`, orderId: id, body: Buffer.from(JSON.stringify(body)) };
+        const delivery = {
+          webhookId: `msg_p3_${n}_${type.slice('order.'.length)}`,
+          orderId: id,
+          body: Buffer.from(JSON.stringify(body)),
+        };
         this.deliveries.set(delivery.webhookId, delivery);
         batch.push(delivery);
       }
@@ -313,111 +326,112 @@ describe('P3 + P24: acknowledged order events survive kill -9, and the server re
     removeDir(dataDir);
   });
 
-  it(
-    `loses no acked order event over ${ROUNDS} kill -9 rounds of signed, retried webhooks`,
-    async () => {
-      const testStartedAt = Date.now();
-      let server = await startServer({ dataDir });
-      const seeded = await seedLink(server.url);
-      const clicked = await fetch(`${server.url}/c/${seeded.code}`, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA } });
-      const clickId = new URL(clicked.headers.get('location') ?? 'about:blank').searchParams.get('clid');
-      expect(clicked.status, 'the seeded link redirects').toBe(302);
-      expect(clickId, 'the redirect carries a click id').toBeTruthy();
+  it(`loses no acked order event over ${ROUNDS} kill -9 rounds of signed, retried webhooks`, async () => {
+    const testStartedAt = Date.now();
+    let server = await startServer({ dataDir });
+    const seeded = await seedLink(server.url);
+    const clicked = await fetch(`${server.url}/c/${seeded.code}`, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA } });
+    const clickId = new URL(clicked.headers.get('location') ?? 'about:blank').searchParams.get('clid');
+    expect(clicked.status, 'the seeded link redirects').toBe(302);
+    expect(clickId, 'the redirect carries a click id').toBeTruthy();
 
-      const shop = new Shop(seeded.webhookSecret, seeded.programId, clickId!, Date.now() + 1);
-      const log: string[] = [];
-      let ackedDuringKills = 0;
-      for (let round = 1; round <= ROUNDS; round++) {
-        const retriesQueued = shop.retry.length;
-        const r = await sendAndKill(server, shop);
-        ackedDuringKills += r.acked;
-        log.push(
-          `round ${round}: kill after ${r.killAfterMs} ms, retries queued ${retriesQueued}, acked ${r.acked} ` +
-            `(${r.duplicates} as duplicate), errors ${r.errors}, refused ${r.refused}, unacked now ${shop.unacked}`,
-        );
-        // P24: the same DATA_DIR, as the crash left it; startServer rejects if the server cannot start.
-        server = await startServer({ dataDir });
-      }
-
-      // The server that came back from the last crash takes everything still unacknowledged.
-      const drained = await drain(server, shop);
+    const shop = new Shop(seeded.webhookSecret, seeded.programId, clickId!, Date.now() + 1);
+    const log: string[] = [];
+    let ackedDuringKills = 0;
+    for (let round = 1; round <= ROUNDS; round++) {
+      const retriesQueued = shop.retry.length;
+      const r = await sendAndKill(server, shop);
+      ackedDuringKills += r.acked;
       log.push(
-        `drain: ${drained.attempts} attempts, acked ${drained.acked} (${drained.duplicates} as duplicate), unacked now ${shop.unacked}`,
+        `round ${round}: kill after ${r.killAfterMs} ms, retries queued ${retriesQueued}, acked ${r.acked} ` +
+          `(${r.duplicates} as duplicate), errors ${r.errors}, refused ${r.refused}, unacked now ${shop.unacked}`,
+      );
+      // P24: the same DATA_DIR, as the crash left it; startServer rejects if the server cannot start.
+      server = await startServer({ dataDir });
+    }
+
+    // The server that came back from the last crash takes everything still unacknowledged.
+    const drained = await drain(server, shop);
+    log.push(
+      `drain: ${drained.attempts} attempts, acked ${drained.acked} (${drained.duplicates} as duplicate), unacked now ${shop.unacked}`,
+    );
+
+    // Replays of acknowledged deliveries change nothing and say so.
+    const replayAgent = new Agent({ keepAlive: true, maxSockets: 4 });
+    const sample = shuffle([...shop.acked.keys()]).slice(0, REPLAYS);
+    const replays = await Promise.all(sample.map((id) => post(replayAgent, server.port, shop.webhook, shop.deliveries.get(id)!)));
+    replayAgent.destroy();
+    await server.kill('SIGKILL');
+
+    const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      const integrity = db.pragma('integrity_check', { simple: true });
+      const present = new Set(db.prepare('SELECT delivery_id FROM order_events').pluck().all() as string[]);
+      const lost = [...shop.acked.keys()].filter((id) => !present.has(id));
+      const unexpected = [...present].filter((id) => !shop.deliveries.has(id));
+      const orderRows = db
+        .prepare('SELECT count(*) AS n_rows, count(DISTINCT merchant_id || char(0) || external_id) AS n_distinct FROM orders')
+        .get() as { n_rows: number; n_distinct: number };
+      const eventRows = db
+        .prepare(
+          'SELECT count(*) AS n_rows, count(DISTINCT merchant_id || char(0) || delivery_id) AS n_distinct FROM order_events',
+        )
+        .get() as { n_rows: number; n_distinct: number };
+      const dups = orderRows.n_rows - orderRows.n_distinct + (eventRows.n_rows - eventRows.n_distinct);
+      const stored = db
+        .prepare(
+          `SELECT o.external_id AS id, o.status, o.attribution_method AS method, count(e.id) AS events
+             FROM orders o LEFT JOIN order_events e ON e.order_id = o.id GROUP BY o.id`,
+        )
+        .all() as { id: string; status: string; method: string; events: number }[];
+      const byId = new Map(stored.map((o) => [o.id, o]));
+      const wrongCounts: string[] = [];
+      const wrongStatus: string[] = [];
+      const wrongAttribution: string[] = [];
+      for (const order of shop.orders.values()) {
+        const row = byId.get(order.id);
+        if (!row || row.events !== order.types.length)
+          wrongCounts.push(`${order.id}: sent ${order.types.length}, stored ${row?.events ?? 'no order'}`);
+        const expectedStatus = STATUS_OF[order.types[order.types.length - 1]!];
+        if (row && row.status !== expectedStatus) wrongStatus.push(`${order.id}: ${row.status}, expected ${expectedStatus}`);
+        if (row && row.method !== (order.clickId ? 'click' : 'none')) wrongAttribution.push(`${order.id}: ${row.method}`);
+      }
+      const strayOrders = stored.filter((o) => !shop.orders.has(o.id)).length;
+      const ackedForOtherAffiliate = [...shop.acked.entries()].filter(([id, ack]) => {
+        const order = shop.orders.get(shop.deliveries.get(id)!.orderId)!;
+        return ack.affiliateId !== (order.clickId ? seeded.affiliateId : null);
+      }).length;
+      const replayFailures = replays.filter((o) => o.kind !== 'acked' || !o.ack.duplicate).length;
+      const seconds = ((Date.now() - testStartedAt) / 1000).toFixed(1);
+
+      console.info(
+        [
+          ...log,
+          `orders ${shop.orders.size}, deliveries ${shop.deliveries.size}, attempts ${shop.attempts}, acked ${shop.acked.size} ` +
+            `(${ackedDuringKills} during kill rounds); order_events rows ${eventRows.n_rows}, orders rows ${orderRows.n_rows}; ` +
+            `lost ${lost.length}, unexpected ${unexpected.length}, dups ${dups}, wrong event counts ${wrongCounts.length}, ` +
+            `wrong status ${wrongStatus.length}, integrity ${String(integrity)}; replays ${replays.length} (${replayFailures} not duplicate); ` +
+            `refusals ${JSON.stringify(Object.fromEntries(shop.refusals))}; ${seconds} s`,
+        ].join('\n'),
       );
 
-      // Replays of acknowledged deliveries change nothing and say so.
-      const replayAgent = new Agent({ keepAlive: true, maxSockets: 4 });
-      const sample = shuffle([...shop.acked.keys()]).slice(0, REPLAYS);
-      const replays = await Promise.all(sample.map((id) => post(replayAgent, server.port, shop.webhook, shop.deliveries.get(id)!)));
-      replayAgent.destroy();
-      await server.kill('SIGKILL');
-
-      const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
-      try {
-        const integrity = db.pragma('integrity_check', { simple: true });
-        const present = new Set(db.prepare('SELECT delivery_id FROM order_events').pluck().all() as string[]);
-        const lost = [...shop.acked.keys()].filter((id) => !present.has(id));
-        const unexpected = [...present].filter((id) => !shop.deliveries.has(id));
-        const orderRows = db
-          .prepare('SELECT count(*) AS n_rows, count(DISTINCT merchant_id || char(0) || external_id) AS n_distinct FROM orders')
-          .get() as { n_rows: number; n_distinct: number };
-        const eventRows = db
-          .prepare('SELECT count(*) AS n_rows, count(DISTINCT merchant_id || char(0) || delivery_id) AS n_distinct FROM order_events')
-          .get() as { n_rows: number; n_distinct: number };
-        const dups = orderRows.n_rows - orderRows.n_distinct + (eventRows.n_rows - eventRows.n_distinct);
-        const stored = db
-          .prepare(
-            `SELECT o.external_id AS id, o.status, o.attribution_method AS method, count(e.id) AS events
-             FROM orders o LEFT JOIN order_events e ON e.order_id = o.id GROUP BY o.id`,
-          )
-          .all() as { id: string; status: string; method: string; events: number }[];
-        const byId = new Map(stored.map((o) => [o.id, o]));
-        const wrongCounts: string[] = [];
-        const wrongStatus: string[] = [];
-        const wrongAttribution: string[] = [];
-        for (const order of shop.orders.values()) {
-          const row = byId.get(order.id);
-          if (!row || row.events !== order.types.length) wrongCounts.push(`${order.id}: sent ${order.types.length}, stored ${row?.events ?? 'no order'}`);
-          const expectedStatus = STATUS_OF[order.types[order.types.length - 1]!];
-          if (row && row.status !== expectedStatus) wrongStatus.push(`${order.id}: ${row.status}, expected ${expectedStatus}`);
-          if (row && row.method !== (order.clickId ? 'click' : 'none')) wrongAttribution.push(`${order.id}: ${row.method}`);
-        }
-        const strayOrders = stored.filter((o) => !shop.orders.has(o.id)).length;
-        const ackedForOtherAffiliate = [...shop.acked.entries()].filter(([id, ack]) => {
-          const order = shop.orders.get(shop.deliveries.get(id)!.orderId)!;
-          return ack.affiliateId !== (order.clickId ? seeded.affiliateId : null);
-        }).length;
-        const replayFailures = replays.filter((o) => o.kind !== 'acked' || !o.ack.duplicate).length;
-        const seconds = ((Date.now() - testStartedAt) / 1000).toFixed(1);
-
-        console.info(
-          [
-            ...log,
-            `orders ${shop.orders.size}, deliveries ${shop.deliveries.size}, attempts ${shop.attempts}, acked ${shop.acked.size} ` +
-              `(${ackedDuringKills} during kill rounds); order_events rows ${eventRows.n_rows}, orders rows ${orderRows.n_rows}; ` +
-              `lost ${lost.length}, unexpected ${unexpected.length}, dups ${dups}, wrong event counts ${wrongCounts.length}, ` +
-              `wrong status ${wrongStatus.length}, integrity ${String(integrity)}; replays ${replays.length} (${replayFailures} not duplicate); ` +
-              `refusals ${JSON.stringify(Object.fromEntries(shop.refusals))}; ${seconds} s`,
-          ].join('\n'),
-        );
-
-        expect(ackedDuringKills, 'enough deliveries were acknowledged for the check to mean something').toBeGreaterThan(MIN_ACKED_DURING_KILLS);
-        expect(shop.unacked, 'every delivery was eventually acknowledged').toBe(0);
-        expect(lost.length, `lost = acked − present (first few: ${lost.slice(0, 5).join(', ')})`).toBe(0);
-        expect(unexpected.length, 'no stored event the shop never sent').toBe(0);
-        expect(dups, 'dups = rows − distinct keys, in orders and in order_events').toBe(0);
-        expect(strayOrders, 'no stored order the shop never sent').toBe(0);
-        expect(wrongCounts.slice(0, 5), "each order's event count = distinct events sent for it").toEqual([]);
-        expect(wrongStatus.slice(0, 5), 'each order has the status its events derive').toEqual([]);
-        expect(wrongAttribution.slice(0, 5), 'orders with a click id stay attributed by click, the rest by none').toEqual([]);
-        expect(ackedForOtherAffiliate, 'every 2xx named the right affiliate (or none)').toBe(0);
-        expect([...shop.refusals.keys()], 'no delivery was refused (4xx/5xx): they are all validly signed').toEqual([]);
-        expect(replayFailures, 'replays of acked deliveries answer 200 with duplicate: true').toBe(0);
-        expect(integrity).toBe('ok');
-      } finally {
-        db.close();
-      }
-    },
-    180_000,
-  );
+      expect(ackedDuringKills, 'enough deliveries were acknowledged for the check to mean something').toBeGreaterThan(
+        MIN_ACKED_DURING_KILLS,
+      );
+      expect(shop.unacked, 'every delivery was eventually acknowledged').toBe(0);
+      expect(lost.length, `lost = acked − present (first few: ${lost.slice(0, 5).join(', ')})`).toBe(0);
+      expect(unexpected.length, 'no stored event the shop never sent').toBe(0);
+      expect(dups, 'dups = rows − distinct keys, in orders and in order_events').toBe(0);
+      expect(strayOrders, 'no stored order the shop never sent').toBe(0);
+      expect(wrongCounts.slice(0, 5), "each order's event count = distinct events sent for it").toEqual([]);
+      expect(wrongStatus.slice(0, 5), 'each order has the status its events derive').toEqual([]);
+      expect(wrongAttribution.slice(0, 5), 'orders with a click id stay attributed by click, the rest by none').toEqual([]);
+      expect(ackedForOtherAffiliate, 'every 2xx named the right affiliate (or none)').toBe(0);
+      expect([...shop.refusals.keys()], 'no delivery was refused (4xx/5xx): they are all validly signed').toEqual([]);
+      expect(replayFailures, 'replays of acked deliveries answer 200 with duplicate: true').toBe(0);
+      expect(integrity).toBe('ok');
+    } finally {
+      db.close();
+    }
+  }, 180_000);
 });

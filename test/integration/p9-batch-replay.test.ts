@@ -183,9 +183,10 @@ async function killedRun(store: SqliteStore, asOf: Date, kind: KillKind, at = 1)
   }
   const before = watermark(raw);
   try {
-    await expect(runCommissionBatch(store.db, asOf, onProgress, store.writes), `the armed kill (${kind}) must fire`).rejects.toThrow(
-      /p9: killed/,
-    );
+    await expect(
+      runCommissionBatch(store.db, asOf, onProgress, store.writes),
+      `the armed kill (${kind}) must fire`,
+    ).rejects.toThrow(/p9: killed/);
   } finally {
     raw.exec('DROP TRIGGER IF EXISTS temp.p9_kill; DROP TRIGGER IF EXISTS temp.p9_kill_update');
   }
@@ -218,7 +219,11 @@ async function weeklyRun(step: number, asOf: Date) {
   a.clock.current = asOf;
   const kill = INCREMENTAL_KILLS.get(step);
   if (!kill) {
-    incremental.push({ step, asOf: asOf.toISOString(), report: await runCommissionBatch(a.store.db, asOf, undefined, a.store.writes) });
+    incremental.push({
+      step,
+      asOf: asOf.toISOString(),
+      report: await runCommissionBatch(a.store.db, asOf, undefined, a.store.writes),
+    });
     return;
   }
   const twin = await copyOf(a.store);

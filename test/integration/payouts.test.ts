@@ -207,7 +207,9 @@ describe('payout runs', () => {
     ]);
     // USD 9.00 (under the minimum) and B's −5.00 carry over to the next run.
     const left = t.store.raw
-      .prepare('SELECT entry_id FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM payout_entries p WHERE p.entry_id = e.entry_id AND p.active = 1) ORDER BY entry_id')
+      .prepare(
+        'SELECT entry_id FROM ledger_entries e WHERE NOT EXISTS (SELECT 1 FROM payout_entries p WHERE p.entry_id = e.entry_id AND p.active = 1) ORDER BY entry_id',
+      )
       .all();
     expect(left).toEqual([{ entry_id: 'a3' }, { entry_id: 'b1' }]);
   });
@@ -218,8 +220,12 @@ describe('payout runs', () => {
     await batch();
     const responses = await Promise.all(Array.from({ length: 6 }, () => payout('0.01')));
     expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
-    const ids = ((await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json()))) as { id: string }[]).map((b) => b.id);
-    const bodies = (await Promise.all(ids.map(async (id) => (await t.request(`/v1/payouts/${id}`, { key: finance })).json()))) as Detail[];
+    const ids = ((await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json()))) as { id: string }[]).map(
+      (b) => b.id,
+    );
+    const bodies = (await Promise.all(
+      ids.map(async (id) => (await t.request(`/v1/payouts/${id}`, { key: finance })).json()),
+    )) as Detail[];
     const taken = bodies.flatMap((b) => b.lines.flatMap((l) => l.entries));
     expect(taken).toHaveLength(12);
     expect(new Set(taken).size).toBe(12);
@@ -359,10 +365,14 @@ describe('payout CSV (P19)', () => {
     await batch();
     const out = join(t.dir, 'payout.csv');
     const cli = (...args: string[]) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--out', out, ...args], {
-        env: { ...process.env, DATA_DIR: t.dir },
-        encoding: 'utf8',
-      });
+      spawnSync(
+        process.execPath,
+        ['--import', 'tsx', 'src/cli/payouts.ts', '--as-of', t.clock.now().toISOString(), '--out', out, ...args],
+        {
+          env: { ...process.env, DATA_DIR: t.dir },
+          encoding: 'utf8',
+        },
+      );
     const result = cli('--minimum', '10.00');
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain('pay_1: 1 affiliates, 20.00 EUR');

@@ -7,7 +7,9 @@ let token: string;
 beforeEach(async () => {
   t = await startTestApp();
   tenant = await createTenant(t);
-  token = ((await (await t.request('/v1/postback-tokens', { method: 'POST', key: tenant.merchant.apiKey })).json()) as { token: string }).token;
+  token = (
+    (await (await t.request('/v1/postback-tokens', { method: 'POST', key: tenant.merchant.apiKey })).json()) as { token: string }
+  ).token;
 });
 afterEach(async () => {
   await t.close();
@@ -22,7 +24,9 @@ function postback(params: Record<string, string>, extra = '') {
 
 describe('server-to-server postback', () => {
   it('records an attributed conversion and answers retries with the same order', async () => {
-    const visit = await t.request(`/c/${tenant.link.code}`, { headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '192.0.2.1' } });
+    const visit = await t.request(`/c/${tenant.link.code}`, {
+      headers: { 'user-agent': 'Mozilla/5.0 Chrome/131.0', [TEST_IP_HEADER]: '192.0.2.1' },
+    });
     const clickId = new URL(visit.headers.get('location')!).searchParams.get('clid')!;
     const first = await postback({ orderId: 'PB-1', amount: '120.00', currency: 'EUR', clickId });
     expect(first.status).toBe(200);
@@ -39,21 +43,40 @@ describe('server-to-server postback', () => {
     expect([count('orders'), count('order_events')]).toEqual([1, 1]);
     const completed = await postback({ orderId: 'PB-1', amount: '120.00', currency: 'EUR', clickId, status: 'completed' });
     expect(await completed.json()).toMatchObject({ status: 'completed', duplicate: false });
-    const view = (await (await t.request('/v1/orders/PB-1', { key: tenant.merchant.apiKey })).json()) as { revenue: string; history: { channel: string }[] };
+    const view = (await (await t.request('/v1/orders/PB-1', { key: tenant.merchant.apiKey })).json()) as {
+      revenue: string;
+      history: { channel: string }[];
+    };
     expect(view.revenue).toBe('120.00');
     expect(view.history.map((h) => h.channel)).toEqual(['postback', 'postback']);
   });
 
   it('accepts a form-encoded POST', async () => {
-    const body = new URLSearchParams({ token, programId: tenant.program.id, orderId: 'PB-2', amount: '5', currency: 'JPY' }).toString();
-    const response = await t.request('/postback', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const body = new URLSearchParams({
+      token,
+      programId: tenant.program.id,
+      orderId: 'PB-2',
+      amount: '5',
+      currency: 'JPY',
+    }).toString();
+    const response = await t.request('/postback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+    });
     expect(response.status).toBe(200);
   });
 
   it.each([
     ['a repeated parameter', { orderId: 'D-1', amount: '1.00', currency: 'EUR' }, '&amount=2.00', 400, 'bad_request'],
     ['an unknown parameter', { orderId: 'D-1', amount: '1.00', currency: 'EUR', price: '1' }, '', 400, 'bad_request'],
-    ['a bad token', { orderId: 'D-1', amount: '1.00', currency: 'EUR', token: 'pbt_wrong_token_0123456789abcdef' }, '', 401, 'unauthorized'],
+    [
+      'a bad token',
+      { orderId: 'D-1', amount: '1.00', currency: 'EUR', token: 'pbt_wrong_token_0123456789abcdef' },
+      '',
+      401,
+      'unauthorized',
+    ],
     ['a negative amount', { orderId: 'D-1', amount: '-1.00', currency: 'EUR' }, '', 422, 'validation_failed'],
     ['a non-numeric amount', { orderId: 'D-1', amount: 'ten', currency: 'EUR' }, '', 422, 'validation_failed'],
     ['too many decimals', { orderId: 'D-1', amount: '1.234', currency: 'EUR' }, '', 422, 'validation_failed'],

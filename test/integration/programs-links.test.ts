@@ -65,11 +65,28 @@ describe('programs', () => {
     [{ plan: { default: { percent: '101' } } }, 'plan.default.percent'],
     [{ plan: { default: { percent: 8 } } }, 'plan.default.percent'],
     [{ plan: { default: { percent: '8' }, maxPerOrder: '-5.00' } }, 'plan.maxPerOrder'],
-    [{ plan: { default: { percent: '8' }, maxPerOrder: '5.001' } }, 'plan.maxPerOrder has more decimals than the currency allows'],
-    [{ currency: 'JPY', plan: { default: { percent: '8' }, rules: [{ bonusFlat: '5.50' }] } }, 'plan.rules[0].bonusFlat has more decimals'],
+    [
+      { plan: { default: { percent: '8' }, maxPerOrder: '5.001' } },
+      'plan.maxPerOrder has more decimals than the currency allows',
+    ],
+    [
+      { currency: 'JPY', plan: { default: { percent: '8' }, rules: [{ bonusFlat: '5.50' }] } },
+      'plan.rules[0].bonusFlat has more decimals',
+    ],
     [{ plan: { default: { percent: '8' }, rules: [{ sku: 'X' }] } }, 'a rule needs percent, flat or bonusFlat'],
     [{ plan: { default: { percent: '8' }, rules: [{ sku: 'X', percent: '1', flat: '1.00' }] } }, 'either percent or flat'],
-    [{ plan: { default: { percent: '8' }, tiers: [{ monthlySalesOver: '500.00', percent: '9' }, { monthlySalesOver: '100.00', percent: '10' }] } }, 'ascending'],
+    [
+      {
+        plan: {
+          default: { percent: '8' },
+          tiers: [
+            { monthlySalesOver: '500.00', percent: '9' },
+            { monthlySalesOver: '100.00', percent: '10' },
+          ],
+        },
+      },
+      'ascending',
+    ],
     [{ plan: { default: { percent: '8' }, surprise: true } }, 'plan'],
     [{ unknownField: 1 }, 'unknownField'],
   ])('refuses %j with 422 naming the problem, storing nothing', async (change, message) => {
@@ -77,7 +94,14 @@ describe('programs', () => {
     const response = await t.request('/v1/programs', {
       method: 'POST',
       key: merchant.apiKey,
-      json: { name: 'P', landingUrl: 'https://shop.example/', allowedDomains: ['shop.example'], currency: 'EUR', plan: defaultPlan, ...change },
+      json: {
+        name: 'P',
+        landingUrl: 'https://shop.example/',
+        allowedDomains: ['shop.example'],
+        currency: 'EUR',
+        plan: defaultPlan,
+        ...change,
+      },
     });
     const error = await errorOf(response);
     expect(error.status).toBe(422);
@@ -115,7 +139,11 @@ describe('programs', () => {
     });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ cookieDays: 7, status: 'paused', plan: { default: { percent: '10' } } });
-    const currency = await t.request(`/v1/programs/${program.id}`, { method: 'PATCH', key: merchant.apiKey, json: { currency: 'USD' } });
+    const currency = await t.request(`/v1/programs/${program.id}`, {
+      method: 'PATCH',
+      key: merchant.apiKey,
+      json: { currency: 'USD' },
+    });
     expect(currency.status).toBe(422);
     const orphan = await t.request(`/v1/programs/${program.id}`, {
       method: 'PATCH',
@@ -129,15 +157,24 @@ describe('programs', () => {
     const merchant = await createMerchant(t);
     const affiliate = await createAffiliate(t);
     const program = await createProgram(t, merchant.apiKey);
-    expect(((await (await t.request('/v1/programs', { key: affiliate.apiKey })).json()) as { programs: unknown[] }).programs).toEqual([]);
+    expect(
+      ((await (await t.request('/v1/programs', { key: affiliate.apiKey })).json()) as { programs: unknown[] }).programs,
+    ).toEqual([]);
     await approve(t, merchant.apiKey, program.id, affiliate.id);
     const members = await (await t.request(`/v1/programs/${program.id}/affiliates`, { key: merchant.apiKey })).json();
     expect(members).toMatchObject({ affiliates: [{ affiliateId: affiliate.id, status: 'approved' }] });
-    const suspend = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/suspend`, { method: 'POST', key: merchant.apiKey });
+    const suspend = await t.request(`/v1/programs/${program.id}/affiliates/${affiliate.id}/suspend`, {
+      method: 'POST',
+      key: merchant.apiKey,
+    });
     expect(suspend.status).toBe(200);
     const seen = await (await t.request(`/v1/programs/${program.id}`, { key: affiliate.apiKey })).json();
     expect(seen).toMatchObject({ id: program.id, membership: 'suspended' });
-    const unknown = await t.request(`/v1/programs/${program.id}/affiliates`, { method: 'POST', key: merchant.apiKey, json: { affiliateId: 'aff_404' } });
+    const unknown = await t.request(`/v1/programs/${program.id}/affiliates`, {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { affiliateId: 'aff_404' },
+    });
     expect(unknown.status).toBe(404);
   });
 });
@@ -153,7 +190,11 @@ describe('links', () => {
 
   it('creates a link with a short code, a tracking URL, a deep link and sub-ids', async () => {
     const { affiliate, program } = await setup();
-    const link = await createLink(t, affiliate.apiKey, { programId: program.id, url: 'https://www.shop.example/p/42?c=red#specs', sub1: 'newsletter' });
+    const link = await createLink(t, affiliate.apiKey, {
+      programId: program.id,
+      url: 'https://www.shop.example/p/42?c=red#specs',
+      sub1: 'newsletter',
+    });
     expect(link).toMatchObject({
       programId: program.id,
       url: 'https://www.shop.example/p/42?c=red#specs',
@@ -177,14 +218,22 @@ describe('links', () => {
     'https:\\\\evil.example',
   ])('refuses the deep link %s (P14)', async (url) => {
     const { affiliate, program } = await setup();
-    const response = await t.request('/v1/links', { method: 'POST', key: affiliate.apiKey, json: { programId: program.id, url } });
+    const response = await t.request('/v1/links', {
+      method: 'POST',
+      key: affiliate.apiKey,
+      json: { programId: program.id, url },
+    });
     expect(response.status).toBe(422);
     expect(count('links')).toBe(0);
   });
 
   it('refuses sub-ids with control characters and links for programs the affiliate is not in', async () => {
     const { affiliate, program, merchant } = await setup();
-    const crlf = await t.request('/v1/links', { method: 'POST', key: affiliate.apiKey, json: { programId: program.id, sub1: 'a\r\nSet-Cookie: x' } });
+    const crlf = await t.request('/v1/links', {
+      method: 'POST',
+      key: affiliate.apiKey,
+      json: { programId: program.id, sub1: 'a\r\nSet-Cookie: x' },
+    });
     expect(crlf.status).toBe(422);
     const other = await createProgram(t, merchant.apiKey, { name: 'Other' });
     const notMember = await t.request('/v1/links', { method: 'POST', key: affiliate.apiKey, json: { programId: other.id } });
@@ -201,9 +250,15 @@ describe('links', () => {
     await approve(t, merchant.apiKey, program.id, other.id);
     for (let i = 0; i < 5; i++) await createLink(t, affiliate.apiKey, { programId: program.id, sub1: `s${i}` });
     await createLink(t, other.apiKey, { programId: program.id });
-    const first = (await (await t.request('/v1/links?limit=3', { key: affiliate.apiKey })).json()) as { links: { sub1: string; id: string }[]; next: string };
+    const first = (await (await t.request('/v1/links?limit=3', { key: affiliate.apiKey })).json()) as {
+      links: { sub1: string; id: string }[];
+      next: string;
+    };
     expect(first.links.map((l) => l.sub1)).toEqual(['s0', 's1', 's2']);
-    const second = (await (await t.request(`/v1/links?limit=3&after=${first.next}`, { key: affiliate.apiKey })).json()) as { links: { sub1: string }[]; next: string | null };
+    const second = (await (await t.request(`/v1/links?limit=3&after=${first.next}`, { key: affiliate.apiKey })).json()) as {
+      links: { sub1: string }[];
+      next: string | null;
+    };
     expect(second.links.map((l) => l.sub1)).toEqual(['s3', 's4']);
     expect(second.next).toBeNull();
   });

@@ -26,7 +26,13 @@ describe('the service surface', () => {
   it('publishes an OpenAPI 3.1 document where every authenticated operation documents its errors', async () => {
     const doc = (await (await t.request('/openapi.json')).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }>>;
+      paths: Record<
+        string,
+        Record<
+          string,
+          { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }> }
+        >
+      >;
       components: { schemas: Record<string, unknown> };
     };
     expect(doc.openapi).toBe('3.1.0');
@@ -35,7 +41,10 @@ describe('the service surface', () => {
     for (const [path, operations] of Object.entries(doc.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         const statuses = Object.keys(operation.responses);
-        expect(statuses.some((s) => s.startsWith('4') || s.startsWith('5')), `${method} ${path}`).toBe(true);
+        expect(
+          statuses.some((s) => s.startsWith('4') || s.startsWith('5')),
+          `${method} ${path}`,
+        ).toBe(true);
         if (operation.security) expect(statuses, `${method} ${path}`).toEqual(expect.arrayContaining(['401', '403']));
         for (const status of statuses.filter((s) => s >= '400')) {
           expect(operation.responses[status]!.content!['application/json']!.schema.$ref).toBe('#/components/schemas/Error');

@@ -16,7 +16,6 @@ import { prng } from './prng';
  * two databases receive exactly the same requests at the same clock times.
  */
 
-
 const DAY = 86_400_000;
 export const SCENARIO_START = Date.parse('2026-01-01T00:00:00.000Z');
 const FIRST_ORDER = Date.parse('2026-01-03T00:00:00.000Z');

@@ -29,9 +29,15 @@ async function call<T>(baseUrl: string, key: string, method: string, path: strin
  * all made through the API of a running server.
  */
 export async function seedLink(baseUrl: string, adminToken: string = TEST_ADMIN_TOKEN): Promise<SeededLink> {
-  const merchant = await call<{ id: string; apiKey: string; webhookSecret: string }>(baseUrl, adminToken, 'POST', '/v1/merchants', {
-    name: 'Shop Example',
-  });
+  const merchant = await call<{ id: string; apiKey: string; webhookSecret: string }>(
+    baseUrl,
+    adminToken,
+    'POST',
+    '/v1/merchants',
+    {
+      name: 'Shop Example',
+    },
+  );
   const affiliate = await call<{ id: string; apiKey: string }>(baseUrl, adminToken, 'POST', '/v1/affiliates', {
     name: 'Ada Affiliate',
   });

@@ -31,7 +31,11 @@ export function orderEvent(programId: string, type: string, order: OrderInput, o
   return {
     type,
     programId,
-    order: { currency: 'EUR', items: [{ sku: 'S1', category: 'shoes', quantity: 2, unitPrice: '49.90', discount: '5.00' }], ...order },
+    order: {
+      currency: 'EUR',
+      items: [{ sku: 'S1', category: 'shoes', quantity: 2, unitPrice: '49.90', discount: '5.00' }],
+      ...order,
+    },
     occurredAt,
   };
 }
@@ -42,11 +46,21 @@ export function signedHeaders(secret: string, body: string, options: { id?: stri
   const id = options.id ?? `msg_${++deliveries}_${Math.random().toString(36).slice(2)}`;
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = new Webhook(secret).sign(id, new Date(timestamp * 1000), body);
-  return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature, 'content-type': 'application/json' };
+  return {
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signature,
+    'content-type': 'application/json',
+  };
 }
 
 /** POSTs an order event signed with `secret`, timestamped by the app's own (test) clock. */
-export function sendOrder(t: TestApp, secret: string, event: unknown, options: { id?: string; timestamp?: number; body?: string } = {}) {
+export function sendOrder(
+  t: TestApp,
+  secret: string,
+  event: unknown,
+  options: { id?: string; timestamp?: number; body?: string } = {},
+) {
   const body = options.body ?? JSON.stringify(event);
   const timestamp = options.timestamp ?? Math.floor(t.clock.now().getTime() / 1000);
   return t.request('/v1/orders', { method: 'POST', headers: signedHeaders(secret, body, { ...options, timestamp }), body });

@@ -85,7 +85,8 @@ describe('signed click ids', () => {
   });
 
   it('refuses a re-signed id whose fields were changed without the secret', () => {
-    const forgedSigner: ClickIdSigner = (_keyId, payload) => new Uint8Array(createHmac('sha256', 'guess').update(payload).digest());
+    const forgedSigner: ClickIdSigner = (_keyId, payload) =>
+      new Uint8Array(createHmac('sha256', 'guess').update(payload).digest());
     const forged = encodeClickId({ ...fields, affiliateId: 999 }, 2, new Uint8Array(6), forgedSigner);
     expect(verifyClickId(forged, sign)).toEqual({ ok: false, reason: 'bad_signature' });
   });

@@ -22,7 +22,11 @@ function run(spec: PlanSpec, o: OrderSnapshot, extra: Partial<CommissionInput> =
     hasParent: false,
     ...extra,
   });
-  return { components, total: affiliateTotal(components), amounts: Object.fromEntries(components.map((c) => [c.slot, c.amountMinor])) };
+  return {
+    components,
+    total: affiliateTotal(components),
+    amounts: Object.fromEntries(components.map((c) => [c.slot, c.amountMinor])),
+  };
 }
 
 const designPlan: PlanSpec = {
@@ -59,8 +63,15 @@ describe('rounding (P17): half away from zero at the minor unit, on exact intege
   });
 
   it('a voided order earns exactly 0 on every component, bonus included', () => {
-    const kept = run(designPlan, order([line('S1', 3, 3333), line('E', 1, 99999, { category: 'electronics' })], { newCustomer: true }));
-    const voided = run(designPlan, order([line('S1', 3, 3333), line('E', 1, 99999, { category: 'electronics' })], { newCustomer: true }), { voided: true });
+    const kept = run(
+      designPlan,
+      order([line('S1', 3, 3333), line('E', 1, 99999, { category: 'electronics' })], { newCustomer: true }),
+    );
+    const voided = run(
+      designPlan,
+      order([line('S1', 3, 3333), line('E', 1, 99999, { category: 'electronics' })], { newCustomer: true }),
+      { voided: true },
+    );
     expect(kept.total).toBeGreaterThan(0);
     expect(voided.components.every((c) => c.amountMinor === 0)).toBe(true);
   });
@@ -74,13 +85,23 @@ describe('commission plans', () => {
   });
 
   it('uses the first matching rule with a rate, in list order', () => {
-    const r = run(designPlan, order([line('GIFT-CARD', 1, 5000, { category: 'electronics' }), line('TV', 1, 50000, { category: 'electronics' }), line('S1', 1, 10000)]));
+    const r = run(
+      designPlan,
+      order([
+        line('GIFT-CARD', 1, 5000, { category: 'electronics' }),
+        line('TV', 1, 50000, { category: 'electronics' }),
+        line('S1', 1, 10000),
+      ]),
+    );
     expect(r.amounts).toEqual({ 'line:0': 0, 'line:1': 1500, 'line:2': 800, cap: 0 });
     expect(r.components.map((c) => c.rule)).toEqual(['rules[0]', 'rules[1]', 'default', 'maxPerOrder']);
   });
 
   it('pays flat rules per unit kept', () => {
-    const r = run({ default: { percent: '5' }, rules: [{ sku: 'BOX', flat: '2.50' }] }, order([line('BOX', 4, 1000, { refundedQuantity: 1 })]));
+    const r = run(
+      { default: { percent: '5' }, rules: [{ sku: 'BOX', flat: '2.50' }] },
+      order([line('BOX', 4, 1000, { refundedQuantity: 1 })]),
+    );
     expect(r.amounts).toEqual({ 'line:0': 750 });
   });
 
@@ -89,7 +110,11 @@ describe('commission plans', () => {
     expect(run(designPlan, order(lines, { newCustomer: true })).amounts).toMatchObject({ 'bonus:2': 500 });
     expect(run(designPlan, order(lines, { newCustomer: false })).amounts).not.toHaveProperty('bonus:2');
     const partly = [line('S1', 1, 10000, { refundedQuantity: 1 }), line('S2', 2, 1000, { refundedQuantity: 1 })];
-    expect(run(designPlan, order(partly, { newCustomer: true })).amounts).toMatchObject({ 'bonus:2': 500, 'line:0': 0, 'line:1': 80 });
+    expect(run(designPlan, order(partly, { newCustomer: true })).amounts).toMatchObject({
+      'bonus:2': 500,
+      'line:0': 0,
+      'line:1': 80,
+    });
     const all = [line('S1', 1, 10000, { refundedQuantity: 1 }), line('S2', 2, 1000, { refundedQuantity: 2 })];
     expect(run(designPlan, order(all, { newCustomer: true })).amounts).toMatchObject({ 'bonus:2': 0 });
   });
@@ -141,7 +166,10 @@ describe('commission plans', () => {
 
   it('lets a per-affiliate override replace the default and tiers, but not the rules', () => {
     const o = order([line('S1', 1, 10000), line('GIFT-CARD', 1, 5000)]);
-    expect(run(designPlan, o, { overrideBp: 1500, monthSalesBeforeMinor: 5_000_000 }).amounts).toMatchObject({ 'line:0': 1500, 'line:1': 0 });
+    expect(run(designPlan, o, { overrideBp: 1500, monthSalesBeforeMinor: 5_000_000 }).amounts).toMatchObject({
+      'line:0': 1500,
+      'line:1': 0,
+    });
   });
 });
 

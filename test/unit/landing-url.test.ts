@@ -48,7 +48,14 @@ describe('landing URLs stay on the allowed domains (P14)', () => {
     expect(normalizeAllowedDomain('Shop.Example')).toBe('shop.example');
     expect(normalizeAllowedDomain('shop.example:8443')).toBe('shop.example:8443');
     expect(normalizeAllowedDomain('bücher.example')).toBe('xn--bcher-kva.example');
-    for (const bad of ['https://shop.example', 'shop.example/path', 'a@b.example', '*.shop.example', 'localhost:99999', 'nodot']) {
+    for (const bad of [
+      'https://shop.example',
+      'shop.example/path',
+      'a@b.example',
+      '*.shop.example',
+      'localhost:99999',
+      'nodot',
+    ]) {
       expect(normalizeAllowedDomain(bad)).toBeUndefined();
     }
   });
@@ -70,6 +77,10 @@ describe('sub-ids', () => {
   });
 
   it("lets the tracking URL's sub-ids override the link's", () => {
-    expect(mergeSubIds({ sub1: 'link', sub2: 'keep' }, { sub1: 'url', sub3: 'new' })).toEqual({ sub1: 'url', sub2: 'keep', sub3: 'new' });
+    expect(mergeSubIds({ sub1: 'link', sub2: 'keep' }, { sub1: 'url', sub3: 'new' })).toEqual({
+      sub1: 'url',
+      sub2: 'keep',
+      sub3: 'new',
+    });
   });
 });

@@ -42,7 +42,7 @@ describe('the lifecycle over random histories (P10, P17)', () => {
   it('keeps every invariant over 1,000 random histories', () => {
     for (let seed = 1; seed <= 1000; seed++) {
       const random = prng(seed);
-      const pick = <T,>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
+      const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!;
       const lines = Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
         sku: pick(['S1', 'GIFT', 'BOX', 'TV']),
         category: pick(['shoes', 'electronics', undefined]),
@@ -52,7 +52,15 @@ describe('the lifecycle over random histories (P10, P17)', () => {
         refundedQuantity: 0,
       }));
       lines.forEach((l) => (l.discountMinor = Math.floor(random() * l.quantity * l.unitPriceMinor * 0.3)));
-      const base: OrderSnapshot = { id: `o${seed}`, currency: 'EUR', shippingMinor: 490, taxMinor: 0, nonCashMinor: 0, newCustomer: random() < 0.5, lines };
+      const base: OrderSnapshot = {
+        id: `o${seed}`,
+        currency: 'EUR',
+        shippingMinor: 490,
+        taxMinor: 0,
+        nonCashMinor: 0,
+        newCustomer: random() < 0.5,
+        lines,
+      };
       const held = random() < 0.15;
       const review = held ? pick(['released', 'rejected', null] as const) : null;
       const monthSales = random() < 0.3 ? 200_000 : 0;
@@ -71,7 +79,13 @@ describe('the lifecycle over random histories (P10, P17)', () => {
         const roll = random();
         if (roll < 0.35) add('order.completed', current);
         else if (roll < 0.7) {
-          current = { ...current, lines: current.lines.map((l) => ({ ...l, refundedQuantity: Math.min(l.quantity, l.refundedQuantity + (random() < 0.5 ? 1 : 0)) })) };
+          current = {
+            ...current,
+            lines: current.lines.map((l) => ({
+              ...l,
+              refundedQuantity: Math.min(l.quantity, l.refundedQuantity + (random() < 0.5 ? 1 : 0)),
+            })),
+          };
           if (current.lines.every((l) => l.refundedQuantity === 0)) current.lines[0]!.refundedQuantity = 1;
           add('order.refunded', current);
         } else if (roll < 0.8) add('order.cancelled', current);
@@ -83,9 +97,18 @@ describe('the lifecycle over random histories (P10, P17)', () => {
         const asOf = now + Math.floor(random() * 20 * DAY);
         const state = deriveOrderState(events);
         const voided = state.status === 'cancelled' || state.status === 'refunded' || review === 'rejected';
-        const components = computeCommission({ plan, order: state.snapshot, voided, monthSalesBeforeMinor: monthSales, hasParent: true });
+        const components = computeCommission({
+          plan,
+          order: state.snapshot,
+          voided,
+          monthSalesBeforeMinor: monthSales,
+          hasParent: true,
+        });
         const targets = components.map((c) => ({ ...c, affiliateId: c.beneficiary === 'parent' ? 2 : 1 }));
-        const standing = orderStanding({ status: state.status, completedAt: state.completedAt, held, review, lockDays: LOCK_DAYS }, asOf);
+        const standing = orderStanding(
+          { status: state.status, completedAt: state.completedAt, held, review, lockDays: LOCK_DAYS },
+          asOf,
+        );
         const paidBefore = entries.filter((e) => e.status === 'paid').map((e) => `${e.entryId}:${e.amountMinor}`);
         const changes = planLedgerChanges(1, entries, targets, standing);
         for (const c of changes.statusChanges) {
@@ -93,7 +116,16 @@ describe('the lifecycle over random histories (P10, P17)', () => {
           e.status = c.status;
           if (c.status === 'approved') e.approvedAt = asOf;
         }
-        for (const a of changes.append) entries.push({ entryId: a.entryId, slot: a.slot, affiliateId: a.affiliateId, amountMinor: a.amountMinor, status: a.status, kind: a.kind, ...(a.status === 'approved' ? { approvedAt: asOf } : {}) });
+        for (const a of changes.append)
+          entries.push({
+            entryId: a.entryId,
+            slot: a.slot,
+            affiliateId: a.affiliateId,
+            amountMinor: a.amountMinor,
+            status: a.status,
+            kind: a.kind,
+            ...(a.status === 'approved' ? { approvedAt: asOf } : {}),
+          });
 
         const context = `seed ${seed}, step ${i}`;
         // The entries sum to what the order earns now, for the affiliate and for the recruiter.
@@ -110,7 +142,13 @@ describe('the lifecycle over random histories (P10, P17)', () => {
           }
         }
         // Paid entries are never changed or paid again; ids are never reused.
-        expect(entries.filter((e) => e.status === 'paid').map((e) => `${e.entryId}:${e.amountMinor}`).slice(0, paidBefore.length), context).toEqual(paidBefore);
+        expect(
+          entries
+            .filter((e) => e.status === 'paid')
+            .map((e) => `${e.entryId}:${e.amountMinor}`)
+            .slice(0, paidBefore.length),
+          context,
+        ).toEqual(paidBefore);
         expect(new Set(entries.map((e) => e.entryId)).size, context).toBe(entries.length);
         // A decrease after payout is an approved clawback, never a silent edit.
         for (const a of changes.append) {

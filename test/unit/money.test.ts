@@ -61,7 +61,9 @@ describe('money as integer minor units (P17)', () => {
   });
 
   it('knows the exponents of the ISO 4217 list', () => {
-    expect([currencyExponent('JPY'), currencyExponent('EUR'), currencyExponent('KWD'), currencyExponent('CLF')]).toEqual([0, 2, 3, 4]);
+    expect([currencyExponent('JPY'), currencyExponent('EUR'), currencyExponent('KWD'), currencyExponent('CLF')]).toEqual([
+      0, 2, 3, 4,
+    ]);
     expect(currencyExponent('XAU')).toBeUndefined();
   });
 });

@@ -37,7 +37,10 @@ describe('Standard Webhooks verification (P6, P7)', () => {
     [301, 'timestamp_too_new'],
   ])('refuses a timestamp %i s away (%s)', (offset, reason) => {
     const body = '{}';
-    expect(verifyWebhook(headersFor(body, now + offset), new TextEncoder().encode(body), [key], now, hmac)).toEqual({ ok: false, reason });
+    expect(verifyWebhook(headersFor(body, now + offset), new TextEncoder().encode(body), [key], now, hmac)).toEqual({
+      ok: false,
+      reason,
+    });
   });
 
   it.each([-300, -299, 0, 299, 300])('accepts a timestamp %i s away', (offset) => {
@@ -49,7 +52,9 @@ describe('Standard Webhooks verification (P6, P7)', () => {
     const other = 'whsec_b3RoZXItc2VjcmV0LWZvci1yb3RhdGlvbi0xMjM0NTY=';
     const body = '{"x":1}';
     const signedWithOld = headersFor(body, now, 'msg_2', other);
-    expect(verifyWebhook(signedWithOld, new TextEncoder().encode(body), [key, webhookSecretKey(other)!], now, hmac)).toEqual({ ok: true });
+    expect(verifyWebhook(signedWithOld, new TextEncoder().encode(body), [key, webhookSecretKey(other)!], now, hmac)).toEqual({
+      ok: true,
+    });
     expect(verifyWebhook(signedWithOld, new TextEncoder().encode(body), [key], now, hmac).ok).toBe(false);
     const both = { ...signedWithOld, signature: `v1,AAAA ${headersFor(body, now, 'msg_2').signature}` };
     expect(verifyWebhook(both, new TextEncoder().encode(body), [key], now, hmac)).toEqual({ ok: true });
@@ -62,7 +67,10 @@ describe('Standard Webhooks verification (P6, P7)', () => {
     expect(verifyWebhook({ ...good, id: undefined }, bytes, [key], now, hmac)).toEqual({ ok: false, reason: 'missing_headers' });
     expect(verifyWebhook({ ...good, id: 'msg_other' }, bytes, [key], now, hmac).ok).toBe(false);
     expect(verifyWebhook({ ...good, signature: good.signature.replace('v1,', 'v2,') }, bytes, [key], now, hmac).ok).toBe(false);
-    expect(verifyWebhook({ ...good, timestamp: '17e8' }, bytes, [key], now, hmac)).toEqual({ ok: false, reason: 'bad_timestamp' });
+    expect(verifyWebhook({ ...good, timestamp: '17e8' }, bytes, [key], now, hmac)).toEqual({
+      ok: false,
+      reason: 'bad_timestamp',
+    });
     expect(verifyWebhook({ ...good, signature: 'v1,!!!' }, bytes, [key], now, hmac).ok).toBe(false);
     expect(verifyWebhook(good, bytes, [], now, hmac).ok).toBe(false);
   });

@@ -44,4 +44,13 @@ describe('readWorkerEnv', () => {
     expect(message).toContain('VISITOR_HASH_KEY: must be at least 32 characters');
     expect(message).toContain('PUBLIC_URL');
   });
+
+  it('takes an optional ADMIN_TOKEN under the Node rule, and an assets binding', () => {
+    expect(readWorkerEnv(valid).ADMIN_TOKEN).toBeUndefined();
+    expect(readWorkerEnv({ ...valid, ADMIN_TOKEN: 'workers-admin-token-0123456789abcdef' }).ADMIN_TOKEN).toBe(
+      'workers-admin-token-0123456789abcdef',
+    );
+    expect(issues({ ...valid, ADMIN_TOKEN: 'short' })).toContain('ADMIN_TOKEN: must be at least 24 characters');
+    expect(issues({ ...valid, ASSETS: 'not a binding' })).toContain('ASSETS: must be a static assets binding');
+  });
 });

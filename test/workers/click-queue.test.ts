@@ -37,7 +37,7 @@ async function consume(messages: ReturnType<typeof message>[]) {
 }
 
 describe('the click queue consumer', () => {
-  beforeAll(seed);
+  beforeAll(seed); // link, program and affiliate 1
 
   it('writes a batch with one row per click id, a redelivered message changing nothing, and acks every message', async () => {
     const result = await consume([

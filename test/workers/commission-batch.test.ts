@@ -5,6 +5,7 @@ import { createD1OrderIntake } from '../../src/store/d1/d1-order-intake';
 import type { D1Database } from '../../src/store/d1/d1-types';
 import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
 import { describeCommissionBatch } from '../shared/commission-batch.case';
+import { ADMIN_TOKEN, call } from './api';
 
 // The shared batch suite on D1: each chunk commits with one batch(), ledger rows as JSON.
 describeCommissionBatch('D1', async () => {
@@ -61,6 +62,24 @@ describe('the scheduled handler', () => {
     await worker.scheduled(createScheduledController({ scheduledTime, cron: '* * * * *' }) as never, env);
     expect(await asOf()).toBe('2026-02-02T00:00:00.000Z');
     // Released when the run ended.
+    expect(await env.DB.prepare("SELECT value FROM settings WHERE key = 'commission_batch_lease'").first()).toBeNull();
+  });
+
+  it('the admin route takes the same lease: 409 while a run holds it, a run once it is free', async () => {
+    await env.DB.prepare("INSERT INTO settings (key, value) VALUES ('commission_batch_lease', ?)")
+      .bind(`${new Date().toISOString()} cron`)
+      .run();
+    const refused = await call('/v1/admin/batch', { key: ADMIN_TOKEN, json: {} });
+    expect(refused).toEqual({
+      status: 409,
+      body: { error: { code: 'conflict', message: 'another batch run is in progress; try again when it ends' } },
+    });
+    await env.DB.prepare("DELETE FROM settings WHERE key = 'commission_batch_lease'").run();
+    const ran = await call<{ asOf: string }>('/v1/admin/batch', { key: ADMIN_TOKEN, json: {} });
+    expect(ran.status).toBe(200);
+    expect(await env.DB.prepare("SELECT value FROM settings WHERE key = 'commission_last_as_of'").first()).toEqual({
+      value: ran.body.asOf,
+    });
     expect(await env.DB.prepare("SELECT value FROM settings WHERE key = 'commission_batch_lease'").first()).toBeNull();
   });
 });

@@ -1,16 +1,12 @@
 import { env, SELF } from 'cloudflare:test';
-import { Webhook } from 'standardwebhooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LINK_CODE, seed, WEBHOOK_SECRET } from './seed';
+import { clickThrough, signedHeaders } from './api';
+import { seed, type Seeded } from './seed';
 
-/** The shop's side, signed with the Standard Webhooks reference library (not our verifier). */
-function signed(body: string, id: string, at = new Date()) {
-  return {
-    'content-type': 'application/json',
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': new Webhook(WEBHOOK_SECRET).sign(id, at, body),
-  };
+let s: Seeded;
+
+function signed(body: string, id: string) {
+  return signedHeaders(s.webhookSecret, body, id);
 }
 
 function orderEvent(orderId: string, clickId: string, type = 'order.created') {
@@ -27,19 +23,12 @@ function orderEvent(orderId: string, clickId: string, type = 'order.created') {
   });
 }
 
-async function clickId(): Promise<string> {
-  const response = await SELF.fetch(`https://go.example.com/c/${LINK_CODE}`, {
-    redirect: 'manual',
-    headers: {
-      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0',
-      'cf-connecting-ip': '192.0.2.44',
-    },
-  });
-  return new URL(response.headers.get('location')!).searchParams.get('clid')!;
-}
+const clickId = () => clickThrough(s.linkCode);
 
 describe('signed order intake inside workerd, on D1', () => {
-  beforeAll(seed);
+  beforeAll(async () => {
+    s = await seed();
+  });
 
   it('attributes an order to the click id it brings back, without waiting for the click row (P2)', async () => {
     const clid = await clickId();

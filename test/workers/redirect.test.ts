@@ -1,7 +1,9 @@
 import { createExecutionContext, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/runtime/worker';
-import { seed, LINK_CODE } from './seed';
+import { seed } from './seed';
+
+let linkCode: string;
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
 
@@ -16,10 +18,12 @@ async function clickRow(clickId: string, timeoutMs = 15_000) {
 }
 
 describe('the tracked redirect inside workerd', () => {
-  beforeAll(seed);
+  beforeAll(async () => {
+    linkCode = (await seed()).linkCode;
+  });
 
   it('answers 302 with a signed click id and the click cookie, and the queue consumer writes the click to D1', async () => {
-    const response = await SELF.fetch(`https://go.example.com/c/${LINK_CODE}?sub1=mail`, {
+    const response = await SELF.fetch(`https://go.example.com/c/${linkCode}?sub1=mail`, {
       redirect: 'manual',
       headers: { 'user-agent': CHROME, 'cf-connecting-ip': '203.0.113.7', referer: 'https://blog.example/post' },
       cf: { country: 'DE' },
@@ -52,7 +56,7 @@ describe('the tracked redirect inside workerd', () => {
     const headers = { 'user-agent': CHROME, 'cf-connecting-ip': '198.51.100.9' };
     const ids: string[] = [];
     for (const method of ['GET', 'GET', 'HEAD']) {
-      const response = await SELF.fetch(`https://go.example.com/c/${LINK_CODE}`, { method, redirect: 'manual', headers });
+      const response = await SELF.fetch(`https://go.example.com/c/${linkCode}`, { method, redirect: 'manual', headers });
       expect(response.status).toBe(302);
       ids.push(new URL(response.headers.get('location')!).searchParams.get('clid')!);
     }
@@ -78,7 +82,7 @@ describe('the tracked redirect inside workerd', () => {
   it('answers 500 in the one error shape, naming nothing secret, when a binding or secret is missing', async () => {
     const { CLICK_SIGNING_KEYS: _missing, ...incomplete } = env;
     const response = await worker.fetch(
-      new Request(`https://go.example.com/c/${LINK_CODE}`),
+      new Request(`https://go.example.com/c/${linkCode}`),
       incomplete,
       createExecutionContext(),
     );

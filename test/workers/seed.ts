@@ -1,36 +1,55 @@
-import { env } from 'cloudflare:test';
+import { ADMIN_TOKEN, call } from './api';
 
-export const WEBHOOK_SECRET = 'whsec_' + btoa('workers-test-webhook-key-24b');
-export const LINK_CODE = 'edgeLink01';
-const NOW = '2026-01-01T00:00:00.000Z';
+export interface Seeded {
+  merchantKey: string;
+  webhookSecret: string;
+  programId: string;
+  affiliateId: string;
+  affiliateKey: string;
+  linkCode: string;
+}
+
+async function created<T>(answer: Promise<{ status: number; body: unknown }>): Promise<T> {
+  const { status, body } = await answer;
+  if (status !== 201 && status !== 200) throw new Error(`seeding failed: ${status} ${JSON.stringify(body)}`);
+  return body as T;
+}
 
 /**
- * Merchant 1 with a webhook secret, affiliate 1 approved in program 1 (EUR, 8 %, landing page
- * https://shop.example/), and one link. Written as rows: creating accounts goes through
- * interactive transactions that D1 does not have (see README, "What differs on Workers").
+ * A merchant, an approved affiliate in its program (EUR, 8 %, landing page
+ * https://shop.example/, no lock period) and one link, made through the API as a client would:
+ * provisioning commits through D1 batch()es like the rest. Each test file has its own D1, so
+ * the ids are mer_1, aff_1, prg_1 and link 1.
  */
-export async function seed(): Promise<void> {
-  const plan = JSON.stringify({ default: { percent: '8' } });
-  await env.DB.batch([
-    env.DB.prepare('INSERT OR IGNORE INTO merchants (id, name, created_at) VALUES (1, ?, ?)').bind('Edge Shop', NOW),
-    env.DB.prepare('INSERT OR IGNORE INTO webhook_secrets (id, merchant_id, secret, created_at) VALUES (1, 1, ?, ?)').bind(
-      WEBHOOK_SECRET,
-      NOW,
-    ),
-    env.DB.prepare('INSERT OR IGNORE INTO affiliates (id, name, created_at) VALUES (1, ?, ?)').bind('Edge Affiliate', NOW),
-    env.DB.prepare(
-      `INSERT OR IGNORE INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
-       VALUES (1, 1, 'Edge', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
-    ).bind(plan, NOW, NOW),
-    env.DB.prepare(
-      `INSERT OR IGNORE INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (1, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
-    ).bind(plan, NOW),
-    env.DB.prepare(
-      `INSERT OR IGNORE INTO program_affiliates (program_id, affiliate_id, status, created_at, updated_at) VALUES (1, 1, 'approved', ?, ?)`,
-    ).bind(NOW, NOW),
-    env.DB.prepare(`INSERT OR IGNORE INTO links (id, code, program_id, affiliate_id, created_at) VALUES (1, ?, 1, 1, ?)`).bind(
-      LINK_CODE,
-      NOW,
-    ),
-  ]);
+export async function seed(): Promise<Seeded> {
+  const merchant = await created<{ apiKey: string; webhookSecret: string }>(
+    call('/v1/merchants', { key: ADMIN_TOKEN, json: { name: 'Edge Shop' } }),
+  );
+  const affiliate = await created<{ id: string; apiKey: string }>(
+    call('/v1/affiliates', { key: ADMIN_TOKEN, json: { name: 'Edge Affiliate' } }),
+  );
+  const program = await created<{ id: string }>(
+    call('/v1/programs', {
+      key: merchant.apiKey,
+      json: {
+        name: 'Edge',
+        landingUrl: 'https://shop.example/',
+        allowedDomains: ['shop.example'],
+        currency: 'EUR',
+        cookieDays: 30,
+        lockDays: 0,
+        plan: { default: { percent: '8' } },
+      },
+    }),
+  );
+  await created(call(`/v1/programs/${program.id}/affiliates`, { key: merchant.apiKey, json: { affiliateId: affiliate.id } }));
+  const link = await created<{ code: string }>(call('/v1/links', { key: affiliate.apiKey, json: { programId: program.id } }));
+  return {
+    merchantKey: merchant.apiKey,
+    webhookSecret: merchant.webhookSecret,
+    programId: program.id,
+    affiliateId: affiliate.id,
+    affiliateKey: affiliate.apiKey,
+    linkCode: link.code,
+  };
 }

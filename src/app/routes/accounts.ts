@@ -33,7 +33,12 @@ const KeyView = z
     revokedAt: z.string().nullable(),
   })
   .openapi('ApiKey');
-const KeyParam = z.object({ id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' }, example: 'key_7' }) });
+const KeyParam = z.object({
+  id: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'key_7' }),
+});
 
 export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
   app.openapi(
@@ -164,7 +169,10 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       if (keyId === undefined) throw notFound('key');
       const body = (c.req.valid('json') as { graceSeconds?: number } | undefined) ?? {};
       const rotated = await rotateKey(deps, c.get('principal'), keyId, body.graceSeconds ?? 0);
-      return c.json({ apiKey: rotated.apiKey, keyId: formatId('key', rotated.keyId), oldKeyRevokedAt: rotated.oldKeyRevokedAt }, 201);
+      return c.json(
+        { apiKey: rotated.apiKey, keyId: formatId('key', rotated.keyId), oldKeyRevokedAt: rotated.oldKeyRevokedAt },
+        201,
+      );
     },
   );
 }

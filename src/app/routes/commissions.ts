@@ -31,16 +31,25 @@ const BatchReport = z
         ledgerEntries: z.number(),
         blocks: z.number(),
         durationMs: z.number(),
-        mismatches: z.number().openapi({ description: 'ledger totals that differ between the SQL store and ClickHouse after the export' }),
+        mismatches: z
+          .number()
+          .openapi({ description: 'ledger totals that differ between the SQL store and ClickHouse after the export' }),
       })
       .nullable()
       .openapi({ description: 'What was copied to ClickHouse (null where no ClickHouse is configured)' }),
   })
   .openapi('BatchReport');
 
-const OrderParam = z.object({ id: z.string().max(128).openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }) });
+const OrderParam = z.object({
+  id: z
+    .string()
+    .max(128)
+    .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
+});
 
-const Percent = z.string().refine((v) => percentToBasisPoints(v) !== undefined, { message: 'must be a percent from "0" to "100" with at most two decimals' });
+const Percent = z.string().refine((v) => percentToBasisPoints(v) !== undefined, {
+  message: 'must be a percent from "0" to "100" with at most two decimals',
+});
 
 /** The batch on demand, held orders, custom rates, and what affiliates have earned. */
 export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
@@ -49,18 +58,28 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       method: 'put',
       path: '/v1/programs/{id}/affiliates/{affiliateId}/rate',
       tags: ['commissions'],
-      summary: "A custom rate for one affiliate, replacing the plan's default and tiers for orders placed from now on (null ends it)",
+      summary:
+        "A custom rate for one affiliate, replacing the plan's default and tiers for orders placed from now on (null ends it)",
       security: bearer,
       middleware: [authorize('merchant')] as const,
       request: {
         params: z.object({
-          id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' } }),
-          affiliateId: z.string().max(40).openapi({ param: { name: 'affiliateId', in: 'path' } }),
+          id: z
+            .string()
+            .max(40)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+          affiliateId: z
+            .string()
+            .max(40)
+            .openapi({ param: { name: 'affiliateId', in: 'path' } }),
         }),
         body: jsonBody(z.object({ percent: Percent.nullable() }).strict()),
       },
       responses: {
-        200: json(z.object({ programId: z.string(), affiliateId: z.string(), percent: z.string().nullable(), effectiveFrom: z.string() }), 'The rate'),
+        200: json(
+          z.object({ programId: z.string(), affiliateId: z.string(), percent: z.string().nullable(), effectiveFrom: z.string() }),
+          'The rate',
+        ),
         ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
       },
     }),
@@ -82,8 +101,17 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       const effectiveFrom = deps.clock.now().toISOString();
       await deps.db
         .insertInto('affiliate_rates')
-        .values({ program_id: program.id, affiliate_id: member.affiliate_id, effective_from: effectiveFrom, rate_bp: percent === null ? null : percentToBasisPoints(percent)! })
-        .onConflict((oc) => oc.columns(['program_id', 'affiliate_id', 'effective_from']).doUpdateSet({ rate_bp: percent === null ? null : percentToBasisPoints(percent)! }))
+        .values({
+          program_id: program.id,
+          affiliate_id: member.affiliate_id,
+          effective_from: effectiveFrom,
+          rate_bp: percent === null ? null : percentToBasisPoints(percent)!,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['program_id', 'affiliate_id', 'effective_from'])
+            .doUpdateSet({ rate_bp: percent === null ? null : percentToBasisPoints(percent)! }),
+        )
         .execute();
       return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
     },
@@ -98,15 +126,24 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       security: bearer,
       middleware: [authorize('merchant')] as const,
       request: {
-        params: z.object({ id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' } }) }),
+        params: z.object({
+          id: z
+            .string()
+            .max(40)
+            .openapi({ param: { name: 'id', in: 'path' } }),
+        }),
         body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
       },
       responses: {
-        200: json(z.record(z.string(), z.unknown()).openapi('PlanSimulation'), 'Totals per affiliate: current, proposed, difference'),
+        200: json(
+          z.record(z.string(), z.unknown()).openapi('PlanSimulation'),
+          'Totals per affiliate: current, proposed, difference',
+        ),
         ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
       },
     }),
-    async (c) => c.json(await simulatePlan(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
+    async (c) =>
+      c.json(await simulatePlan(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
   );
 
   app.openapi(
@@ -114,13 +151,23 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       method: 'get',
       path: '/v1/earnings',
       tags: ['commissions'],
-      summary: 'Your commission by currency: estimated (pending), held, settled (approved, not yet in a payout: carried over), inPayout (in a run not yet paid) and paid',
+      summary:
+        'Your commission by currency: estimated (pending), held, settled (approved, not yet in a payout: carried over), inPayout (in a run not yet paid) and paid',
       security: bearer,
       middleware: [authorize('affiliate')] as const,
       responses: {
         200: json(
           z.object({
-            balances: z.array(z.object({ currency: z.string(), estimated: z.string(), held: z.string(), settled: z.string(), inPayout: z.string(), paid: z.string() })),
+            balances: z.array(
+              z.object({
+                currency: z.string(),
+                estimated: z.string(),
+                held: z.string(),
+                settled: z.string(),
+                inPayout: z.string(),
+                paid: z.string(),
+              }),
+            ),
           }),
           'Balances',
         ),
@@ -140,7 +187,14 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       for (const r of rows) byCurrency.set(r.currency, { ...byCurrency.get(r.currency), [r.bucket]: Number(r.total) });
       const balances = [...byCurrency].map(([currency, sums]) => {
         const m = (minor = 0) => formatMoney({ minor, currency });
-        return { currency, estimated: m(sums.pending), held: m(sums.held), settled: m(sums.approved), inPayout: m(sums.inPayout), paid: m(sums.paid) };
+        return {
+          currency,
+          estimated: m(sums.pending),
+          held: m(sums.held),
+          settled: m(sums.approved),
+          inPayout: m(sums.inPayout),
+          paid: m(sums.paid),
+        };
       });
       return c.json({ balances }, 200);
     },
@@ -155,9 +209,12 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       security: bearer,
       middleware: [authorize('admin')] as const,
       request: {
-        body: { required: false, content: { 'application/json': { schema: z.object({ asOf: z.iso.datetime({ offset: true }).optional() }).strict() } } },
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ asOf: z.iso.datetime({ offset: true }).optional() }).strict() } },
+        },
       },
-      responses: { 200: json(BatchReport, 'What the run did'), ...errorResponses(...authErrors, ...bodyErrors) },
+      responses: { 200: json(BatchReport, 'What the run did'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
     }),
     async (c) => {
       const body = (c.req.valid('json') as { asOf?: string } | undefined) ?? {};
@@ -166,7 +223,10 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       // A future asOf would approve commissions whose lock period has not passed.
       if (asOf.getTime() > now.getTime()) throw new AppError('validation_failed', 'asOf: must not be in the future');
       try {
-        return c.json(await runBatchJob(deps, asOf), 200);
+        const run = () => runBatchJob(deps, asOf);
+        const report = deps.exclusiveBatch ? await deps.exclusiveBatch(now, run) : await run();
+        if (!report) throw new AppError('conflict', 'another batch run is in progress; try again when it ends');
+        return c.json(report, 200);
       } catch (error) {
         if (error instanceof StaleAsOfError) throw new AppError('validation_failed', error.message);
         throw error;
@@ -188,7 +248,10 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
         middleware: [authorize('merchant')] as const,
         request: { params: OrderParam },
         responses: {
-          200: json(z.object({ id: z.string(), review: z.enum(['released', 'rejected']) }), 'Recorded; the next batch applies it'),
+          200: json(
+            z.object({ id: z.string(), review: z.enum(['released', 'rejected']) }),
+            'Recorded; the next batch applies it',
+          ),
           ...errorResponses(...authErrors, 'not_found', 'conflict'),
         },
       }),
@@ -204,7 +267,8 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
         if (!order) throw notFound('order');
         if (order.held !== 1) throw new AppError('conflict', 'this order is not held');
         const review: 'released' | 'rejected' = decision === 'release' ? 'released' : 'rejected';
-        if (order.review !== null && order.review !== review) throw new AppError('conflict', `this order was already ${order.review}`);
+        if (order.review !== null && order.review !== review)
+          throw new AppError('conflict', `this order was already ${order.review}`);
         await deps.db
           .updateTable('orders')
           .set({ review, updated_at: deps.clock.now().toISOString() })

@@ -51,7 +51,14 @@ export function registerFxRateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt).toISOString() : now;
       const inserted = await deps.db
         .insertInto('fx_rates')
-        .values({ base: body.base, quote: body.quote, effective_at: effectiveAt, rate: body.rate, source: body.source, created_at: now })
+        .values({
+          base: body.base,
+          quote: body.quote,
+          effective_at: effectiveAt,
+          rate: body.rate,
+          source: body.source,
+          created_at: now,
+        })
         .onConflict((oc) => oc.doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
@@ -72,8 +79,19 @@ export function registerFxRateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       responses: { 200: json(z.object({ rates: z.array(FxRate) }), 'Rates'), ...errorResponses(...authErrors) },
     }),
     async (c) => {
-      const rows = await deps.db.selectFrom('fx_rates').selectAll().orderBy('effective_at').orderBy('base').orderBy('quote').execute();
-      return c.json({ rates: rows.map((r) => ({ base: r.base, quote: r.quote, rate: r.rate, source: r.source, effectiveAt: r.effective_at })) }, 200);
+      const rows = await deps.db
+        .selectFrom('fx_rates')
+        .selectAll()
+        .orderBy('effective_at')
+        .orderBy('base')
+        .orderBy('quote')
+        .execute();
+      return c.json(
+        {
+          rates: rows.map((r) => ({ base: r.base, quote: r.quote, rate: r.rate, source: r.source, effectiveAt: r.effective_at })),
+        },
+        200,
+      );
     },
   );
 }

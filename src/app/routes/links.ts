@@ -9,12 +9,20 @@ import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, PageQue
 import { createLink, LINK_CODE_PATTERN, listLinks, setLinkStatus } from '../use-cases/links';
 
 // eslint-disable-next-line no-control-regex
-const SubId = z.string().min(1).max(MAX_SUB_ID_LENGTH).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+const SubId = z
+  .string()
+  .min(1)
+  .max(MAX_SUB_ID_LENGTH)
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
 
 const LinkCreate = z
   .object({
     programId: z.string().max(40).openapi({ example: 'prg_1' }),
-    url: z.string().max(2048).optional().openapi({ description: "a deep link on the program's allowed domains", example: 'https://shop.example/p/42' }),
+    url: z
+      .string()
+      .max(2048)
+      .optional()
+      .openapi({ description: "a deep link on the program's allowed domains", example: 'https://shop.example/p/42' }),
     sub1: SubId.optional(),
     sub2: SubId.optional(),
     sub3: SubId.optional(),
@@ -41,9 +49,18 @@ const Link = z
   })
   .openapi('Link');
 
-const CodeParam = z.object({ code: z.string().max(64).openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) });
+const CodeParam = z.object({
+  code: z
+    .string()
+    .max(64)
+    .openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }),
+});
 
-export function registerLinkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onTrackingChange: () => void }, authorize: Authorize) {
+export function registerLinkRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps & { onTrackingChange: () => void },
+  authorize: Authorize,
+) {
   app.openapi(
     createRoute({
       method: 'post',
@@ -71,7 +88,11 @@ export function registerLinkRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps & { o
       middleware: [authorize('affiliate')] as const,
       request: {
         query: PageQuery.extend({
-          programId: z.string().max(40).optional().openapi({ param: { name: 'programId', in: 'query' } }),
+          programId: z
+            .string()
+            .max(40)
+            .optional()
+            .openapi({ param: { name: 'programId', in: 'query' } }),
         }),
       },
       responses: {

@@ -7,16 +7,22 @@ import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '
 import { createCoupon, declareCustomerRef, listCoupons } from '../use-cases/coupons';
 import { createPostbackToken, MAX_SECRET_GRACE_SECONDS, rotateWebhookSecret } from '../use-cases/merchant-secrets';
 
-const Coupon = z.object({ code: z.string(), programId: z.string(), affiliateId: z.string(), createdAt: z.string() }).openapi('Coupon');
+const Coupon = z
+  .object({ code: z.string(), programId: z.string(), affiliateId: z.string(), createdAt: z.string() })
+  .openapi('Coupon');
 
 /** Coupons, webhook secret rotation, postback tokens and affiliates' customer references. */
-export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps & { onTrackingChange: () => void }, authorize: Authorize) {
+export function registerMerchantToolRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps & { onTrackingChange: () => void },
+  authorize: Authorize,
+) {
   app.openapi(
     createRoute({
       method: 'post',
       path: '/v1/coupons',
       tags: ['attribution'],
-      summary: "Assign a coupon code to an affiliate of the program: orders using it can be attributed to them",
+      summary: 'Assign a coupon code to an affiliate of the program: orders using it can be attributed to them',
       security: bearer,
       middleware: [authorize('merchant')] as const,
       request: {
@@ -24,7 +30,12 @@ export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
           z
             .object({
               programId: z.string().max(40),
-              code: z.string().trim().min(2).max(64).regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
+              code: z
+                .string()
+                .trim()
+                .min(2)
+                .max(64)
+                .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
               affiliateId: z.string().max(40),
             })
             .strict(),
@@ -108,7 +119,9 @@ export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
       summary: "Declare your own customer id at a program's shop: orders by it are flagged as self-referrals",
       security: bearer,
       middleware: [authorize('affiliate')] as const,
-      request: { body: jsonBody(z.object({ programId: z.string().max(40), customerId: z.string().trim().min(1).max(128) }).strict()) },
+      request: {
+        body: jsonBody(z.object({ programId: z.string().max(40), customerId: z.string().trim().min(1).max(128) }).strict()),
+      },
       responses: {
         201: json(z.object({ programId: z.string(), customerId: z.string() }), 'Declared'),
         ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
@@ -116,7 +129,13 @@ export function registerMerchantToolRoutes(app: OpenAPIHono<AppEnv>, deps: AppDe
     }),
     async (c) => {
       const body = c.req.valid('json');
-      return c.json(await declareCustomerRef(deps, c.get('principal'), { programId: parseId('program', body.programId), customerId: body.customerId }), 201);
+      return c.json(
+        await declareCustomerRef(deps, c.get('principal'), {
+          programId: parseId('program', body.programId),
+          customerId: body.customerId,
+        }),
+        201,
+      );
     },
   );
 }

@@ -19,12 +19,19 @@ export const OrderIntakeResult = z
     id: z.string(),
     programId: z.string(),
     status: z.enum(ORDER_STATUSES),
-    attribution: z.object({ affiliateId: z.string().nullable(), method: z.enum(['click', 'coupon', 'none']), reason: z.string(), held: z.boolean() }),
+    attribution: z.object({
+      affiliateId: z.string().nullable(),
+      method: z.enum(['click', 'coupon', 'none']),
+      reason: z.string(),
+      held: z.boolean(),
+    }),
     duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
     catalog: z
       .object({ unknownSkus: z.array(z.string()) })
       .optional()
-      .openapi({ description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate" }),
+      .openapi({
+        description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate",
+      }),
   })
   .openapi('OrderIntakeResult');
 
@@ -84,7 +91,8 @@ export function registerOrderRoutes(
       signature: c.req.header('webhook-signature'),
     };
     const verified = verifyWebhook(headers, raw, keys, Math.floor(now.getTime() / 1000), deps.crypto.hmacSha256);
-    if (!verified.ok) throw new AppError('invalid_signature', `webhook signature rejected: ${verified.reason.replace(/_/g, ' ')}`);
+    if (!verified.ok)
+      throw new AppError('invalid_signature', `webhook signature rejected: ${verified.reason.replace(/_/g, ' ')}`);
     if (headers.id!.length > 256) throw new AppError('bad_request', 'webhook-id is longer than 256 characters');
 
     const parsed = OrderEventBody.safeParse(body);
@@ -116,8 +124,18 @@ export function registerOrderRoutes(
       summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
       security: bearer,
       middleware: [authorize('merchant')] as const,
-      request: { params: z.object({ id: z.string().max(128).openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }) }) },
-      responses: { 200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'), ...errorResponses(...authErrors, 'not_found') },
+      request: {
+        params: z.object({
+          id: z
+            .string()
+            .max(128)
+            .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
+        }),
+      },
+      responses: {
+        200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
+        ...errorResponses(...authErrors, 'not_found'),
+      },
     }),
     async (c) => c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
   );
@@ -127,7 +145,7 @@ export function registerOrderRoutes(
       method: 'get',
       path: '/v1/orders',
       tags: ['orders'],
-      summary: "Merchants: their orders; affiliates: the orders attributed to them, without customer data",
+      summary: 'Merchants: their orders; affiliates: the orders attributed to them, without customer data',
       security: bearer,
       middleware: [authorize('merchant', 'affiliate')] as const,
       request: {
@@ -139,7 +157,10 @@ export function registerOrderRoutes(
         }),
       },
       responses: {
-        200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+        200: json(
+          z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }),
+          'A page of orders',
+        ),
         ...errorResponses(...authErrors, 'validation_failed'),
       },
     }),
@@ -150,7 +171,17 @@ export function registerOrderRoutes(
       if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
         return c.json({ orders: [], next: null }, 200);
       }
-      return c.json(await listOrders(deps, c.get('principal'), { limit: q.limit, after, programId, status: q.status, from: q.from, to: q.to }), 200);
+      return c.json(
+        await listOrders(deps, c.get('principal'), {
+          limit: q.limit,
+          after,
+          programId,
+          status: q.status,
+          from: q.from,
+          to: q.to,
+        }),
+        200,
+      );
     },
   );
 }

@@ -17,7 +17,9 @@ const Payout = z
     minimumAmount: z.string(),
     currency: z.string().nullable(),
     affiliates: z.number(),
-    total: z.record(z.string(), z.string()).openapi({ description: 'per currency; never a cross-currency sum', example: { EUR: '1234.50' } }),
+    total: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'per currency; never a cross-currency sum', example: { EUR: '1234.50' } }),
     createdAt: z.string(),
     settledAt: z.string().nullable(),
   })
@@ -25,11 +27,21 @@ const Payout = z
 const PayoutDetail = Payout.extend({
   lines: z.array(z.object({ affiliateId: z.string(), currency: z.string(), amount: z.string(), entries: z.array(z.string()) })),
 }).openapi('PayoutDetail');
-const IdParam = z.object({ id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' }, example: 'pay_1' }) });
+const IdParam = z.object({
+  id: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'pay_1' }),
+});
 
 const PayoutDetails = z.union([
   z.object({ email: z.email().max(320) }).strict(),
-  z.object({ iban: z.string().regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/, 'must be an IBAN without spaces'), accountHolder: z.string().trim().min(1).max(200) }).strict(),
+  z
+    .object({
+      iban: z.string().regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/, 'must be an IBAN without spaces'),
+      accountHolder: z.string().trim().min(1).max(200),
+    })
+    .strict(),
 ]);
 
 export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
@@ -38,7 +50,8 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       method: 'post',
       path: '/v1/payouts',
       tags: ['payouts'],
-      summary: 'Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches minimumAmount',
+      summary:
+        'Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches minimumAmount',
       security: bearer,
       middleware: [authorize('finance')] as const,
       request: {
@@ -46,13 +59,18 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
           z
             .object({
               asOf: z.iso.datetime({ offset: true }),
-              minimumAmount: z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"'),
+              minimumAmount: z
+                .string()
+                .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"'),
               currency: CurrencySchema.optional(),
             })
             .strict(),
         ),
       },
-      responses: { 201: json(Payout, 'The run; its lines are at GET /v1/payouts/{id}'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
+      responses: {
+        201: json(Payout, 'The run; its lines are at GET /v1/payouts/{id}'),
+        ...errorResponses(...authErrors, ...bodyErrors, 'conflict'),
+      },
     }),
     async (c) => c.json(await createPayout(deps, c.req.valid('json')), 201),
   );
@@ -89,14 +107,16 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       method: 'get',
       path: '/v1/payouts/{id}/csv',
       tags: ['payouts'],
-      summary: 'The payout CSV: payout_id, affiliate_id, affiliate_name, email, currency, amount, entries, payout_method, payout_account',
+      summary:
+        'The payout CSV: payout_id, affiliate_id, affiliate_name, email, currency, amount, entries, payout_method, payout_account',
       security: bearer,
       middleware: [authorize('finance')] as const,
       request: {
         params: IdParam,
         query: z.object({
           format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
-            description: 'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
+            description:
+              'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
           }),
           currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
         }),
@@ -109,16 +129,23 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
     async (c) => {
       const id = parseId('payout', c.req.valid('param').id);
       const { format, currency } = c.req.valid('query');
-      const exists = id === undefined ? undefined : await deps.db.selectFrom('payouts').select('id').where('id', '=', id).executeTakeFirst();
+      const exists =
+        id === undefined ? undefined : await deps.db.selectFrom('payouts').select('id').where('id', '=', id).executeTakeFirst();
       if (!exists) throw notFound('payout');
       if (format !== 'csv') {
         const shape = (await providerFileShape(deps.db, exists.id, format)).filter((s) => !currency || s.currency === currency);
         if (format === 'paypal' && shape.length > 1) {
-          throw new AppError('validation_failed', `a PayPal file holds one currency; add currency= one of ${shape.map((s) => s.currency).join(', ')}`);
+          throw new AppError(
+            'validation_failed',
+            `a PayPal file holds one currency; add currency= one of ${shape.map((s) => s.currency).join(', ')}`,
+          );
         }
         const lines = shape.reduce((n, s) => n + s.lines, 0);
         if (lines > PROVIDER_ROW_LIMIT[format]) {
-          throw new AppError('validation_failed', `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`);
+          throw new AppError(
+            'validation_failed',
+            `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`,
+          );
         }
       }
       const name = `payout-${formatId('payout', exists.id)}${format === 'csv' ? '' : `-${format}`}${currency ? `-${currency}` : ''}.csv`;
@@ -162,16 +189,26 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       summary: 'Set how you are paid: PayPal or Wise by email, or a bank account by IBAN',
       security: bearer,
       middleware: [authorize('affiliate')] as const,
-      request: { body: jsonBody(z.object({ payoutMethod: z.enum(['paypal', 'wise', 'bank']), payoutDetails: PayoutDetails }).strict()) },
+      request: {
+        body: jsonBody(z.object({ payoutMethod: z.enum(['paypal', 'wise', 'bank']), payoutDetails: PayoutDetails }).strict()),
+      },
       responses: {
-        200: json(z.object({ id: z.string(), payoutMethod: z.string(), payoutDetails: z.record(z.string(), z.string()) }), 'Saved'),
+        200: json(
+          z.object({ id: z.string(), payoutMethod: z.string(), payoutDetails: z.record(z.string(), z.string()) }),
+          'Saved',
+        ),
         ...errorResponses(...authErrors, ...bodyErrors),
       },
     }),
     async (c) => {
       const body = c.req.valid('json');
       if ((body.payoutMethod === 'bank') !== 'iban' in body.payoutDetails) {
-        throw new AppError('validation_failed', body.payoutMethod === 'bank' ? 'payoutDetails: a bank payout needs iban and accountHolder' : 'payoutDetails: this method needs an email');
+        throw new AppError(
+          'validation_failed',
+          body.payoutMethod === 'bank'
+            ? 'payoutDetails: a bank payout needs iban and accountHolder'
+            : 'payoutDetails: this method needs an email',
+        );
       }
       const affiliateId = c.get('principal').affiliateId!;
       await deps.db
@@ -179,7 +216,14 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         .set({ payout_method: body.payoutMethod, payout_details: JSON.stringify(body.payoutDetails) })
         .where('id', '=', affiliateId)
         .execute();
-      return c.json({ id: formatId('affiliate', affiliateId), payoutMethod: body.payoutMethod, payoutDetails: body.payoutDetails as Record<string, string> }, 200);
+      return c.json(
+        {
+          id: formatId('affiliate', affiliateId),
+          payoutMethod: body.payoutMethod,
+          payoutDetails: body.payoutDetails as Record<string, string>,
+        },
+        200,
+      );
     },
   );
 
@@ -192,7 +236,14 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       security: bearer,
       middleware: [authorize('affiliate')] as const,
       responses: {
-        200: json(z.object({ payouts: z.array(z.object({ id: z.string(), status: z.string(), currency: z.string(), amount: z.string(), createdAt: z.string() })) }), 'Payouts'),
+        200: json(
+          z.object({
+            payouts: z.array(
+              z.object({ id: z.string(), status: z.string(), currency: z.string(), amount: z.string(), createdAt: z.string() }),
+            ),
+          }),
+          'Payouts',
+        ),
         ...errorResponses(...authErrors),
       },
     }),
@@ -205,7 +256,15 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         .orderBy('p.id', 'desc')
         .execute();
       return c.json(
-        { payouts: rows.map((r) => ({ id: formatId('payout', r.id), status: r.status, currency: r.currency, amount: formatMoney({ minor: r.amount_minor, currency: r.currency }), createdAt: r.created_at })) },
+        {
+          payouts: rows.map((r) => ({
+            id: formatId('payout', r.id),
+            status: r.status,
+            currency: r.currency,
+            amount: formatMoney({ minor: r.amount_minor, currency: r.currency }),
+            createdAt: r.created_at,
+          })),
+        },
         200,
       );
     },

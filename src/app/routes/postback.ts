@@ -12,7 +12,18 @@ import { recordOrderEvent } from '../use-cases/record-order-event';
 import type { IntakePrograms } from '../intake-programs';
 import { loadProgramForIntake, OrderIntakeResult } from './orders';
 
-const PARAMS = ['token', 'programId', 'orderId', 'amount', 'currency', 'status', 'clickId', 'coupon', 'customerId', 'occurredAt'] as const;
+const PARAMS = [
+  'token',
+  'programId',
+  'orderId',
+  'amount',
+  'currency',
+  'status',
+  'clickId',
+  'coupon',
+  'customerId',
+  'occurredAt',
+] as const;
 
 /** Parameters from the query (GET) or a form body (POST); a repeated parameter is refused, not guessed. */
 async function readParams(c: Context<AppEnv>): Promise<Record<string, string>> {
@@ -20,7 +31,10 @@ async function readParams(c: Context<AppEnv>): Promise<Record<string, string>> {
   if (c.req.method === 'POST') {
     const type = c.req.header('content-type') ?? '';
     if (!type.startsWith('application/x-www-form-urlencoded')) {
-      throw new AppError('unsupported_media_type', 'send postback parameters in the query or as application/x-www-form-urlencoded');
+      throw new AppError(
+        'unsupported_media_type',
+        'send postback parameters in the query or as application/x-www-form-urlencoded',
+      );
     }
     sources.push(new URLSearchParams(await c.req.text()));
   }
@@ -34,7 +48,12 @@ async function readParams(c: Context<AppEnv>): Promise<Record<string, string>> {
   return params;
 }
 
-export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, signClickId: ClickIdSigner, programs: IntakePrograms) {
+export function registerPostbackRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  signClickId: ClickIdSigner,
+  programs: IntakePrograms,
+) {
   const query = z.object({
     token: z.string().openapi({ description: "the merchant's postback token (POST /v1/postback-tokens)" }),
     programId: z.string(),
@@ -86,7 +105,12 @@ export function registerPostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
     });
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const path = issue.path.join('.').replace('order.items.0.unitPrice', 'amount').replace('order.id', 'orderId').replace('order.', '').replace('type', 'status');
+      const path = issue.path
+        .join('.')
+        .replace('order.items.0.unitPrice', 'amount')
+        .replace('order.id', 'orderId')
+        .replace('order.', '')
+        .replace('type', 'status');
       throw new AppError('validation_failed', `${path}: ${issue.message}`);
     }
     const event = toNormalizedEvent(parsed.data);

@@ -6,20 +6,16 @@ import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
-import {
-  createProgram,
-  getProgram,
-  listMembers,
-  listPrograms,
-  setMembership,
-  updateProgram,
-} from '../use-cases/programs';
+import { createProgram, getProgram, listMembers, listPrograms, setMembership, updateProgram } from '../use-cases/programs';
 
 const DomainList = z
   .array(z.string().min(1).max(253))
   .min(1)
   .max(50)
-  .openapi({ example: ['shop.example', 'www.shop.example'], description: 'exact hosts (with :port if not the default) a landing URL may use' });
+  .openapi({
+    example: ['shop.example', 'www.shop.example'],
+    description: 'exact hosts (with :port if not the default) a landing URL may use',
+  });
 
 const ProgramFields = {
   name: NameSchema,
@@ -101,9 +97,17 @@ const Member = z
   })
   .openapi('ProgramAffiliate');
 
-const ProgramParam = z.object({ id: z.string().max(40).openapi({ param: { name: 'id', in: 'path' }, example: 'prg_1' }) });
+const ProgramParam = z.object({
+  id: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'prg_1' }),
+});
 const MemberParams = ProgramParam.extend({
-  affiliateId: z.string().max(40).openapi({ param: { name: 'affiliateId', in: 'path' }, example: 'aff_1' }),
+  affiliateId: z
+    .string()
+    .max(40)
+    .openapi({ param: { name: 'affiliateId', in: 'path' }, example: 'aff_1' }),
 });
 
 export function registerProgramRoutes(
@@ -130,7 +134,7 @@ export function registerProgramRoutes(
       method: 'get',
       path: '/v1/programs',
       tags: ['programs'],
-      summary: "Merchants: their programs; affiliates: the programs they belong to",
+      summary: 'Merchants: their programs; affiliates: the programs they belong to',
       security: bearer,
       middleware: [authorize('merchant', 'affiliate')] as const,
       responses: { 200: json(z.object({ programs: z.array(Program) }), 'Programs'), ...errorResponses(...authErrors) },
@@ -206,7 +210,10 @@ export function registerProgramRoutes(
       security: bearer,
       middleware: [authorize('merchant')] as const,
       request: { params: ProgramParam },
-      responses: { 200: json(z.object({ affiliates: z.array(Member) }), 'Affiliates'), ...errorResponses(...authErrors, 'not_found') },
+      responses: {
+        200: json(z.object({ affiliates: z.array(Member) }), 'Affiliates'),
+        ...errorResponses(...authErrors, 'not_found'),
+      },
     }),
     async (c) =>
       c.json({ affiliates: await listMembers(deps, c.get('principal'), parseId('program', c.req.valid('param').id)) }, 200),
@@ -229,7 +236,13 @@ export function registerProgramRoutes(
     async (c) => {
       const params = c.req.valid('param');
       return c.json(
-        await setMembership(deps, c.get('principal'), parseId('program', params.id), parseId('affiliate', params.affiliateId), 'suspended'),
+        await setMembership(
+          deps,
+          c.get('principal'),
+          parseId('program', params.id),
+          parseId('affiliate', params.affiliateId),
+          'suspended',
+        ),
         200,
       );
     },

@@ -16,12 +16,7 @@ const NOT_FOUND_PAGE =
   '<meta name="robots" content="noindex"><title>Link not found</title></head><body style="font-family:system-ui;margin:3rem">' +
   '<h1>Link not found</h1><p>This tracking link does not exist or was removed.</p></body></html>';
 
-export function registerTrackRoutes(
-  app: OpenAPIHono<AppEnv>,
-  deps: AppDeps,
-  targets: TrackingTargets,
-  sign: ClickIdSigner,
-) {
+export function registerTrackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, targets: TrackingTargets, sign: ClickIdSigner) {
   // Documented through the registry but served by a plain handler: the redirect is the hot
   // path and junk codes must be a 404, not a validation error.
   app.openAPIRegistry.registerPath({
@@ -31,7 +26,11 @@ export function registerTrackRoutes(
     summary: 'Tracked redirect: 302 to the landing URL with clid=<click id>; also answers HEAD (counted as a bot)',
     request: {
       params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) }),
-      query: z.object(Object.fromEntries(SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "overrides the link's own value" })]))),
+      query: z.object(
+        Object.fromEntries(
+          SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "overrides the link's own value" })]),
+        ),
+      ),
     },
     responses: {
       302: {
@@ -71,7 +70,8 @@ export function registerTrackRoutes(
     };
     if (outcome.clickId !== undefined && outcome.cookieMaxAge !== undefined) {
       const secure = publicHttps || c.req.url.startsWith('https:');
-      headers['set-cookie'] = `${CLICK_COOKIE}=${outcome.clickId}; Max-Age=${outcome.cookieMaxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+      headers['set-cookie'] =
+        `${CLICK_COOKIE}=${outcome.clickId}; Max-Age=${outcome.cookieMaxAge}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
     }
     return new Response(null, { status: 302, headers });
   });

@@ -52,8 +52,18 @@ export const CurrencySchema = z
 export const NameSchema = z.string().trim().min(1).max(200);
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ param: { name: 'limit', in: 'query' } }),
-  after: z.string().max(40).optional().openapi({ param: { name: 'after', in: 'query' }, description: 'cursor: the last id of the previous page' }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(200)
+    .default(50)
+    .openapi({ param: { name: 'limit', in: 'query' } }),
+  after: z
+    .string()
+    .max(40)
+    .optional()
+    .openapi({ param: { name: 'after', in: 'query' }, description: 'cursor: the last id of the previous page' }),
 });
 
 export function json<T extends z.ZodType>(schema: T, description: string) {

@@ -42,10 +42,9 @@ export const PlanSchema = z
       .array(Tier)
       .max(20)
       .default([])
-      .refine(
-        (tiers) => tiers.every((t, i) => i === 0 || Number(t.monthlySalesOver) > Number(tiers[i - 1]!.monthlySalesOver)),
-        { message: 'tiers must be in ascending order of monthlySalesOver' },
-      ),
+      .refine((tiers) => tiers.every((t, i) => i === 0 || Number(t.monthlySalesOver) > Number(tiers[i - 1]!.monthlySalesOver)), {
+        message: 'tiers must be in ascending order of monthlySalesOver',
+      }),
     maxPerOrder: Amount.optional(),
     parentPercent: Percent.optional(),
     excludeNonCash: z.boolean().default(false),

@@ -1,11 +1,15 @@
+import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { encodeBase64Url } from '../../domain/base64url';
 import { formatId } from '../../domain/ids';
+import { returnedId } from '../../store/atomic-writes';
 import type { Role } from '../../store/database';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../env';
 import { AppError, notFound } from '../errors';
 
-type KeyDeps = Pick<AppDeps, 'db' | 'crypto' | 'clock'>;
+type KeyDeps = Pick<AppDeps, 'db' | 'writes' | 'crypto' | 'clock'>;
+/** Reading keys and revoking one (a single statement) need no unit of work. */
+type KeyReadDeps = Omit<KeyDeps, 'writes'>;
 
 /** Grace period limit for a rotated key: long enough to redeploy, short enough to matter. */
 export const MAX_ROTATION_GRACE_SECONDS = 7 * 24 * 3600;
@@ -15,13 +19,20 @@ export interface IssuedKey {
   apiKey: string;
 }
 
-/** A random key, shown once; only its SHA-256 is stored (P22). 192 bits need no slow hash. */
-export async function issueApiKey(
-  deps: KeyDeps,
-  owner: { role: Role; merchantId?: number | null; affiliateId?: number | null },
-): Promise<IssuedKey> {
+export interface KeyOwner {
+  role: Role;
+  /** A number, or the merchant or affiliate the same unit of work creates (`insertedId`). */
+  merchantId?: number | RawBuilder<number> | null;
+  affiliateId?: number | RawBuilder<number> | null;
+}
+
+/**
+ * A random key, shown once; only its SHA-256 is stored (P22). 192 bits need no slow hash.
+ * Returned as the statement that stores it (RETURNING its id), for the caller's unit of work.
+ */
+export function newApiKey(deps: KeyReadDeps, owner: KeyOwner): { apiKey: string; insert: CompiledQuery<{ id: number }> } {
   const apiKey = `cl_${owner.role.slice(0, 3)}_${encodeBase64Url(deps.crypto.randomBytes(24))}`;
-  const row = await deps.db
+  const insert = deps.db
     .insertInto('api_keys')
     .values({
       key_hash: deps.crypto.sha256Hex(apiKey),
@@ -32,12 +43,19 @@ export async function issueApiKey(
       created_at: deps.clock.now().toISOString(),
     })
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return { keyId: row.id, apiKey };
+    .compile();
+  return { apiKey, insert };
+}
+
+/** One key on its own. */
+export async function issueApiKey(deps: KeyDeps, owner: KeyOwner): Promise<IssuedKey> {
+  const { apiKey, insert } = newApiKey(deps, owner);
+  const [stored] = await deps.writes.commit([insert]);
+  return { keyId: returnedId(stored), apiKey };
 }
 
 /** The principal behind a bearer token, or undefined when it is unknown, revoked or expired. */
-export async function authenticate(deps: KeyDeps, token: string): Promise<Principal | undefined> {
+export async function authenticate(deps: KeyReadDeps, token: string): Promise<Principal | undefined> {
   if (token.length < 20 || token.length > 200) return undefined;
   const row = await deps.db
     .selectFrom('api_keys')
@@ -50,7 +68,7 @@ export async function authenticate(deps: KeyDeps, token: string): Promise<Princi
 }
 
 /** Keys a principal may manage: admin any; everyone else the keys of its own tenant and role. */
-async function findManagedKey(deps: KeyDeps, principal: Principal, keyId: number) {
+async function findManagedKey(deps: KeyReadDeps, principal: Principal, keyId: number) {
   const row = await deps.db.selectFrom('api_keys').selectAll().where('id', '=', keyId).executeTakeFirst();
   if (!row) throw notFound('key');
   const own =
@@ -60,7 +78,7 @@ async function findManagedKey(deps: KeyDeps, principal: Principal, keyId: number
   return row;
 }
 
-export async function listKeys(deps: KeyDeps, principal: Principal) {
+export async function listKeys(deps: KeyReadDeps, principal: Principal) {
   let query = deps.db
     .selectFrom('api_keys')
     .select(['id', 'key_prefix', 'role', 'merchant_id', 'affiliate_id', 'created_at', 'revoked_at'])
@@ -68,7 +86,9 @@ export async function listKeys(deps: KeyDeps, principal: Principal) {
   if (principal.role !== 'admin') {
     query = query.where('role', '=', principal.role);
     query =
-      principal.merchantId === null ? query.where('merchant_id', 'is', null) : query.where('merchant_id', '=', principal.merchantId);
+      principal.merchantId === null
+        ? query.where('merchant_id', 'is', null)
+        : query.where('merchant_id', '=', principal.merchantId);
     query =
       principal.affiliateId === null
         ? query.where('affiliate_id', 'is', null)
@@ -86,7 +106,7 @@ export async function listKeys(deps: KeyDeps, principal: Principal) {
   }));
 }
 
-export async function revokeKey(deps: KeyDeps, principal: Principal, keyId: number): Promise<{ revokedAt: string }> {
+export async function revokeKey(deps: KeyReadDeps, principal: Principal, keyId: number): Promise<{ revokedAt: string }> {
   const row = await findManagedKey(deps, principal, keyId);
   const now = deps.clock.now().toISOString();
   // Revoking again keeps the first revocation time, unless a grace period was still running.
@@ -108,12 +128,12 @@ export async function rotateKey(
     throw new AppError('conflict', 'this key is already revoked');
   }
   const revokedAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
-  const issued = await deps.db.transaction().execute(async (trx) => {
-    const next = await issueApiKey({ ...deps, db: trx }, { role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id });
-    await trx.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', keyId).execute();
-    return next;
-  });
-  return { ...issued, oldKeyRevokedAt: revokedAt };
+  const next = newApiKey(deps, { role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id });
+  const [stored] = await deps.writes.commit([
+    next.insert,
+    deps.db.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', keyId).compile(),
+  ]);
+  return { keyId: returnedId(stored), apiKey: next.apiKey, oldKeyRevokedAt: revokedAt };
 }
 
 const ADMIN_KEY_SETTING = 'admin_key_id';
@@ -135,35 +155,44 @@ export async function ensureAdminKey(deps: KeyDeps, configuredToken: string | un
     return {};
   }
   const now = deps.clock.now().toISOString();
-  return deps.db.transaction().execute(async (trx) => {
-    if (live) await trx.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', live.id).execute();
-    let keyId: number;
-    let generated: string | undefined;
-    if (configuredToken === undefined) {
-      const issued = await issueApiKey({ ...deps, db: trx }, { role: 'admin' });
-      keyId = issued.keyId;
-      generated = issued.apiKey;
-    } else {
-      const hash = deps.crypto.sha256Hex(configuredToken);
-      const existing = await trx.selectFrom('api_keys').select(['id', 'role']).where('key_hash', '=', hash).executeTakeFirst();
-      if (existing) {
-        if (existing.role !== 'admin') throw new Error('ADMIN_TOKEN equals an existing non-admin API key; choose another');
-        await trx.updateTable('api_keys').set({ revoked_at: null }).where('id', '=', existing.id).execute();
-        keyId = existing.id;
-      } else {
-        const row = await trx
-          .insertInto('api_keys')
-          .values({ key_hash: hash, key_prefix: configuredToken.slice(0, 6), role: 'admin', created_at: now })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        keyId = row.id;
-      }
-    }
-    await trx
+  const statements: CompiledQuery[] = [];
+  if (live) statements.push(deps.db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', live.id).compile());
+  let hash: string;
+  let generated: string | undefined;
+  if (configuredToken === undefined) {
+    const issued = newApiKey(deps, { role: 'admin' });
+    statements.push(issued.insert);
+    hash = deps.crypto.sha256Hex(issued.apiKey);
+    generated = issued.apiKey;
+  } else {
+    hash = deps.crypto.sha256Hex(configuredToken);
+    const existing = await deps.db.selectFrom('api_keys').select('role').where('key_hash', '=', hash).executeTakeFirst();
+    if (existing && existing.role !== 'admin')
+      throw new Error('ADMIN_TOKEN equals an existing non-admin API key; choose another');
+    // New, or an admin key revoked earlier and now configured again: live either way. One
+    // statement, so two isolates starting at once (Workers) both end with the same key.
+    statements.push(
+      deps.db
+        .insertInto('api_keys')
+        .values({ key_hash: hash, key_prefix: configuredToken.slice(0, 6), role: 'admin', created_at: now })
+        .onConflict((oc) => oc.column('key_hash').doUpdateSet({ revoked_at: null }).where('api_keys.role', '=', 'admin'))
+        .compile(),
+    );
+  }
+  // The setting names the key by its hash: its id is not known until the unit of work runs.
+  statements.push(
+    deps.db
       .insertInto('settings')
-      .values({ key: ADMIN_KEY_SETTING, value: String(keyId) })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: String(keyId) }))
-      .execute();
-    return generated === undefined ? {} : { generated };
-  });
+      .columns(['key', 'value'])
+      .expression((eb) =>
+        eb
+          .selectFrom('api_keys')
+          .select([eb.val(ADMIN_KEY_SETTING).as('key'), sql<string>`cast(id as text)`.as('value')])
+          .where('key_hash', '=', hash),
+      )
+      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .compile(),
+  );
+  await deps.writes.commit(statements);
+  return generated === undefined ? {} : { generated };
 }

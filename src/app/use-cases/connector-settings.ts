@@ -1,10 +1,11 @@
+import { type CompiledQuery, sql } from 'kysely';
 import type { ConnectorPlatform } from '../../domain/connectors/connector-order';
 import { formatId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../env';
 import { findOwnProgram } from './programs';
 
-type SettingsDeps = Pick<AppDeps, 'db' | 'clock'>;
+type SettingsDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;
 
 export const MAX_CONNECTOR_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -35,36 +36,53 @@ export async function setConnectorSettings(
   const program = await findOwnProgram(deps, principal, programId);
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + input.graceSeconds * 1000).toISOString();
-  await deps.db.transaction().execute(async (trx) => {
-    const current = await trx
-      .selectFrom('connector_secrets')
-      .select('id')
+  const nowText = now.toISOString();
+  // Setting the secret already in force changes nothing: both statements stand down when it is.
+  const inForce = deps.db
+    .selectFrom('connector_secrets as s')
+    .select('s.id')
+    .where('s.program_id', '=', program.id)
+    .where('s.platform', '=', platform)
+    .where('s.secret', '=', input.secret)
+    .where((eb) => eb.or([eb('s.expires_at', 'is', null), eb('s.expires_at', '>', nowText)]));
+  const statements: CompiledQuery[] = [
+    deps.db
+      .updateTable('connector_secrets')
+      .set({ expires_at: expiresAt })
       .where('program_id', '=', program.id)
       .where('platform', '=', platform)
-      .where('secret', '=', input.secret)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now.toISOString())]))
-      .executeTakeFirst();
-    if (!current) {
-      await trx
-        .updateTable('connector_secrets')
-        .set({ expires_at: expiresAt })
-        .where('program_id', '=', program.id)
-        .where('platform', '=', platform)
-        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
-        .execute();
-      await trx
-        .insertInto('connector_secrets')
-        .values({ program_id: program.id, platform, secret: input.secret, created_at: now.toISOString(), expires_at: null })
-        .execute();
-    }
-    if (platform === 'woocommerce' && input.restApi !== undefined) {
-      await trx
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
+      .where((eb) => eb.not(eb.exists(inForce)))
+      .compile(),
+    // The update above never brings a row with this secret into force, so the guard reads the
+    // same here as it did there.
+    deps.db
+      .insertInto('connector_secrets')
+      .columns(['program_id', 'platform', 'secret', 'created_at', 'expires_at'])
+      .expression(
+        deps.db
+          .selectNoFrom((eb) => [
+            eb.val(program.id).as('program_id'),
+            eb.val(platform).as('platform'),
+            eb.val(input.secret).as('secret'),
+            eb.val(nowText).as('created_at'),
+            sql<null>`null`.as('expires_at'),
+          ])
+          .where((eb) => eb.not(eb.exists(inForce))),
+      )
+      .compile(),
+  ];
+  if (platform === 'woocommerce' && input.restApi !== undefined) {
+    statements.push(
+      deps.db
         .deleteFrom('connector_rest_credentials')
         .where('program_id', '=', program.id)
         .where('platform', '=', 'woocommerce')
-        .execute();
-      if (input.restApi !== null) {
-        await trx
+        .compile(),
+    );
+    if (input.restApi !== null) {
+      statements.push(
+        deps.db
           .insertInto('connector_rest_credentials')
           .values({
             program_id: program.id,
@@ -72,12 +90,13 @@ export async function setConnectorSettings(
             base_url: input.restApi.baseUrl.replace(/\/+$/, ''),
             consumer_key: input.restApi.consumerKey,
             consumer_secret: input.restApi.consumerSecret,
-            updated_at: now.toISOString(),
+            updated_at: nowText,
           })
-          .execute();
-      }
+          .compile(),
+      );
     }
-  });
+  }
+  await deps.writes.commit(statements);
   const rest = await deps.db
     .selectFrom('connector_rest_credentials')
     .select('base_url')

@@ -47,7 +47,11 @@ function couponView(row: { code: string; program_id: number; affiliate_id: numbe
 }
 
 export async function listCoupons(deps: Pick<AppDeps, 'db'>, principal: Principal) {
-  let query = deps.db.selectFrom('coupons').innerJoin('programs', 'programs.id', 'coupons.program_id').selectAll('coupons').orderBy('coupons.id');
+  let query = deps.db
+    .selectFrom('coupons')
+    .innerJoin('programs', 'programs.id', 'coupons.program_id')
+    .selectAll('coupons')
+    .orderBy('coupons.id');
   query =
     principal.role === 'merchant'
       ? query.where('programs.merchant_id', '=', principal.merchantId!)

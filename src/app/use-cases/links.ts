@@ -56,7 +56,10 @@ export async function createLink(
     if (!checked.ok) throw new AppError('validation_failed', `url ${landingUrlMessages[checked.reason]}`);
     url = checked.url;
   }
-  const subs = Object.fromEntries(SUB_ID_KEYS.map((k) => [k, input[k] ?? null])) as Record<(typeof SUB_ID_KEYS)[number], string | null>;
+  const subs = Object.fromEntries(SUB_ID_KEYS.map((k) => [k, input[k] ?? null])) as Record<
+    (typeof SUB_ID_KEYS)[number],
+    string | null
+  >;
   for (let attempt = 0; ; attempt++) {
     try {
       const row = await deps.db

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps';
 import type { Principal } from '../env';
 import { newWebhookSecret } from './accounts';
 
-type SecretDeps = Pick<AppDeps, 'db' | 'clock' | 'crypto'>;
+type SecretDeps = Pick<AppDeps, 'db' | 'writes' | 'clock' | 'crypto'>;
 
 export const MAX_SECRET_GRACE_SECONDS = 7 * 24 * 3600;
 
@@ -15,18 +15,18 @@ export async function rotateWebhookSecret(deps: SecretDeps, principal: Principal
   const now = deps.clock.now();
   const expiresAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   const webhookSecret = newWebhookSecret(deps);
-  await deps.db.transaction().execute(async (trx) => {
-    await trx
+  await deps.writes.commit([
+    deps.db
       .updateTable('webhook_secrets')
       .set({ expires_at: expiresAt })
       .where('merchant_id', '=', principal.merchantId!)
       .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', expiresAt)]))
-      .execute();
-    await trx
+      .compile(),
+    deps.db
       .insertInto('webhook_secrets')
       .values({ merchant_id: principal.merchantId!, secret: webhookSecret, created_at: now.toISOString() })
-      .execute();
-  });
+      .compile(),
+  ]);
   return { webhookSecret, previousSecretsExpireAt: expiresAt };
 }
 
@@ -35,7 +35,11 @@ export async function createPostbackToken(deps: SecretDeps, principal: Principal
   const token = `pbt_${encodeBase64Url(deps.crypto.randomBytes(24))}`;
   await deps.db
     .insertInto('postback_tokens')
-    .values({ merchant_id: principal.merchantId!, token_hash: deps.crypto.sha256Hex(token), created_at: deps.clock.now().toISOString() })
+    .values({
+      merchant_id: principal.merchantId!,
+      token_hash: deps.crypto.sha256Hex(token),
+      created_at: deps.clock.now().toISOString(),
+    })
     .execute();
   return { token };
 }

@@ -54,12 +54,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     .orderBy('occurred_at')
     .orderBy('id')
     .execute();
-  const ledger = await deps.db
-    .selectFrom('ledger_entries')
-    .selectAll()
-    .where('order_id', '=', row.id)
-    .orderBy('id')
-    .execute();
+  const ledger = await deps.db.selectFrom('ledger_entries').selectAll().where('order_id', '=', row.id).orderBy('id').execute();
   const connectorRow = await deps.db
     .selectFrom('connector_orders')
     .select('receipt')
@@ -117,7 +112,13 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     review: row.review,
     // How a shop connector (Shopify, WooCommerce) took the order: click id source, refund method, notes.
     ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as unknown } : {}),
-    commission: ledger.length === 0 ? null : amount(ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0), ledger[0]!.currency),
+    commission:
+      ledger.length === 0
+        ? null
+        : amount(
+            ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0),
+            ledger[0]!.currency,
+          ),
     commissionCurrency: ledger[0]?.currency ?? null,
     ledger: ledger.map((e) => ({
       id: e.entry_id,
@@ -131,7 +132,10 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       rate: e.rate_bp === null ? null : basisPointsToPercent(e.rate_bp),
       rule: e.rule,
       planVersion: e.plan_version,
-      fx: e.fx_rate === null ? null : { from: e.order_currency, rate: e.fx_rate, source: e.fx_source, effectiveAt: e.fx_effective_at },
+      fx:
+        e.fx_rate === null
+          ? null
+          : { from: e.order_currency, rate: e.fx_rate, source: e.fx_source, effectiveAt: e.fx_effective_at },
       explanation: e.explanation,
       createdAt: e.created_at,
     })),
@@ -141,7 +145,14 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
 export async function listOrders(
   deps: Pick<AppDeps, 'db'>,
   principal: Principal,
-  filter: { limit: number; after?: number | undefined; programId?: number | undefined; status?: string | undefined; from?: string | undefined; to?: string | undefined },
+  filter: {
+    limit: number;
+    after?: number | undefined;
+    programId?: number | undefined;
+    status?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  },
 ) {
   let query = deps.db.selectFrom('orders').selectAll().orderBy('id').limit(filter.limit);
   query =
@@ -157,4 +168,3 @@ export async function listOrders(
   const orders = rows.map((r) => (principal.role === 'merchant' ? merchantOrderSummary(r) : affiliateOrderView(r)));
   return { orders, next: rows.length === filter.limit ? String(rows[rows.length - 1]!.id) : null };
 }
-

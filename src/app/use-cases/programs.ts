@@ -1,15 +1,16 @@
 import { formatId } from '../../domain/ids';
 import { checkLandingUrl, landingUrlMessages, normalizeAllowedDomain } from '../../domain/landing-url';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
-import type { Selectable } from 'kysely';
+import { type CompiledQuery, type Selectable, sql } from 'kysely';
 import type { AttributionSource, FraudChecks } from '../../domain/attribution';
+import { insertedId, nextId } from '../../store/atomic-writes';
 import type { ProgramTable } from '../../store/database';
 import type { AppDeps } from '../deps';
 import type { Principal } from '../env';
 import { AppError, notFound } from '../errors';
 import { type Plan, planAmounts } from '../schemas/plan';
 
-type ProgramDeps = Pick<AppDeps, 'db' | 'clock'> & { onTrackingChange?: () => void };
+type ProgramDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'> & { onTrackingChange?: () => void };
 
 export interface ProgramInput {
   name: string;
@@ -75,10 +76,12 @@ export function checkPlanAmounts(plan: Plan, currency: string): void {
 export async function createProgram(deps: ProgramDeps, principal: Principal, input: ProgramInput) {
   const { hosts, landingUrl } = checkProgram(input);
   const now = deps.clock.now().toISOString();
-  return deps.db.transaction().execute(async (trx) => {
-    const row = await trx
+  const plan = JSON.stringify(input.plan);
+  const [created] = await deps.writes.commit([
+    deps.db
       .insertInto('programs')
       .values({
+        id: nextId('programs'),
         merchant_id: principal.merchantId!,
         name: input.name,
         landing_url: landingUrl,
@@ -86,7 +89,7 @@ export async function createProgram(deps: ProgramDeps, principal: Principal, inp
         currency: input.currency,
         cookie_days: input.cookieDays,
         lock_days: input.lockDays,
-        plan: JSON.stringify(input.plan),
+        plan,
         attribution_order: JSON.stringify(input.attributionOrder ?? ['click', 'coupon']),
         fraud_checks: JSON.stringify(input.fraudChecks ?? {}),
         status: 'active',
@@ -94,14 +97,20 @@ export async function createProgram(deps: ProgramDeps, principal: Principal, inp
         updated_at: now,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .compile(),
     // Version 1 covers everything before the first change, so no order is ever without a plan.
-    await trx
+    deps.db
       .insertInto('plan_versions')
-      .values({ program_id: row.id, version: 1, plan: row.plan, effective_from: '1970-01-01T00:00:00.000Z', created_at: now })
-      .execute();
-    return programView(row);
-  });
+      .values({
+        program_id: insertedId('programs'),
+        version: 1,
+        plan,
+        effective_from: '1970-01-01T00:00:00.000Z',
+        created_at: now,
+      })
+      .compile(),
+  ]);
+  return programView(created!.rows[0] as ProgramRow);
 }
 
 /** A program the merchant owns; anyone else's is "not found" (P20). */
@@ -160,26 +169,31 @@ export async function updateProgram(deps: ProgramDeps, principal: Principal, pro
   const { hosts, landingUrl } = checkProgram(next);
   const now = deps.clock.now().toISOString();
   const planText = JSON.stringify(next.plan);
-  const row = await deps.db.transaction().execute(async (trx) => {
-    if (planText !== JSON.stringify(current.plan)) {
-      // A new plan applies to orders placed from now on; past orders keep the version they had.
-      const last = await trx
-        .selectFrom('plan_versions')
-        .select((eb) => eb.fn.max('version').as('version'))
-        .where('program_id', '=', programId!)
-        .executeTakeFirstOrThrow();
-      await trx
+  const statements: CompiledQuery[] = [];
+  if (planText !== JSON.stringify(current.plan)) {
+    // A new plan applies to orders placed from now on; past orders keep the version they had.
+    // The version number is the next one at commit time, decided in the statement itself.
+    statements.push(
+      deps.db
         .insertInto('plan_versions')
-        .values({
-          program_id: programId!,
-          version: (last.version ?? 0) + 1,
-          plan: planText,
-          effective_from: now,
-          created_at: now,
-        })
-        .execute();
-    }
-    return trx
+        .columns(['program_id', 'version', 'plan', 'effective_from', 'created_at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('plan_versions')
+            .select([
+              eb.val(programId!).as('program_id'),
+              sql<number>`coalesce(max(version), 0) + 1`.as('version'),
+              eb.val(planText).as('plan'),
+              eb.val(now).as('effective_from'),
+              eb.val(now).as('created_at'),
+            ])
+            .where('program_id', '=', programId!),
+        )
+        .compile(),
+    );
+  }
+  statements.push(
+    deps.db
       .updateTable('programs')
       .set({
         name: next.name,
@@ -195,8 +209,10 @@ export async function updateProgram(deps: ProgramDeps, principal: Principal, pro
       })
       .where('id', '=', programId!)
       .returningAll()
-      .executeTakeFirstOrThrow();
-  });
+      .compile(),
+  );
+  const results = await deps.writes.commit(statements);
+  const row = results.at(-1)!.rows[0] as ProgramRow;
   deps.onTrackingChange?.();
   return programView(row);
 }

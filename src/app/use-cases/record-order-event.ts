@@ -1,4 +1,10 @@
-import { type AffiliateFacts, attribute, type AttributionReceipt, type AttributionSource, type FraudChecks } from '../../domain/attribution';
+import {
+  type AffiliateFacts,
+  attribute,
+  type AttributionReceipt,
+  type AttributionSource,
+  type FraudChecks,
+} from '../../domain/attribution';
 import { type ClickIdSigner, verifyClickId } from '../../domain/click-id';
 import { formatId } from '../../domain/ids';
 import type { Selectable } from 'kysely';
@@ -87,7 +93,10 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
       ? { code: normalizeCoupon(order.coupon), affiliateId: lookups.couponOwner(program.id, normalizeCoupon(order.coupon)) }
       : undefined;
     const affiliates = new Map<number, AffiliateFacts>();
-    for (const affiliateId of [click?.verification.ok ? click.verification.click.affiliateId : null, coupon?.affiliateId ?? null]) {
+    for (const affiliateId of [
+      click?.verification.ok ? click.verification.click.affiliateId : null,
+      coupon?.affiliateId ?? null,
+    ]) {
       if (affiliateId === null || affiliates.has(affiliateId)) continue;
       affiliates.set(affiliateId, {
         membership: lookups.membership(program.id, affiliateId),
@@ -136,7 +145,12 @@ export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery
     id: o.externalId,
     programId: formatId('program', o.programId),
     status: o.status,
-    attribution: { affiliateId: o.affiliateId === null ? null : formatId('affiliate', o.affiliateId), method: o.method, reason: o.reason, held: o.held },
+    attribution: {
+      affiliateId: o.affiliateId === null ? null : formatId('affiliate', o.affiliateId),
+      method: o.method,
+      reason: o.reason,
+      held: o.held,
+    },
     duplicate: outcome.kind === 'duplicate',
     ...(unknownSkus.length > 0 ? { catalog: { unknownSkus } } : {}),
   };

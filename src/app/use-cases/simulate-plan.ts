@@ -11,7 +11,6 @@ import { checkPlanAmounts, findOwnProgram } from './programs';
 
 const MAX_DAYS = 366;
 
-
 function sums(evaluation: OrderEvaluation) {
   if (evaluation.kind !== 'earned') return { affiliate: 0, parent: 0 };
   let affiliate = 0;
@@ -53,7 +52,10 @@ export async function simulatePlan(
     .orderBy('placed_at')
     .orderBy('id')
     .execute();
-  const perAffiliate = new Map<number, { orders: number; current: number; proposed: number; parentCurrent: number; parentProposed: number }>();
+  const perAffiliate = new Map<
+    number,
+    { orders: number; current: number; proposed: number; parentCurrent: number; parentProposed: number }
+  >();
   let sales = 0;
   let group = '';
   let counted = 0;
@@ -73,7 +75,13 @@ export async function simulatePlan(
       continue;
     }
     counted++;
-    const a = perAffiliate.get(order.affiliate_id!) ?? { orders: 0, current: 0, proposed: 0, parentCurrent: 0, parentProposed: 0 };
+    const a = perAffiliate.get(order.affiliate_id!) ?? {
+      orders: 0,
+      current: 0,
+      proposed: 0,
+      parentCurrent: 0,
+      parentProposed: 0,
+    };
     const c = sums(current);
     const p = sums(next);
     a.orders++;

@@ -19,8 +19,7 @@ export interface ClickRequest {
 }
 
 export type ClickOutcome =
-  | { kind: 'unknown_link' }
-  | { kind: 'redirect'; location: string; clickId?: string; cookieMaxAge?: number };
+  { kind: 'unknown_link' } | { kind: 'redirect'; location: string; clickId?: string; cookieMaxAge?: number };
 
 export const CLICK_ID_PARAM = 'clid';
 

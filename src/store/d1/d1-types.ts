@@ -30,6 +30,11 @@ export interface D1Database {
   exec(sql: string): Promise<unknown>;
 }
 
+/** A service-style binding, such as the static assets one (`env.ASSETS`). */
+export interface Fetcher {
+  fetch(input: Request | string): Promise<Response>;
+}
+
 export interface QueueSendOptions {
   contentType?: 'json' | 'text' | 'bytes' | 'v8';
   delaySeconds?: number;

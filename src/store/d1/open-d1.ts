@@ -6,13 +6,13 @@ import type { D1Database, D1Result } from './d1-types';
 
 /**
  * D1 refuses BEGIN: an interactive Kysely transaction (`db.transaction()`) cannot run on it.
- * Said plainly rather than as kysely-d1's "not supported yet", so a use-case that still needs
- * one fails with a message that names the way out.
+ * Said plainly rather than as kysely-d1's "not supported yet", so code that reaches for one
+ * fails with a message that names the way out.
  */
 export class D1TransactionError extends Error {
   override name = 'D1TransactionError';
   constructor() {
-    super('D1 has no interactive transactions: this operation needs the Node runtime, or a batch() unit of work');
+    super('D1 has no interactive transactions: commit through AtomicWrites (one batch()) instead of db.transaction()');
   }
 }
 
@@ -60,7 +60,8 @@ const JSON_CHUNK_BYTES = 1_000_000;
  * Many rows in a few statements: each statement binds one JSON array and inserts its elements
  * (`json_each`), so a chunk of the commission batch is a handful of statements instead of one per
  * four rows. Columns are the first row's keys; values are SQLite's JSON mapping (integers,
- * text, null), which is all the ledger holds.
+ * text, null), which is all the ledger and the catalogue hold. Each returns one row per row
+ * inserted: D1's own change count would include what triggers wrote.
  */
 function jsonInserts(table: string, rows: readonly Record<string, unknown>[], conflict: RowConflict): CompiledQuery[] {
   if (rows.length === 0) return [];
@@ -87,16 +88,18 @@ function jsonInserts(table: string, rows: readonly Record<string, unknown>[], co
   return statements;
 }
 
-/** The commission batch's unit of work on D1: one batch() per chunk. */
+/** The unit of work on D1: one batch() (the commission batch's chunks, provisioning, payout runs). */
 export function d1AtomicWrites(d1: D1Database): AtomicWrites {
   return {
     maxBoundParameters: D1_MAX_BOUND_PARAMETERS,
-    // D1's meta.changes counts what triggers wrote too (each ledger row also queues an outbox row
-    // for ClickHouse), so inserts count the rows they return instead.
     commit: async (statements) =>
-      (await d1Batch(d1, statements)).map((r, i) =>
-        /RETURNING 1 AS inserted$/.test(statements[i]!.sql) ? (r.results?.length ?? 0) : r.meta.changes,
-      ),
+      (await d1Batch(d1, statements)).map((r) => {
+        const rows = r.results ?? [];
+        // A statement that returned rows wrote exactly those (RETURNING); meta.changes would
+        // also count the outbox rows its triggers wrote. One with RETURNING that wrote nothing
+        // returns none and reports 0 changes, so the fallback is right for it too.
+        return { changes: rows.length > 0 ? rows.length : r.meta.changes, rows };
+      }),
     insertRows: jsonInserts,
   };
 }

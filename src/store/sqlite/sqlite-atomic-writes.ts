@@ -1,4 +1,4 @@
-import type { AtomicWrites } from '../atomic-writes';
+import type { AtomicWrites, WriteResult } from '../atomic-writes';
 import { singleRowInserts } from '../atomic-writes';
 import type { PrepareStatement, SyncQueries } from './sync-queries';
 
@@ -15,13 +15,18 @@ export function sqliteAtomicWrites(sync: SyncQueries, prepare: PrepareStatement)
     // can run twice.
     commit: (statements) =>
       sync.transaction(() => {
-        const changed: number[] = [];
+        const results: WriteResult[] = [];
         for (const { sql, parameters } of statements) {
           const statement = prepare(sql);
-          // A statement with RETURNING counts the rows it returned, as on D1.
-          changed.push(statement.reader ? statement.all(...parameters).length : statement.run(...parameters).changes);
+          if (statement.reader) {
+            // A statement with RETURNING wrote the rows it returned, as on D1.
+            const rows = statement.all(...parameters) as Record<string, unknown>[];
+            results.push({ changes: rows.length, rows });
+          } else {
+            results.push({ changes: statement.run(...parameters).changes, rows: [] });
+          }
         }
-        return changed;
+        return results;
       }),
     insertRows: singleRowInserts,
   };
