@@ -408,7 +408,8 @@ console.log(batchTiming.report(batchMs));
 // ---------- 3. the floor ----------
 
 // The batch's own rows, read back, go into a scratch copy of ledger_entries (same columns,
-// constraints and indexes, empty) in 1,000-row transactions, two ways: one prepared single-row
+// constraints, indexes and insert trigger — each ledger row queues an outbox row for ClickHouse —
+// empty) in 1,000-row transactions, two ways: one prepared single-row
 // INSERT run 1,000 times per transaction, and one prepared 1,000-row INSERT … VALUES (…), (…), …
 // (the shape the batch itself uses). The floor is the faster of the two.
 const tableSql = raw
@@ -417,6 +418,10 @@ const tableSql = raw
   .get() as string;
 const indexSqls = raw
   .prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger_entries' AND sql IS NOT NULL")
+  .pluck()
+  .all() as string[];
+const insertTriggerSqls = raw
+  .prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_entries' AND sql LIKE '%AFTER INSERT%'")
   .pluck()
   .all() as string[];
 const columns = (raw.prepare("SELECT name FROM pragma_table_info('ledger_entries')").pluck().all() as string[]).filter(
@@ -432,6 +437,9 @@ function timeFloor(rowsPerStatement: 1 | 1000): number {
   raw.exec(tableSql.replace(/CREATE TABLE\s+ledger_entries/i, 'CREATE TABLE ledger_floor'));
   for (const indexSql of indexSqls)
     raw.exec(indexSql.replace(/INDEX\s+(\w+)\s+ON\s+ledger_entries/i, 'INDEX $1_floor ON ledger_floor'));
+  for (const triggerSql of insertTriggerSqls)
+    raw.exec(triggerSql.replace(/TRIGGER\s+(\w+)\s+AFTER INSERT ON\s+ledger_entries/i, 'TRIGGER $1_floor AFTER INSERT ON ledger_floor'));
+  const outboxBefore = raw.prepare('SELECT coalesce(max(seq), 0) FROM clickhouse_outbox').pluck().get() as number;
   const insert = (n: number) =>
     raw.prepare(`INSERT INTO ledger_floor (${columns.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')}`);
   const full = insert(rowsPerStatement);
@@ -443,6 +451,7 @@ function timeFloor(rowsPerStatement: 1 | 1000): number {
   for (let i = 0; i < rows.length; i += 1000) transaction(rows.slice(i, i + 1000));
   const ms = performance.now() - started;
   raw.exec('DROP TABLE ledger_floor');
+  raw.prepare('DELETE FROM clickhouse_outbox WHERE seq > ?').run(outboxBefore);
   raw.pragma('wal_checkpoint(TRUNCATE)');
   console.log(
     `  ${rowsPerStatement === 1 ? 'single-row INSERTs' : '1,000-row INSERTs '}: ${fmt(rows.length)} rows in ${secs(ms)} → ${fmt(rows.length / (ms / 1000))} rows/s`,

@@ -2,8 +2,9 @@ import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'ky
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { AtomicWrites } from '../store/atomic-writes';
+import { jsonList } from '../store/json-list';
 import type { Database, LedgerStatus } from '../store/database';
-import { evaluateOrder, keptSales, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
+import { evaluateOrder, keptSalesMinor, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
@@ -42,23 +43,8 @@ const WATERMARK = 'commission_watermark';
 export const LAST_AS_OF = 'commission_last_as_of';
 /** Orders per chunk: enough to amortise each transaction, small enough for bounded memory. */
 const CHUNK_ORDERS = 5000;
-/** Ids per IN list on SQLite. */
+/** Ids per IN list (one bound JSON value): bounded statements, well under D1's 2 MB per value. */
 const IN_LIST = 10_000;
-
-/** Statement sizes that fit the store's bound-parameter limit (D1: 100 per statement). */
-interface Sizes {
-  inList: number;
-  /** Groups per chunk: the chunk's read binds three values per group. */
-  groups: number;
-}
-
-function sizesFor(writes: AtomicWrites, tiered: number): Sizes {
-  const max = writes.maxBoundParameters;
-  return {
-    inList: Math.max(1, Math.min(IN_LIST, max - 4)),
-    groups: Math.max(1, Math.floor((max - tiered - 8) / 3)),
-  };
-}
 
 interface Group {
   affiliateId: number;
@@ -139,7 +125,6 @@ function settleOrders(
 async function writeChanges(
   db: Kysely<Database>,
   writes: AtomicWrites,
-  sizes: Sizes,
   changes: OrderChanges[],
   marks: { order_id: number; month_sales_before_minor: number }[],
   asOf: string,
@@ -192,12 +177,12 @@ async function writeChanges(
     );
   }
   for (const [status, ids] of byStatus) {
-    for (let i = 0; i < ids.length; i += sizes.inList) {
+    for (let i = 0; i < ids.length; i += IN_LIST) {
       statements.push(
         db
           .updateTable('ledger_entries')
           .set({ status, status_changed_at: asOf })
-          .where('entry_id', 'in', ids.slice(i, i + sizes.inList))
+          .where('entry_id', 'in', jsonList(ids.slice(i, i + IN_LIST)))
           .compile(),
       );
     }
@@ -213,9 +198,9 @@ async function writeChanges(
 /** The affiliate-months of a chunk, as a filter on orders (the month is the placed_at prefix). */
 function inGroups(eb: ExpressionBuilder<Database, 'orders'>, groups: Group[]) {
   return eb.and([
-    eb('orders.affiliate_id', 'in', [...new Set(groups.map((g) => g.affiliateId))]),
-    eb('orders.program_id', 'in', [...new Set(groups.map((g) => g.programId))]),
-    eb(sql<string>`substr(orders.placed_at, 1, 7)`, 'in', [...new Set(groups.map((g) => g.month))]),
+    eb('orders.affiliate_id', 'in', jsonList([...new Set(groups.map((g) => g.affiliateId))])),
+    eb('orders.program_id', 'in', jsonList([...new Set(groups.map((g) => g.programId))])),
+    eb(sql<string>`substr(orders.placed_at, 1, 7)`, 'in', jsonList([...new Set(groups.map((g) => g.month))])),
   ]);
 }
 
@@ -231,7 +216,6 @@ const groupKey = (affiliateId: number | null, programId: number, placedAt: strin
 async function processChunk(
   db: Kysely<Database>,
   writes: AtomicWrites,
-  sizes: Sizes,
   ref: Reference,
   groups: Group[],
   look: { asOf: string; tiered: number[] },
@@ -260,11 +244,12 @@ async function processChunk(
         'orders.revenue_minor',
         'orders.refunded_minor',
         'orders.fx_rate',
-        'orders.fx_source',
-        'orders.fx_effective_at',
         'm.month_sales_before_minor as mark',
       ])
       .where((eb) => inGroups(eb, tieredGroups))
+      // The covering index's order (orders_month_sales): each affiliate-month in placed order.
+      .orderBy('orders.affiliate_id')
+      .orderBy('orders.program_id')
       .orderBy('orders.placed_at')
       .orderBy('orders.id')
       .execute();
@@ -276,20 +261,20 @@ async function processChunk(
       const mark = o.mark ?? null;
       salesBefore.set(o.id, { before, mark });
       if (!lookIds.has(o.id) && tierMoved(ref, o, mark, before)) moved.push(o.id);
-      const kept = keptSales(ref, o);
+      const kept = keptSalesMinor(ref, o);
       // An order still waiting for an exchange rate adds nothing yet, as when it is evaluated.
-      if (kept) running.set(key, before + kept.keptMinor);
+      if (kept !== undefined) running.set(key, before + kept);
     }
   }
 
   const ids = [...lookIds, ...moved];
   const orders: OrderRow[] = [];
-  for (let i = 0; i < ids.length; i += sizes.inList) {
+  for (let i = 0; i < ids.length; i += IN_LIST) {
     orders.push(
       ...(await db
         .selectFrom('orders')
         .selectAll()
-        .where('id', 'in', ids.slice(i, i + sizes.inList))
+        .where('id', 'in', jsonList(ids.slice(i, i + IN_LIST)))
         .execute()),
     );
   }
@@ -302,7 +287,7 @@ async function processChunk(
 
   const orderIds = orders.map((o) => o.id);
   const entries = new Map<number, ExistingEntry[]>();
-  for (let i = 0; i < orderIds.length; i += sizes.inList) {
+  for (let i = 0; i < orderIds.length; i += IN_LIST) {
     const rows = await db
       .selectFrom('ledger_entries')
       .select(['order_id', 'entry_id', 'slot', 'affiliate_id', 'amount_minor', 'status', 'kind'])
@@ -317,7 +302,7 @@ async function processChunk(
           )
           .as('in_payout'),
       )
-      .where('order_id', 'in', orderIds.slice(i, i + sizes.inList))
+      .where('order_id', 'in', jsonList(orderIds.slice(i, i + IN_LIST)))
       .orderBy('id')
       .execute();
     for (const e of rows) {
@@ -337,7 +322,7 @@ async function processChunk(
   }
   const { changes, marks } = settleOrders(ref, inView, entries, asOfMs, report);
   if (changes.length === 0 && marks.length === 0) return;
-  report.entriesAppended += await writeChanges(db, writes, sizes, changes, marks, asOf);
+  report.entriesAppended += await writeChanges(db, writes, changes, marks, asOf);
   report.ordersChanged += changes.length;
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
@@ -406,7 +391,11 @@ function touchedGroups(orders: Awaited<ReturnType<typeof ordersToLook>>) {
     if (o.updated_at > group.lastUpdate) group.lastUpdate = o.updated_at;
     group.lookIds.add(o.id);
   }
-  return [...groups.values()];
+  // In order, so a chunk's affiliates, programs and months (its read's filters) span little
+  // beyond its own groups.
+  return [...groups.values()].sort(
+    (a, b) => a.affiliateId - b.affiliateId || a.programId - b.programId || a.month.localeCompare(b.month),
+  );
 }
 
 async function runOnce(
@@ -435,12 +424,11 @@ async function runOnce(
   const touched = touchedGroups(await ordersToLook(db, watermark, asOf));
   const ref = await loadReference(db);
   const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
-  const limits = sizesFor(writes, tiered.length);
   // Each touched group's size, so chunks hold a bounded number of orders.
   const month = sql<string>`substr(orders.placed_at, 1, 7)`;
   const size = new Map<string, number>();
-  for (let i = 0; i < touched.length; i += limits.groups) {
-    const slice = touched.slice(i, i + limits.groups).map((g) => ({ ...g, orders: 0, lookIds: [] }));
+  for (let i = 0; i < touched.length; i += IN_LIST) {
+    const slice = touched.slice(i, i + IN_LIST).map((g) => ({ ...g, orders: 0, lookIds: [] }));
     const counts = await db
       .selectFrom('orders')
       .select(['affiliate_id', 'program_id', month.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
@@ -464,14 +452,11 @@ async function runOnce(
   for (let i = 0; i < groups.length;) {
     const chunk: Group[] = [];
     let orders = 0;
-    while (
-      i < groups.length &&
-      (chunk.length === 0 || (orders + groups[i]!.orders <= CHUNK_ORDERS && chunk.length < limits.groups))
-    ) {
+    while (i < groups.length && (chunk.length === 0 || orders + groups[i]!.orders <= CHUNK_ORDERS)) {
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(db, writes, limits, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
+    await processChunk(db, writes, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
     done += orders;
     onProgress?.(done, total);
   }

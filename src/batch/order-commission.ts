@@ -25,17 +25,7 @@ export interface Reference {
 /** What an order's sales in the month come from: enough to place it among its tiers without its lines. */
 export type OrderSalesFacts = Pick<
   OrderRow,
-  | 'id'
-  | 'program_id'
-  | 'placed_at'
-  | 'status'
-  | 'review'
-  | 'currency'
-  | 'revenue_minor'
-  | 'refunded_minor'
-  | 'fx_rate'
-  | 'fx_source'
-  | 'fx_effective_at'
+  'id' | 'program_id' | 'placed_at' | 'status' | 'review' | 'currency' | 'revenue_minor' | 'refunded_minor' | 'fx_rate'
 >;
 
 export const isVoided = (o: Pick<OrderRow, 'status' | 'review'>) =>
@@ -97,31 +87,34 @@ export function planFor(ref: Reference, programId: number, placedAt: string, cur
   return { version: chosen.version, plan };
 }
 
+/** The latest stored rate in force when an order was placed. */
+function storedRate(ref: Reference, from: string, to: string, placedAt: string): FxRate | undefined {
+  let chosen: FxRate | undefined;
+  for (const r of ref.fx.get(`${from}:${to}`) ?? []) if (r.effectiveAt <= placedAt) chosen = r;
+  return chosen;
+}
+
 /**
  * The rate an order in another currency is converted at: the one pinned to it the first time,
  * else the latest stored rate in force when it was placed. Once pinned it never changes (P18).
  */
-function fxFor(ref: Reference, order: OrderSalesFacts, to: string): (FxRate & { pin: boolean }) | undefined {
+function fxFor(ref: Reference, order: OrderRow, to: string): (FxRate & { pin: boolean }) | undefined {
   if (order.fx_rate !== null)
     return { rate: order.fx_rate, source: order.fx_source!, effectiveAt: order.fx_effective_at!, pin: false };
-  let chosen: FxRate | undefined;
-  for (const r of ref.fx.get(`${order.currency}:${to}`) ?? []) if (r.effectiveAt <= order.placed_at) chosen = r;
+  const chosen = storedRate(ref, order.currency, to, order.placed_at);
   return chosen ? { ...chosen, pin: true } : undefined;
 }
 
 /**
  * What the order adds to its affiliate's month sales, in the program's currency (nothing once
- * voided), and the rate it was converted at; undefined while no rate is stored for it.
+ * voided), at the rate `fxFor` gives; undefined while no rate is stored for it.
  */
-export function keptSales(
-  ref: Reference,
-  order: OrderSalesFacts,
-): { keptMinor: number; fx?: FxRate & { pin: boolean } } | undefined {
+export function keptSalesMinor(ref: Reference, order: OrderSalesFacts): number | undefined {
   const program = ref.programs.get(order.program_id)!;
   const keptMinor = isVoided(order) ? 0 : order.revenue_minor - order.refunded_minor;
-  if (order.currency === program.currency) return { keptMinor };
-  const fx = fxFor(ref, order, program.currency);
-  return fx ? { keptMinor: convertMinor(keptMinor, order.currency, program.currency, fx.rate), fx } : undefined;
+  if (order.currency === program.currency) return keptMinor;
+  const rate = order.fx_rate ?? storedRate(ref, order.currency, program.currency, order.placed_at)?.rate;
+  return rate === undefined ? undefined : convertMinor(keptMinor, order.currency, program.currency, rate);
 }
 
 /**
@@ -166,9 +159,9 @@ export function evaluateOrder(
   plan?: CommissionPlan,
 ): OrderEvaluation {
   const program = ref.programs.get(order.program_id)!;
-  const kept = keptSales(ref, order);
-  if (!kept) return { kind: 'no_rate' };
-  const { keptMinor, fx } = kept;
+  const keptMinor = keptSalesMinor(ref, order);
+  if (keptMinor === undefined) return { kind: 'no_rate' };
+  const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
   let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
   if (fx) snapshot = convertOrder(snapshot, program.currency, fx.rate);
   const versioned = plan ? { version: 0, plan } : planFor(ref, order.program_id, order.placed_at, program.currency);

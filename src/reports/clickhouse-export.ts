@@ -3,6 +3,7 @@ import type { ClickHouse } from '../clickhouse/clickhouse';
 import { clickHouseTime } from '../clickhouse/schema';
 import { convertMinor } from '../domain/fx';
 import type { Database } from '../store/database';
+import { jsonList } from '../store/json-list';
 
 /** Rows per block sent to ClickHouse: big blocks are what ClickHouse wants, bounded for memory. */
 export const EXPORT_BLOCK = 20_000;
@@ -408,14 +409,6 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
   }
   await ch.insert('ledger_entries_v1', ledgerRows, `${token}:ledger`);
   return { orders: orderRows.length, ledgerEntries: ledgerRows.length, days };
-}
-
-/**
- * An IN list as one bound JSON array: D1 binds at most 100 values per statement, SQLite 32,766;
- * `json_each` makes any list one value on both.
- */
-export function jsonList(ids: readonly number[]) {
-  return sql<number>`(SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 }
 
 /** Bounded blocks of ids, for memory. */

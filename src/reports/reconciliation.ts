@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { ClickHouse } from '../clickhouse/clickhouse';
 import { dayAfter, startOfDay } from '../domain/calendar';
 import type { Database } from '../store/database';
-import { changesInFlight, jsonList } from './clickhouse-export';
+import { changesInFlight } from './clickhouse-export';
+import { jsonList } from '../store/json-list';
 
 export interface ReconciliationQuery {
   programIds: number[];

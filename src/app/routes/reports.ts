@@ -8,7 +8,7 @@ import { formatMoney } from '../../domain/money';
 import type { ReportRow } from '../../domain/report-metrics';
 import { isTimeZone, wholeHourOffsets } from '../../domain/time-zone';
 import { neutralizeCell } from '../../domain/csv-cell';
-import { jsonList } from '../../reports/clickhouse-export';
+import { jsonList } from '../../store/json-list';
 import { reconcile } from '../../reports/reconciliation';
 import { GROUP_BY, type GroupBy, ReportTooLargeError, summaryReport } from '../../reports/summary-report';
 import type { AppDeps } from '../deps';

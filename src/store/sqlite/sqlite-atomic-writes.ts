@@ -20,10 +20,10 @@ export function sqliteAtomicWrites(sync: SyncQueries, prepare: PrepareStatement)
           const statement = prepare(sql);
           if (statement.reader) {
             // A statement with RETURNING wrote the rows it returned, as on D1.
-            const rows = statement.all(...parameters) as Record<string, unknown>[];
+            const rows = statement.all(parameters) as Record<string, unknown>[];
             results.push({ changes: rows.length, rows });
           } else {
-            results.push({ changes: statement.run(...parameters).changes, rows: [] });
+            results.push({ changes: statement.run(parameters).changes, rows: [] });
           }
         }
         return results;
