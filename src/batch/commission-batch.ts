@@ -1,8 +1,9 @@
-import { type CompiledQuery, type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, sql } from 'kysely';
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { AtomicWrites } from '../store/atomic-writes';
 import { jsonList } from '../store/json-list';
+import { monthBounds } from '../domain/calendar';
 import type { Database, LedgerStatus } from '../store/database';
 import { evaluateOrder, keptSalesMinor, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
 
@@ -195,14 +196,21 @@ async function writeChanges(
   return changed.slice(0, inserts).reduce((n, c) => n + c.changes, 0);
 }
 
-/** The affiliate-months of a chunk, as a filter on orders (the month is the placed_at prefix). */
-function inGroups(eb: ExpressionBuilder<Database, 'orders'>, groups: Group[]) {
-  return eb.and([
-    eb('orders.affiliate_id', 'in', jsonList([...new Set(groups.map((g) => g.affiliateId))])),
-    eb('orders.program_id', 'in', jsonList([...new Set(groups.map((g) => g.programId))])),
-    eb(sql<string>`substr(orders.placed_at, 1, 7)`, 'in', jsonList([...new Set(groups.map((g) => g.month))])),
-  ]);
+/**
+ * Affiliate-months as a table to start from (`g`, one JSON value bound): joined to orders by
+ * affiliate, program and a placed_at range, each one is a range scan of orders_month_sales and
+ * no order outside them is read. CROSS JOIN keeps `g` the outer loop in SQLite.
+ */
+function groupsTable(groups: readonly Pick<Group, 'affiliateId' | 'programId' | 'month'>[]) {
+  const rows = groups.map((g) => {
+    const { from, to } = monthBounds(g.month);
+    return [g.affiliateId, g.programId, from, to];
+  });
+  return sql<{ key: number; value: string }>`json_each(${JSON.stringify(rows)})`.as('g');
 }
+
+const inGroup = sql<boolean>`orders.affiliate_id = json_extract(g.value, '$[0]') AND orders.program_id = json_extract(g.value, '$[1]')
+  AND orders.placed_at >= json_extract(g.value, '$[2]') AND orders.placed_at < json_extract(g.value, '$[3]')`;
 
 const groupKey = (affiliateId: number | null, programId: number, placedAt: string) =>
   `${affiliateId}:${programId}:${placedAt.slice(0, 7)}`;
@@ -231,7 +239,8 @@ async function processChunk(
   const moved: number[] = [];
   if (tieredGroups.length > 0) {
     const sales = await db
-      .selectFrom('orders')
+      .selectFrom(groupsTable(tieredGroups))
+      .crossJoin('orders')
       .leftJoin('commission_tier_marks as m', 'm.order_id', 'orders.id')
       .select([
         'orders.id',
@@ -246,7 +255,7 @@ async function processChunk(
         'orders.fx_rate',
         'm.month_sales_before_minor as mark',
       ])
-      .where((eb) => inGroups(eb, tieredGroups))
+      .where(inGroup)
       // The covering index's order (orders_month_sales): each affiliate-month in placed order.
       .orderBy('orders.affiliate_id')
       .orderBy('orders.program_id')
@@ -425,17 +434,20 @@ async function runOnce(
   const ref = await loadReference(db);
   const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
   // Each touched group's size, so chunks hold a bounded number of orders.
-  const month = sql<string>`substr(orders.placed_at, 1, 7)`;
   const size = new Map<string, number>();
   for (let i = 0; i < touched.length; i += IN_LIST) {
-    const slice = touched.slice(i, i + IN_LIST).map((g) => ({ ...g, orders: 0, lookIds: [] }));
+    const slice = touched.slice(i, i + IN_LIST);
     const counts = await db
-      .selectFrom('orders')
-      .select(['affiliate_id', 'program_id', month.as('month'), (eb) => eb.fn.countAll<number>().as('n')])
-      .where((eb) => inGroups(eb, slice))
-      .groupBy(['affiliate_id', 'program_id', month])
+      .selectFrom(groupsTable(slice))
+      .crossJoin('orders')
+      .select(['g.key', (eb) => eb.fn.countAll<number>().as('n')])
+      .where(inGroup)
+      .groupBy('g.key')
       .execute();
-    for (const c of counts) size.set(`${c.affiliate_id}:${c.program_id}:${c.month}`, Number(c.n));
+    for (const c of counts) {
+      const g = slice[c.key]!;
+      size.set(`${g.affiliateId}:${g.programId}:${g.month}`, Number(c.n));
+    }
   }
   const groups: Group[] = touched.map((g) => ({
     affiliateId: g.affiliateId,

@@ -12,3 +12,10 @@ export function dayAfter(date: string): string {
   d.setUTCDate(d.getUTCDate() + 1);
   return d.toISOString();
 }
+
+/** The instants a calendar month (`YYYY-MM`, UTC) spans: `from ≤ t < to`. */
+export function monthBounds(month: string): { from: string; to: string } {
+  const d = new Date(`${month}-01T00:00:00.000Z`);
+  d.setUTCMonth(d.getUTCMonth() + 1);
+  return { from: `${month}-01T00:00:00.000Z`, to: d.toISOString() };
+}
