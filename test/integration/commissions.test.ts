@@ -236,6 +236,38 @@ describe('the commission lifecycle (P10)', () => {
     expect((await ledger('V-2')).ledger.map((e) => [e.amount, e.planVersion])).toEqual([['11.38', 2]]);
   });
 
+  it('after a change looks again only at the orders whose tier it moved', async () => {
+    // 5 % up to 150.00 of month sales before the order, 10 % above; every order is 94.80.
+    await setup({ default: { percent: '5' }, tiers: [{ monthlySalesOver: '150.00', percent: '10' }] });
+    const clickId = await click();
+    const ids = ['T-A', 'T-B', 'T-C', 'T-D', 'T-E', 'T-F'];
+    for (const id of ids) {
+      t.clock.advance(60_000);
+      await event('order.paid', id, { clickId });
+    }
+    t.clock.advance(60_000);
+    expect((await batch()).ordersExamined).toBe(6);
+    const amounts = async () => Promise.all(ids.map(async (id) => (await ledger(id)).commission));
+    expect(await amounts()).toEqual(['4.74', '4.74', '9.48', '9.48', '9.48', '9.48']);
+
+    // Cancelling A takes 94.80 out of the sales before every later order: only C falls back
+    // under 150.00 (94.80 before it); B stays under, D, E and F stay over.
+    t.clock.advance(60_000);
+    await event('order.cancelled', 'T-A', { clickId });
+    t.clock.advance(60_000);
+    const rerun = await batch();
+    // A (changed), C (its tier moved) and F (written in the watermark's millisecond, which every
+    // run looks at again); not the whole month's six.
+    expect(rerun.ordersExamined).toBe(3);
+    expect(await amounts()).toEqual(['0.00', '4.74', '4.74', '9.48', '9.48', '9.48']);
+    const c = await ledger('T-C');
+    expect(c.ledger.map((e) => [e.kind, e.amount, e.rule])).toEqual([
+      ['accrual', '9.48', 'tiers[0]'],
+      ['adjustment', '-4.74', 'default'],
+    ]);
+    for (const id of ['T-B', 'T-D', 'T-E', 'T-F']) expect((await ledger(id)).ledger).toHaveLength(1);
+  });
+
   it("applies an affiliate's custom rate only to orders placed after it was set, and shows earnings by state", async () => {
     await setup({ default: { percent: '8' } });
     const clickId = await click();
