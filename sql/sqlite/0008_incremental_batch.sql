@@ -17,5 +17,6 @@ CREATE INDEX orders_updated ON orders (updated_at);
 -- the size of each affiliate-month for chunking.
 CREATE INDEX orders_month_sales ON orders (affiliate_id, program_id, placed_at, status, review, currency, revenue_minor, refunded_minor, fx_rate);
 
--- Entries still waiting for their order's lock period: each run checks whether it has ended.
-CREATE INDEX ledger_entries_pending ON ledger_entries (order_id) WHERE status = 'pending';
+-- Orders by when they were completed, per program: each run looks at the ones whose lock period
+-- ended since the last run's asOf.
+CREATE INDEX orders_completed ON orders (program_id, completed_at) WHERE completed_at IS NOT NULL;

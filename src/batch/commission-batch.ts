@@ -46,6 +46,7 @@ export const LAST_AS_OF = 'commission_last_as_of';
 const CHUNK_ORDERS = 5000;
 /** Ids per IN list (one bound JSON value): bounded statements, well under D1's 2 MB per value. */
 const IN_LIST = 10_000;
+const DAY_MS = 86_400_000;
 
 interface Group {
   affiliateId: number;
@@ -336,9 +337,6 @@ async function processChunk(
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
 
-/** When an order's lock period ends: its completion plus its program's lock days. */
-const lockEnds = sql<string>`strftime('%Y-%m-%dT%H:%M:%fZ', orders.completed_at, '+' || (select lock_days from programs where programs.id = orders.program_id) || ' days')`;
-
 const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
 /**
@@ -363,16 +361,37 @@ export function runCommissionBatch(
  * ended by asOf (their status moves with asOf alone). Two index-driven reads, not a scan of
  * every order: by updated_at, and from the pending entries.
  */
-async function ordersToLook(db: Kysely<Database>, watermark: string, asOf: string) {
-  const columns = ['id', 'affiliate_id', 'program_id', 'placed_at', 'updated_at'] as const;
+async function ordersToLook(db: Kysely<Database>, watermark: string, asOf: string, lastAsOf: string | undefined) {
+  const columns = ['orders.id', 'orders.affiliate_id', 'orders.program_id', 'orders.placed_at', 'orders.updated_at'] as const;
+  const programs = await db.selectFrom('programs').select(['id', 'lock_days', 'updated_at']).execute();
+  // Per program, the completion times whose lock period ends after the last run's asOf and by
+  // this one's: every earlier end was looked at by an earlier run. A program changed since the
+  // last run (its lock period may have) is looked at from its first completion.
+  const windows = programs.map((p) => {
+    const lock = p.lock_days * DAY_MS;
+    const from = lastAsOf === undefined || p.updated_at > lastAsOf ? '' : new Date(Date.parse(lastAsOf) - lock).toISOString();
+    return [p.id, from, new Date(Date.parse(asOf) - lock).toISOString()];
+  });
   const [changed, unlocked] = await Promise.all([
     db.selectFrom('orders').select(columns).where('affiliate_id', 'is not', null).where('updated_at', '>=', watermark).execute(),
     db
-      .selectFrom('orders')
+      .selectFrom(sql<{ value: string }>`json_each(${JSON.stringify(windows)})`.as('w'))
+      .crossJoin('orders')
       .select(columns)
-      .where('affiliate_id', 'is not', null)
-      .where('orders.id', 'in', (eb) => eb.selectFrom('ledger_entries').select('order_id').where('status', '=', 'pending'))
-      .where(lockEnds, '<=', asOf)
+      .where(
+        sql<boolean>`orders.program_id = json_extract(w.value, '$[0]') AND orders.completed_at > json_extract(w.value, '$[1]')
+          AND orders.completed_at <= json_extract(w.value, '$[2]')`,
+      )
+      .where('orders.affiliate_id', 'is not', null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('ledger_entries')
+            .select('ledger_entries.id')
+            .whereRef('ledger_entries.order_id', '=', 'orders.id')
+            .where('ledger_entries.status', '=', 'pending'),
+        ),
+      )
       .execute(),
   ]);
   return [...changed, ...unlocked];
@@ -430,7 +449,7 @@ async function runOnce(
     watermark,
     durationMs: 0,
   };
-  const touched = touchedGroups(await ordersToLook(db, watermark, asOf));
+  const touched = touchedGroups(await ordersToLook(db, watermark, asOf, lastRun?.value));
   const ref = await loadReference(db);
   const tiered = [...ref.plans].filter(([, versions]) => versions.some((v) => (v.spec.tiers ?? []).length > 0)).map(([id]) => id);
   // Each touched group's size, so chunks hold a bounded number of orders.

@@ -123,6 +123,31 @@ describe('the commission lifecycle (P10)', () => {
     expect(view.commission).toBe('7.58');
   });
 
+  it('approves at the next run when the merchant shortens the lock period of an order already waiting', async () => {
+    await setup({ default: { percent: '8' } }, { lockDays: 30 });
+    const clickId = await click();
+    t.clock.advance(60_000);
+    await event('order.paid', 'L-2', { clickId });
+    await event('order.completed', 'L-2', { clickId });
+    t.clock.advance(10 * DAY);
+    await batch();
+    expect(summary((await ledger('L-2')).ledger)).toEqual(['line:0 accrual pending 7.58']);
+    // Ten days after completion, still inside 30; the runs in between saw nothing change.
+    t.clock.advance(60_000);
+    expect(await batch()).toMatchObject({ ordersExamined: 1, statusChanges: 0 });
+    const patched = await t.request(`/v1/programs/${program.id}`, {
+      method: 'PATCH',
+      key: merchant.apiKey,
+      json: { lockDays: 7 },
+    });
+    expect(patched.status).toBe(200);
+    // Its lock period now ended three days ago, before the last run: the run after the change
+    // still finds it.
+    t.clock.advance(60_000);
+    expect(await batch()).toMatchObject({ statusChanges: 1 });
+    expect(summary((await ledger('L-2')).ledger)).toEqual(['line:0 accrual approved 7.58']);
+  });
+
   it('reduces the amount on a partial refund before approval and approves the rest', async () => {
     await setup();
     const clickId = await click();
