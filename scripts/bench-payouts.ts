@@ -76,7 +76,7 @@ const rssBefore = process.memoryUsage().rss;
 start = performance.now();
 let bytes = 0;
 let rows = 0;
-const reader = payoutCsvStream(store.db, parseId('payout', run.id)!).getReader();
+const reader = payoutCsvStream(store, parseId('payout', run.id)!).getReader();
 for (;;) {
   const { done, value } = await reader.read();
   if (done) break;

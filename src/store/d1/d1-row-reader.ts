@@ -1,0 +1,13 @@
+import type { RowReader } from '../row-reader';
+import type { D1Database } from './d1-types';
+
+/** Rows as arrays on D1: raw() gives each row as its column values, in the order selected. */
+export function d1RowReader(d1: D1Database): RowReader {
+  return {
+    arrays: ({ sql, parameters }) =>
+      d1
+        .prepare(sql)
+        .bind(...parameters)
+        .raw(),
+  };
+}
