@@ -9,6 +9,8 @@ import type { CompiledQuery, Compilable } from 'kysely';
  */
 export interface RowReader {
   arrays(query: CompiledQuery): Promise<unknown[][]>;
+  /** How many rows a page of a large read should hold on this store (see each adapter for why). */
+  readonly pageRows: number;
 }
 
 /** 'l.amount_minor' → 'amount_minor': the key Kysely gives a selected column. */
