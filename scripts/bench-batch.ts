@@ -438,7 +438,9 @@ function timeFloor(rowsPerStatement: 1 | 1000): number {
   for (const indexSql of indexSqls)
     raw.exec(indexSql.replace(/INDEX\s+(\w+)\s+ON\s+ledger_entries/i, 'INDEX $1_floor ON ledger_floor'));
   for (const triggerSql of insertTriggerSqls)
-    raw.exec(triggerSql.replace(/TRIGGER\s+(\w+)\s+AFTER INSERT ON\s+ledger_entries/i, 'TRIGGER $1_floor AFTER INSERT ON ledger_floor'));
+    raw.exec(
+      triggerSql.replace(/TRIGGER\s+(\w+)\s+AFTER INSERT ON\s+ledger_entries/i, 'TRIGGER $1_floor AFTER INSERT ON ledger_floor'),
+    );
   const outboxBefore = raw.prepare('SELECT coalesce(max(seq), 0) FROM clickhouse_outbox').pluck().get() as number;
   const insert = (n: number) =>
     raw.prepare(`INSERT INTO ledger_floor (${columns.join(', ')}) VALUES ${Array(n).fill(tuple).join(', ')}`);

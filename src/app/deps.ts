@@ -5,6 +5,7 @@ import type { AtomicWrites } from '../store/atomic-writes';
 import type { ClickRecorder } from '../store/click-recorder';
 import type { Database } from '../store/database';
 import type { OrderIntakeStore } from '../store/order-intake-store';
+import type { RowReader } from '../store/row-reader';
 
 /** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
 export interface AppCrypto {
@@ -59,6 +60,8 @@ export interface AppDeps {
    * commission batch): a transaction on SQLite, one batch() on D1, which has no transactions.
    */
   writes: AtomicWrites;
+  /** Large reads (the payout CSV) as arrays rather than an object per row. */
+  rows: RowReader;
   clicks: ClickRecorder;
   orderIntake: OrderIntakeStore;
   /** ClickHouse for reports; absent only where a runtime runs without one (the report routes then answer 503). */

@@ -39,7 +39,7 @@ try {
     }`,
   );
   let bytes = 0;
-  const csv = Readable.fromWeb(payoutCsvStream(store.db, parseId('payout', run.id)!) as NodeReadableStream);
+  const csv = Readable.fromWeb(payoutCsvStream(store, parseId('payout', run.id)!) as NodeReadableStream);
   csv.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
     if (process.stdout.isTTY) process.stdout.write(`\r  writing ${values.out}: ${(bytes / 1024).toFixed(0)} KiB`);

@@ -1,9 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
-import { neutralizeCell } from '../domain/csv-cell';
 import type { Kysely } from 'kysely';
+import type { AppDeps } from '../app/deps';
+import { neutralizeCell } from '../domain/csv-cell';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
 import type { Database } from '../store/database';
+import { readTuples } from '../store/row-reader';
 
 /**
  * The payout CSV finance uploads or archives. Streamed a page of lines at a time (flat memory
@@ -20,8 +22,6 @@ export const PAYOUT_CSV_COLUMNS = [
   'payout_method',
   'payout_account',
 ] as const;
-
-const PAGE = 5000;
 
 function account(method: string | null, details: string | null): string {
   if (!method || !details) return '';
@@ -47,40 +47,54 @@ const WISE_COLUMNS = [
   'type',
 ];
 
-interface LineRow {
-  affiliate_id: number;
-  currency: string;
-  amount_minor: number;
-  entries: number;
-  name: string;
-  email: string | null;
-  payout_method: 'paypal' | 'wise' | 'bank' | null;
-  payout_details: string | null;
-}
+/** What each line of the file reads, in this order (a page comes back as arrays of these). */
+const LINE_COLUMNS = [
+  'l.affiliate_id',
+  'l.currency',
+  'l.amount_minor',
+  'l.entries',
+  'a.name',
+  'a.email',
+  'a.payout_method',
+  'a.payout_details',
+] as const;
+
+type LineRow = [
+  affiliateId: number,
+  currency: string,
+  amountMinor: number,
+  entries: number,
+  name: string,
+  email: string | null,
+  payoutMethod: 'paypal' | 'wise' | 'bank' | null,
+  payoutDetails: string | null,
+];
 
 /** One record of a format; providers' files hold only affiliates paid through that provider. */
-function record(format: PayoutFormat, payoutId: number, r: LineRow): string[] | undefined {
-  const amount = formatMoney({ minor: r.amount_minor, currency: r.currency });
-  const reference = `${formatId('payout', payoutId)}-${formatId('affiliate', r.affiliate_id)}`;
+function record(format: PayoutFormat, payout: string, row: LineRow): string[] | undefined {
+  const [affiliateId, currency, amountMinor, entries, name, email, method, details] = row;
+  const amount = formatMoney({ minor: amountMinor, currency });
+  const affiliate = formatId('affiliate', affiliateId);
   if (format === 'csv') {
     return [
-      formatId('payout', payoutId),
-      formatId('affiliate', r.affiliate_id),
-      neutralizeCell(r.name),
-      neutralizeCell(r.email ?? ''),
-      r.currency,
+      payout,
+      affiliate,
+      neutralizeCell(name),
+      neutralizeCell(email ?? ''),
+      currency,
       amount,
-      String(r.entries),
-      r.payout_method ?? '',
-      neutralizeCell(account(r.payout_method, r.payout_details)),
+      String(entries),
+      method ?? '',
+      neutralizeCell(account(method, details)),
     ];
   }
-  if (r.payout_method !== format) return undefined;
-  const email = neutralizeCell(account(r.payout_method, r.payout_details));
+  if (method !== format) return undefined;
+  const reference = `${payout}-${affiliate}`;
+  const recipient = neutralizeCell(account(method, details));
   // PayPal: recipient, amount, currency, customer id (≤ 30, no spaces), note, wallet; no header.
-  if (format === 'paypal') return [email, amount, r.currency, reference.slice(0, 30), 'Affiliate commission', 'PAYPAL'];
+  if (format === 'paypal') return [recipient, amount, currency, reference.slice(0, 30), 'Affiliate commission', 'PAYPAL'];
   // Wise "send by email": the recipient gives their bank details to Wise.
-  return [neutralizeCell(r.name), email, reference, 'PRIVATE', r.currency, amount, r.currency, r.currency, 'EMAIL'];
+  return [neutralizeCell(name), recipient, reference, 'PRIVATE', currency, amount, currency, currency, 'EMAIL'];
 }
 
 /** Which lines a provider file would hold, so an oversized or mixed-currency file is refused up front. */
@@ -96,34 +110,32 @@ export async function providerFileShape(db: Kysely<Database>, payoutId: number, 
   return rows.map((r) => ({ currency: r.currency, lines: Number(r.n) }));
 }
 
+/**
+ * The file, a page of lines at a time, each page read after the last line of the one before
+ * (keyset paging on the primary key), so every page costs the same however deep the file is.
+ */
 export function payoutCsvStream(
-  db: Kysely<Database>,
+  deps: Pick<AppDeps, 'db' | 'rows'>,
   payoutId: number,
   format: PayoutFormat = 'csv',
   currency?: string,
+  pageSize = deps.rows.pageRows,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  const payout = formatId('payout', payoutId);
+  const columns = format === 'paypal' ? undefined : format === 'csv' ? [...PAYOUT_CSV_COLUMNS] : WISE_COLUMNS;
   let after: { affiliateId: number; currency: string } | undefined;
   let headerSent = format === 'paypal';
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let query = db
+  const nextPage = (): Promise<LineRow[]> =>
+    readTuples(deps.rows, LINE_COLUMNS, (selection) => {
+      let query = deps.db
         .selectFrom('payout_lines as l')
         .innerJoin('affiliates as a', 'a.id', 'l.affiliate_id')
-        .select([
-          'l.affiliate_id',
-          'l.currency',
-          'l.amount_minor',
-          'l.entries',
-          'a.name',
-          'a.email',
-          'a.payout_method',
-          'a.payout_details',
-        ])
+        .select(selection)
         .where('l.payout_id', '=', payoutId)
         .orderBy('l.affiliate_id')
         .orderBy('l.currency')
-        .limit(PAGE);
+        .limit(pageSize);
       if (currency) query = query.where('l.currency', '=', currency);
       if (after) {
         const { affiliateId, currency: lastCurrency } = after;
@@ -132,22 +144,26 @@ export function payoutCsvStream(
           eb(refTuple('l.affiliate_id', 'l.currency'), '>', tuple(affiliateId, lastCurrency)),
         );
       }
-      const rows = await query.execute();
-      const records = rows.map((r) => record(format, payoutId, r)).filter((r): r is string[] => r !== undefined);
-      const columns = format === 'csv' ? [...PAYOUT_CSV_COLUMNS] : WISE_COLUMNS;
-      const text = stringify(records, {
-        header: !headerSent,
-        columns: format === 'paypal' ? undefined : columns,
-        record_delimiter: '\r\n',
-      });
-      headerSent = true;
-      if (text) controller.enqueue(encoder.encode(text));
-      if (rows.length < PAGE) {
-        controller.close();
-        return;
+      return query;
+    });
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      // A pull that enqueues nothing is not called again: a page holding none of a provider's
+      // affiliates (nothing to write once the header is out) must not end the pull.
+      for (;;) {
+        const rows = await nextPage();
+        const records = rows.map((r) => record(format, payout, r)).filter((r): r is string[] => r !== undefined);
+        const text = stringify(records, { header: !headerSent, columns, record_delimiter: '\r\n' });
+        headerSent = true;
+        if (text) controller.enqueue(encoder.encode(text));
+        if (rows.length < pageSize) {
+          controller.close();
+          return;
+        }
+        const [affiliateId, lastCurrency] = rows[rows.length - 1]!;
+        after = { affiliateId, currency: lastCurrency };
+        if (text) return;
       }
-      const last = rows[rows.length - 1]!;
-      after = { affiliateId: last.affiliate_id, currency: last.currency };
     },
   });
 }

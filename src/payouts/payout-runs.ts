@@ -135,7 +135,11 @@ export async function createPayout(
               .onRef('l.currency', '=', 'e.currency')
               .on('l.payout_id', '=', payoutId),
           )
-          .select([payoutId.as('payout_id'), 'e.entry_id', 'e.affiliate_id', 'e.currency']),
+          .select([payoutId.as('payout_id'), 'e.entry_id', 'e.affiliate_id', 'e.currency'])
+          // Both of payout_entries' B-trees are keyed by entry_id (within this payout): rows
+          // that arrive in that order append to them instead of splitting pages all over
+          // (300k entries: 1.5 s → 1.0 s on SQLite).
+          .orderBy('e.entry_id'),
       )
       .compile(),
   );

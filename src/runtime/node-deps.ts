@@ -39,6 +39,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     writes: store.writes,
+    rows: store.rows,
     clock,
     crypto: nodeCrypto,
     clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { AppDeps, ClickSecrets } from '../app/deps';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
+import { d1RowReader } from '../store/d1/d1-row-reader';
 import { d1AtomicWrites, openD1 } from '../store/d1/open-d1';
 import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
 import { parseSigningKeys } from './config';
@@ -39,6 +40,7 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
     clicks: createQueueClickRecorder(env.CLICKS),
     orderIntake: createD1OrderIntake(env.DB, clock),
     writes: d1AtomicWrites(env.DB),
+    rows: d1RowReader(env.DB),
     clock,
     crypto: workerCrypto,
     clickSecrets: clickSecrets(env),

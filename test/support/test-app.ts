@@ -62,6 +62,7 @@ export async function startTestApp(overrides: Partial<AppDeps> = {}, options: { 
     clicks: createSqliteClickRecorder(store.raw),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     writes: store.writes,
+    rows: store.rows,
     clock,
     crypto: nodeCrypto,
     clickSecrets: testClickSecrets,

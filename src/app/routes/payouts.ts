@@ -149,7 +149,7 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         }
       }
       const name = `payout-${formatId('payout', exists.id)}${format === 'csv' ? '' : `-${format}`}${currency ? `-${currency}` : ''}.csv`;
-      return new Response(payoutCsvStream(deps.db, exists.id, format, currency), {
+      return new Response(payoutCsvStream(deps, exists.id, format, currency), {
         status: 200,
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
       }) as never;

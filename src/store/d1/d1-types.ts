@@ -21,6 +21,8 @@ export interface D1PreparedStatement {
   all<T = Record<string, unknown>>(): Promise<D1Result<T>>;
   run<T = Record<string, unknown>>(): Promise<D1Result<T>>;
   first<T = Record<string, unknown>>(): Promise<T | null>;
+  /** Each row as an array of its column values, in the order selected. */
+  raw<T = unknown[]>(): Promise<T[]>;
 }
 
 export interface D1Database {

@@ -4,9 +4,11 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { AtomicWrites } from '../atomic-writes';
 import type { Database } from '../database';
+import type { RowReader } from '../row-reader';
 import { startBackgroundCheckpoint } from './background-checkpoint';
 import { migrateSqlite, type MigrationReport } from './migrate';
 import { sqliteAtomicWrites } from './sqlite-atomic-writes';
+import { sqliteRowReader } from './sqlite-row-reader';
 import { createSyncQueries, type PrepareStatement, type SyncQueries } from './sync-queries';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -32,6 +34,8 @@ export interface SqliteStore {
   sync: SyncQueries;
   /** The commission batch's unit of work (and any other write-only one) on this store. */
   writes: AtomicWrites;
+  /** Large reads as arrays (the payout CSV). */
+  rows: RowReader;
   migrations: MigrationReport;
   close(): Promise<void>;
 }
@@ -77,6 +81,7 @@ export function openSqlite(options: OpenSqliteOptions): SqliteStore {
     db,
     sync,
     writes: sqliteAtomicWrites(sync, prepare),
+    rows: sqliteRowReader(prepare),
     migrations,
     async close() {
       if (closed) return;
