@@ -20,7 +20,9 @@ const { values } = parseArgs({
 const affiliates = Number(values.affiliates);
 const perAffiliate = Number(values.entries);
 const dir = mkdtempSync(join(tmpdir(), 'bench-payouts-'));
-const store = openSqlite({ path: join(dir, 'clickledger.sqlite'), synchronous: 'NORMAL' });
+// Opened as the server opens its store (POST /v1/payouts runs there): WAL checkpoints on a worker
+// thread, not after the run's commit on the event loop.
+const store = openSqlite({ path: join(dir, 'clickledger.sqlite'), synchronous: 'NORMAL', checkpoint: 'background' });
 const raw = store.raw;
 const asOf = '2026-11-20T00:00:00.000Z';
 
