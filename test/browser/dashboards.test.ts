@@ -101,7 +101,10 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     const page = await browser.context.newPage();
     await page.goto(`${base}/app`);
     await expect.poll(() => page.url()).toMatch(/\/app\/login$/);
-    // Keyboard only: the key field has focus, Enter submits.
+    // Keyboard only: the key field has focus, Enter submits. Typing waits for that focus: on a
+    // loaded machine keys typed before the page's autofocus applied were lost, and Enter then
+    // sent a partial key.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('type') ?? '')).toBe('password');
     await page.keyboard.type(apiKey);
     await page.keyboard.press('Enter');
     await page.waitForURL(landing);
