@@ -394,7 +394,7 @@ console.log(`generated ${fmt(ORDERS)} orders, ${fmt(linesMade)} lines, ${fmt(eve
 console.log(`batch as of ${AS_OF.toISOString()}:`);
 const batchTiming = new QueryTiming();
 const report = await profiled('batch', () =>
-  runCommissionBatch(store.db.withPlugin(batchTiming), AS_OF, (done, total) => progress('orders', done, total), store.writes),
+  runCommissionBatch({ ...store, db: store.db.withPlugin(batchTiming) }, AS_OF, (done, total) => progress('orders', done, total)),
 );
 endProgress();
 const batchMs = report.durationMs;
@@ -477,7 +477,7 @@ console.log(
 // ---------- 4. a run with nothing changed, then one after CHANGED orders changed ----------
 
 // What every scheduled run costs when nothing happened (the server runs the batch every minute).
-const idle = await runCommissionBatch(store.db, new Date(AS_OF.getTime() + 60_000), undefined, store.writes);
+const idle = await runCommissionBatch(store, new Date(AS_OF.getTime() + 60_000));
 console.log(
   `idle: a run a minute later with nothing changed: ${fmt(idle.ordersExamined)} orders examined, ` +
     `${fmt(idle.entriesAppended)} entries appended, ${fmt(idle.statusChanges)} status changes in ${secs(idle.durationMs)}`,
@@ -527,7 +527,7 @@ raw.transaction(() => {
 })();
 const incrementalTiming = new QueryTiming();
 const incremental = await profiled('incremental', () =>
-  runCommissionBatch(store.db.withPlugin(incrementalTiming), INCREMENTAL_AS_OF, undefined, store.writes),
+  runCommissionBatch({ ...store, db: store.db.withPlugin(incrementalTiming) }, INCREMENTAL_AS_OF),
 );
 console.log(
   `incremental: ${fmt(picked.size)} orders changed (${completedNow} completed, ${refundedNow} partly refunded); ` +

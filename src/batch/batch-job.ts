@@ -4,6 +4,7 @@ import type { ReportStore } from '../clickhouse/clickhouse';
 import { type ExportProgress, type ExportReport, exportToClickHouse } from '../reports/clickhouse-export';
 import { reconcile } from '../reports/reconciliation';
 import type { AtomicWrites } from '../store/atomic-writes';
+import type { RowReader } from '../store/row-reader';
 import type { Database } from '../store/database';
 import { type BatchProgress, type BatchReport, runCommissionBatch } from './commission-batch';
 
@@ -17,6 +18,8 @@ export interface BatchJobDeps {
   log: Logger;
   /** How the commission batch commits (D1 has no transactions). */
   writes: AtomicWrites;
+  /** Large reads as arrays (the batch's month sales). */
+  rows: RowReader;
 }
 
 const running = new WeakMap<Kysely<Database>, Promise<unknown>>();
@@ -38,7 +41,7 @@ export function runBatchJob(
 }
 
 async function runOnce(deps: BatchJobDeps, asOf: Date, progress: { commissions?: BatchProgress; export?: ExportProgress }) {
-  const commissions = await runCommissionBatch(deps.db, asOf, progress.commissions, deps.writes);
+  const commissions = await runCommissionBatch(deps, asOf, progress.commissions);
   if (!deps.reports) return { ...commissions, export: null };
   const { clickhouse, targetId } = deps.reports;
   const { days, ...exported } = await exportToClickHouse(deps.db, clickhouse, targetId, progress.export);

@@ -3,6 +3,7 @@ import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { AtomicWrites } from '../store/atomic-writes';
 import { jsonList } from '../store/json-list';
+import { readTuples, type RowReader } from '../store/row-reader';
 import { monthBounds } from '../domain/calendar';
 import type { Database, LedgerStatus } from '../store/database';
 import { evaluateOrder, keptSalesMinor, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
@@ -29,6 +30,13 @@ export interface BatchReport {
 }
 
 export type BatchProgress = (done: number, total: number) => void;
+
+/** The store as the batch uses it: queries, units of writes, and large reads as arrays. */
+export interface BatchStore {
+  db: Kysely<Database>;
+  writes: AtomicWrites;
+  rows: RowReader;
+}
 
 /**
  * Statuses are computed as of one moment; a run as of an earlier moment than the last one would
@@ -197,6 +205,21 @@ async function writeChanges(
   return changed.slice(0, inserts).reduce((n, c) => n + c.changes, 0);
 }
 
+/** What the month sales of a tiered program are read from, in order (orders_month_sales covers them). */
+const MONTH_SALES_COLUMNS = [
+  'orders.id',
+  'orders.affiliate_id',
+  'orders.program_id',
+  'orders.placed_at',
+  'orders.status',
+  'orders.review',
+  'orders.currency',
+  'orders.revenue_minor',
+  'orders.refunded_minor',
+  'orders.fx_rate',
+  'm.month_sales_before_minor',
+] as const;
+
 /**
  * Affiliate-months as a table to start from (`g`, one JSON value bound): joined to orders by
  * affiliate, program and a placed_at range, each one is a range scan of orders_month_sales and
@@ -223,8 +246,7 @@ const groupKey = (affiliateId: number | null, programId: number, placedAt: strin
  * evaluated are read whole.
  */
 async function processChunk(
-  db: Kysely<Database>,
-  writes: AtomicWrites,
+  { db, writes, rows }: BatchStore,
   ref: Reference,
   groups: Group[],
   look: { asOf: string; tiered: number[] },
@@ -239,36 +261,40 @@ async function processChunk(
   const salesBefore = new Map<number, { before: number; mark: number | null }>();
   const moved: number[] = [];
   if (tieredGroups.length > 0) {
-    const sales = await db
-      .selectFrom(groupsTable(tieredGroups))
-      .crossJoin('orders')
-      .leftJoin('commission_tier_marks as m', 'm.order_id', 'orders.id')
-      .select([
-        'orders.id',
-        'orders.affiliate_id',
-        'orders.program_id',
-        'orders.placed_at',
-        'orders.status',
-        'orders.review',
-        'orders.currency',
-        'orders.revenue_minor',
-        'orders.refunded_minor',
-        'orders.fx_rate',
-        'm.month_sales_before_minor as mark',
-      ])
-      .where(inGroup)
-      // The covering index's order (orders_month_sales): each affiliate-month in placed order.
-      .orderBy('orders.affiliate_id')
-      .orderBy('orders.program_id')
-      .orderBy('orders.placed_at')
-      .orderBy('orders.id')
-      .execute();
+    // Read as arrays: tens of thousands of small rows, where building an object per row in the
+    // driver costs as much as SQLite's read.
+    const sales = await readTuples(rows, MONTH_SALES_COLUMNS, (columns) =>
+      db
+        .selectFrom(groupsTable(tieredGroups))
+        .crossJoin('orders')
+        .leftJoin('commission_tier_marks as m', 'm.order_id', 'orders.id')
+        .select(columns)
+        .where(inGroup)
+        // The covering index's order (orders_month_sales): each affiliate-month in placed order.
+        .orderBy('orders.affiliate_id')
+        .orderBy('orders.program_id')
+        .orderBy('orders.placed_at')
+        .orderBy('orders.id'),
+    );
     const running = new Map<string, number>();
-    for (const o of sales) {
-      const key = groupKey(o.affiliate_id, o.program_id, o.placed_at);
+    for (const [
+      id,
+      affiliate_id,
+      program_id,
+      placed_at,
+      status,
+      review,
+      currency,
+      revenue_minor,
+      refunded_minor,
+      fx_rate,
+      last,
+    ] of sales) {
+      const o = { id, program_id, placed_at, status, review, currency, revenue_minor, refunded_minor, fx_rate };
+      const key = groupKey(affiliate_id, program_id, placed_at);
       if (!wanted.has(key)) continue;
       const before = running.get(key) ?? 0;
-      const mark = o.mark ?? null;
+      const mark = last ?? null;
       salesBefore.set(o.id, { before, mark });
       if (!lookIds.has(o.id) && tierMoved(ref, o, mark, before)) moved.push(o.id);
       const kept = keptSalesMinor(ref, o);
@@ -341,17 +367,12 @@ const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
 
 /**
  * Runs the batch; a call while one runs waits for it and runs after (never two at once).
- * `writes` commits each chunk: a SQLite transaction, D1's batch() on Workers.
+ * The store's `writes` commits each chunk: a SQLite transaction, D1's batch() on Workers.
  */
-export function runCommissionBatch(
-  db: Kysely<Database>,
-  asOf: Date,
-  onProgress: BatchProgress | undefined,
-  writes: AtomicWrites,
-): Promise<BatchReport> {
-  const previous = running.get(db) ?? Promise.resolve(undefined);
-  const next = previous.catch(() => undefined).then(() => runOnce(db, writes, asOf, onProgress));
-  running.set(db, next);
+export function runCommissionBatch(store: BatchStore, asOf: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+  const previous = running.get(store.db) ?? Promise.resolve(undefined);
+  const next = previous.catch(() => undefined).then(() => runOnce(store, asOf, onProgress));
+  running.set(store.db, next);
   return next;
 }
 
@@ -426,12 +447,8 @@ function touchedGroups(orders: Awaited<ReturnType<typeof ordersToLook>>) {
   );
 }
 
-async function runOnce(
-  db: Kysely<Database>,
-  writes: AtomicWrites,
-  asOfDate: Date,
-  onProgress?: BatchProgress,
-): Promise<BatchReport> {
+async function runOnce(store: BatchStore, asOfDate: Date, onProgress?: BatchProgress): Promise<BatchReport> {
+  const { db } = store;
   const started = performance.now();
   const asOf = asOfDate.toISOString();
   const stored = await db.selectFrom('settings').select('value').where('key', '=', WATERMARK).executeTakeFirst();
@@ -487,7 +504,7 @@ async function runOnce(
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(db, writes, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
+    await processChunk(store, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
     done += orders;
     onProgress?.(done, total);
   }

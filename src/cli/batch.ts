@@ -38,7 +38,7 @@ try {
     throw error;
   }
   const log = consoleLogger(config.LOG_FORMAT);
-  const report = await runBatchJob({ db: store.db, reports, log, writes: store.writes }, asOf, {
+  const report = await runBatchJob({ db: store.db, reports, log, writes: store.writes, rows: store.rows }, asOf, {
     commissions: progress('orders'),
     export: (stream, through, last) =>
       progress(stream === 'clicks' ? 'clicks to ClickHouse' : 'changes to ClickHouse')(through, last),

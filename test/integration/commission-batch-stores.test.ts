@@ -11,6 +11,7 @@ describeCommissionBatch('SQLite', async () => {
   return {
     db: store.db,
     writes: store.writes,
+    rows: store.rows,
     intake: createSqliteOrderIntake(store.db, store.sync, { now: () => new Date('2026-01-04T00:00:00.000Z') }),
     run: async (sql, ...params) => void store.raw.prepare(sql).run(...params),
     all: async <T>(sql: string, ...params: unknown[]) => store.raw.prepare(sql).all(...params) as T[],

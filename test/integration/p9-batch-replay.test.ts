@@ -183,10 +183,7 @@ async function killedRun(store: SqliteStore, asOf: Date, kind: KillKind, at = 1)
   }
   const before = watermark(raw);
   try {
-    await expect(
-      runCommissionBatch(store.db, asOf, onProgress, store.writes),
-      `the armed kill (${kind}) must fire`,
-    ).rejects.toThrow(/p9: killed/);
+    await expect(runCommissionBatch(store, asOf, onProgress), `the armed kill (${kind}) must fire`).rejects.toThrow(/p9: killed/);
   } finally {
     raw.exec('DROP TRIGGER IF EXISTS temp.p9_kill; DROP TRIGGER IF EXISTS temp.p9_kill_update');
   }
@@ -208,7 +205,7 @@ let clean: { rows: Row[]; report: BatchReport; progressCalls: number; watermark:
 async function cleanRun() {
   if (!clean) {
     let progressCalls = 0;
-    const report = await runCommissionBatch(b.store.db, FINAL_AS_OF, () => progressCalls++, b.store.writes);
+    const report = await runCommissionBatch(b.store, FINAL_AS_OF, () => progressCalls++);
     clean = { rows: ledger(b.store.raw), report, progressCalls, watermark: watermark(b.store.raw) };
   }
   return clean;
@@ -222,13 +219,13 @@ async function weeklyRun(step: number, asOf: Date) {
     incremental.push({
       step,
       asOf: asOf.toISOString(),
-      report: await runCommissionBatch(a.store.db, asOf, undefined, a.store.writes),
+      report: await runCommissionBatch(a.store, asOf),
     });
     return;
   }
   const twin = await copyOf(a.store);
   try {
-    const twinReport = await runCommissionBatch(twin.store.db, asOf, undefined, twin.store.writes);
+    const twinReport = await runCommissionBatch(twin.store, asOf);
     // A kill that cannot fire (nothing to insert or re-status this week) falls back to a crash
     // after the commit; the test asserts below that every armed kill did fire.
     const kind: KillKind =
@@ -236,7 +233,7 @@ async function weeklyRun(step: number, asOf: Date) {
         ? 'progress'
         : kill;
     await killedRun(a.store, asOf, kind, kind === 'insert' ? Math.ceil(twinReport.entriesAppended / 2) : 1);
-    const report = await runCommissionBatch(a.store.db, asOf, undefined, a.store.writes);
+    const report = await runCommissionBatch(a.store, asOf);
     expect(
       ledgerDiff(ledger(a.store.raw), ledger(twin.store.raw)),
       `week ${step}: killed (${kind}) and re-run vs a clean run`,
@@ -311,7 +308,7 @@ describe('P9: the commission batch replays without double-counting', () => {
     expect(first.report.entriesAppended).toBe(first.rows.length);
     expect(first.rows.length).toBeGreaterThan(ORDERS);
     for (const run of [2, 3]) {
-      const report = await runCommissionBatch(b.store.db, FINAL_AS_OF, undefined, b.store.writes);
+      const report = await runCommissionBatch(b.store, FINAL_AS_OF);
       expect(report, `run ${run}`).toMatchObject({ entriesAppended: 0, statusChanges: 0, ordersChanged: 0 });
       expect(ledgerDiff(ledger(b.store.raw), first.rows), `run ${run}`).toEqual([]);
       expect(watermark(b.store.raw)).toBe(first.watermark);
@@ -341,7 +338,7 @@ describe('P9: the commission batch replays without double-counting', () => {
       await killedRun(c.store, FINAL_AS_OF, k, at());
       trail.push(`kill ${i + 1} (${k}): ${count()} of ${total} entries`);
     }
-    const report = await runCommissionBatch(c.store.db, FINAL_AS_OF, undefined, c.store.writes);
+    const report = await runCommissionBatch(c.store, FINAL_AS_OF);
     expect(ledgerDiff(ledger(c.store.raw), expected.rows)).toEqual([]);
     expect(watermark(c.store.raw)).toBe(expected.watermark);
     expect(report.statusChanges).toBe(0);
@@ -355,7 +352,7 @@ describe('P9: the commission batch replays without double-counting', () => {
 
   it('(c) an incremental history with lock periods ending ends where one clean run does', async () => {
     const expected = await cleanRun();
-    const final = await runCommissionBatch(a.store.db, FINAL_AS_OF, undefined, a.store.writes);
+    const final = await runCommissionBatch(a.store, FINAL_AS_OF);
     incremental.push({ step: incremental.length, asOf: FINAL_AS_OF.toISOString(), report: final });
     // Every armed kill fired and was followed by a clean re-run (checked in weeklyRun).
     expect(incremental.filter((r) => r.killed).length).toBe(INCREMENTAL_KILLS.size);

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommissionBatch } from '../../src/batch/commission-batch';
 import type { OrderEventType } from '../../src/domain/order';
 import type { AtomicWrites } from '../../src/store/atomic-writes';
+import type { RowReader } from '../../src/store/row-reader';
 import type { Database } from '../../src/store/database';
 import type { OrderIntakeStore } from '../../src/store/order-intake-store';
 
@@ -14,6 +15,7 @@ import type { OrderIntakeStore } from '../../src/store/order-intake-store';
 export interface BatchHarness {
   db: Kysely<Database>;
   writes: AtomicWrites;
+  rows: RowReader;
   intake: OrderIntakeStore;
   run(sql: string, ...params: unknown[]): Promise<void>;
   all<T>(sql: string, ...params: unknown[]): Promise<T[]>;
@@ -91,7 +93,7 @@ export function describeCommissionBatch(name: string, open: () => Promise<BatchH
     });
 
     it('appends one accrual per order at 8 %, approves the completed ones, and a re-run appends nothing (P9)', async () => {
-      const first = await runCommissionBatch(h.db, new Date('2026-01-10T00:00:00.000Z'), undefined, h.writes);
+      const first = await runCommissionBatch(h, new Date('2026-01-10T00:00:00.000Z'));
       expect(first).toMatchObject({ ordersExamined: ORDERS, entriesAppended: ORDERS });
       const sums = await h.all<{ status: string; n: number; total: number }>(
         'SELECT status, count(*) AS n, sum(amount_minor) AS total FROM ledger_entries WHERE program_id = 7 GROUP BY status ORDER BY status',
@@ -103,7 +105,7 @@ export function describeCommissionBatch(name: string, open: () => Promise<BatchH
       ]);
       // 150 entries on D1 are one JSON insert and a status update, not 38 four-row inserts.
       if (h.statementsPerCommit) expect(Math.max(...h.statementsPerCommit)).toBeLessThanOrEqual(3);
-      const again = await runCommissionBatch(h.db, new Date('2026-01-10T00:00:00.000Z'), undefined, h.writes);
+      const again = await runCommissionBatch(h, new Date('2026-01-10T00:00:00.000Z'));
       expect(again).toMatchObject({ entriesAppended: 0, statusChanges: 0 });
       expect(await h.all('SELECT count(*) AS n FROM ledger_entries WHERE program_id = 7')).toEqual([{ n: ORDERS }]);
     });

@@ -2,6 +2,7 @@ import { createScheduledController, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/runtime/worker';
 import { createD1OrderIntake } from '../../src/store/d1/d1-order-intake';
+import { d1RowReader } from '../../src/store/d1/d1-row-reader';
 import type { D1Database } from '../../src/store/d1/d1-types';
 import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
 import { describeCommissionBatch } from '../shared/commission-batch.case';
@@ -23,6 +24,7 @@ describeCommissionBatch('D1', async () => {
     statementsPerCommit,
     db: openD1(env.DB),
     writes: d1AtomicWrites(counted),
+    rows: d1RowReader(env.DB),
     intake: createD1OrderIntake(env.DB, { now: () => new Date('2026-01-04T00:00:00.000Z') }),
     run: async (sql, ...params) =>
       void (await env.DB.prepare(sql)
