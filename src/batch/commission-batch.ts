@@ -250,11 +250,10 @@ async function processChunk(
   ref: Reference,
   groups: Group[],
   look: { asOf: string; tiered: number[] },
-  asOfMs: number,
   report: BatchReport,
 ) {
   const asOf = look.asOf;
-  const wanted = new Set(groups.map((g) => `${g.affiliateId}:${g.programId}:${g.month}`));
+  const asOfMs = Date.parse(asOf);
   const lookIds = new Set(groups.flatMap((g) => g.lookIds));
   const tiered = new Set(look.tiered);
   const tieredGroups = groups.filter((g) => tiered.has(g.programId));
@@ -292,7 +291,6 @@ async function processChunk(
     ] of sales) {
       const o = { id, program_id, placed_at, status, review, currency, revenue_minor, refunded_minor, fx_rate };
       const key = groupKey(affiliate_id, program_id, placed_at);
-      if (!wanted.has(key)) continue;
       const before = running.get(key) ?? 0;
       const mark = last ?? null;
       salesBefore.set(o.id, { before, mark });
@@ -504,7 +502,7 @@ async function runOnce(store: BatchStore, asOfDate: Date, onProgress?: BatchProg
       orders += groups[i]!.orders;
       chunk.push(groups[i++]!);
     }
-    await processChunk(store, ref, chunk, { asOf, tiered }, asOfDate.getTime(), report);
+    await processChunk(store, ref, chunk, { asOf, tiered }, report);
     done += orders;
     onProgress?.(done, total);
   }

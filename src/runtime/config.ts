@@ -12,6 +12,14 @@ export const SIGNING_KEYS_MESSAGE = 'must be "keyId:secret[,keyId:secret…]" (s
 /** The admin API key when the operator chooses it: the same rule on Node and Workers. */
 export const adminTokenSetting = z.string().min(24, 'must be at least 24 characters').max(200).optional();
 
+/** The largest request body taken, in bytes: the same rule on Node and Workers. */
+export const bodyLimitSetting = z.coerce
+  .number()
+  .int()
+  .min(1024)
+  .max(64 * 1024 * 1024)
+  .default(1024 * 1024);
+
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** Where reports live and how long a report may run: the same variables on Node and Workers. */
@@ -36,12 +44,7 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9-]+$/)
     .default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+  BODY_LIMIT_BYTES: bodyLimitSetting,
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Reports: chDB in-process under DATA_DIR/clickhouse unless CLICKHOUSE_URL names a server.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { D1Database, Fetcher, Queue } from '../store/d1/d1-types';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
-import { adminTokenSetting, reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
+import { adminTokenSetting, bodyLimitSetting, reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
 
 /**
  * The Workers entry's one config reader: bindings and secrets from `env`, validated with zod
@@ -34,12 +34,7 @@ const WorkerEnvSchema = z.object({
   ASSETS: binding<Fetcher>('static assets', ['fetch']).optional(),
   /** Base of tracking URLs, e.g. https://go.example.com. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }),
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .max(64 * 1024 * 1024)
-    .default(1024 * 1024),
+  BODY_LIMIT_BYTES: bodyLimitSetting,
   /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
   ...reportSettings,
 });

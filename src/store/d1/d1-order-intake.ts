@@ -8,7 +8,7 @@ import type {
   OrderIntakeStore,
   StoredOrderSummary,
 } from '../order-intake-store';
-import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../sqlite/sqlite-order-intake';
+import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../sqlite/sqlite-order-intake';
 import type { D1Database } from './d1-types';
 
 /**
@@ -44,18 +44,6 @@ const INSERT_FIRST_EVENT = `INSERT INTO order_events (${eventColumns})
 const INSERT_EVENT = `INSERT INTO order_events (${eventColumns})
   VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT DO NOTHING`;
-const STATE_COLUMNS = [
-  'status',
-  'paid_at',
-  'completed_at',
-  'refunded_at',
-  'cancelled_at',
-  'snapshot',
-  'snapshot_at',
-  'revenue_minor',
-  'refunded_minor',
-  'updated_at',
-] as const;
 const UPDATE_STATE = `UPDATE orders SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')}
   WHERE id = ? AND (SELECT count(*) FROM order_events WHERE order_id = ?) = ?`;
 

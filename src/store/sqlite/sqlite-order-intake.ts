@@ -55,6 +55,20 @@ export function stateColumns(state: OrderState, now: string) {
   };
 }
 
+/** The columns `stateColumns` sets, in its order: what an event changes on its order (the D1 intake's UPDATE). */
+export const STATE_COLUMNS = [
+  'status',
+  'paid_at',
+  'completed_at',
+  'refunded_at',
+  'cancelled_at',
+  'snapshot',
+  'snapshot_at',
+  'revenue_minor',
+  'refunded_minor',
+  'updated_at',
+] as const satisfies readonly (keyof ReturnType<typeof stateColumns>)[];
+
 // Prepared inserts list their columns: the placeholder object has no keys to enumerate. The D1
 // intake writes the same columns.
 export const ORDER_COLUMNS = [
