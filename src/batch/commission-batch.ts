@@ -1,12 +1,12 @@
-import { type CompiledQuery, type Kysely, sql } from 'kysely';
+import { type CompiledQuery, type Kysely, type Selectable, sql } from 'kysely';
 import type { FxRate } from '../domain/fx';
 import { type ExistingEntry, type LedgerChanges, orderStanding, planLedgerChanges, type TargetComponent } from '../domain/ledger';
 import type { AtomicWrites } from '../store/atomic-writes';
 import { jsonList } from '../store/json-list';
-import { readTuples, type RowReader } from '../store/row-reader';
-import { monthBounds } from '../domain/calendar';
+import type { RowReader } from '../store/row-reader';
 import type { Database, LedgerStatus } from '../store/database';
-import { evaluateOrder, keptSalesMinor, loadReference, type OrderRow, type Reference, tierMoved } from './order-commission';
+import { type AffiliateMonth, affiliateMonths, inAffiliateMonth, monthKey, monthSales, type SalesPosition } from './month-sales';
+import { evaluateOrder, loadReference, type OrderRow, type Reference } from './order-commission';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
@@ -56,15 +56,13 @@ const CHUNK_ORDERS = 5000;
 const IN_LIST = 10_000;
 const DAY_MS = 86_400_000;
 
-interface Group {
-  affiliateId: number;
-  programId: number;
-  month: string;
-  /** How many orders the affiliate-month holds. */
-  orders: number;
+interface Group extends AffiliateMonth {
   /** Its orders that need a look: changed since the last run, or their lock period ended. */
   lookIds: number[];
 }
+
+/** A mapped type, so a row is a plain record for `insertRows`. */
+type TierMark = Selectable<Database['commission_tier_marks']>;
 
 interface OrderChanges extends LedgerChanges {
   order: OrderRow;
@@ -74,12 +72,10 @@ interface OrderChanges extends LedgerChanges {
   fx?: FxRate & { pin: boolean };
 }
 
-/** An order to evaluate, with its affiliate's sales in the month before it (tiered programs). */
+/** An order to evaluate, with where it stands among its month's sales (tiered programs only). */
 interface OrderInView {
   order: OrderRow;
-  salesBeforeMinor: number;
-  /** Where the tier mark stands: null when it needs no write (untiered, or unchanged). */
-  newMark: number | null;
+  sales?: SalesPosition;
 }
 
 /** What the orders need appended and re-statused, computed in memory. */
@@ -91,16 +87,25 @@ function settleOrders(
   report: BatchReport,
 ) {
   const out: OrderChanges[] = [];
-  const marks: { order_id: number; month_sales_before_minor: number }[] = [];
-  for (const { order, salesBeforeMinor, newMark } of orders) {
+  const marks: TierMark[] = [];
+  for (const { order, sales } of orders) {
     report.ordersExamined++;
-    const evaluation = evaluateOrder(ref, order, salesBeforeMinor);
+    const evaluation = evaluateOrder(ref, order, sales?.before ?? 0);
     if (evaluation.kind === 'no_rate') {
       // No rate stored for the day it was placed: the order waits, visibly counted.
       report.skippedOtherCurrency++;
       continue;
     }
-    if (newMark !== null) marks.push({ order_id: order.id, month_sales_before_minor: newMark });
+    if (sales && (sales.mark?.before !== sales.before || sales.mark.kept !== evaluation.keptMinor)) {
+      marks.push({
+        affiliate_id: order.affiliate_id!,
+        program_id: order.program_id,
+        placed_at: order.placed_at,
+        order_id: order.id,
+        month_sales_before_minor: sales.before,
+        kept_minor: evaluation.keptMinor,
+      });
+    }
     if (evaluation.kind === 'no_plan') continue;
     const affiliateId = order.affiliate_id!;
     const parentId = ref.parents.get(affiliateId) ?? null;
@@ -136,7 +141,7 @@ async function writeChanges(
   db: Kysely<Database>,
   writes: AtomicWrites,
   changes: OrderChanges[],
-  marks: { order_id: number; month_sales_before_minor: number }[],
+  marks: TierMark[],
   asOf: string,
 ) {
   const rows = changes.flatMap(({ order, planVersion, append, currency, fx }) =>
@@ -198,110 +203,17 @@ async function writeChanges(
     }
   }
   statements.push(
-    ...writes.insertRows('commission_tier_marks', marks, { columns: ['order_id'], update: ['month_sales_before_minor'] }),
+    ...writes.insertRows('commission_tier_marks', marks, {
+      columns: ['affiliate_id', 'program_id', 'placed_at', 'order_id'],
+      update: ['month_sales_before_minor', 'kept_minor'],
+    }),
   );
   if (statements.length === 0) return 0;
   const changed = await writes.commit(statements);
   return changed.slice(0, inserts).reduce((n, c) => n + c.changes, 0);
 }
 
-/** What the month sales of a tiered program are read from, in order (orders_month_sales covers them). */
-const MONTH_SALES_COLUMNS = [
-  'orders.id',
-  'orders.affiliate_id',
-  'orders.program_id',
-  'orders.placed_at',
-  'orders.status',
-  'orders.review',
-  'orders.currency',
-  'orders.revenue_minor',
-  'orders.refunded_minor',
-  'orders.fx_rate',
-  'm.month_sales_before_minor',
-] as const;
-
-/**
- * Affiliate-months as a table to start from (`g`, one JSON value bound): joined to orders by
- * affiliate, program and a placed_at range, each one is a range scan of orders_month_sales and
- * no order outside them is read. CROSS JOIN keeps `g` the outer loop in SQLite.
- */
-function groupsTable(groups: readonly Pick<Group, 'affiliateId' | 'programId' | 'month'>[]) {
-  const rows = groups.map((g) => {
-    const { from, to } = monthBounds(g.month);
-    return [g.affiliateId, g.programId, from, to];
-  });
-  return sql<{ key: number; value: string }>`json_each(${JSON.stringify(rows)})`.as('g');
-}
-
-const inGroup = sql<boolean>`orders.affiliate_id = json_extract(g.value, '$[0]') AND orders.program_id = json_extract(g.value, '$[1]')
-  AND orders.placed_at >= json_extract(g.value, '$[2]') AND orders.placed_at < json_extract(g.value, '$[3]')`;
-
-const groupKey = (affiliateId: number | null, programId: number, placedAt: string) =>
-  `${affiliateId}:${programId}:${placedAt.slice(0, 7)}`;
-
-/**
- * A chunk of affiliate-months: the orders that need a look (changed, or their lock period
- * ended), and in tiered programs also every order the changes moved into another tier. The
- * month's running sales come from a light read of its orders (no lines), so only the orders
- * evaluated are read whole.
- */
-async function processChunk(
-  { db, writes, rows }: BatchStore,
-  ref: Reference,
-  groups: Group[],
-  look: { asOf: string; tiered: number[] },
-  report: BatchReport,
-) {
-  const asOf = look.asOf;
-  const asOfMs = Date.parse(asOf);
-  const lookIds = new Set(groups.flatMap((g) => g.lookIds));
-  const tiered = new Set(look.tiered);
-  const tieredGroups = groups.filter((g) => tiered.has(g.programId));
-  const salesBefore = new Map<number, { before: number; mark: number | null }>();
-  const moved: number[] = [];
-  if (tieredGroups.length > 0) {
-    // Read as arrays: tens of thousands of small rows, where building an object per row in the
-    // driver costs as much as SQLite's read.
-    const sales = await readTuples(rows, MONTH_SALES_COLUMNS, (columns) =>
-      db
-        .selectFrom(groupsTable(tieredGroups))
-        .crossJoin('orders')
-        .leftJoin('commission_tier_marks as m', 'm.order_id', 'orders.id')
-        .select(columns)
-        .where(inGroup)
-        // The covering index's order (orders_month_sales): each affiliate-month in placed order.
-        .orderBy('orders.affiliate_id')
-        .orderBy('orders.program_id')
-        .orderBy('orders.placed_at')
-        .orderBy('orders.id'),
-    );
-    const running = new Map<string, number>();
-    for (const [
-      id,
-      affiliate_id,
-      program_id,
-      placed_at,
-      status,
-      review,
-      currency,
-      revenue_minor,
-      refunded_minor,
-      fx_rate,
-      last,
-    ] of sales) {
-      const o = { id, program_id, placed_at, status, review, currency, revenue_minor, refunded_minor, fx_rate };
-      const key = groupKey(affiliate_id, program_id, placed_at);
-      const before = running.get(key) ?? 0;
-      const mark = last ?? null;
-      salesBefore.set(o.id, { before, mark });
-      if (!lookIds.has(o.id) && tierMoved(ref, o, mark, before)) moved.push(o.id);
-      const kept = keptSalesMinor(ref, o);
-      // An order still waiting for an exchange rate adds nothing yet, as when it is evaluated.
-      if (kept !== undefined) running.set(key, before + kept);
-    }
-  }
-
-  const ids = [...lookIds, ...moved];
+async function ordersById(db: Kysely<Database>, ids: readonly number[]) {
   const orders: OrderRow[] = [];
   for (let i = 0; i < ids.length; i += IN_LIST) {
     orders.push(
@@ -312,12 +224,37 @@ async function processChunk(
         .execute()),
     );
   }
+  return orders;
+}
+
+/**
+ * A chunk of affiliate-months: the orders that need a look (changed, or their lock period
+ * ended), and in tiered programs also every order the changes moved into another tier
+ * (`monthSales`). Only the orders evaluated are read whole.
+ */
+async function processChunk(
+  { db, writes, rows }: BatchStore,
+  ref: Reference,
+  groups: Group[],
+  look: { asOf: string; tiered: number[] },
+  report: BatchReport,
+) {
+  const asOf = look.asOf;
+  const asOfMs = Date.parse(asOf);
+  const tiered = new Set(look.tiered);
+  const looked = await ordersById(
+    db,
+    groups.flatMap((g) => g.lookIds),
+  );
+  const { positions, moved } = await monthSales(
+    { db, rows },
+    ref,
+    groups.filter((g) => tiered.has(g.programId)),
+    looked.filter((o) => tiered.has(o.program_id)),
+  );
+  const orders = [...looked, ...(await ordersById(db, moved))];
   if (orders.length === 0) return;
-  const inView: OrderInView[] = orders.map((order) => {
-    const sales = salesBefore.get(order.id);
-    if (!sales) return { order, salesBeforeMinor: 0, newMark: null };
-    return { order, salesBeforeMinor: sales.before, newMark: sales.mark === sales.before ? null : sales.before };
-  });
+  const inView: OrderInView[] = orders.map((order) => ({ order, sales: positions.get(order.id) }));
 
   const orderIds = orders.map((o) => o.id);
   const entries = new Map<number, ExistingEntry[]>();
@@ -423,7 +360,7 @@ function touchedGroups(orders: Awaited<ReturnType<typeof ordersToLook>>) {
     { affiliateId: number; programId: number; month: string; lastUpdate: string; lookIds: Set<number> }
   >();
   for (const o of orders) {
-    const key = groupKey(o.affiliate_id, o.program_id, o.placed_at);
+    const key = monthKey(o.affiliate_id, o.program_id, o.placed_at);
     let group = groups.get(key);
     if (!group) {
       group = {
@@ -472,10 +409,10 @@ async function runOnce(store: BatchStore, asOfDate: Date, onProgress?: BatchProg
   for (let i = 0; i < touched.length; i += IN_LIST) {
     const slice = touched.slice(i, i + IN_LIST);
     const counts = await db
-      .selectFrom(groupsTable(slice))
+      .selectFrom(affiliateMonths(slice))
       .crossJoin('orders')
       .select(['g.key', (eb) => eb.fn.countAll<number>().as('n')])
-      .where(inGroup)
+      .where(inAffiliateMonth('orders'))
       .groupBy('g.key')
       .execute();
     for (const c of counts) {

@@ -124,7 +124,7 @@ export function keptSalesMinor(ref: Reference, order: OrderSalesFacts): number |
  */
 export function tierMoved(
   ref: Reference,
-  order: OrderSalesFacts,
+  order: Pick<OrderRow, 'program_id' | 'placed_at'>,
   lastSalesMinor: number | null,
   salesBeforeMinor: number,
 ): boolean {
@@ -133,6 +133,18 @@ export function tierMoved(
   const versioned = planFor(ref, order.program_id, order.placed_at, program.currency);
   if (!versioned) return false;
   return tierReached(versioned.plan, lastSalesMinor) !== tierReached(versioned.plan, salesBeforeMinor);
+}
+
+/**
+ * Every month-sales threshold of every plan version of a program, in its currency: where a
+ * change of the sales before an order can change its tier (`tierReached` decides exactly).
+ */
+export function tierThresholds(ref: Reference, programId: number): number[] {
+  const program = ref.programs.get(programId)!;
+  const all = (ref.plans.get(programId) ?? []).flatMap((v) =>
+    planFor(ref, programId, v.effectiveFrom, program.currency)!.plan.tiers.map((t) => t.monthlySalesOverMinor),
+  );
+  return [...new Set(all)];
 }
 
 export type OrderEvaluation =

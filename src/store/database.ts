@@ -237,9 +237,14 @@ export interface AffiliateRateTable {
 
 export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
 /** The month sales before an order of a tiered program, as the batch last evaluated it with. */
+/** Per order of a tiered program, as the batch last evaluated it (sql/sqlite/0010). */
 export interface CommissionTierMarkTable {
+  affiliate_id: number;
+  program_id: number;
+  placed_at: string;
   order_id: number;
   month_sales_before_minor: number;
+  kept_minor: number;
 }
 
 export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid';

@@ -293,6 +293,42 @@ describe('the commission lifecycle (P10)', () => {
     for (const id of ['T-B', 'T-D', 'T-E', 'T-F']) expect((await ledger(id)).ledger).toHaveLength(1);
   });
 
+  it('moves the later orders of the month when an order placed before them arrives late', async () => {
+    await setup({ default: { percent: '5' }, tiers: [{ monthlySalesOver: '150.00', percent: '10' }] });
+    const clickId = await click();
+    const clickedAt = t.clock.now().getTime();
+    const ids = ['L-B', 'L-C', 'L-D'];
+    for (const id of ids) {
+      t.clock.advance(60_000);
+      await event('order.paid', id, { clickId, placedAt: t.clock.now().toISOString() });
+    }
+    t.clock.advance(60_000);
+    await batch();
+    const amounts = async (list: string[]) => Promise.all(list.map(async (id) => (await ledger(id)).commission));
+    expect(await amounts(ids)).toEqual(['4.74', '4.74', '9.48']);
+
+    // A, placed half a minute after the click and before B, arrives now: 94.80 more before B, C
+    // and D. Only C crosses 150.00 (189.60 before it); B stays under, D stays over.
+    t.clock.advance(60_000);
+    await event('order.paid', 'L-A', { clickId, placedAt: new Date(clickedAt + 30_000).toISOString() });
+    t.clock.advance(60_000);
+    const rerun = await batch();
+    // A (new), C (its tier moved) and D (written in the watermark's millisecond).
+    expect(rerun.ordersExamined).toBe(3);
+    expect(await amounts(['L-A', ...ids])).toEqual(['4.74', '4.74', '9.48', '9.48']);
+    expect((await ledger('L-C')).ledger.map((e) => [e.kind, e.amount, e.rule])).toEqual([
+      ['accrual', '4.74', 'default'],
+      ['adjustment', '4.74', 'tiers[0]'],
+    ]);
+
+    // Refunding A in full takes it out again: C falls back under, and only C moves.
+    t.clock.advance(60_000);
+    await event('order.refunded', 'L-A', { clickId, placedAt: new Date(clickedAt + 30_000).toISOString() });
+    t.clock.advance(60_000);
+    expect((await batch()).ordersExamined).toBe(2);
+    expect(await amounts(['L-A', ...ids])).toEqual(['0.00', '4.74', '4.74', '9.48']);
+  });
+
   it("applies an affiliate's custom rate only to orders placed after it was set, and shows earnings by state", async () => {
     await setup({ default: { percent: '8' } });
     const clickId = await click();

@@ -109,5 +109,76 @@ export function describeCommissionBatch(name: string, open: () => Promise<BatchH
       expect(again).toMatchObject({ entriesAppended: 0, statusChanges: 0 });
       expect(await h.all('SELECT count(*) AS n FROM ledger_entries WHERE program_id = 7')).toEqual([{ n: ORDERS }]);
     });
+
+    it('moves a tiered month when an early order is cancelled, found from the tier marks', async () => {
+      // 5 % while the month's sales before an order are up to 150.00, 10 % above; each order 94.80.
+      const plan = JSON.stringify({ default: { percent: '5' }, tiers: [{ monthlySalesOver: '150.00', percent: '10' }] });
+      await h.run(
+        `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
+         VALUES (8, 7, 'T', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
+        plan,
+        NOW,
+        NOW,
+      );
+      await h.run(
+        `INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (8, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
+        plan,
+        NOW,
+      );
+      const send = (id: string, type: OrderEventType, at: string) =>
+        h.intake.record(
+          {
+            merchantId: 7,
+            programId: 8,
+            channel: 'webhook',
+            deliveryId: `${id}-${type}`,
+            type,
+            occurredAt: at,
+            order: {
+              id,
+              currency: 'EUR',
+              shippingMinor: 0,
+              taxMinor: 0,
+              nonCashMinor: 0,
+              lines: [{ sku: 'S1', quantity: 2, unitPriceMinor: 4990, discountMinor: 500, refundedQuantity: 0 }],
+            },
+            contentHash: `${id}|${type}`,
+          },
+          () => ({
+            method: 'click',
+            reason: 'click',
+            affiliateId: 7,
+            linkId: null,
+            clickId: null,
+            couponCode: null,
+            held: false,
+            receipt: {},
+          }),
+        );
+      const ids = ['T-0', 'T-1', 'T-2', 'T-3'];
+      for (const [i, id] of ids.entries()) await send(id, 'order.created', `2026-01-05T10:00:0${i}.000Z`);
+      const amounts = async () =>
+        (
+          await h.all<{ total: number }>(
+            `SELECT coalesce(sum(l.amount_minor), 0) AS total FROM orders o LEFT JOIN ledger_entries l ON l.order_id = o.id
+             WHERE o.program_id = 8 GROUP BY o.id ORDER BY o.placed_at`,
+          )
+        ).map((r) => r.total);
+      await runCommissionBatch(h, new Date('2026-01-10T00:00:00.000Z'));
+      expect(await amounts()).toEqual([474, 474, 948, 948]);
+      // Without T-0, T-2 has 94.80 before it and falls back to 5 %; T-3 stays over.
+      await send('T-0', 'order.cancelled', '2026-01-06T10:00:00.000Z');
+      await runCommissionBatch(h, new Date('2026-01-10T00:00:00.000Z'));
+      expect(await amounts()).toEqual([0, 474, 474, 948]);
+      const marks = await h.all<{ before: number; kept: number }>(
+        'SELECT month_sales_before_minor AS before, kept_minor AS kept FROM commission_tier_marks WHERE program_id = 8 ORDER BY placed_at',
+      );
+      expect(marks).toEqual([
+        { before: 0, kept: 0 },
+        { before: 0, kept: 9480 },
+        { before: 9480, kept: 9480 },
+        { before: 18960, kept: 9480 },
+      ]);
+    });
   });
 }
