@@ -96,11 +96,36 @@ async function fromMarks(
     // An order still waiting for an exchange rate adds nothing yet, as when it is evaluated.
     if (i !== undefined) changed.push([i, o.affiliate_id!, o.program_id, o.placed_at, o.id, keptSalesMinor(ref, o) ?? 0]);
   }
-  const g = affiliateMonths(months, (i) => [tierThresholds(ref, months[i]!.programId)]);
+  // Orders placed before a month's first looked-at order keep their sales-before: SQLite only
+  // sums them (one prefix row), and runs the window over the rest of the month.
+  const firstLooked = new Map<number, string>();
+  for (const [i, , , placedAt] of changed) {
+    const first = firstLooked.get(i);
+    if (first === undefined || placedAt < first) firstLooked.set(i, placedAt);
+  }
+  const g = affiliateMonths(months, (i) => [firstLooked.get(i)]);
+  const inMonth = (from: '$[2]' | '$[4]', to: '$[4]' | '$[3]') =>
+    sql<boolean>`m.affiliate_id = json_extract(g.value, '$[0]') AND m.program_id = json_extract(g.value, '$[1]')
+      AND m.placed_at >= json_extract(g.value, ${from}) AND m.placed_at < json_extract(g.value, ${to})`;
+  const thresholds = months.flatMap((m, i) => tierThresholds(ref, m.programId).map((t) => [i, t]));
+  const prefix = db
+    .selectFrom(g)
+    .crossJoin('commission_tier_marks as m')
+    .where(inMonth('$[2]', '$[4]'))
+    .groupBy('g.key')
+    .select([
+      'g.key as month',
+      sql<string>`''`.as('placed_at'),
+      sql<number>`0`.as('order_id'),
+      sql<number>`0`.as('seq'),
+      (eb) => eb.fn.sum<number>('m.kept_minor').as('kept'),
+      sql<number | null>`NULL`.as('mark'),
+      sql<number | null>`NULL`.as('mark_kept'),
+    ]);
   const marks = db
     .selectFrom(g)
     .crossJoin('commission_tier_marks as m')
-    .where(inAffiliateMonth('m'))
+    .where(inMonth('$[4]', '$[3]'))
     .select([
       'g.key as month',
       'm.placed_at',
@@ -109,7 +134,6 @@ async function fromMarks(
       'm.kept_minor as kept',
       (eb) => eb.ref('m.month_sales_before_minor').$castTo<number | null>().as('mark'),
       (eb) => eb.ref('m.kept_minor').$castTo<number | null>().as('mark_kept'),
-      sql<string>`json_extract(g.value, '$[4]')`.as('thresholds'),
     ]);
   const differences = db
     .selectFrom(sql<{ value: string }>`json_each(${JSON.stringify(changed)})`.as('c'))
@@ -127,10 +151,9 @@ async function fromMarks(
       sql<number>`json_extract(c.value, '$[5]') - coalesce(m.kept_minor, 0)`.as('kept'),
       'm.month_sales_before_minor as mark',
       'm.kept_minor as mark_kept',
-      sql<string>`'[]'`.as('thresholds'),
     ]);
   const running = db
-    .with('scan', () => marks.unionAll(differences))
+    .with('scan', () => prefix.unionAll(marks).unionAll(differences))
     .selectFrom('scan')
     .select([
       'month',
@@ -139,17 +162,24 @@ async function fromMarks(
       'seq',
       'mark',
       'mark_kept',
-      'thresholds',
       // A difference row follows its order's own mark: what precedes the order is the sum before that mark.
       sql<number>`coalesce(sum(kept) OVER (PARTITION BY month ORDER BY placed_at, order_id, seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)
         - CASE WHEN seq = 1 THEN coalesce(mark_kept, 0) ELSE 0 END`.as('before'),
-      sql<number>`count(*) FILTER (WHERE seq = 0 OR mark IS NULL) OVER (PARTITION BY month)`.as('accounted'),
     ]);
-  const found = await readTuples(
-    rows,
-    ['r.month', 'r.order_id', 'r.placed_at', 'r.seq', 'r.before', 'r.mark', 'r.mark_kept', 'r.accounted'] as const,
-    (columns) =>
+  const [candidates, marked] = await Promise.all([
+    readTuples(rows, ['r.month', 'r.order_id', 'r.placed_at', 'r.seq', 'r.before', 'r.mark', 'r.mark_kept'] as const, (columns) =>
       db
+        // Materialized, so SQLite indexes it for the EXISTS below instead of reading JSON per row.
+        .with(
+          (cte) => cte('th').materialized(),
+          () =>
+            db
+              .selectFrom(sql<{ value: string }>`json_each(${JSON.stringify(thresholds)})`.as('t'))
+              .select([
+                sql<number>`json_extract(t.value, '$[0]')`.as('month'),
+                sql<number>`json_extract(t.value, '$[1]')`.as('t'),
+              ]),
+        )
         .selectFrom(running.as('r'))
         .select(columns)
         .where((eb) =>
@@ -157,21 +187,26 @@ async function fromMarks(
             eb('r.seq', '=', 1),
             eb.and([
               eb('r.mark', '!=', eb.ref('r.before')),
-              sql<boolean>`EXISTS (SELECT 1 FROM json_each(r.thresholds) t
-                WHERE t.value >= min(r.mark, r.before) AND t.value < max(r.mark, r.before))`,
+              sql<boolean>`EXISTS (SELECT 1 FROM th WHERE th.month = r.month AND th.t >= min(r.mark, r.before) AND th.t < max(r.mark, r.before))`,
             ]),
           ]),
         ),
-  );
-  const accounted = new Map<number, number>();
-  const candidates: (typeof found)[number][] = [];
-  for (const row of found) {
-    const [month, , , , , , , count] = row;
-    accounted.set(month, count);
-    candidates.push(row);
+    ),
+    db
+      .selectFrom(affiliateMonths(months))
+      .crossJoin('commission_tier_marks as m')
+      .where(inAffiliateMonth('m'))
+      .groupBy('g.key')
+      .select(['g.key', (eb) => eb.fn.countAll<number>().as('n')])
+      .execute(),
+  ]);
+  // Every order of a month must have a mark, or be a new order looked at now.
+  const accounted = new Map(marked.map((m) => [m.key, Number(m.n)]));
+  for (const [month, , , seq, , mark] of candidates) {
+    if (seq === 1 && mark === null) accounted.set(month, (accounted.get(month) ?? 0) + 1);
   }
   const lookedIds = new Set(changed.map((c) => c[4]));
-  const unmarked = new Set(months.map((_, i) => i).filter((i) => accounted.get(i) !== months[i]!.orders));
+  const unmarked = new Set(months.map((_, i) => i).filter((i) => !firstLooked.has(i) || accounted.get(i) !== months[i]!.orders));
   for (const [month, id, placedAt, seq, before, mark, markKept] of candidates) {
     if (unmarked.has(month)) continue;
     const position: SalesPosition = { before, mark: mark === null ? null : { before: mark, kept: markKept! } };

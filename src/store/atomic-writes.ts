@@ -36,9 +36,9 @@ export interface AtomicWrites {
    */
   readonly maxBoundParameters: number;
   /**
-   * Statements inserting many rows the way this store does it best: SQLite runs one prepared
-   * single-row INSERT per row (binding beats both multi-row VALUES and JSON there); D1 passes
-   * rows as one JSON value per statement, since 100 bound values would allow only 4 ledger rows.
+   * Statements inserting many rows the way this store does it best: SQLite runs cached
+   * multi-row INSERTs (`multiRowInserts`); D1 passes rows as one JSON value per statement, since
+   * 100 bound values would allow only 4 ledger rows.
    * Columns are the first row's keys. Each statement's `changes` is the rows it inserted (or
    * updated, for an upsert), never what triggers wrote.
    */
@@ -55,21 +55,36 @@ export function onConflictClause(conflict: RowConflict): string {
   return `ON CONFLICT (${conflict.columns.map(quote).join(', ')}) ${action}`;
 }
 
-/** One single-row statement per row, all sharing one SQL text (so a statement cache prepares it once). */
-export function singleRowInserts(
+/** Most rows in one multi-row INSERT: past a few hundred, longer statements gain nothing. */
+const MOST_ROWS_PER_INSERT = 512;
+
+/**
+ * Multi-row INSERT … VALUES statements whose row counts are powers of two (the largest size
+ * that fits `maxBoundParameters`, then the remainder's binary digits), so a statement cache
+ * holds a handful of texts however many rows come.
+ */
+export function multiRowInserts(
   table: string,
   rows: readonly Record<string, unknown>[],
   conflict: RowConflict,
+  maxBoundParameters: number,
 ): CompiledQuery[] {
   if (rows.length === 0) return [];
   const columns = Object.keys(rows[0]!);
-  const text = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ${onConflictClause(conflict)}`;
-  return rows.map((row) =>
-    CompiledQuery.raw(
-      text,
-      columns.map((c) => row[c]),
-    ),
-  );
+  const tuple = `(${columns.map(() => '?').join(', ')})`;
+  const head = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES `;
+  const tail = ` ${onConflictClause(conflict)}`;
+  let size = 1;
+  while (size * 2 <= MOST_ROWS_PER_INSERT && size * 2 * columns.length <= maxBoundParameters) size *= 2;
+  const statements: CompiledQuery[] = [];
+  for (let i = 0; i < rows.length; ) {
+    while (size > rows.length - i) size /= 2;
+    const values: unknown[] = [];
+    for (const row of rows.slice(i, i + size)) for (const c of columns) values.push(row[c]);
+    statements.push(CompiledQuery.raw(`${head}${Array(size).fill(tuple).join(', ')}${tail}`, values));
+    i += size;
+  }
+  return statements;
 }
 
 /** The id a `RETURNING id` statement gave back. */
