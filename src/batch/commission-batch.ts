@@ -6,7 +6,7 @@ import { jsonList } from '../store/json-list';
 import type { RowReader } from '../store/row-reader';
 import type { Database, LedgerStatus } from '../store/database';
 import { type AffiliateMonth, affiliateMonths, inAffiliateMonth, monthKey, monthSales, type SalesPosition } from './month-sales';
-import { evaluateOrder, loadReference, type OrderRow, type Reference } from './order-commission';
+import { EVALUATED_ORDER_COLUMNS, evaluateOrder, loadReference, type EvaluatedOrder, type Reference } from './order-commission';
 
 /**
  * The commission batch: brings the ledger up to date with the orders as of `asOf`. It never
@@ -65,7 +65,7 @@ interface Group extends AffiliateMonth {
 type TierMark = Selectable<Database['commission_tier_marks']>;
 
 interface OrderChanges extends LedgerChanges {
-  order: OrderRow;
+  order: EvaluatedOrder;
   planVersion: number;
   currency: string;
   /** The rate the order was converted at, and whether it is pinned to the order now. */
@@ -74,7 +74,7 @@ interface OrderChanges extends LedgerChanges {
 
 /** An order to evaluate, with where it stands among its month's sales (tiered programs only). */
 interface OrderInView {
-  order: OrderRow;
+  order: EvaluatedOrder;
   sales?: SalesPosition;
 }
 
@@ -214,12 +214,12 @@ async function writeChanges(
 }
 
 async function ordersById(db: Kysely<Database>, ids: readonly number[]) {
-  const orders: OrderRow[] = [];
+  const orders: EvaluatedOrder[] = [];
   for (let i = 0; i < ids.length; i += IN_LIST) {
     orders.push(
       ...(await db
         .selectFrom('orders')
-        .selectAll()
+        .select(EVALUATED_ORDER_COLUMNS)
         .where('id', 'in', jsonList(ids.slice(i, i + IN_LIST)))
         .execute()),
     );

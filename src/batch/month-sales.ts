@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import { monthBounds } from '../domain/calendar';
 import type { Database } from '../store/database';
 import { readTuples, type RowReader } from '../store/row-reader';
-import { keptSalesMinor, type OrderRow, type Reference, tierMoved, tierThresholds } from './order-commission';
+import { keptSalesMinor, type EvaluatedOrder, type Reference, tierMoved, tierThresholds } from './order-commission';
 
 /**
  * The month sales before each order of a tiered program, which choose its tier: for the
@@ -65,7 +65,7 @@ export async function monthSales(
   store: { db: Kysely<Database>; rows: RowReader },
   ref: Reference,
   months: readonly AffiliateMonth[],
-  looked: readonly OrderRow[],
+  looked: readonly EvaluatedOrder[],
 ): Promise<MonthSales> {
   const sales: MonthSales = { positions: new Map(), moved: [] };
   if (months.length === 0) return sales;
@@ -86,7 +86,7 @@ async function fromMarks(
   { db, rows }: { db: Kysely<Database>; rows: RowReader },
   ref: Reference,
   months: readonly AffiliateMonth[],
-  looked: readonly OrderRow[],
+  looked: readonly EvaluatedOrder[],
   sales: MonthSales,
 ): Promise<AffiliateMonth[]> {
   const index = new Map(months.map((g, i) => [`${g.affiliateId}:${g.programId}:${g.month}`, i]));
