@@ -1,5 +1,5 @@
 /**
- * `npm run bench:reports [-- --clicks 10000000 --orders 500000 --export-clicks 300000 --runs 15]`
+ * `npm run bench:reports [-- --clicks 10000000 --orders 500000 --export-clicks 300000 --runs 15 --keep DIR]`
  *
  * Issue 5's goal: the 30-day summary over 10M clicks and 500k orders answers in p50 < 100 ms on
  * this machine, on chDB in-process.
@@ -18,16 +18,24 @@
  *     Each `--runs` times after two warm-ups; prints p50 and p95.
  *  3. The export: `--export-clicks` clicks written into a fresh SQLite store, then the real
  *     outbox export (`exportToClickHouse`) into another database; prints rows/s.
+ *
+ * `--keep DIR` loads into DIR once and reuses it while the counts and sql/clickhouse/ are
+ * unchanged (anything else wipes and reloads it), so experiments skip the minute of loading.
+ * Without it every run loads a fresh temporary directory and removes it: the honest figure.
+ * A kept database may have merged more since its load; the part counts printed show that.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { openChdb } from '../src/clickhouse/chdb-driver';
 import type { ClickHouse } from '../src/clickhouse/clickhouse';
 import { readClickHouseDdl } from '../src/clickhouse/ddl-files';
 import { applyClickHouseSchema } from '../src/clickhouse/schema';
 import { exportToClickHouse } from '../src/reports/clickhouse-export';
+import { refreshReportDays } from '../src/reports/report-days';
 import { type SummaryQuery, summaryReport } from '../src/reports/summary-report';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 
@@ -37,6 +45,7 @@ const { values } = parseArgs({
     orders: { type: 'string' },
     'export-clicks': { type: 'string' },
     runs: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 const CLICKS = Number(values.clicks ?? 10_000_000);
@@ -44,7 +53,22 @@ const ORDERS = Number(values.orders ?? 500_000);
 const EXPORT_CLICKS = Number(values['export-clicks'] ?? 300_000);
 const RUNS = Number(values.runs ?? 15);
 
-const dir = mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
+const KEEP = values.keep;
+const dir = KEEP ?? mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
+// What a kept database was loaded with: the counts and the DDL it was loaded through.
+const loadedWith = JSON.stringify({
+  clicks: CLICKS,
+  orders: ORDERS,
+  ddl: createHash('sha256')
+    .update(JSON.stringify(readClickHouseDdl()))
+    .digest('hex'),
+});
+const marker = join(dir, 'loaded.json');
+const reuse = KEEP !== undefined && existsSync(marker) && readFileSync(marker, 'utf8') === loadedWith;
+if (KEEP !== undefined && !reuse) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
 const ch = openChdb({ path: join(dir, 'chdb'), database: 'bench' });
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -111,6 +135,7 @@ async function load(db: ClickHouse) {
       { n: ORDERS * 2, orders: ORDERS },
     ),
   );
+  await timed('the daily order and commission snapshot (as each export ends)', () => refreshReportDays(db));
   // One 10M-row INSERT leaves the rollup as ten 1M-row blocks summed separately (5M rows for
   // 1.4M keys); in service, blocks of 20k clicks arrive each minute and background merges fold
   // past days together. Merge once, as those merges would have by the time anyone reads a month.
@@ -141,7 +166,8 @@ async function timeReport(label: string, q: SummaryQuery) {
 
 async function exportBench() {
   console.log(`\nexport: ${EXPORT_CLICKS.toLocaleString('en')} clicks from SQLite through the outbox export`);
-  const store = openSqlite({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL' });
+  const storeDir = mkdtempSync(join(dir, 'export-'));
+  const store = openSqlite({ path: join(storeDir, 'store.sqlite'), synchronous: 'NORMAL' });
   const target = openChdb({ path: join(dir, 'chdb'), database: 'bench_export' });
   const targetId = await applyClickHouseSchema(target, readClickHouseDdl(), 'bench-export', new Date());
   const now = '2026-11-25T00:00:00.000Z';
@@ -172,11 +198,22 @@ async function exportBench() {
   );
   await target.close();
   await store.close();
+  rmSync(storeDir, { recursive: true, force: true });
 }
 
 try {
   await applyClickHouseSchema(ch, readClickHouseDdl(), 'bench', new Date());
-  await load(ch);
+  if (reuse) console.log(`reusing the database loaded in ${dir}`);
+  else {
+    await load(ch);
+    if (KEEP !== undefined) writeFileSync(marker, loadedWith);
+  }
+  const parts = await ch.query(
+    `SELECT table, toString(count()) AS parts FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table ORDER BY table`,
+    {},
+    z.object({ table: z.string(), parts: z.string() }),
+  );
+  console.log(`active parts: ${parts.map((p) => `${p.table} ${p.parts}`).join(', ')}`);
   const base: SummaryQuery = {
     from: '2026-10-27',
     to: '2026-11-25',
@@ -204,8 +241,10 @@ try {
   console.log(
     `\ngoal p50 < 100 ms: by day ${byDay < 100 ? 'met' : 'MISSED'} (${byDay.toFixed(1)} ms), by affiliate ${byAffiliate < 100 ? 'met' : 'MISSED'} (${byAffiliate.toFixed(1)} ms)`,
   );
+  // A kept directory holds the last run's export; this one starts empty.
+  await ch.command('DROP DATABASE IF EXISTS bench_export');
   await ch.close();
   await exportBench();
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (KEEP === undefined) rmSync(dir, { recursive: true, force: true });
 }
