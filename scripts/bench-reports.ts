@@ -7,14 +7,18 @@
  *  1. Loads the facts into a fresh chDB database with the real DDL (sql/clickhouse/): clicks over
  *     30 days in 20 programs, 2,000 affiliates and 20,000 links (each link one affiliate's in one
  *     program), 5% bots, through clicks_v1 and its
- *     materialized view into the hourly rollup; orders with a second version for 10% of them (so
- *     FINAL has work to do); one ledger entry per order plus a refund adjustment for 10%. The rows
- *     are generated inside ClickHouse (INSERT … SELECT FROM numbers()), not sent from JS: this part
- *     measures the reads. The rollup is then merged once (OPTIMIZE FINAL), the state background
- *     merges bring past days to; orders and ledger keep their second versions for FINAL to fold.
+ *     materialized views into the hourly and daily rollups; orders with a second version for 10%
+ *     of them (so FINAL has work to do); one ledger entry per order plus a refund adjustment for
+ *     10%; then the daily order and commission snapshot, as each export ends. The rows are
+ *     generated inside ClickHouse (INSERT … SELECT FROM numbers()), not sent from JS: this part
+ *     measures the reads. The click rollups are then merged once (OPTIMIZE FINAL), the state
+ *     background merges bring past days to; orders and ledger keep their second versions for
+ *     FINAL to fold where a report reads them (other zones, links, sub-ids).
  *  2. Times `summaryReport` (the code behind GET /v1/reports/summary, JSON parsing and zod
- *     included) for a merchant with 5 of the 20 programs, grouped by day and by affiliate, plus
- *     an affiliate's own report, a sub-id report (raw clicks, FINAL) and a half-hour time zone.
+ *     included) for a merchant with 5 of the 20 programs, grouped by day and by affiliate (UTC:
+ *     the daily rollups), plus Europe/Berlin (hourly rollup and FINAL), an affiliate's own report,
+ *     a sub-id report (raw clicks, FINAL), a half-hour time zone, and a UTC report right after new
+ *     versions of recent orders arrived, before the snapshot caught up (those days read unrolled).
  *     Each `--runs` times after two warm-ups; prints p50 and p95.
  *  3. The export: `--export-clicks` clicks written into a fresh SQLite store, then the real
  *     outbox export (`exportToClickHouse`) into another database; prints rows/s.
@@ -152,12 +156,13 @@ async function load(db: ClickHouse) {
     ),
   );
   await timed('the daily order and commission snapshot (as each export ends)', () => refreshReportDays(db));
-  // One 10M-row INSERT leaves the rollup as ten 1M-row blocks summed separately (5M rows for
-  // 1.4M keys); in service, blocks of 20k clicks arrive each minute and background merges fold
+  // One 10M-row INSERT leaves the hourly rollup as ten 1M-row blocks summed separately (5M rows for
+  // 1.4M keys; the daily one likewise); in service, blocks of 20k clicks arrive each minute and background merges fold
   // past days together. Merge once, as those merges would have by the time anyone reads a month.
-  await timed('merging the hourly rollup (OPTIMIZE … FINAL, as background merges would)', () =>
-    db.command('OPTIMIZE TABLE click_hours_v1 FINAL'),
-  );
+  await timed('merging the click rollups (OPTIMIZE … FINAL, as background merges would)', async () => {
+    await db.command('OPTIMIZE TABLE click_hours_v1 FINAL');
+    await db.command('OPTIMIZE TABLE click_days_v1 FINAL');
+  });
 }
 
 function percentile(sorted: number[], p: number) {
