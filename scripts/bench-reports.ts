@@ -63,9 +63,7 @@ const dir = KEEP ?? mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
 const loadedWith = JSON.stringify({
   clicks: CLICKS,
   orders: ORDERS,
-  ddl: createHash('sha256')
-    .update(JSON.stringify(readClickHouseDdl()))
-    .digest('hex'),
+  ddl: createHash('sha256').update(JSON.stringify(readClickHouseDdl())).digest('hex'),
 });
 const marker = join(dir, 'loaded.json');
 const reuse = KEEP !== undefined && existsSync(marker) && readFileSync(marker, 'utf8') === loadedWith;
@@ -156,9 +154,10 @@ async function load(db: ClickHouse) {
     ),
   );
   await timed('the daily order and commission snapshot (as each export ends)', () => refreshReportDays(db));
-  // One 10M-row INSERT leaves the hourly rollup as ten 1M-row blocks summed separately (5M rows for
-  // 1.4M keys; the daily one likewise); in service, blocks of 20k clicks arrive each minute and background merges fold
-  // past days together. Merge once, as those merges would have by the time anyone reads a month.
+  // One 10M-row INSERT leaves the hourly rollup as ten 1M-row blocks summed separately (5M rows
+  // for 1.4M keys; the daily one likewise); in service, blocks of 20k clicks arrive each minute
+  // and background merges fold past days together. Merge once, as those merges would have by
+  // the time anyone reads a month.
   await timed('merging the click rollups (OPTIMIZE … FINAL, as background merges would)', async () => {
     await db.command('OPTIMIZE TABLE click_hours_v1 FINAL');
     await db.command('OPTIMIZE TABLE click_days_v1 FINAL');

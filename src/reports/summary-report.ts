@@ -129,7 +129,9 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
   const ordersFrom = (extra: string) => `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, ${zero('c', 'u')},
        ${ORDER_MEASURES.orders} AS o, ${ORDER_MEASURES.revenue} AS r, ${zero('m', 'e', 's')}
      FROM orders_v1 FINAL WHERE ${ORDER_FILTER} AND ${conditions(q, 'placed_at')}${extra} GROUP BY k, currency`;
-  const ledgerFrom = (extra: string) => `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, ${zero('c', 'u', 'o', 'r')},
+  const ledgerFrom = (
+    extra: string,
+  ) => `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, ${zero('c', 'u', 'o', 'r')},
        ${LEDGER_MEASURES.commission} AS m, ${LEDGER_MEASURES.estimated} AS e, ${LEDGER_MEASURES.settled} AS s
      FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')}${extra} GROUP BY k, currency`;
   let reads: string[];

@@ -26,7 +26,11 @@ afterAll(async () => {
 
 const dims = { country: '', device: '', browser: '', os: '', sub1: '', sub2: '', sub3: '', sub4: '', sub5: '' };
 
-function order(id: number, version: number, o: { program: number; affiliate: number; placedAt: string; status: string; revenue: number; currency?: string }) {
+function order(
+  id: number,
+  version: number,
+  o: { program: number; affiliate: number; placedAt: string; status: string; revenue: number; currency?: string },
+) {
   return {
     order_id: id,
     version,
@@ -45,7 +49,11 @@ function order(id: number, version: number, o: { program: number; affiliate: num
   };
 }
 
-function entry(id: string, version: number, e: { order: number; program: number; affiliate: number; placedAt: string; status: string; amount: number; currency?: string }) {
+function entry(
+  id: string,
+  version: number,
+  e: { order: number; program: number; affiliate: number; placedAt: string; status: string; amount: number; currency?: string },
+) {
   return {
     entry_id: id,
     version,
@@ -108,7 +116,9 @@ async function sameBothWays(groupBy: GroupBy, scope: Partial<SummaryQuery> = {})
 }
 
 const snapshotRows = async () =>
-  (await ch.query('SELECT count() AS n FROM report_days_v1 FINAL WHERE source_rows > 0', {}, z.object({ n: z.coerce.number() })))[0]!.n;
+  (
+    await ch.query('SELECT count() AS n FROM report_days_v1 FINAL WHERE source_rows > 0', {}, z.object({ n: z.coerce.number() }))
+  )[0]!.n;
 
 describe('UTC reports from the daily rollups', () => {
   it('give the figures of the unrolled read before the snapshot catches up, after it, and after a group empties', async () => {
@@ -127,7 +137,14 @@ describe('UTC reports from the daily rollups', () => {
       'orders_v1',
       [
         order(1, 1, { program: 1, affiliate: 11, placedAt: '2026-11-02 23:59:59.999', status: 'paid', revenue: 1000 }),
-        order(2, 2, { program: 1, affiliate: 12, placedAt: '2026-11-03 08:00:00.000', status: 'paid', revenue: 2000, currency: 'USD' }),
+        order(2, 2, {
+          program: 1,
+          affiliate: 12,
+          placedAt: '2026-11-03 08:00:00.000',
+          status: 'paid',
+          revenue: 2000,
+          currency: 'USD',
+        }),
         order(3, 3, { program: 2, affiliate: 21, placedAt: '2026-11-30 12:00:00.000', status: 'cancelled', revenue: 0 }),
         order(4, 4, { program: 1, affiliate: 0, placedAt: '2026-11-03 09:00:00.000', status: 'paid', revenue: 500 }),
         order(5, 5, { program: 3, affiliate: 31, placedAt: '2026-11-03 09:00:00.000', status: 'paid', revenue: 700 }),
@@ -137,9 +154,31 @@ describe('UTC reports from the daily rollups', () => {
     await ch.insert(
       'ledger_entries_v1',
       [
-        entry('1:0', 6, { order: 1, program: 1, affiliate: 11, placedAt: '2026-11-02 23:59:59.999', status: 'pending', amount: 100 }),
-        entry('2:0', 7, { order: 2, program: 1, affiliate: 12, placedAt: '2026-11-03 08:00:00.000', status: 'approved', amount: 200, currency: 'USD' }),
-        entry('3:0', 8, { order: 3, program: 2, affiliate: 21, placedAt: '2026-11-30 12:00:00.000', status: 'reversed', amount: 0 }),
+        entry('1:0', 6, {
+          order: 1,
+          program: 1,
+          affiliate: 11,
+          placedAt: '2026-11-02 23:59:59.999',
+          status: 'pending',
+          amount: 100,
+        }),
+        entry('2:0', 7, {
+          order: 2,
+          program: 1,
+          affiliate: 12,
+          placedAt: '2026-11-03 08:00:00.000',
+          status: 'approved',
+          amount: 200,
+          currency: 'USD',
+        }),
+        entry('3:0', 8, {
+          order: 3,
+          program: 2,
+          affiliate: 21,
+          placedAt: '2026-11-30 12:00:00.000',
+          status: 'reversed',
+          amount: 0,
+        }),
       ],
       'test:ledger:1',
     );
@@ -172,7 +211,16 @@ describe('UTC reports from the daily rollups', () => {
     );
     await ch.insert(
       'ledger_entries_v1',
-      [entry('2:0', 11, { order: 2, program: 1, affiliate: 12, placedAt: '2026-11-03 08:00:00.000', status: 'paid', amount: 180 })],
+      [
+        entry('2:0', 11, {
+          order: 2,
+          program: 1,
+          affiliate: 12,
+          placedAt: '2026-11-03 08:00:00.000',
+          status: 'paid',
+          amount: 180,
+        }),
+      ],
       'test:ledger:2',
     );
     // Before the snapshot catches up, the changed days come from the versioned tables.
