@@ -1,5 +1,5 @@
 /**
- * `npm run bench:reports [-- --clicks 10000000 --orders 500000 --export-clicks 300000 --runs 15]`
+ * `npm run bench:reports [-- --clicks 10000000 --orders 500000 --export-clicks 300000 --runs 15 --keep DIR]`
  *
  * Issue 5's goal: the 30-day summary over 10M clicks and 500k orders answers in p50 < 100 ms on
  * this machine, on chDB in-process.
@@ -7,27 +7,39 @@
  *  1. Loads the facts into a fresh chDB database with the real DDL (sql/clickhouse/): clicks over
  *     30 days in 20 programs, 2,000 affiliates and 20,000 links (each link one affiliate's in one
  *     program), 5% bots, through clicks_v1 and its
- *     materialized view into the hourly rollup; orders with a second version for 10% of them (so
- *     FINAL has work to do); one ledger entry per order plus a refund adjustment for 10%. The rows
- *     are generated inside ClickHouse (INSERT … SELECT FROM numbers()), not sent from JS: this part
- *     measures the reads. The rollup is then merged once (OPTIMIZE FINAL), the state background
- *     merges bring past days to; orders and ledger keep their second versions for FINAL to fold.
+ *     materialized views into the hourly and daily rollups; orders with a second version for 10%
+ *     of them (so FINAL has work to do); one ledger entry per order plus a refund adjustment for
+ *     10%; then the daily order and commission snapshot, as each export ends. The rows are
+ *     generated inside ClickHouse (INSERT … SELECT FROM numbers()), not sent from JS: this part
+ *     measures the reads. The click rollups are then merged once (OPTIMIZE FINAL), the state
+ *     background merges bring past days to; orders and ledger keep their second versions for
+ *     FINAL to fold where a report reads them (other zones, links, sub-ids).
  *  2. Times `summaryReport` (the code behind GET /v1/reports/summary, JSON parsing and zod
- *     included) for a merchant with 5 of the 20 programs, grouped by day and by affiliate, plus
- *     an affiliate's own report, a sub-id report (raw clicks, FINAL) and a half-hour time zone.
+ *     included) for a merchant with 5 of the 20 programs, grouped by day and by affiliate (UTC:
+ *     the daily rollups), plus Europe/Berlin (hourly rollup and FINAL), an affiliate's own report,
+ *     a sub-id report (raw clicks, FINAL), a half-hour time zone, and a UTC report right after new
+ *     versions of recent orders arrived, before the snapshot caught up (those days read unrolled).
  *     Each `--runs` times after two warm-ups; prints p50 and p95.
  *  3. The export: `--export-clicks` clicks written into a fresh SQLite store, then the real
  *     outbox export (`exportToClickHouse`) into another database; prints rows/s.
+ *
+ * `--keep DIR` loads into DIR once and reuses it while the counts and sql/clickhouse/ are
+ * unchanged (anything else wipes and reloads it), so experiments skip the minute of loading.
+ * Without it every run loads a fresh temporary directory and removes it: the honest figure.
+ * A kept database may have merged more since its load; the part counts printed show that.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { openChdb } from '../src/clickhouse/chdb-driver';
 import type { ClickHouse } from '../src/clickhouse/clickhouse';
 import { readClickHouseDdl } from '../src/clickhouse/ddl-files';
 import { applyClickHouseSchema } from '../src/clickhouse/schema';
 import { exportToClickHouse } from '../src/reports/clickhouse-export';
+import { refreshReportDays } from '../src/reports/report-days';
 import { type SummaryQuery, summaryReport } from '../src/reports/summary-report';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 
@@ -37,6 +49,7 @@ const { values } = parseArgs({
     orders: { type: 'string' },
     'export-clicks': { type: 'string' },
     runs: { type: 'string' },
+    keep: { type: 'string' },
   },
 });
 const CLICKS = Number(values.clicks ?? 10_000_000);
@@ -44,7 +57,20 @@ const ORDERS = Number(values.orders ?? 500_000);
 const EXPORT_CLICKS = Number(values['export-clicks'] ?? 300_000);
 const RUNS = Number(values.runs ?? 15);
 
-const dir = mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
+const KEEP = values.keep;
+const dir = KEEP ?? mkdtempSync(join(tmpdir(), 'clickledger-bench-reports-'));
+// What a kept database was loaded with: the counts and the DDL it was loaded through.
+const loadedWith = JSON.stringify({
+  clicks: CLICKS,
+  orders: ORDERS,
+  ddl: createHash('sha256').update(JSON.stringify(readClickHouseDdl())).digest('hex'),
+});
+const marker = join(dir, 'loaded.json');
+const reuse = KEEP !== undefined && existsSync(marker) && readFileSync(marker, 'utf8') === loadedWith;
+if (KEEP !== undefined && !reuse) {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+}
 const ch = openChdb({ path: join(dir, 'chdb'), database: 'bench' });
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
@@ -67,6 +93,24 @@ const within30Days = (n: number) =>
 // A link belongs to one affiliate in one program, as in the store: both follow from the link.
 const scope = `1 + ${h(4)} % 20000 AS link_id, 1 + link_id % 2000 AS affiliate_id, 1 + link_id % 20 AS program_id`;
 
+const orderColumns = `number AS order_id, 1 AS version, concat('o', toString(number)) AS external_id, ${scope}, '' AS click_id, '' AS coupon_code,
+    'click' AS attribution_method, ${within30Days(1)} AS placed_at`;
+
+/**
+ * New versions of 2% of the orders of the last three days, as an export sends them, before the
+ * daily snapshot has taken them in: those days are then read from the versioned tables.
+ */
+async function changeRecentOrders(db: ClickHouse) {
+  const [top] = await db.query('SELECT toString(max(version)) AS v FROM orders_v1', {}, z.object({ v: z.string() }));
+  await db.command(
+    `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
+       status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
+     SELECT ${orderColumns.replace('1 AS version', '{version:UInt64} AS version')}, 'refunded' AS status, 0 AS revenue_minor,
+       'EUR' AS currency, ${dims} FROM numbers({n:UInt64}) WHERE number % 50 = 0 AND placed_at >= toDateTime64('2026-11-23 00:00:00', 3, 'UTC')`,
+    { n: ORDERS, version: String(BigInt(top!.v) + 1n) },
+  );
+}
+
 async function load(db: ClickHouse) {
   console.log(`loading ${CLICKS.toLocaleString('en')} clicks and ${ORDERS.toLocaleString('en')} orders into chDB (${dir})`);
   await timed('clicks (and the hourly rollup through its materialized view)', () =>
@@ -78,8 +122,6 @@ async function load(db: ClickHouse) {
       { n: CLICKS },
     ),
   );
-  const orderColumns = `number AS order_id, 1 AS version, concat('o', toString(number)) AS external_id, ${scope}, '' AS click_id, '' AS coupon_code,
-    'click' AS attribution_method, ${within30Days(1)} AS placed_at`;
   await timed('orders', () =>
     db.command(
       `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
@@ -111,12 +153,15 @@ async function load(db: ClickHouse) {
       { n: ORDERS * 2, orders: ORDERS },
     ),
   );
-  // One 10M-row INSERT leaves the rollup as ten 1M-row blocks summed separately (5M rows for
-  // 1.4M keys); in service, blocks of 20k clicks arrive each minute and background merges fold
-  // past days together. Merge once, as those merges would have by the time anyone reads a month.
-  await timed('merging the hourly rollup (OPTIMIZE … FINAL, as background merges would)', () =>
-    db.command('OPTIMIZE TABLE click_hours_v1 FINAL'),
-  );
+  await timed('the daily order and commission snapshot (as each export ends)', () => refreshReportDays(db));
+  // One 10M-row INSERT leaves the hourly rollup as ten 1M-row blocks summed separately (5M rows
+  // for 1.4M keys; the daily one likewise); in service, blocks of 20k clicks arrive each minute
+  // and background merges fold past days together. Merge once, as those merges would have by
+  // the time anyone reads a month.
+  await timed('merging the click rollups (OPTIMIZE … FINAL, as background merges would)', async () => {
+    await db.command('OPTIMIZE TABLE click_hours_v1 FINAL');
+    await db.command('OPTIMIZE TABLE click_days_v1 FINAL');
+  });
 }
 
 function percentile(sorted: number[], p: number) {
@@ -141,7 +186,8 @@ async function timeReport(label: string, q: SummaryQuery) {
 
 async function exportBench() {
   console.log(`\nexport: ${EXPORT_CLICKS.toLocaleString('en')} clicks from SQLite through the outbox export`);
-  const store = openSqlite({ path: join(dir, 'store.sqlite'), synchronous: 'NORMAL' });
+  const storeDir = mkdtempSync(join(dir, 'export-'));
+  const store = openSqlite({ path: join(storeDir, 'store.sqlite'), synchronous: 'NORMAL' });
   const target = openChdb({ path: join(dir, 'chdb'), database: 'bench_export' });
   const targetId = await applyClickHouseSchema(target, readClickHouseDdl(), 'bench-export', new Date());
   const now = '2026-11-25T00:00:00.000Z';
@@ -172,11 +218,22 @@ async function exportBench() {
   );
   await target.close();
   await store.close();
+  rmSync(storeDir, { recursive: true, force: true });
 }
 
 try {
   await applyClickHouseSchema(ch, readClickHouseDdl(), 'bench', new Date());
-  await load(ch);
+  if (reuse) console.log(`reusing the database loaded in ${dir}`);
+  else {
+    await load(ch);
+    if (KEEP !== undefined) writeFileSync(marker, loadedWith);
+  }
+  const parts = await ch.query(
+    `SELECT table, toString(count()) AS parts FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table ORDER BY table`,
+    {},
+    z.object({ table: z.string(), parts: z.string() }),
+  );
+  console.log(`active parts: ${parts.map((p) => `${p.table} ${p.parts}`).join(', ')}`);
   const base: SummaryQuery = {
     from: '2026-10-27',
     to: '2026-11-25',
@@ -201,11 +258,16 @@ try {
   await timeReport('merchant, by day, Asia/Kolkata (raw clicks)', { ...base, tz: 'Asia/Kolkata', wholeHourZone: false });
   await timeReport('merchant, by link (raw clicks)', { ...base, groupBy: 'link' });
   await timeReport('all 20 programs, by day', { ...base, programIds: null });
+  await changeRecentOrders(ch);
+  await timeReport('merchant, by day, 3 days changed since the snapshot', base);
+  await timed('the snapshot catching up (3 days)', () => refreshReportDays(ch));
   console.log(
     `\ngoal p50 < 100 ms: by day ${byDay < 100 ? 'met' : 'MISSED'} (${byDay.toFixed(1)} ms), by affiliate ${byAffiliate < 100 ? 'met' : 'MISSED'} (${byAffiliate.toFixed(1)} ms)`,
   );
+  // A kept directory holds the last run's export; this one starts empty.
+  await ch.command('DROP DATABASE IF EXISTS bench_export');
   await ch.close();
   await exportBench();
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  if (KEEP === undefined) rmSync(dir, { recursive: true, force: true });
 }

@@ -3,10 +3,12 @@ import type { ClickHouseDdl } from './schema';
 
 export const CLICKHOUSE_DDL_DIR = new URL('../../sql/clickhouse/', import.meta.url);
 
-/** The ClickHouse DDL files, read from disk (Node); Workers bundle the same files as text. */
+/** The ClickHouse DDL files, read from disk (Node), then the backfills (`backfills/<table>.sql`). */
 export function readClickHouseDdl(dir: URL = CLICKHOUSE_DDL_DIR): ClickHouseDdl[] {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.sql'))
-    .sort()
-    .map((name) => ({ name, sql: readFileSync(new URL(name, dir), 'utf8') }));
+  const read = (sub: string) =>
+    readdirSync(new URL(sub, dir))
+      .filter((name) => name.endsWith('.sql'))
+      .sort()
+      .map((name) => ({ name: `${sub}${name}`, sql: readFileSync(new URL(`${sub}${name}`, dir), 'utf8') }));
+  return [...read(''), ...read('backfills/')];
 }

@@ -4,6 +4,7 @@ import { clickHouseTime } from '../clickhouse/schema';
 import { convertMinor } from '../domain/fx';
 import type { Database } from '../store/database';
 import { jsonList } from '../store/json-list';
+import { refreshReportDays } from './report-days';
 
 /** Rows per block sent to ClickHouse: big blocks are what ClickHouse wants, bounded for memory. */
 export const EXPORT_BLOCK = 20_000;
@@ -70,6 +71,9 @@ export async function exportToClickHouse(
     report.blocks++;
     onProgress?.('outbox', through, await lastSeq());
   });
+  // The daily snapshot the UTC reports read catches up with what was just sent (and with
+  // anything an earlier, interrupted export sent): until then those days are read unrolled.
+  await refreshReportDays(ch);
   await pruneOutbox(db);
   report.days = [...days].sort();
   report.durationMs = Date.now() - started;

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import type { ClickHouse, QueryParams } from '../clickhouse/clickhouse';
+import type { ClickHouse, QueryOptions, QueryParams } from '../clickhouse/clickhouse';
 import { dayAfter } from '../domain/calendar';
 import { type ReportRow, reportRow } from '../domain/report-metrics';
+import { REPORT_DAYS_THROUGH } from './report-days';
+import { LEDGER_MEASURES, ORDER_FILTER, ORDER_MEASURES } from './report-measures';
 
 export const GROUP_BY = [
   'day',
@@ -61,15 +63,26 @@ function keyExpression(groupBy: GroupBy, time: string): string {
   }
 }
 
+/** The caller's scope: which programs, affiliate and link. */
+function filters(q: SummaryQuery): string[] {
+  const where: string[] = [];
+  if (q.programIds !== null) where.push('program_id IN {programs:Array(UInt64)}');
+  if (q.affiliateId !== null) where.push('affiliate_id = {affiliate:UInt64}');
+  if (q.linkId !== null) where.push('link_id = {link:UInt64}');
+  return where;
+}
+
 function conditions(q: SummaryQuery, time: string): string {
   // Compare in the column's own type: converting every row of a DateTime column to DateTime64 costs.
   const bound = (name: string) =>
     time === 'hour' ? `toDateTime({${name}:String}, {tz:String})` : `toDateTime64({${name}:String}, 3, {tz:String})`;
-  const where = [`${time} >= ${bound('from')}`, `${time} < ${bound('until')}`];
-  if (q.programIds !== null) where.push('program_id IN {programs:Array(UInt64)}');
-  if (q.affiliateId !== null) where.push('affiliate_id = {affiliate:UInt64}');
-  if (q.linkId !== null) where.push('link_id = {link:UInt64}');
-  return where.join(' AND ');
+  return [`${time} >= ${bound('from')}`, `${time} < ${bound('until')}`, ...filters(q)].join(' AND ');
+}
+
+/** The range as UTC days, for the daily rollups (only read when tz is UTC). */
+function dayConditions(q: SummaryQuery): string {
+  const bound = (name: string) => `toDate(toDateTime({${name}:String}, 'UTC'))`;
+  return [`day >= ${bound('from')}`, `day < ${bound('until')}`, ...filters(q)].join(' AND ');
 }
 
 const count = z.coerce.number().int().refine(Number.isSafeInteger, 'out of range');
@@ -85,13 +98,72 @@ const TotalsRow = z.object({
   s: count,
 });
 
-/** Groups the hourly click rollup can answer; the others read the raw clicks. */
+const StaleDay = z.object({ day: z.string() });
+
+/** Groups the click rollups and report_days_v1 can answer; the others read the raw clicks. */
 const ROLLUP_GROUPS = new Set<GroupBy>(['day', 'affiliate', 'program']);
 
+const zero = (...names: string[]) => names.map((n) => `toInt64(0) AS ${n}`).join(', ');
+
+/** Orders and commission from the latest version of every row (FINAL), `extra` narrowing the rows. */
+function versionedReads(q: SummaryQuery, extra = ''): string[] {
+  const key = keyExpression(q.groupBy, 'placed_at');
+  return [
+    `SELECT ${key} AS k, currency, ${zero('c', 'u')}, ${ORDER_MEASURES.orders} AS o, ${ORDER_MEASURES.revenue} AS r, ${zero('m', 'e', 's')}
+     FROM orders_v1 FINAL WHERE ${ORDER_FILTER} AND ${conditions(q, 'placed_at')}${extra} GROUP BY k, currency`,
+    `SELECT ${key} AS k, currency, ${zero('c', 'u', 'o', 'r')}, ${LEDGER_MEASURES.commission} AS m, ${LEDGER_MEASURES.estimated} AS e,
+       ${LEDGER_MEASURES.settled} AS s
+     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')}${extra} GROUP BY k, currency`,
+  ];
+}
+
 /**
- * The summary report: clicks from the hourly rollup (or the raw clicks for sub-ids and
- * half-hour zones), orders and commission from the latest version of each row (FINAL). Rows
- * are per group key and currency, ordered by key.
+ * UTC days are whole rows of the daily rollups: a month is 30 rows per affiliate, not 720 hours
+ * of clicks and every order and ledger entry folded with FINAL. Days with versions
+ * report_days_v1 has not taken in yet (an export in progress, or one cut short) are read from the
+ * versioned tables instead, so the figures are the same either way. Adds `stale` to `params`.
+ */
+async function dailyReads(ch: ClickHouse, q: SummaryQuery, params: QueryParams, options: QueryOptions): Promise<string[]> {
+  const stale = await ch.query(
+    `SELECT DISTINCT toString(toDate(placed_at, 'UTC')) AS day FROM orders_v1
+       WHERE version > ${REPORT_DAYS_THROUGH} AND ${conditions(q, 'placed_at')}
+     UNION DISTINCT SELECT DISTINCT toString(toDate(placed_at, 'UTC')) AS day FROM ledger_entries_v1
+       WHERE version > ${REPORT_DAYS_THROUGH} AND ${conditions(q, 'placed_at')}`,
+    params,
+    StaleDay,
+    options,
+  );
+  const key = q.groupBy === 'day' ? 'day' : keyExpression(q.groupBy, 'day');
+  const fresh = stale.length > 0 ? ' AND day NOT IN {stale:Array(Date)}' : '';
+  const reads = [
+    `SELECT ${key} AS k, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u, ${zero('o', 'r', 'm', 'e', 's')}
+     FROM click_days_v1 WHERE ${dayConditions(q)} GROUP BY k, currency`,
+    `SELECT ${key} AS k, currency, ${zero('c', 'u')}, sum(orders) AS o, sum(revenue_minor) AS r, sum(commission_minor) AS m,
+       sum(estimated_minor) AS e, sum(settled_minor) AS s
+     FROM report_days_v1 FINAL WHERE ${dayConditions(q)} AND source_rows > 0${fresh} GROUP BY k, currency`,
+  ];
+  if (stale.length === 0) return reads;
+  params.stale = stale.map((d) => d.day);
+  return [...reads, ...versionedReads(q, " AND toDate(placed_at, 'UTC') IN {stale:Array(Date)}")];
+}
+
+/** Clicks from the hourly rollup (whole-hour zones) or the raw clicks; orders and commission unrolled. */
+function hourlyReads(q: SummaryQuery, rollup: boolean): string[] {
+  const clicks = rollup
+    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS k, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
+         ${zero('o', 'r', 'm', 'e', 's')}
+       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY k, currency`
+    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS k, currency, toInt64(countIf(is_bot = 0)) AS c,
+         toInt64(countIf(is_bot = 0 AND is_unique = 1)) AS u, ${zero('o', 'r', 'm', 'e', 's')}
+       FROM clicks_v1 WHERE ${conditions(q, 'clicked_at')} GROUP BY k, currency`;
+  return [clicks, ...versionedReads(q)];
+}
+
+/**
+ * The summary report: clicks from the daily rollup (UTC), the hourly rollup (other whole-hour
+ * zones) or the raw clicks (sub-ids, links, half-hour zones); orders and commission from the
+ * daily snapshot (UTC) or the latest version of each row (FINAL). Rows are per group key and
+ * currency, ordered by key.
  */
 export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<ReportRow[]> {
   if (q.programIds !== null && q.programIds.length === 0) return [];
@@ -104,29 +176,15 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
     ...(q.affiliateId !== null ? { affiliate: q.affiliateId } : {}),
     ...(q.linkId !== null ? { link: q.linkId } : {}),
   };
-  const options = { maxExecutionSeconds: q.maxExecutionSeconds };
+  const options: QueryOptions = { maxExecutionSeconds: q.maxExecutionSeconds };
   const rollup = q.wholeHourZone && ROLLUP_GROUPS.has(q.groupBy) && q.linkId === null;
-  const clicks = rollup
-    ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS k, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
-         toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-       FROM click_hours_v1 WHERE ${conditions(q, 'hour')} GROUP BY k, currency`
-    : `SELECT ${keyExpression(q.groupBy, 'clicked_at')} AS k, currency, toInt64(countIf(is_bot = 0)) AS c,
-         toInt64(countIf(is_bot = 0 AND is_unique = 1)) AS u, toInt64(0) AS o, toInt64(0) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-       FROM clicks_v1 WHERE ${conditions(q, 'clicked_at')} GROUP BY k, currency`;
-  // An order counts while it keeps some of its sales: not cancelled, not refunded in full.
-  const orders = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, toInt64(0) AS c, toInt64(0) AS u,
-       toInt64(countIf(status NOT IN ('cancelled', 'refunded'))) AS o, toInt64(sum(revenue_minor)) AS r, toInt64(0) AS m, toInt64(0) AS e, toInt64(0) AS s
-     FROM orders_v1 FINAL WHERE affiliate_id > 0 AND ${conditions(q, 'placed_at')} GROUP BY k, currency`;
-  const ledger = `SELECT ${keyExpression(q.groupBy, 'placed_at')} AS k, currency, toInt64(0) AS c, toInt64(0) AS u, toInt64(0) AS o, toInt64(0) AS r,
-       toInt64(sum(amount_minor)) AS m, toInt64(sumIf(amount_minor, status IN ('pending', 'held'))) AS e,
-       toInt64(sumIf(amount_minor, status IN ('approved', 'paid'))) AS s
-     FROM ledger_entries_v1 FINAL WHERE ${conditions(q, 'placed_at')} GROUP BY k, currency`;
-  // One statement, so ClickHouse runs the three reads in parallel and answers in one round trip.
+  const reads = rollup && q.tz === 'UTC' ? await dailyReads(ch, q, params, options) : hourlyReads(q, rollup);
+  // One statement, so ClickHouse runs the reads in parallel and answers in one round trip.
   // Keys stay in their own types (Date, UInt64) while grouping; only the result becomes text.
   // A row's versions share a partition (placed_at never changes), so FINAL may stay within each.
   const rows = await ch.query(
     `SELECT toString(k) AS key, currency, sum(c) AS c, sum(u) AS u, sum(o) AS o, sum(r) AS r, sum(m) AS m, sum(e) AS e, sum(s) AS s
-     FROM (${clicks} UNION ALL ${orders} UNION ALL ${ledger})
+     FROM (${reads.join(' UNION ALL ')})
      GROUP BY k, currency LIMIT {limit:UInt32}
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     params,
