@@ -1,17 +1,22 @@
 /**
- * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --tool wrk|autocannon]`
+ * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --tool wrk|autocannon --profile]`
  *
  * What the tracked redirect costs next to a bare 302: starts the real clickledger server (temp
  * DATA_DIR, one link made through the API) and a bare Hono app that only answers a 302, each
  * pinned to CPU 0 with `taskset` when it exists; loads each in turn with wrk pinned to CPU 1
  * (autocannon in-process when wrk is missing); prints req/s, p99 latency, the ratio, and the
  * clicks committed to SQLite against the 302s the load generator reported.
+ *
+ * `--profile` runs the clickledger server under `node --cpu-prof` and prints where its CPU time
+ * went during the measured run (the profiler slows it, so its req/s are not comparable).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
+import { summariseProfile } from './cpu-profile-summary';
 import { seedLink } from '../test/support/seed-link';
 import {
   hasTaskset,
@@ -54,13 +59,14 @@ function readOptions() {
       threads: { type: 'string' },
       warmup: { type: 'string' },
       tool: { type: 'string' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--tool wrk|autocannon]',
+      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--tool wrk|autocannon] [--profile]',
     );
     process.exit(0);
   }
@@ -75,6 +81,7 @@ function readOptions() {
     threads,
     warmup: values.warmup === '0' ? 0 : positiveInt('warmup', values.warmup, 3),
     tool: tool as 'wrk' | 'autocannon',
+    profile: values.profile === true,
   };
 }
 
@@ -195,12 +202,20 @@ async function main() {
 
   const trackedDir = makeTempDir('clickledger-bench-');
   const bareDir = makeTempDir('clickledger-bench-bare-');
+  const profileDir = options.profile ? makeTempDir('clickledger-bench-redirect-prof-') : undefined;
   let tracked: ServerProcess | undefined;
   let bare: ServerProcess | undefined;
   try {
     phase('starting the clickledger server');
     const cpus = pinned ? SERVER_CPU : undefined;
-    tracked = await startServer({ dataDir: trackedDir, cpus, root: REPO_ROOT });
+    tracked = await startServer({
+      dataDir: trackedDir,
+      cpus,
+      root: REPO_ROOT,
+      // No batch run landing inside the measurement.
+      env: { BATCH_INTERVAL_SECONDS: '0' },
+      ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    });
     phase(`clickledger listening at ${tracked.url} (data in ${trackedDir}); seeding a link through the API`);
     const link = await seedLink(tracked.url);
     const trackedUrl = `${tracked.url}/c/${link.code}`;
@@ -240,7 +255,9 @@ async function main() {
     const trackedResult = await load(trackedUrl, options.duration);
     phase(`tracked redirect: ${fmt(trackedResult.requestsPerSec)} req/s, p99 ${trackedResult.p99Ms.toFixed(2)} ms`);
     phase('stopping clickledger (SIGTERM: flushes and closes the database) and counting committed clicks');
+    const stopAt = Date.now();
     const exit = await tracked.kill('SIGTERM');
+    const stopLagSeconds = (Date.now() - stopAt) / 1000;
     tracked = undefined;
     if (exit.code !== 0) phase(`warning: clickledger exited with code ${exit.code}, signal ${exit.signal}`);
     const committed = countClicks(trackedDir) - clicksBefore;
@@ -281,6 +298,13 @@ async function main() {
           : '(FEWER clicks committed than 302s reported: P1 broken)'),
     );
     if (committed < redirects) process.exitCode = 1;
+    if (profileDir) {
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      console.log('');
+      if (file) for (const line of summariseProfile(join(profileDir, file), options.duration, stopLagSeconds)) console.log(line);
+      else console.log(`no .cpuprofile was written in ${profileDir}`);
+      console.log(`(profile kept in ${profileDir}; open it in Chrome DevTools or speedscope)`);
+    }
   } finally {
     await bare?.kill('SIGKILL');
     await tracked?.kill('SIGKILL');
