@@ -1,17 +1,24 @@
 /**
- * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --tool wrk|autocannon]`
+ * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --rounds 5 --tool wrk|autocannon --profile]`
  *
  * What the tracked redirect costs next to a bare 302: starts the real clickledger server (temp
  * DATA_DIR, one link made through the API) and a bare Hono app that only answers a 302, each
- * pinned to CPU 0 with `taskset` when it exists; loads each in turn with wrk pinned to CPU 1
- * (autocannon in-process when wrk is missing); prints req/s, p99 latency, the ratio, and the
- * clicks committed to SQLite against the 302s the load generator reported.
+ * pinned to CPU 0 with `taskset` when it exists; loads them in alternating slices (`--rounds`,
+ * the duration split between them) with wrk pinned to CPU 1 (autocannon in-process when wrk is
+ * missing); prints req/s, p99 latency (the worst slice), the server CPU time per response (from
+ * /proc, steadier than req/s when other work shares the machine), the ratios, and the clicks
+ * committed to SQLite against the 302s the load generator reported.
+ *
+ * `--profile` runs the clickledger server under `node --cpu-prof` and prints where its CPU time
+ * went during the measured run (the profiler slows it, so its req/s are not comparable).
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
+import { summariseProfile } from './cpu-profile-summary';
 import { seedLink } from '../test/support/seed-link';
 import {
   hasTaskset,
@@ -53,14 +60,16 @@ function readOptions() {
       connections: { type: 'string' },
       threads: { type: 'string' },
       warmup: { type: 'string' },
+      rounds: { type: 'string' },
       tool: { type: 'string' },
+      profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--tool wrk|autocannon]',
+      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--profile]',
     );
     process.exit(0);
   }
@@ -74,7 +83,9 @@ function readOptions() {
     connections,
     threads,
     warmup: values.warmup === '0' ? 0 : positiveInt('warmup', values.warmup, 3),
+    rounds: positiveInt('rounds', values.rounds, 5),
     tool: tool as 'wrk' | 'autocannon',
+    profile: values.profile === true,
   };
 }
 
@@ -170,6 +181,48 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+interface Slice extends LoadResult {
+  seconds: number;
+  /** CPU the server process used during the slice (user + system). */
+  cpuSeconds: number;
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
+/** USER_HZ: 100 on every Linux this runs on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The slices of one side as one run: rates over the total time, the median and worst slice p99. */
+function combine(slices: Slice[]): LoadResult & { cpuMicrosPerResponse: number; p99WorstMs: number } {
+  const sum = (pick: (s: Slice) => number) => slices.reduce((total, s) => total + pick(s), 0);
+  const requests = sum((s) => s.requests);
+  return {
+    tool: slices[0]!.tool,
+    requestsPerSec: sum((s) => s.requestsPerSec * s.seconds) / sum((s) => s.seconds),
+    p99Ms: median(slices.map((s) => s.p99Ms)),
+    p99WorstMs: Math.max(...slices.map((s) => s.p99Ms)),
+    requests,
+    errors: sum((s) => s.errors),
+    badStatus: sum((s) => s.badStatus),
+    cpuMicrosPerResponse: (sum((s) => s.cpuSeconds) * 1e6) / Math.max(requests, 1),
+  };
+}
+
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -180,7 +233,8 @@ async function main() {
   // Pinning needs taskset and two CPUs: one for the server under test, one for the load.
   const pinned = hasTaskset() && availableParallelism() >= 2;
   phase(
-    `settings: ${options.duration} s per run after ${options.warmup} s warm-up, ${options.connections} connections, ` +
+    `settings: ${options.duration} s per side in ${options.rounds} alternating slices after ${options.warmup} s warm-up each, ` +
+      `${options.connections} connections, ` +
       `${options.tool}${options.tool === 'wrk' ? ` (${options.threads} threads)` : ''}; ` +
       (pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)'),
   );
@@ -195,12 +249,20 @@ async function main() {
 
   const trackedDir = makeTempDir('clickledger-bench-');
   const bareDir = makeTempDir('clickledger-bench-bare-');
+  const profileDir = options.profile ? makeTempDir('clickledger-bench-redirect-prof-') : undefined;
   let tracked: ServerProcess | undefined;
   let bare: ServerProcess | undefined;
   try {
     phase('starting the clickledger server');
     const cpus = pinned ? SERVER_CPU : undefined;
-    tracked = await startServer({ dataDir: trackedDir, cpus, root: REPO_ROOT });
+    tracked = await startServer({
+      dataDir: trackedDir,
+      cpus,
+      root: REPO_ROOT,
+      // No batch run landing inside the measurement.
+      env: { BATCH_INTERVAL_SECONDS: '0' },
+      ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
+    });
     phase(`clickledger listening at ${tracked.url} (data in ${trackedDir}); seeding a link through the API`);
     const link = await seedLink(tracked.url);
     const trackedUrl = `${tracked.url}/c/${link.code}`;
@@ -221,26 +283,42 @@ async function main() {
     phase(`bare Hono listening at ${bare.url}`);
 
     if (options.warmup > 0) {
-      phase(`warming up the bare Hono app (${options.warmup} s)`);
+      phase(`warming up both (${options.warmup} s each)`);
       await load(bareUrl, options.warmup);
-    }
-    phase(`loading the bare Hono app (${options.duration} s)`);
-    const bareResult = await load(bareUrl, options.duration);
-    phase(`bare Hono: ${fmt(bareResult.requestsPerSec)} req/s, p99 ${bareResult.p99Ms.toFixed(2)} ms`);
-    await bare.kill('SIGTERM');
-    bare = undefined;
-
-    if (options.warmup > 0) {
-      phase(`warming up the tracked redirect (${options.warmup} s)`);
       await load(trackedUrl, options.warmup);
       await sleep(300); // let clicks still in flight when the tool stopped commit before counting
     }
+    // Other work on a shared machine comes and goes; alternating short slices of the two lets
+    // both sides see the same conditions. CPU time per response is the steadier figure there.
+    const slice = Math.max(1, Math.round(options.duration / options.rounds)); // wrk takes whole seconds
+    const bareSlices: Slice[] = [];
+    const trackedSlices: Slice[] = [];
     const clicksBefore = countClicks(trackedDir);
-    phase(`loading the tracked redirect (${options.duration} s)`);
-    const trackedResult = await load(trackedUrl, options.duration);
-    phase(`tracked redirect: ${fmt(trackedResult.requestsPerSec)} req/s, p99 ${trackedResult.p99Ms.toFixed(2)} ms`);
+    const measuredFrom = Date.now();
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const [name, server, url, slices] of [
+        ['bare Hono', bare, bareUrl, bareSlices],
+        ['tracked redirect', tracked, trackedUrl, trackedSlices],
+      ] as const) {
+        const cpuBefore = cpuSeconds(server.pid);
+        const result = await load(url, slice);
+        const cpu = cpuSeconds(server.pid) - cpuBefore;
+        slices.push({ ...result, seconds: slice, cpuSeconds: cpu });
+        phase(
+          `round ${round}/${options.rounds}, ${name}: ${fmt(result.requestsPerSec)} req/s, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+            `server CPU ${fmt((cpu * 1e6) / Math.max(result.requests, 1))} µs per response`,
+        );
+      }
+    }
+    const measuredSeconds = (Date.now() - measuredFrom) / 1000;
+    const bareResult = combine(bareSlices);
+    const trackedResult = combine(trackedSlices);
+    await bare.kill('SIGTERM');
+    bare = undefined;
     phase('stopping clickledger (SIGTERM: flushes and closes the database) and counting committed clicks');
+    const stopAt = Date.now();
     const exit = await tracked.kill('SIGTERM');
+    const stopLagSeconds = (Date.now() - stopAt) / 1000;
     tracked = undefined;
     if (exit.code !== 0) phase(`warning: clickledger exited with code ${exit.code}, signal ${exit.signal}`);
     const committed = countClicks(trackedDir) - clicksBefore;
@@ -249,16 +327,18 @@ async function main() {
     const redirects = trackedResult.requests - trackedResult.badStatus;
     console.log('');
     console.log(
-      `GET /c/:code, ${options.connections} connections, ${options.duration} s, ${bareResult.tool}` +
+      `GET /c/:code, ${options.connections} connections, ${options.duration} s each in ${options.rounds} alternating slices, ${bareResult.tool}` +
         (pinned ? `, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
     );
     console.log(
       table([
-        ['', 'req/s', 'p99 (ms)', 'responses', 'errors'],
+        ['', 'req/s', 'p99 ms (median slice)', 'p99 ms (worst slice)', 'CPU µs/response', 'responses', 'errors'],
         [
           'bare Hono 302',
           fmt(bareResult.requestsPerSec),
           bareResult.p99Ms.toFixed(2),
+          bareResult.p99WorstMs.toFixed(2),
+          fmt(bareResult.cpuMicrosPerResponse),
           fmt(bareResult.requests),
           fmt(bareResult.errors + bareResult.badStatus),
         ],
@@ -266,10 +346,20 @@ async function main() {
           'tracked redirect',
           fmt(trackedResult.requestsPerSec),
           trackedResult.p99Ms.toFixed(2),
+          trackedResult.p99WorstMs.toFixed(2),
+          fmt(trackedResult.cpuMicrosPerResponse),
           fmt(trackedResult.requests),
           fmt(trackedResult.errors + trackedResult.badStatus),
         ],
-        ['tracked / bare', `${(ratio * 100).toFixed(1)} %`, `${(trackedResult.p99Ms / bareResult.p99Ms).toFixed(2)}x`, '', ''],
+        [
+          'tracked / bare',
+          `${(ratio * 100).toFixed(1)} %`,
+          `${(trackedResult.p99Ms / bareResult.p99Ms).toFixed(2)}x`,
+          '',
+          `${((100 * bareResult.cpuMicrosPerResponse) / trackedResult.cpuMicrosPerResponse).toFixed(1)} % (bare / tracked)`,
+          '',
+          '',
+        ],
       ]),
     );
     console.log('');
@@ -281,6 +371,13 @@ async function main() {
           : '(FEWER clicks committed than 302s reported: P1 broken)'),
     );
     if (committed < redirects) process.exitCode = 1;
+    if (profileDir) {
+      const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));
+      console.log('');
+      if (file) for (const line of summariseProfile(join(profileDir, file), measuredSeconds, stopLagSeconds)) console.log(line);
+      else console.log(`no .cpuprofile was written in ${profileDir}`);
+      console.log(`(profile kept in ${profileDir}; open it in Chrome DevTools or speedscope)`);
+    }
   } finally {
     await bare?.kill('SIGKILL');
     await tracked?.kill('SIGKILL');

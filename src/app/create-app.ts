@@ -39,14 +39,15 @@ export function createApp(deps: AppDeps) {
   });
 
   // Before any route: a body over the limit is refused by Content-Length or, when chunked,
-  // as soon as the counted bytes pass it (P23). GET and HEAD carry no body we read; skipping
-  // them keeps the click redirect from paying for a body stream it never uses.
+  // as soon as the counted bytes pass it (P23). Registered for the methods that carry a body
+  // only (every route here takes GET, HEAD or one of these): a GET then matches its handler
+  // alone, which Hono calls directly instead of composing a middleware chain around it, and the
+  // click redirect pays for neither.
   const limitBody = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
     onError: (c) => c.json(errorBody('payload_too_large', `the body is larger than ${deps.config.bodyLimitBytes} bytes`), 413),
   });
-  app.use('*', (c, next) => {
-    if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], '*', (c, next) => {
     // With a Content-Length (and no chunking) the header decides; the HTTP parser never
     // delivers more bytes than it declares. Only a chunked body needs counting as it streams,
     // which costs a full web Request on Node: the common case skips that.

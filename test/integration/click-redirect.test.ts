@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyClickId } from '../../src/domain/click-id';
 import { clickIdSigner } from '../../src/app/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
+import type { ClickToRecord } from '../../src/store/click-recorder';
+import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-recorder';
 import {
   createLink,
   createTenant,
@@ -60,6 +62,28 @@ const bots = [
   'Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)',
   '',
 ];
+
+/** A stored click row as the recorder is given it. */
+function recordedClick(row: Record<string, string | number | null>): ClickToRecord {
+  return {
+    clickId: String(row.click_id),
+    linkId: Number(row.link_id),
+    programId: Number(row.program_id),
+    affiliateId: Number(row.affiliate_id),
+    clickedAt: String(row.clicked_at),
+    ipHash: String(row.ip_hash),
+    visitorHash: String(row.visitor_hash),
+    userAgent: String(row.user_agent),
+    browser: String(row.browser),
+    os: String(row.os),
+    device: String(row.device),
+    isBot: row.is_bot === 1,
+    country: String(row.country),
+    refererHost: String(row.referer_host),
+    subIds: {},
+    paidSearchParam: null,
+  };
+}
 
 function clicks() {
   return t.store.raw.prepare('SELECT * FROM clicks ORDER BY id').all() as Record<string, string | number | null>[];
@@ -162,6 +186,23 @@ describe('the tracked redirect', () => {
     t.clock.advance(61 * 60_000);
     await visit(tenant.link.code);
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 1, 1, 0, 1]);
+  });
+
+  it('still counts a repeat once after a restart: the store answers for clicks made before it (P13)', async () => {
+    await visit(tenant.link.code);
+    const [first] = clicks();
+    const again = (minutesLater: number, n: number) => {
+      // A recorder opened on the same file, as a restarted server opens it.
+      const restarted = createSqliteClickRecorder(t.store.raw);
+      return restarted.record({
+        ...recordedClick(first!),
+        clickId: `${first!.click_id}-${n}`,
+        clickedAt: new Date(Date.parse(String(first!.clicked_at)) + minutesLater * 60_000).toISOString(),
+      });
+    };
+    expect(await again(30, 1)).toEqual({ unique: false });
+    expect(await again(80, 2)).toEqual({ unique: false }); // 50 min after the last one, stored by the previous "process"
+    expect(await again(200, 3)).toEqual({ unique: true });
   });
 
   it('sets an HttpOnly, SameSite=Lax, Secure click cookie bounded by the cookie window (P16)', async () => {

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { type ClickRecorder, type ClickToRecord, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
+import type { ClickRecorder, ClickToRecord } from '../click-recorder';
+import { RecentVisitors, type Undo } from '../recent-visitors';
 
 interface Waiting {
   click: ClickToRecord;
@@ -8,6 +9,8 @@ interface Waiting {
 }
 
 const MAX_GROUP = 512;
+/** Rows looked at for the newest click time already stored: the last ones written. */
+const NEWEST_ROWS = 1000;
 
 /**
  * Group commit: clicks that arrive in the same turn of the event loop are written in one
@@ -16,6 +19,8 @@ const MAX_GROUP = 512;
  * a bare 302 while P1 still holds. It is the same idea as `SyncQueries.transaction`, written
  * out by hand with positional better-sqlite3 statements: on this path the generic version
  * (named placeholders, a closure and a promise per unit) measured ~25 % fewer redirects/s.
+ * The unique flag comes from `RecentVisitors`, which reads the clicks index only in the first
+ * hour after a restart: the lookup per click was a tenth of the click's cost here.
  */
 export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickRecorder {
   const seenRecently = db.prepare(
@@ -26,11 +31,22 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
       sub1, sub2, sub3, sub4, sub5, paid_search_param)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
-  const writeGroup = db.transaction((group: Waiting[]) => {
+  // Rows are written in click order, so the newest of the last rows written bounds what is stored.
+  const storedUntil = db
+    .prepare(`SELECT max(clicked_at) FROM (SELECT clicked_at FROM clicks ORDER BY id DESC LIMIT ${NEWEST_ROWS})`)
+    .pluck()
+    .get() as string | null;
+  const recent = new RecentVisitors(
+    (linkId, visitorHash, sinceMs) => seenRecently.get(linkId, visitorHash, new Date(sinceMs).toISOString()) !== undefined,
+    storedUntil === null ? -Infinity : Date.parse(storedUntil),
+  );
+
+  const insertGroup = db.transaction((group: Waiting[], undo: Undo[]) => {
     const results: boolean[] = [];
     for (const { click } of group) {
-      const since = new Date(Date.parse(click.clickedAt) - UNIQUE_CLICK_WINDOW_MS).toISOString();
-      const unique = !click.isBot && seenRecently.get(click.linkId, click.visitorHash, since) === undefined;
+      const decision = recent.decide(click.linkId, click.visitorHash, Date.parse(click.clickedAt), click.isBot);
+      if (decision.undo) undo.push(decision.undo);
+      const unique = decision.unique;
       const s = click.subIds;
       insert.run(
         click.clickId,
@@ -59,6 +75,15 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
     }
     return results;
   });
+  const writeGroup = (group: Waiting[]): boolean[] => {
+    const undo: Undo[] = [];
+    try {
+      return insertGroup(group, undo);
+    } catch (error) {
+      recent.undo(undo);
+      throw error;
+    }
+  };
 
   let waiting: Waiting[] = [];
   let scheduled = false;

@@ -1,0 +1,88 @@
+import { UNIQUE_CLICK_WINDOW_MS } from './click-recorder';
+
+/** Asks the store whether a human click of this visitor on this link is newer than `sinceMs`. */
+export type SeenSince = (linkId: number, visitorHash: string, sinceMs: number) => boolean;
+
+const DEFAULT_MAX_ENTRIES = 200_000;
+
+/**
+ * Decides the unique flag (P13: first human click of a visitor on a link within the window)
+ * from memory when it can, so the redirect does not read the clicks index for every click.
+ *
+ * It remembers, per (link, visitor), the newest human click recorded through it, and keeps the
+ * invariant: every human click with a time after `horizonMs` is remembered. Clicks that were in
+ * the store before it started are covered by starting the horizon at the newest of them; entries
+ * it forgets (too old to matter, or the map is full) move the horizon up to their time. When a
+ * click's window reaches back past the horizon (the first hour after a restart, a clock stepped
+ * back, after an overflow), the store answers instead. So the store stays the truth, provided
+ * this process is the only one recording live clicks into it (the server owns its SQLite file).
+ *
+ * Decisions made inside a group that then fails to commit are taken back with `undo`.
+ */
+export class RecentVisitors {
+  /** key → newest human click time (ms); Map order is update order, so the oldest come first. */
+  private readonly newest = new Map<string, number>();
+  private horizonMs: number;
+
+  constructor(
+    private readonly seenSince: SeenSince,
+    /** The newest click time already in the store when this starts; -Infinity when it is empty. */
+    storedUntilMs: number,
+    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
+  ) {
+    this.horizonMs = storedUntilMs;
+  }
+
+  /**
+   * Whether this click is unique, and remembers it. Returns an undo entry for a group that must
+   * be rolled back.
+   */
+  decide(linkId: number, visitorHash: string, clickedAtMs: number, isBot: boolean): { unique: boolean; undo?: Undo } {
+    // Bots are never unique and do not make a later human click a repeat (the store's lookup
+    // filters them out the same way).
+    if (isBot) return { unique: false };
+    const sinceMs = clickedAtMs - UNIQUE_CLICK_WINDOW_MS;
+    this.forgetBefore(sinceMs);
+    const key = `${linkId} ${visitorHash}`;
+    const previous = this.newest.get(key);
+    let unique: boolean;
+    if (previous !== undefined && previous > sinceMs) unique = false;
+    else if (this.horizonMs <= sinceMs) unique = true;
+    else unique = !this.seenSince(linkId, visitorHash, sinceMs);
+    const latest = previous === undefined ? clickedAtMs : Math.max(previous, clickedAtMs);
+    this.newest.delete(key);
+    this.newest.set(key, latest);
+    if (this.newest.size > this.maxEntries) this.forgetOldest();
+    return { unique, undo: { key, previous } };
+  }
+
+  /** Takes back decisions, newest first, so that clicks that were never committed are not remembered. */
+  undo(entries: readonly Undo[]): void {
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const { key, previous } = entries[i]!;
+      if (previous === undefined) this.newest.delete(key);
+      else this.newest.set(key, previous);
+    }
+  }
+
+  private forgetBefore(sinceMs: number): void {
+    for (const [key, at] of this.newest) {
+      if (at > sinceMs) return;
+      this.newest.delete(key);
+      if (at > this.horizonMs) this.horizonMs = at;
+    }
+  }
+
+  private forgetOldest(): void {
+    const oldest = this.newest.entries().next();
+    if (oldest.done) return;
+    const [key, at] = oldest.value;
+    this.newest.delete(key);
+    if (at > this.horizonMs) this.horizonMs = at;
+  }
+}
+
+export interface Undo {
+  key: string;
+  previous: number | undefined;
+}

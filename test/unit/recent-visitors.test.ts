@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { UNIQUE_CLICK_WINDOW_MS } from '../../src/store/click-recorder';
+import { RecentVisitors, type SeenSince } from '../../src/store/recent-visitors';
+
+const T0 = Date.parse('2026-11-25T10:00:00.000Z');
+const MIN = 60_000;
+
+/** A store that holds the given human clicks and counts the questions it was asked. */
+function store(clicks: { linkId: number; visitor: string; at: number }[] = []) {
+  const asked: number[] = [];
+  const seenSince: SeenSince = (linkId, visitor, sinceMs) => {
+    asked.push(sinceMs);
+    return clicks.some((c) => c.linkId === linkId && c.visitor === visitor && c.at > sinceMs);
+  };
+  return { seenSince, asked };
+}
+
+describe('deciding unique clicks from memory (P13)', () => {
+  it('counts repeat clicks of one visitor on one link within an hour once, without asking an empty store', () => {
+    const s = store();
+    const recent = new RecentVisitors(s.seenSince, -Infinity);
+    const unique = (link: number, visitor: string, at: number) => recent.decide(link, visitor, at, false).unique;
+    expect([
+      unique(1, 'a', T0),
+      unique(1, 'a', T0 + 30 * MIN),
+      unique(1, 'b', T0 + 30 * MIN),
+      unique(2, 'a', T0 + 30 * MIN),
+      unique(1, 'a', T0 + 61 * MIN), // 31 min after the last one: still a repeat
+      unique(1, 'a', T0 + 61 * MIN + UNIQUE_CLICK_WINDOW_MS), // exactly an hour later: the window excludes it
+    ]).toEqual([true, false, true, true, false, true]);
+    expect(s.asked).toEqual([]);
+  });
+
+  it('never counts bots, and a bot click does not make the next human click a repeat', () => {
+    const recent = new RecentVisitors(store().seenSince, -Infinity);
+    expect(recent.decide(1, 'a', T0, true).unique).toBe(false);
+    expect(recent.decide(1, 'a', T0 + MIN, false).unique).toBe(true);
+    expect(recent.decide(1, 'a', T0 + 2 * MIN, true).unique).toBe(false);
+  });
+
+  it('asks the store while the window reaches back to clicks stored before it started, and not after', () => {
+    const s = store([{ linkId: 1, visitor: 'a', at: T0 - 10 * MIN }]);
+    const recent = new RecentVisitors(s.seenSince, T0 - 10 * MIN);
+    expect(recent.decide(1, 'a', T0, false).unique).toBe(false); // the stored click is 10 min old
+    expect(recent.decide(1, 'b', T0, false).unique).toBe(true);
+    expect(s.asked).toHaveLength(2);
+    // 50 min after T0 the stored click is out of the window: the store has nothing it lacks.
+    expect(recent.decide(1, 'c', T0 + 50 * MIN, false).unique).toBe(true);
+    expect(s.asked).toHaveLength(2);
+  });
+
+  it('asks the store again for windows reaching past what it forgot when full', () => {
+    const s = store([{ linkId: 1, visitor: 'a', at: T0 }]);
+    const recent = new RecentVisitors(s.seenSince, -Infinity, 2);
+    recent.decide(1, 'a', T0, false);
+    recent.decide(1, 'b', T0 + MIN, false);
+    recent.decide(1, 'c', T0 + 2 * MIN, false); // over the limit: forgets 'a'
+    expect(s.asked).toEqual([]);
+    expect(recent.decide(1, 'a', T0 + 3 * MIN, false).unique).toBe(false); // the store still has it
+    expect(s.asked).toEqual([T0 + 3 * MIN - UNIQUE_CLICK_WINDOW_MS]);
+  });
+
+  it('asks the store when the clock steps back behind what it already forgot', () => {
+    const s = store([{ linkId: 1, visitor: 'a', at: T0 }]);
+    const recent = new RecentVisitors(s.seenSince, -Infinity);
+    recent.decide(1, 'a', T0, false);
+    recent.decide(1, 'b', T0 + 2 * UNIQUE_CLICK_WINDOW_MS, false); // forgets 'a', now out of the window
+    expect(recent.decide(1, 'a', T0 + 30 * MIN, false).unique).toBe(false);
+    expect(s.asked).toHaveLength(1);
+  });
+
+  it('forgets decisions taken back, so a click that was never committed does not make a repeat', () => {
+    const takeBack = () => {
+      const recent = new RecentVisitors(store().seenSince, -Infinity);
+      recent.decide(1, 'a', T0, false);
+      const second = recent.decide(1, 'a', T0 + MIN, false);
+      const third = recent.decide(1, 'b', T0 + MIN, false);
+      recent.undo([second.undo!, third.undo!]);
+      return recent;
+    };
+    expect(takeBack().decide(1, 'b', T0 + 2 * MIN, false).unique).toBe(true);
+    // 'a' is back to its first click: a repeat 59 min after it, but not 60.5 min after it
+    // (which the taken-back click, 59.5 min earlier, would have made a repeat).
+    expect(takeBack().decide(1, 'a', T0 + 59 * MIN, false).unique).toBe(false);
+    expect(takeBack().decide(1, 'a', T0 + 60.5 * MIN, false).unique).toBe(true);
+  });
+});
