@@ -42,6 +42,8 @@ const LOAD_CPU = '1';
 const MAX_SIGNATURE_AGE_S = 280;
 const REQUEST_TIMEOUT_MS = 30_000;
 const GOAL_PER_SEC = 3_000;
+/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux everywhere it runs). */
+const CLOCK_TICKS_PER_S = 100;
 
 interface SignedEvent {
   headers: Record<string, string | number>;
@@ -225,6 +227,20 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/**
+ * The server's CPU time so far (user + system, all threads) from /proc, in ms; undefined where
+ * there is no /proc. CPU per order moves far less than orders/s when other work shares the cores.
+ */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
 function countRows(dataDir: string): { orders: number; events: number } {
   const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
   try {
@@ -384,7 +400,9 @@ async function main() {
     }
     const before = countRows(dataDir);
     phase(`measuring: ${fmt(events.length)} events`);
+    const cpuBefore = processCpuMs(server.pid);
     const run = await fire(server, events, options.connections, signStarted, 'measured');
+    const cpuAfter = processCpuMs(server.pid);
     phase(`measured run done in ${run.seconds.toFixed(2)} s`);
 
     phase('stopping the server (SIGTERM: closes the database' + (profileDir ? ', writes the CPU profile' : '') + ')');
@@ -416,6 +434,13 @@ async function main() {
       `  latency (ms)       p50 ${percentile(run.latencies, 50).toFixed(2)}, p90 ${percentile(run.latencies, 90).toFixed(2)}, ` +
         `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
     );
+    if (cpuBefore !== undefined && cpuAfter !== undefined && run.acked > 0) {
+      const cpuMs = cpuAfter - cpuBefore;
+      console.log(
+        `  server CPU         ${fmt((1000 * cpuMs) / run.acked)} µs per order (${fmt(cpuMs / 1000, 2)} s over ${run.seconds.toFixed(2)} s: ` +
+          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core)`,
+      );
+    }
     if (warm)
       console.log(
         `  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`,
