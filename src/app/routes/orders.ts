@@ -37,10 +37,13 @@ export const OrderIntakeResult = z
 
 const DateParam = z.iso.date();
 
+// Without `stream`, every decode() starts afresh: one decoder serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads a JSON body from raw bytes: the signature is over these bytes, not a re-serialisation. */
 export function parseJsonBytes(raw: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    return JSON.parse(utf8.decode(raw));
   } catch {
     throw new AppError('invalid_json', 'the body must be valid UTF-8 JSON');
   }
