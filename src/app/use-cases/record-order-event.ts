@@ -74,6 +74,21 @@ function publicReceipt(receipt: AttributionReceipt) {
   };
 }
 
+// A program row is read once and shared by every event for a few seconds (IntakePrograms): its
+// JSON settings are parsed once per row, not once per order.
+const programSettings = new WeakMap<Selectable<ProgramTable>, { sources: AttributionSource[]; fraudChecks: FraudChecks }>();
+function settingsOf(program: Selectable<ProgramTable>) {
+  let settings = programSettings.get(program);
+  if (!settings) {
+    settings = {
+      sources: JSON.parse(program.attribution_order) as AttributionSource[],
+      fraudChecks: JSON.parse(program.fraud_checks) as FraudChecks,
+    };
+    programSettings.set(program, settings);
+  }
+  return settings;
+}
+
 /** Attribution of a new order from the facts the store reads inside its transaction. */
 function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) {
   const { program, event } = delivery;
@@ -103,11 +118,12 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
         isCustomer: order.customerId ? lookups.isCustomer(delivery.merchantId, affiliateId, order.customerId) : false,
       });
     }
+    const { sources, fraudChecks } = settingsOf(program);
     const decision = attribute({
       programId: program.id,
       cookieDays: program.cookie_days,
-      sources: JSON.parse(program.attribution_order) as AttributionSource[],
-      fraudChecks: JSON.parse(program.fraud_checks) as FraudChecks,
+      sources,
+      fraudChecks,
       placedAtMs: Date.parse(order.placedAt ?? event.occurredAt),
       ...(click ? { click } : {}),
       ...(coupon ? { coupon } : {}),
