@@ -21,6 +21,8 @@ export interface OrderDelivery {
   /** webhook-id, or for postbacks an id derived from the content. */
   deliveryId: string;
   event: NormalizedOrderEvent;
+  /** `event.order` as JSON, when the caller already serialised it (for the content hash). */
+  orderJson?: string;
   contentHash: string;
   /** The program's SKU → category catalogue, for lines the shop sent without a category. */
   catalog?: ReadonlyMap<string, string> | undefined;
@@ -151,6 +153,8 @@ export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery
       type: event.type,
       occurredAt: event.occurredAt,
       order: event.order,
+      // A catalogue that filled categories in made another order: the store serialises that one.
+      ...(event === delivery.event && delivery.orderJson !== undefined ? { payload: delivery.orderJson } : {}),
       contentHash: delivery.contentHash,
     },
     attributeNewOrder(delivery, deps.signClickId),
