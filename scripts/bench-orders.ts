@@ -92,7 +92,9 @@ function readOptions() {
     allowPositionals: false,
   });
   if (values.help) {
-    console.log('usage: tsx scripts/bench-orders.ts [--events n=20000] [--connections n=32] [--warmup n=5000] [--attributed percent=0] [--profile]');
+    console.log(
+      'usage: tsx scripts/bench-orders.ts [--events n=20000] [--connections n=32] [--warmup n=5000] [--attributed percent=0] [--profile]',
+    );
     process.exit(0);
   }
   return {
@@ -491,7 +493,9 @@ async function main() {
           ? 'equal'
           : 'MISMATCH (every acknowledged distinct order must be exactly one orders row and one order_events row)'),
     );
-    console.log(`  attributed         ${fmt(after.attributed - before.attributed)} of the measured orders to the seeded affiliate`);
+    console.log(
+      `  attributed         ${fmt(after.attributed - before.attributed)} of the measured orders to the seeded affiliate`,
+    );
     if (!rowsOk || run.failed > 0) process.exitCode = 1;
 
     if (profileDir) {
