@@ -1,5 +1,5 @@
 /**
- * `npm run bench:orders [-- --events 20000 --connections 32 --warmup 5000 --profile]`
+ * `npm run bench:orders [-- --events 20000 --connections 32 --warmup 5000 --attributed 0 --profile]`
  *
  * Signed order-event intake throughput: starts the real clickledger server (temp DATA_DIR,
  * pinned to CPU 0 with `taskset` when it exists and there are two CPUs; the in-process commission
@@ -10,6 +10,12 @@
  * `POST /v1/orders` over C concurrent keep-alive connections (node:http, this process moved to
  * CPU 1), first the warm-up events, then the measured ones, and prints orders/s, p50/p90/p99/max
  * latency, and whether the `orders` and `order_events` row counts equal the events acknowledged.
+ *
+ * `--attributed P` gives P % of the orders, spread evenly, the click id of one real click on the
+ * seeded link, so they are attributed to its affiliate: an attributed order also reads the click,
+ * the membership and the customer references, and enters the batch's indexes on orders, which
+ * orders without an affiliate skip. The default, 0, is the shape the figures before it were
+ * measured with.
  *
  * Signatures carry the time they were made; the server accepts ±300 s, so the measured phase
  * stops (and says so) if it would outlast MAX_SIGNATURE_AGE_S after signing.
@@ -42,6 +48,8 @@ const LOAD_CPU = '1';
 const MAX_SIGNATURE_AGE_S = 280;
 const REQUEST_TIMEOUT_MS = 30_000;
 const GOAL_PER_SEC = 3_000;
+/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux everywhere it runs). */
+const CLOCK_TICKS_PER_S = 100;
 
 interface SignedEvent {
   headers: Record<string, string | number>;
@@ -56,25 +64,44 @@ function positiveInt(name: string, value: string | undefined, fallback: number, 
   return n;
 }
 
+function percent(name: string, value: string | undefined): number {
+  const n = positiveInt(name, value, 0, true);
+  if (n > 100) throw new Error(`--${name} is a percentage (0–100), got ${n}`);
+  return n;
+}
+
+/** The click id our redirect appends to the landing URL for one click on the seeded link. */
+async function clickIdOf(trackingUrl: string): Promise<string> {
+  const response = await fetch(trackingUrl, { redirect: 'manual', headers: { 'user-agent': 'Mozilla/5.0 (bench-orders)' } });
+  const location = response.headers.get('location');
+  const clickId = location ? new URL(location).searchParams.get('clid') : null;
+  if (response.status !== 302 || !clickId) throw new Error(`no click id from ${trackingUrl}: ${response.status} ${location}`);
+  return clickId;
+}
+
 function readOptions() {
   const { values } = parseArgs({
     options: {
       events: { type: 'string' },
       connections: { type: 'string' },
       warmup: { type: 'string' },
+      attributed: { type: 'string' },
       profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
-    console.log('usage: tsx scripts/bench-orders.ts [--events n=20000] [--connections n=32] [--warmup n=5000] [--profile]');
+    console.log(
+      'usage: tsx scripts/bench-orders.ts [--events n=20000] [--connections n=32] [--warmup n=5000] [--attributed percent=0] [--profile]',
+    );
     process.exit(0);
   }
   return {
     events: positiveInt('events', values.events, 20_000),
     connections: positiveInt('connections', values.connections, 32),
     warmup: positiveInt('warmup', values.warmup, 5_000, true),
+    attributed: percent('attributed', values.attributed),
     profile: values.profile === true,
   };
 }
@@ -87,8 +114,14 @@ function phase(message: string): void {
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-/** `count` signed `order.created` events for distinct orders, all signed now. */
-function buildEvents(secret: string, programId: string, prefix: string, count: number): SignedEvent[] {
+/** `count` signed `order.created` events for distinct orders, all signed now; `attributed` % carry `clickId`. */
+function buildEvents(
+  secret: string,
+  programId: string,
+  prefix: string,
+  count: number,
+  attributed: { percent: number; clickId?: string },
+): SignedEvent[] {
   const webhook = new Webhook(secret);
   const signedAt = new Date();
   const timestamp = String(Math.floor(signedAt.getTime() / 1000));
@@ -101,6 +134,10 @@ function buildEvents(secret: string, programId: string, prefix: string, count: n
       programId,
       order: {
         id,
+        // Bresenham-style spread: exactly `percent` of every 100 consecutive orders.
+        ...(attributed.clickId && Math.floor(((i + 1) * attributed.percent) / 100) > Math.floor((i * attributed.percent) / 100)
+          ? { clickId: attributed.clickId }
+          : {}),
         currency: 'EUR',
         customerId: `cust-${i}`,
         shipping: '4.90',
@@ -225,12 +262,27 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-function countRows(dataDir: string): { orders: number; events: number } {
+/**
+ * The server's CPU time so far (user + system, all threads) from /proc, in ms; undefined where
+ * there is no /proc. CPU per order moves far less than orders/s when other work shares the cores.
+ */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return undefined;
+  }
+}
+
+function countRows(dataDir: string): { orders: number; events: number; attributed: number } {
   const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
   try {
     return {
       orders: db.prepare('SELECT count(*) FROM orders').pluck().get() as number,
       events: db.prepare('SELECT count(*) FROM order_events').pluck().get() as number,
+      attributed: db.prepare('SELECT count(*) FROM orders WHERE affiliate_id IS NOT NULL').pluck().get() as number,
     };
   } finally {
     db.close();
@@ -351,6 +403,7 @@ async function main() {
   phase(
     `settings: ${fmt(options.events)} measured events after ${fmt(options.warmup)} warm-up events, ${options.connections} keep-alive connections (node:http); ` +
       (pinned ? `server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)') +
+      (options.attributed > 0 ? `; ${options.attributed} % of orders with a click id` : '') +
       (options.profile ? '; server under --cpu-prof' : ''),
   );
 
@@ -370,8 +423,12 @@ async function main() {
 
     phase(`signing ${fmt(options.warmup + options.events)} order events (before anything is timed)`);
     const signStarted = Date.now();
-    const warmupEvents = buildEvents(seeded.webhookSecret, seeded.programId, 'W', options.warmup);
-    const events = buildEvents(seeded.webhookSecret, seeded.programId, 'B', options.events);
+    const attributed = {
+      percent: options.attributed,
+      ...(options.attributed > 0 ? { clickId: await clickIdOf(seeded.trackingUrl) } : {}),
+    };
+    const warmupEvents = buildEvents(seeded.webhookSecret, seeded.programId, 'W', options.warmup, attributed);
+    const events = buildEvents(seeded.webhookSecret, seeded.programId, 'B', options.events, attributed);
     phase(
       `signed in ${((Date.now() - signStarted) / 1000).toFixed(1)} s; signatures stay valid for ${MAX_SIGNATURE_AGE_S} s from now`,
     );
@@ -384,7 +441,9 @@ async function main() {
     }
     const before = countRows(dataDir);
     phase(`measuring: ${fmt(events.length)} events`);
+    const cpuBefore = processCpuMs(server.pid);
     const run = await fire(server, events, options.connections, signStarted, 'measured');
+    const cpuAfter = processCpuMs(server.pid);
     phase(`measured run done in ${run.seconds.toFixed(2)} s`);
 
     phase('stopping the server (SIGTERM: closes the database' + (profileDir ? ', writes the CPU profile' : '') + ')');
@@ -400,7 +459,7 @@ async function main() {
     const rate = run.acked / run.seconds;
     console.log('');
     console.log(
-      `POST /v1/orders, signed order.created for distinct orders, ${options.connections} connections` +
+      `POST /v1/orders, signed order.created for distinct orders (${options.attributed} % with a click id), ${options.connections} connections` +
         (pinned ? `, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
     );
     console.log(
@@ -416,6 +475,13 @@ async function main() {
       `  latency (ms)       p50 ${percentile(run.latencies, 50).toFixed(2)}, p90 ${percentile(run.latencies, 90).toFixed(2)}, ` +
         `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
     );
+    if (cpuBefore !== undefined && cpuAfter !== undefined && run.acked > 0) {
+      const cpuMs = cpuAfter - cpuBefore;
+      console.log(
+        `  server CPU         ${fmt((1000 * cpuMs) / run.acked)} µs per order (${fmt(cpuMs / 1000, 2)} s over ${run.seconds.toFixed(2)} s: ` +
+          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core)`,
+      );
+    }
     if (warm)
       console.log(
         `  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`,
@@ -426,6 +492,9 @@ async function main() {
         (rowsOk
           ? 'equal'
           : 'MISMATCH (every acknowledged distinct order must be exactly one orders row and one order_events row)'),
+    );
+    console.log(
+      `  attributed         ${fmt(after.attributed - before.attributed)} of the measured orders to the seeded affiliate`,
     );
     if (!rowsOk || run.failed > 0) process.exitCode = 1;
 

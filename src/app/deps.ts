@@ -9,7 +9,8 @@ import type { RowReader } from '../store/row-reader';
 
 /** Hashing and randomness, injected so the app imports no runtime (node:crypto, Web Crypto). */
 export interface AppCrypto {
-  hmacSha256(key: Uint8Array, data: Uint8Array | string): Uint8Array;
+  /** HMAC-SHA256 of the parts as one message: signed content need not be joined into a copy first. */
+  hmacSha256(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array;
   sha256Hex(text: string): string;
   randomBytes(length: number): Uint8Array;
 }

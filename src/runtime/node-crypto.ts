@@ -1,3 +1,4 @@
+import * as nodeCryptoModule from 'node:crypto';
 import { createHash, createHmac, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto';
 import { HMAC } from 'fast-sha256';
 import type { AppCrypto } from '../app/deps';
@@ -40,18 +41,31 @@ const SHORT_MESSAGE_BYTES = 256;
 const utf8 = new TextEncoder();
 const hmacStates = new WeakMap<Uint8Array, HMAC>();
 
-function hmacSha256(key: Uint8Array, data: Uint8Array | string): Uint8Array {
-  const bytes = typeof data === 'string' ? (data.length > SHORT_MESSAGE_BYTES ? undefined : utf8.encode(data)) : data;
-  if (bytes === undefined || bytes.length > SHORT_MESSAGE_BYTES) {
-    return new Uint8Array(createHmac('sha256', keyObject(key)).update(data).digest());
+function hmacSha256(key: Uint8Array, ...parts: (Uint8Array | string)[]): Uint8Array {
+  // A string's UTF-8 may be longer than its length: this only chooses the faster path.
+  let length = 0;
+  for (const part of parts) length += part.length;
+  if (length > SHORT_MESSAGE_BYTES) {
+    const mac = createHmac('sha256', keyObject(key));
+    for (const part of parts) mac.update(part);
+    return new Uint8Array(mac.digest());
   }
   let state = hmacStates.get(key);
   if (!state) hmacStates.set(key, (state = new HMAC(key)));
-  return state.reset().update(bytes).digest();
+  state.reset();
+  for (const part of parts) state.update(typeof part === 'string' ? utf8.encode(part) : part);
+  return state.digest();
 }
+
+// One-shot hashing (Node 20.12 and later) skips building a Hash object per call: half the cost
+// of the order intake's content hash. Older Node 20 releases keep createHash.
+const oneShotHash = (nodeCryptoModule as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const sha256Hex: (text: string) => string = oneShotHash
+  ? (text) => oneShotHash('sha256', text, 'hex')
+  : (text) => createHash('sha256').update(text).digest('hex');
 
 export const nodeCrypto: AppCrypto = {
   hmacSha256,
-  sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+  sha256Hex,
   randomBytes,
 };

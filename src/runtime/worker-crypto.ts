@@ -11,7 +11,11 @@ import type { AppCrypto } from '../app/deps';
  * Randomness is Web Crypto's `getRandomValues` (synchronous, available everywhere).
  */
 export const workerCrypto: AppCrypto = {
-  hmacSha256: (key, data) => new Uint8Array(createHmac('sha256', key).update(data).digest()),
+  hmacSha256: (key, ...parts) => {
+    const mac = createHmac('sha256', key);
+    for (const part of parts) mac.update(part);
+    return new Uint8Array(mac.digest());
+  },
   sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
   randomBytes: (length) => crypto.getRandomValues(new Uint8Array(length)),
 };

@@ -27,6 +27,8 @@ export interface OrderDeliveryRecord {
   type: OrderEventType;
   occurredAt: string;
   order: OrderSnapshot;
+  /** `order` as JSON when the caller already has it: stored as the event's payload as it is. */
+  payload?: string;
   contentHash: string;
 }
 

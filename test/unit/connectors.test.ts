@@ -10,7 +10,11 @@ import { lineBaseAfterRefunds } from '../../src/domain/order';
 import { shopifyBody, shopifyOrder } from '../fixtures/shopify';
 import { wooOrder, wooRestRefund } from '../fixtures/woocommerce';
 
-const hmac = (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest());
+const hmac = (key: Uint8Array, ...parts: (Uint8Array | string)[]) => {
+  const mac = createHmac('sha256', key);
+  for (const part of parts) mac.update(part);
+  return new Uint8Array(mac.digest());
+};
 const sign = (secret: string, body: string) => createHmac('sha256', secret).update(body).digest('base64');
 const bytes = (text: string) => new TextEncoder().encode(text);
 

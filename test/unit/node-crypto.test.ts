@@ -7,7 +7,8 @@ const reference = (key: Uint8Array, data: Uint8Array | string) => createHmac('sh
 
 // Short messages are MACed in JS from a cached key state, long ones by node:crypto: click ids
 // signed either way must verify the other way, on Workers too.
-describe('HMAC-SHA256 on Node', () => {
+// The same vectors as test/workers/worker-crypto.test.ts: Node and Workers must agree byte for byte.
+describe('AppCrypto on Node', () => {
   it('matches RFC 4231 test cases 2, 6 and 7 (a key longer than a block, a long message)', () => {
     expect(hex(nodeCrypto.hmacSha256(new TextEncoder().encode('Jefe'), 'what do ya want for nothing?'))).toBe(
       '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
@@ -34,5 +35,21 @@ describe('HMAC-SHA256 on Node', () => {
         expect(hex(nodeCrypto.hmacSha256(key, text)), `text, length ${length}`).toBe(reference(key, text));
       }
     }
+  });
+
+  it('MACs a message given in parts as the same message whole, on both sides of the short-message limit', () => {
+    const key = new TextEncoder().encode('Jefe');
+    expect(hex(nodeCrypto.hmacSha256(key, 'what do ya ', new TextEncoder().encode('want for nothing?')))).toBe(
+      '5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+    );
+    const long = 'x'.repeat(200);
+    expect(hex(nodeCrypto.hmacSha256(key, 'msg_1.1700000000.', long, long))).toBe(
+      reference(key, `msg_1.1700000000.${long}${long}`),
+    );
+  });
+
+  it('hashes SHA-256 as FIPS 180-2 says, UTF-8 text included', () => {
+    expect(nodeCrypto.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(nodeCrypto.sha256Hex('café')).toBe('850f7dc43910ff890f8879c0ed26fe697c93a067ad93a7d50f466a7028a9bf4e');
   });
 });

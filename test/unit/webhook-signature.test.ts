@@ -3,7 +3,11 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { verifyWebhook, webhookSecretKey } from '../../src/domain/webhook-signature';
 
-const hmac = (key: Uint8Array, data: Uint8Array) => new Uint8Array(createHmac('sha256', key).update(data).digest());
+const hmac = (key: Uint8Array, ...parts: (Uint8Array | string)[]) => {
+  const mac = createHmac('sha256', key);
+  for (const part of parts) mac.update(part);
+  return new Uint8Array(mac.digest());
+};
 const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const key = webhookSecretKey(secret)!;
 const now = 1_764_064_800;

@@ -15,6 +15,10 @@ describe('AppCrypto inside workerd', () => {
     expect(hex(workerCrypto.hmacSha256(key, new TextEncoder().encode('payload')))).toBe(
       hex(workerCrypto.hmacSha256(key, 'payload')),
     );
+    // Parts are one message: the webhook intake passes `id.timestamp.` and the body apart.
+    expect(hex(workerCrypto.hmacSha256(key, 'msg_1.1764064800.', new TextEncoder().encode('{"a":1}')))).toBe(
+      hex(workerCrypto.hmacSha256(key, 'msg_1.1764064800.{"a":1}')),
+    );
     expect(workerCrypto.sha256Hex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });
 

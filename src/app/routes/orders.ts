@@ -9,7 +9,7 @@ import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
-import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
+import { OrderEventBody, serializeEvent, toNormalizedEvent } from '../schemas/order-event';
 import { getMerchantOrder, listOrders } from '../use-cases/order-views';
 import { recordOrderEvent } from '../use-cases/record-order-event';
 import type { ClickIdSigner } from '../../domain/click-id';
@@ -37,10 +37,13 @@ export const OrderIntakeResult = z
 
 const DateParam = z.iso.date();
 
+// Without `stream`, every decode() starts afresh: one decoder serves every request.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Reads a JSON body from raw bytes: the signature is over these bytes, not a re-serialisation. */
 export function parseJsonBytes(raw: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    return JSON.parse(utf8.decode(raw));
   } catch {
     throw new AppError('invalid_json', 'the body must be valid UTF-8 JSON');
   }
@@ -101,6 +104,7 @@ export function registerOrderRoutes(
       throw new AppError('validation_failed', `${issue.path.join('.')}: ${issue.message}`);
     }
     const event = toNormalizedEvent(parsed.data);
+    const { eventJson, orderJson } = serializeEvent(event);
     const result = await recordOrderEvent(
       { ...deps, signClickId },
       {
@@ -109,7 +113,8 @@ export function registerOrderRoutes(
         channel: 'webhook',
         deliveryId: headers.id!,
         event,
-        contentHash: deps.crypto.sha256Hex(JSON.stringify(event)),
+        orderJson,
+        contentHash: deps.crypto.sha256Hex(eventJson),
         catalog: intake.catalog,
       },
     );

@@ -105,3 +105,16 @@ export interface NormalizedOrderEvent {
 export function toNormalizedEvent(input: OrderEventInput): NormalizedOrderEvent {
   return { type: input.type, occurredAt: new Date(input.occurredAt).toISOString(), order: toOrderSnapshot(input.order) };
 }
+
+/**
+ * `JSON.stringify(event)` (what the content hash is taken over) and the order's own JSON (the
+ * stored payload) from one serialisation of the order: the event's text is the order's inside
+ * the envelope JSON.stringify writes for `{ type, occurredAt, order }`, byte for byte.
+ */
+export function serializeEvent(event: NormalizedOrderEvent): { eventJson: string; orderJson: string } {
+  const orderJson = JSON.stringify(event.order);
+  return {
+    orderJson,
+    eventJson: `{"type":${JSON.stringify(event.type)},"occurredAt":${JSON.stringify(event.occurredAt)},"order":${orderJson}}`,
+  };
+}

@@ -21,6 +21,8 @@ export interface OrderDelivery {
   /** webhook-id, or for postbacks an id derived from the content. */
   deliveryId: string;
   event: NormalizedOrderEvent;
+  /** `event.order` as JSON, when the caller already serialised it (for the content hash). */
+  orderJson?: string;
   contentHash: string;
   /** The program's SKU → category catalogue, for lines the shop sent without a category. */
   catalog?: ReadonlyMap<string, string> | undefined;
@@ -74,6 +76,21 @@ function publicReceipt(receipt: AttributionReceipt) {
   };
 }
 
+// A program row is read once and shared by every event for a few seconds (IntakePrograms): its
+// JSON settings are parsed once per row, not once per order.
+const programSettings = new WeakMap<Selectable<ProgramTable>, { sources: AttributionSource[]; fraudChecks: FraudChecks }>();
+function settingsOf(program: Selectable<ProgramTable>) {
+  let settings = programSettings.get(program);
+  if (!settings) {
+    settings = {
+      sources: JSON.parse(program.attribution_order) as AttributionSource[],
+      fraudChecks: JSON.parse(program.fraud_checks) as FraudChecks,
+    };
+    programSettings.set(program, settings);
+  }
+  return settings;
+}
+
 /** Attribution of a new order from the facts the store reads inside its transaction. */
 function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) {
   const { program, event } = delivery;
@@ -103,11 +120,12 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
         isCustomer: order.customerId ? lookups.isCustomer(delivery.merchantId, affiliateId, order.customerId) : false,
       });
     }
+    const { sources, fraudChecks } = settingsOf(program);
     const decision = attribute({
       programId: program.id,
       cookieDays: program.cookie_days,
-      sources: JSON.parse(program.attribution_order) as AttributionSource[],
-      fraudChecks: JSON.parse(program.fraud_checks) as FraudChecks,
+      sources,
+      fraudChecks,
       placedAtMs: Date.parse(order.placedAt ?? event.occurredAt),
       ...(click ? { click } : {}),
       ...(coupon ? { coupon } : {}),
@@ -135,6 +153,8 @@ export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery
       type: event.type,
       occurredAt: event.occurredAt,
       order: event.order,
+      // A catalogue that filled categories in made another order: the store serialises that one.
+      ...(event === delivery.event && delivery.orderJson !== undefined ? { payload: delivery.orderJson } : {}),
       contentHash: delivery.contentHash,
     },
     attributeNewOrder(delivery, deps.signClickId),

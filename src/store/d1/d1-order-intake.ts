@@ -213,7 +213,7 @@ export function createD1OrderIntake(d1: D1Database, clock: { now(): Date }): Ord
       occurred_at: d.occurredAt,
       received_at: now,
       content_hash: d.contentHash,
-      payload: JSON.stringify(d.order),
+      payload: d.payload ?? JSON.stringify(d.order),
     };
     const thisEvent: OrderEventFacts = { type: d.type, occurredAt: d.occurredAt, contentHash: d.contentHash, order: d.order };
     const order = await first<SummaryRow>(

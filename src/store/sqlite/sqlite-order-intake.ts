@@ -220,7 +220,7 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           occurred_at: d.occurredAt,
           received_at: now,
           content_hash: d.contentHash,
-          payload: JSON.stringify(d.order),
+          payload: d.payload ?? JSON.stringify(d.order),
         };
         const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
         if (!order) {
