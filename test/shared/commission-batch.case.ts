@@ -26,26 +26,67 @@ export interface BatchHarness {
 const NOW = '2026-01-01T00:00:00.000Z';
 const ORDERS = 150;
 
+/** A program of merchant 7 with one plan version in force since 1970. */
+async function insertProgram(h: BatchHarness, id: number, name: string, plan: object) {
+  const text = JSON.stringify(plan);
+  await h.run(
+    `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
+     VALUES (?, 7, ?, 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
+    id,
+    name,
+    text,
+    NOW,
+    NOW,
+  );
+  await h.run(
+    `INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (?, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
+    id,
+    text,
+    NOW,
+  );
+}
+
+/** One event of a 94.80 EUR order (2 × 49.90 − 5.00) attributed to affiliate 7. */
+function recordEvent(h: BatchHarness, programId: number, id: string, type: OrderEventType, at: string) {
+  return h.intake.record(
+    {
+      merchantId: 7,
+      programId,
+      channel: 'webhook',
+      deliveryId: `${id}-${type}`,
+      type,
+      occurredAt: at,
+      order: {
+        id,
+        currency: 'EUR',
+        shippingMinor: 0,
+        taxMinor: 0,
+        nonCashMinor: 0,
+        lines: [{ sku: 'S1', quantity: 2, unitPriceMinor: 4990, discountMinor: 500, refundedQuantity: 0 }],
+      },
+      contentHash: `${id}|${type}`,
+    },
+    () => ({
+      method: 'click',
+      reason: 'click',
+      affiliateId: 7,
+      linkId: null,
+      clickId: null,
+      couponCode: null,
+      held: false,
+      receipt: {},
+    }),
+  );
+}
+
 export function describeCommissionBatch(name: string, open: () => Promise<BatchHarness>) {
   describe(`the commission batch on ${name}`, () => {
     let h: BatchHarness;
     beforeAll(async () => {
       h = await open();
-      const plan = JSON.stringify({ default: { percent: '8' } });
       await h.run(`INSERT INTO merchants (id, name, created_at) VALUES (7, 'Batch Shop', ?)`, NOW);
       await h.run(`INSERT INTO affiliates (id, name, created_at) VALUES (7, 'Batch Affiliate', ?)`, NOW);
-      await h.run(
-        `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
-         VALUES (7, 7, 'B', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
-        plan,
-        NOW,
-        NOW,
-      );
-      await h.run(
-        `INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (7, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
-        plan,
-        NOW,
-      );
+      await insertProgram(h, 7, 'B', { default: { percent: '8' } });
       await h.run(
         `INSERT INTO program_affiliates (program_id, affiliate_id, status, created_at, updated_at) VALUES (7, 7, 'approved', ?, ?)`,
         NOW,
@@ -53,42 +94,8 @@ export function describeCommissionBatch(name: string, open: () => Promise<BatchH
       );
       for (let i = 0; i < ORDERS; i++) {
         const id = `B-${i}`;
-        const order = {
-          id,
-          currency: 'EUR',
-          shippingMinor: 0,
-          taxMinor: 0,
-          nonCashMinor: 0,
-          lines: [{ sku: 'S1', quantity: 2, unitPriceMinor: 4990, discountMinor: 500, refundedQuantity: 0 }],
-        };
-        const events: [OrderEventType, string][] = [
-          ['order.created', `2026-01-02T10:00:${String(i % 60).padStart(2, '0')}.000Z`],
-        ];
-        if (i % 3 !== 0) events.push(['order.completed', '2026-01-03T10:00:00.000Z']);
-        for (const [type, at] of events) {
-          await h.intake.record(
-            {
-              merchantId: 7,
-              programId: 7,
-              channel: 'webhook',
-              deliveryId: `${id}-${type}`,
-              type,
-              occurredAt: at,
-              order,
-              contentHash: `${id}|${type}`,
-            },
-            () => ({
-              method: 'click',
-              reason: 'click',
-              affiliateId: 7,
-              linkId: null,
-              clickId: null,
-              couponCode: null,
-              held: false,
-              receipt: {},
-            }),
-          );
-        }
+        await recordEvent(h, 7, id, 'order.created', `2026-01-02T10:00:${String(i % 60).padStart(2, '0')}.000Z`);
+        if (i % 3 !== 0) await recordEvent(h, 7, id, 'order.completed', '2026-01-03T10:00:00.000Z');
       }
     });
 
@@ -112,49 +119,8 @@ export function describeCommissionBatch(name: string, open: () => Promise<BatchH
 
     it('moves a tiered month when an early order is cancelled, found from the tier marks', async () => {
       // 5 % while the month's sales before an order are up to 150.00, 10 % above; each order 94.80.
-      const plan = JSON.stringify({ default: { percent: '5' }, tiers: [{ monthlySalesOver: '150.00', percent: '10' }] });
-      await h.run(
-        `INSERT INTO programs (id, merchant_id, name, landing_url, allowed_domains, currency, cookie_days, lock_days, plan, status, created_at, updated_at)
-         VALUES (8, 7, 'T', 'https://shop.example/', '["shop.example"]', 'EUR', 30, 0, ?, 'active', ?, ?)`,
-        plan,
-        NOW,
-        NOW,
-      );
-      await h.run(
-        `INSERT INTO plan_versions (program_id, version, plan, effective_from, created_at) VALUES (8, 1, ?, '1970-01-01T00:00:00.000Z', ?)`,
-        plan,
-        NOW,
-      );
-      const send = (id: string, type: OrderEventType, at: string) =>
-        h.intake.record(
-          {
-            merchantId: 7,
-            programId: 8,
-            channel: 'webhook',
-            deliveryId: `${id}-${type}`,
-            type,
-            occurredAt: at,
-            order: {
-              id,
-              currency: 'EUR',
-              shippingMinor: 0,
-              taxMinor: 0,
-              nonCashMinor: 0,
-              lines: [{ sku: 'S1', quantity: 2, unitPriceMinor: 4990, discountMinor: 500, refundedQuantity: 0 }],
-            },
-            contentHash: `${id}|${type}`,
-          },
-          () => ({
-            method: 'click',
-            reason: 'click',
-            affiliateId: 7,
-            linkId: null,
-            clickId: null,
-            couponCode: null,
-            held: false,
-            receipt: {},
-          }),
-        );
+      await insertProgram(h, 8, 'T', { default: { percent: '5' }, tiers: [{ monthlySalesOver: '150.00', percent: '10' }] });
+      const send = (id: string, type: OrderEventType, at: string) => recordEvent(h, 8, id, type, at);
       const ids = ['T-0', 'T-1', 'T-2', 'T-3'];
       for (const [i, id] of ids.entries()) await send(id, 'order.created', `2026-01-05T10:00:0${i}.000Z`);
       const amounts = async () =>
