@@ -417,14 +417,14 @@ async function runOnce(store: BatchStore, asOfDate: Date, onProgress?: BatchProg
       .execute();
     for (const c of counts) {
       const g = slice[c.key]!;
-      size.set(`${g.affiliateId}:${g.programId}:${g.month}`, Number(c.n));
+      size.set(monthKey(g.affiliateId, g.programId, g.month), Number(c.n));
     }
   }
   const groups: Group[] = touched.map((g) => ({
     affiliateId: g.affiliateId,
     programId: g.programId,
     month: g.month,
-    orders: size.get(`${g.affiliateId}:${g.programId}:${g.month}`) ?? 0,
+    orders: size.get(monthKey(g.affiliateId, g.programId, g.month)) ?? 0,
     lookIds: [...g.lookIds],
   }));
   let newWatermark = watermark;

@@ -52,8 +52,9 @@ export const inAffiliateMonth = (t: 'orders' | 'm') =>
   sql<boolean>`${sql.ref(`${t}.affiliate_id`)} = json_extract(g.value, '$[0]') AND ${sql.ref(`${t}.program_id`)} = json_extract(g.value, '$[1]')
   AND ${sql.ref(`${t}.placed_at`)} >= json_extract(g.value, '$[2]') AND ${sql.ref(`${t}.placed_at`)} < json_extract(g.value, '$[3]')`;
 
-export const monthKey = (affiliateId: number | null, programId: number, placedAt: string) =>
-  `${affiliateId}:${programId}:${placedAt.slice(0, 7)}`;
+/** An affiliate-month's key, from an order's placed_at or the month (`YYYY-MM`) itself. */
+export const monthKey = (affiliateId: number | null, programId: number, placedAtOrMonth: string) =>
+  `${affiliateId}:${programId}:${placedAtOrMonth.slice(0, 7)}`;
 
 /**
  * The month sales of `months` (all of one tiered chunk), given the orders the run looks at in
@@ -89,7 +90,7 @@ async function fromMarks(
   looked: readonly EvaluatedOrder[],
   sales: MonthSales,
 ): Promise<AffiliateMonth[]> {
-  const index = new Map(months.map((g, i) => [`${g.affiliateId}:${g.programId}:${g.month}`, i]));
+  const index = new Map(months.map((g, i) => [monthKey(g.affiliateId, g.programId, g.month), i]));
   const changed: [number, number, number, string, number, number][] = [];
   for (const o of looked) {
     const i = index.get(monthKey(o.affiliate_id, o.program_id, o.placed_at));
