@@ -19,3 +19,6 @@ export const LEDGER_MEASURES = {
   estimated: "toInt64(sumIf(amount_minor, status IN ('pending', 'held')))",
   settled: "toInt64(sumIf(amount_minor, status IN ('approved', 'paid')))",
 } as const;
+
+/** Int64 zeros for the measure columns a read does not fill, so every read has the same columns. */
+export const zero = (...names: string[]) => names.map((n) => `toInt64(0) AS ${n}`).join(', ');

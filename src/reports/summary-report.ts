@@ -2,8 +2,8 @@ import { z } from 'zod';
 import type { ClickHouse, QueryOptions, QueryParams } from '../clickhouse/clickhouse';
 import { dayAfter } from '../domain/calendar';
 import { type ReportRow, reportRow } from '../domain/report-metrics';
-import { REPORT_DAYS_THROUGH } from './report-days';
-import { LEDGER_MEASURES, ORDER_FILTER, ORDER_MEASURES } from './report-measures';
+import { daysWithNewVersions, REPORT_DAYS_THROUGH, StaleDay } from './report-days';
+import { LEDGER_MEASURES, ORDER_FILTER, ORDER_MEASURES, zero } from './report-measures';
 
 export const GROUP_BY = [
   'day',
@@ -98,12 +98,8 @@ const TotalsRow = z.object({
   s: count,
 });
 
-const StaleDay = z.object({ day: z.string() });
-
 /** Groups the click rollups and report_days_v1 can answer; the others read the raw clicks. */
 const ROLLUP_GROUPS = new Set<GroupBy>(['day', 'affiliate', 'program']);
-
-const zero = (...names: string[]) => names.map((n) => `toInt64(0) AS ${n}`).join(', ');
 
 /** Orders and commission from the latest version of every row (FINAL), `extra` narrowing the rows. */
 function versionedReads(q: SummaryQuery, extra = ''): string[] {
@@ -125,10 +121,7 @@ function versionedReads(q: SummaryQuery, extra = ''): string[] {
  */
 async function dailyReads(ch: ClickHouse, q: SummaryQuery, params: QueryParams, options: QueryOptions): Promise<string[]> {
   const stale = await ch.query(
-    `SELECT DISTINCT toString(toDate(placed_at, 'UTC')) AS day FROM orders_v1
-       WHERE version > ${REPORT_DAYS_THROUGH} AND ${conditions(q, 'placed_at')}
-     UNION DISTINCT SELECT DISTINCT toString(toDate(placed_at, 'UTC')) AS day FROM ledger_entries_v1
-       WHERE version > ${REPORT_DAYS_THROUGH} AND ${conditions(q, 'placed_at')}`,
+    daysWithNewVersions(REPORT_DAYS_THROUGH, ` AND ${conditions(q, 'placed_at')}`),
     params,
     StaleDay,
     options,

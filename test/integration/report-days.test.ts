@@ -183,7 +183,8 @@ describe('UTC reports from the daily rollups', () => {
       'test:ledger:1',
     );
     // Nothing recomputed yet: every day is read from the versioned tables.
-    for (const groupBy of ['day', 'affiliate', 'program'] as const) await sameBothWays(groupBy);
+    const byDayUnrefreshed = await sameBothWays('day');
+    for (const groupBy of ['affiliate', 'program'] as const) await sameBothWays(groupBy);
     expect(await snapshotRows()).toBe(0);
 
     expect(await refreshReportDays(ch)).toEqual(['2026-11-02', '2026-11-03', '2026-11-30']);
@@ -196,6 +197,7 @@ describe('UTC reports from the daily rollups', () => {
       ['2026-11-03', 'USD', 0, 1, '20.00', '2.00'],
       ['2026-11-30', 'EUR', 1, 0, '0.00', '0.00'],
     ]);
+    expect(byDayUnrefreshed).toEqual(byDay);
     for (const groupBy of ['affiliate', 'program'] as const) await sameBothWays(groupBy);
     await sameBothWays('day', { affiliateId: 12 });
     await sameBothWays('affiliate', { programIds: null, affiliateId: 31 });
@@ -223,16 +225,44 @@ describe('UTC reports from the daily rollups', () => {
       ],
       'test:ledger:2',
     );
-    // Before the snapshot catches up, the changed days come from the versioned tables.
-    for (const groupBy of ['day', 'affiliate', 'program'] as const) await sameBothWays(groupBy);
+    // Before the snapshot catches up, the changed days come from the versioned tables (the
+    // snapshot still holds their old totals): the same figures as once it has caught up.
+    const afterUnrefreshed = await sameBothWays('day');
+    for (const groupBy of ['affiliate', 'program'] as const) await sameBothWays(groupBy);
     expect(await refreshReportDays(ch)).toEqual(['2026-11-02', '2026-11-03']);
     const after = await sameBothWays('day');
+    expect(afterUnrefreshed).toEqual(after);
     expect(after.map((r) => [r.key, r.currency, r.orders, r.revenue, r.commission, r.commissionSettled])).toEqual([
       ['2026-11-02', 'EUR', 0, '0.00', '1.00', '0.00'],
       ['2026-11-03', 'EUR', 1, '18.00', '1.80', '1.80'],
       ['2026-11-30', 'EUR', 0, '0.00', '0.00', '0.00'],
     ]);
     for (const groupBy of ['affiliate', 'program'] as const) await sameBothWays(groupBy);
+
+    // UTC really reads the snapshot: a row only the snapshot has shows in UTC, not in Etc/UTC.
+    await ch.insert(
+      'report_days_v1',
+      [
+        {
+          day: '2026-11-05',
+          program_id: 1,
+          affiliate_id: 11,
+          currency: 'EUR',
+          version: 1,
+          source_rows: 1,
+          orders: 7,
+          revenue_minor: 700,
+          commission_minor: 70,
+          estimated_minor: 70,
+          settled_minor: 0,
+        },
+      ],
+      'test:report-days:marker',
+    );
+    const utc = await summaryReport(ch, { ...base, groupBy: 'day' });
+    const etc = await summaryReport(ch, { ...base, groupBy: 'day', tz: 'Etc/UTC' });
+    expect(utc.find((r) => r.key === '2026-11-05')).toMatchObject({ orders: 7, revenue: '7.00', commission: '0.70' });
+    expect(etc.find((r) => r.key === '2026-11-05')).toBeUndefined();
   });
 });
 
