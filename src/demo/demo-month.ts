@@ -242,7 +242,7 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
     const id = `msg_demo_${++deliveries}`;
     const timestamp = String(Math.floor(at / 1000));
     const key = webhookSecretKey(secretOf.get(programId)!)!;
-    const signature = `v1,${base64(target.crypto.hmacSha256(key, signedContent(id, timestamp, new TextEncoder().encode(body))))}`;
+    const signature = `v1,${base64(target.crypto.hmacSha256(key, ...signedContent(id, timestamp, new TextEncoder().encode(body))))}`;
     const response = await target.request('/v1/orders', {
       method: 'POST',
       body,

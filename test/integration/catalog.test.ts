@@ -113,6 +113,23 @@ describe('catalogue', () => {
       'OWN: 1 × 10.00 EUR = 10.00 EUR × 3% (rules[0]) = 0.30 EUR',
     ]);
     expect(order.commission).toBe('16.87');
+
+    // The next event re-derives the order from every stored payload: the catalogue's categories
+    // were stored with the first one, so they and the commission stay.
+    const completed = await sendOrder(
+      t,
+      tenant.merchant.webhookSecret,
+      orderEvent(tenant.program.id, 'order.completed', { id: 'C-1', clickId, items }, t.clock.now().toISOString()),
+    );
+    expect(completed.status).toBe(200);
+    const again = await ledgerOf('C-1');
+    expect(again.status).toBe('completed');
+    expect(again.items).toMatchObject([
+      { sku: 'TV-55', category: 'electronics', catalog: 'matched' },
+      { sku: 'MYSTERY', category: null, catalog: 'unknown_sku' },
+      { sku: 'OWN', category: 'electronics' },
+    ]);
+    expect(again.commission).toBe('16.87');
   });
 
   it('serves the Shopify connector too, and a program without a catalogue is unchanged', async () => {
