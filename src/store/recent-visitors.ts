@@ -74,9 +74,8 @@ export class RecentVisitors {
   }
 
   private forgetOldest(): void {
-    const oldest = this.newest.entries().next();
-    if (oldest.done) return;
-    const [key, at] = oldest.value;
+    // Only called past maxEntries, so there is an oldest entry.
+    const [key, at] = this.newest.entries().next().value!;
     this.newest.delete(key);
     if (at > this.horizonMs) this.horizonMs = at;
   }

@@ -205,6 +205,24 @@ describe('the tracked redirect', () => {
     expect(await again(200, 3)).toEqual({ unique: true });
   });
 
+  it('forgets the visitor of a click whose group failed: the next click of that visitor is still unique (P13)', async () => {
+    await visit(tenant.link.code);
+    const [first] = clicks();
+    const recorder = createSqliteClickRecorder(t.store.raw);
+    const later = new Date(Date.parse(String(first!.clicked_at)) + 60_000).toISOString();
+    const newcomer = { ...recordedClick(first!), visitorHash: 'v-newcomer', clickedAt: later };
+    // One group: a click whose id is already stored (it fails, and the group with it), then a
+    // click of the same new visitor. Retried alone, only the second is stored.
+    const failing = recorder.record({ ...newcomer, clickId: first!.click_id as string });
+    const next = recorder.record({ ...newcomer, clickId: `${first!.click_id}-next` });
+    await expect(failing).rejects.toThrow(/UNIQUE/);
+    expect(await next).toEqual({ unique: true });
+    expect(clicks().map((r) => [r.click_id, r.is_unique])).toEqual([
+      [first!.click_id, 1],
+      [`${first!.click_id}-next`, 1],
+    ]);
+  });
+
   it('sets an HttpOnly, SameSite=Lax, Secure click cookie bounded by the cookie window (P16)', async () => {
     const response = await visit(tenant.link.code);
     const cookie = response.headers.get('set-cookie')!;
