@@ -1,11 +1,11 @@
 import { stringify } from 'csv-stringify/sync';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { AppDeps } from '../app/deps';
 import { neutralizeCell } from '../domain/csv-cell';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
-import type { Database } from '../store/database';
-import { readTuples } from '../store/row-reader';
+import type { AffiliateTable, Database, PayoutLineTable } from '../store/database';
+import { readTuples, type RowTuple } from '../store/row-reader';
 
 /**
  * The payout CSV finance uploads or archives. Streamed a page of lines at a time (flat memory
@@ -59,16 +59,8 @@ const LINE_COLUMNS = [
   'a.payout_details',
 ] as const;
 
-type LineRow = [
-  affiliateId: number,
-  currency: string,
-  amountMinor: number,
-  entries: number,
-  name: string,
-  email: string | null,
-  payoutMethod: 'paypal' | 'wise' | 'bank' | null,
-  payoutDetails: string | null,
-];
+/** A page's row, typed from the tables by the columns above (`RowTuple`), so it follows the schema. */
+type LineRow = RowTuple<Selectable<PayoutLineTable> & Selectable<AffiliateTable>, typeof LINE_COLUMNS>;
 
 /** One record of a format; providers' files hold only affiliates paid through that provider. */
 function record(format: PayoutFormat, payout: string, row: LineRow): string[] | undefined {

@@ -117,9 +117,15 @@ function versionedReads(q: SummaryQuery, extra = ''): string[] {
  * UTC days are whole rows of the daily rollups: a month is 30 rows per affiliate, not 720 hours
  * of clicks and every order and ledger entry folded with FINAL. Days with versions
  * report_days_v1 has not taken in yet (an export in progress, or one cut short) are read from the
- * versioned tables instead, so the figures are the same either way. Adds `stale` to `params`.
+ * versioned tables instead, so the figures are the same either way. Returns the reads and the
+ * parameters they add (`stale`).
  */
-async function dailyReads(ch: ClickHouse, q: SummaryQuery, params: QueryParams, options: QueryOptions): Promise<string[]> {
+async function dailyReads(
+  ch: ClickHouse,
+  q: SummaryQuery,
+  params: QueryParams,
+  options: QueryOptions,
+): Promise<{ reads: string[]; params: QueryParams }> {
   const stale = await ch.query(
     daysWithNewVersions(REPORT_DAYS_THROUGH, ` AND ${conditions(q, 'placed_at')}`),
     params,
@@ -135,9 +141,11 @@ async function dailyReads(ch: ClickHouse, q: SummaryQuery, params: QueryParams, 
        sum(estimated_minor) AS e, sum(settled_minor) AS s
      FROM report_days_v1 FINAL WHERE ${dayConditions(q)} AND source_rows > 0${fresh} GROUP BY k, currency`,
   ];
-  if (stale.length === 0) return reads;
-  params.stale = stale.map((d) => d.day);
-  return [...reads, ...versionedReads(q, " AND toDate(placed_at, 'UTC') IN {stale:Array(Date)}")];
+  if (stale.length === 0) return { reads, params };
+  return {
+    reads: [...reads, ...versionedReads(q, " AND toDate(placed_at, 'UTC') IN {stale:Array(Date)}")],
+    params: { ...params, stale: stale.map((d) => d.day) },
+  };
 }
 
 /** Clicks from the hourly rollup (whole-hour zones) or the raw clicks; orders and commission unrolled. */
@@ -171,7 +179,8 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
   };
   const options: QueryOptions = { maxExecutionSeconds: q.maxExecutionSeconds };
   const rollup = q.wholeHourZone && ROLLUP_GROUPS.has(q.groupBy) && q.linkId === null;
-  const reads = rollup && q.tz === 'UTC' ? await dailyReads(ch, q, params, options) : hourlyReads(q, rollup);
+  const { reads, params: readParams } =
+    rollup && q.tz === 'UTC' ? await dailyReads(ch, q, params, options) : { reads: hourlyReads(q, rollup), params };
   // One statement, so ClickHouse runs the reads in parallel and answers in one round trip.
   // Keys stay in their own types (Date, UInt64) while grouping; only the result becomes text.
   // A row's versions share a partition (placed_at never changes), so FINAL may stay within each.
@@ -180,7 +189,7 @@ export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<Re
      FROM (${reads.join(' UNION ALL ')})
      GROUP BY k, currency LIMIT {limit:UInt32}
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
-    params,
+    readParams,
     TotalsRow,
     options,
   );

@@ -1,5 +1,7 @@
 import * as nodeCryptoModule from 'node:crypto';
 import { createHash, createHmac, createSecretKey, type KeyObject, randomFillSync } from 'node:crypto';
+// The namespace import is only to feature-detect `hash` (Node 20.12+), which the typings of
+// older releases lack; the named imports are the functions every Node 20 has.
 import { HMAC } from 'fast-sha256';
 import type { AppCrypto } from '../app/deps';
 

@@ -33,9 +33,9 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
 
   // Rows are written in click order, so the newest of the last rows written bounds what is stored.
   const storedUntil = db
-    .prepare(`SELECT max(clicked_at) FROM (SELECT clicked_at FROM clicks ORDER BY id DESC LIMIT ${NEWEST_ROWS})`)
+    .prepare('SELECT max(clicked_at) FROM (SELECT clicked_at FROM clicks ORDER BY id DESC LIMIT ?)')
     .pluck()
-    .get() as string | null;
+    .get(NEWEST_ROWS) as string | null;
   const recent = new RecentVisitors(
     (linkId, visitorHash, sinceMs) => seenRecently.get(linkId, visitorHash, new Date(sinceMs).toISOString()) !== undefined,
     storedUntil === null ? -Infinity : Date.parse(storedUntil),
