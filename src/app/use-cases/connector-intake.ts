@@ -10,6 +10,7 @@ import type { ClickIdSigner } from '../../domain/click-id';
 import type { ProgramTable } from '../../store/database';
 import type { AppDeps } from '../deps';
 import { type OrderIntakeResult, recordOrderEvent } from './record-order-event';
+import { serializeEvent } from '../schemas/order-event';
 
 type ConnectorDeps = Pick<AppDeps, 'db' | 'orderIntake' | 'crypto'> & { signClickId: ClickIdSigner };
 
@@ -75,13 +76,15 @@ async function recordKnown(
   let result: OrderIntakeResult | undefined;
   let duplicate = true;
   for (const [i, event] of events.entries()) {
+    const { eventJson, orderJson } = serializeEvent(event);
     result = await recordOrderEvent(deps, {
       merchantId: d.program.merchant_id,
       program: d.program,
       channel: 'webhook',
       deliveryId: i === 0 ? d.deliveryId : `${d.deliveryId}:${i}`,
       event,
-      contentHash: deps.crypto.sha256Hex(JSON.stringify(event)),
+      orderJson,
+      contentHash: deps.crypto.sha256Hex(eventJson),
       catalog: d.catalog,
     });
     duplicate &&= result.duplicate;

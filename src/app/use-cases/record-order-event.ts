@@ -51,7 +51,7 @@ export function normalizeCoupon(code: string): string {
  */
 function withCatalog(event: NormalizedOrderEvent, catalog: ReadonlyMap<string, string> | undefined) {
   const unknownSkus: string[] = [];
-  if (!catalog || catalog.size === 0) return { event, unknownSkus };
+  if (!catalog || catalog.size === 0) return { event, unknownSkus, changed: false };
   const lines = event.order.lines.map((line) => {
     if (line.category !== undefined) return line;
     const category = catalog.get(line.sku);
@@ -61,7 +61,8 @@ function withCatalog(event: NormalizedOrderEvent, catalog: ReadonlyMap<string, s
     }
     return { ...line, category, catalog: 'matched' as const };
   });
-  return { event: { ...event, order: { ...event.order, lines } }, unknownSkus };
+  const changed = lines.some((line, i) => line !== event.order.lines[i]);
+  return { event: changed ? { ...event, order: { ...event.order, lines } } : event, unknownSkus, changed };
 }
 
 /** The receipt as the API shows it: public ids instead of row numbers. */
@@ -143,7 +144,7 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
 export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery): Promise<OrderIntakeResult> {
   // The content hash is taken before the catalogue fills categories in: a replay is recognised
   // whatever the catalogue says by then.
-  const { event, unknownSkus } = withCatalog(delivery.event, delivery.catalog);
+  const { event, unknownSkus, changed } = withCatalog(delivery.event, delivery.catalog);
   const outcome = await deps.orderIntake.record(
     {
       merchantId: delivery.merchantId,
@@ -154,7 +155,7 @@ export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery
       occurredAt: event.occurredAt,
       order: event.order,
       // A catalogue that filled categories in made another order: the store serialises that one.
-      ...(event === delivery.event && delivery.orderJson !== undefined ? { payload: delivery.orderJson } : {}),
+      ...(!changed && delivery.orderJson !== undefined ? { payload: delivery.orderJson } : {}),
       contentHash: delivery.contentHash,
     },
     attributeNewOrder(delivery, deps.signClickId),
