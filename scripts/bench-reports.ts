@@ -93,8 +93,11 @@ const within30Days = (n: number) =>
 // A link belongs to one affiliate in one program, as in the store: both follow from the link.
 const scope = `1 + ${h(4)} % 20000 AS link_id, 1 + link_id % 2000 AS affiliate_id, 1 + link_id % 20 AS program_id`;
 
-const orderColumns = `number AS order_id, 1 AS version, concat('o', toString(number)) AS external_id, ${scope}, '' AS click_id, '' AS coupon_code,
-    'click' AS attribution_method, ${within30Days(1)} AS placed_at`;
+/** An order's columns but its state, at `version` (an SQL expression). */
+const orderColumns = (
+  version: string,
+) => `number AS order_id, ${version} AS version, concat('o', toString(number)) AS external_id, ${scope},
+    '' AS click_id, '' AS coupon_code, 'click' AS attribution_method, ${within30Days(1)} AS placed_at`;
 
 /**
  * New versions of 2% of the orders of the last three days, as an export sends them, before the
@@ -105,7 +108,7 @@ async function changeRecentOrders(db: ClickHouse) {
   await db.command(
     `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
        status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
-     SELECT ${orderColumns.replace('1 AS version', '{version:UInt64} AS version')}, 'refunded' AS status, 0 AS revenue_minor,
+     SELECT ${orderColumns('{version:UInt64}')}, 'refunded' AS status, 0 AS revenue_minor,
        'EUR' AS currency, ${dims} FROM numbers({n:UInt64}) WHERE number % 50 = 0 AND placed_at >= toDateTime64('2026-11-23 00:00:00', 3, 'UTC')`,
     { n: ORDERS, version: String(BigInt(top!.v) + 1n) },
   );
@@ -126,7 +129,7 @@ async function load(db: ClickHouse) {
     db.command(
       `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
          status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
-       SELECT ${orderColumns}, ${pick(['paid', 'paid', 'completed', 'completed', 'completed', 'refunded', 'cancelled'], 12)} AS status,
+       SELECT ${orderColumns('1')}, ${pick(['paid', 'paid', 'completed', 'completed', 'completed', 'refunded', 'cancelled'], 12)} AS status,
          1000 + ${h(13)} % 50000 AS revenue_minor, 'EUR' AS currency, ${dims} FROM numbers({n:UInt64})`,
       { n: ORDERS },
     ),
@@ -135,7 +138,7 @@ async function load(db: ClickHouse) {
     db.command(
       `INSERT INTO orders_v1 (order_id, version, external_id, link_id, affiliate_id, program_id, click_id, coupon_code, attribution_method, placed_at,
          status, revenue_minor, currency, country, device, browser, os, sub1, sub2, sub3, sub4, sub5)
-       SELECT ${orderColumns.replace('1 AS version', '2 AS version')}, 'completed' AS status, 1000 + ${h(13)} % 50000 AS revenue_minor,
+       SELECT ${orderColumns('2')}, 'completed' AS status, 1000 + ${h(13)} % 50000 AS revenue_minor,
          'EUR' AS currency, ${dims} FROM numbers({n:UInt64}) WHERE number % 10 = 0`,
       { n: ORDERS },
     ),
