@@ -1,16 +1,18 @@
 import { UNIQUE_CLICK_WINDOW_MS } from './click-recorder';
 
-/** Asks the store whether a human click of this visitor on this link is newer than `sinceMs`. */
+/** Asks the store whether this visitor has a unique click on this link newer than `sinceMs`. */
 export type SeenSince = (linkId: number, visitorHash: string, sinceMs: number) => boolean;
 
 const DEFAULT_MAX_ENTRIES = 200_000;
 
 /**
- * Decides the unique flag (P13: first human click of a visitor on a link within the window)
- * from memory when it can, so the redirect does not read the clicks index for every click.
+ * Decides the unique flag (P13) from memory when it can, so the redirect does not read the
+ * clicks index for every click. A visitor counts as unique on a link once per window, from the
+ * click that was counted: a repeat inside the window is not unique and does not extend it (as
+ * Dub's one-hour dedup key does). That is also what lets the store index only unique clicks.
  *
- * It remembers, per (link, visitor), the newest human click recorded through it, and keeps the
- * invariant: every human click with a time after `horizonMs` is remembered. Clicks that were in
+ * It remembers, per (link, visitor), the newest unique click recorded through it, and keeps the
+ * invariant: every unique click with a time after `horizonMs` is remembered. Clicks that were in
  * the store before it started are covered by starting the horizon at the newest of them; entries
  * it forgets (too old to matter, or the map is full) move the horizon up to their time. When a
  * click's window reaches back past the horizon (the first hour after a restart, a clock stepped
@@ -20,7 +22,7 @@ const DEFAULT_MAX_ENTRIES = 200_000;
  * Decisions made inside a group that then fails to commit are taken back with `undo`.
  */
 export class RecentVisitors {
-  /** key → newest human click time (ms); Map order is update order, so the oldest come first. */
+  /** key → newest unique click time (ms); Map order is update order, so the oldest come first. */
   private readonly newest = new Map<string, number>();
   private horizonMs: number;
 
@@ -34,26 +36,22 @@ export class RecentVisitors {
   }
 
   /**
-   * Whether this click is unique, and remembers it. Returns an undo entry for a group that must
-   * be rolled back.
+   * Whether this click is unique, and remembers it if so. A unique decision comes with an undo
+   * entry for a group that must be rolled back; a repeat changes nothing to take back.
    */
   decide(linkId: number, visitorHash: string, clickedAtMs: number, isBot: boolean): { unique: boolean; undo?: Undo } {
-    // Bots are never unique and do not make a later human click a repeat (the store's lookup
-    // filters them out the same way).
+    // Bots are never unique and do not make a later human click a repeat.
     if (isBot) return { unique: false };
     const sinceMs = clickedAtMs - UNIQUE_CLICK_WINDOW_MS;
     this.forgetBefore(sinceMs);
     const key = `${linkId} ${visitorHash}`;
     const previous = this.newest.get(key);
-    let unique: boolean;
-    if (previous !== undefined && previous > sinceMs) unique = false;
-    else if (this.horizonMs <= sinceMs) unique = true;
-    else unique = !this.seenSince(linkId, visitorHash, sinceMs);
-    const latest = previous === undefined ? clickedAtMs : Math.max(previous, clickedAtMs);
+    if (previous !== undefined && previous > sinceMs) return { unique: false };
+    if (this.horizonMs > sinceMs && this.seenSince(linkId, visitorHash, sinceMs)) return { unique: false };
     this.newest.delete(key);
-    this.newest.set(key, latest);
+    this.newest.set(key, clickedAtMs);
     if (this.newest.size > this.maxEntries) this.forgetOldest();
-    return { unique, undo: { key, previous } };
+    return { unique: true, undo: { key, previous } };
   }
 
   /** Takes back decisions, newest first, so that clicks that were never committed are not remembered. */

@@ -175,17 +175,19 @@ describe('the tracked redirect', () => {
     ]);
   });
 
-  it('counts repeat clicks of one visitor within an hour once as unique (P13)', async () => {
+  it('counts a visitor once per hour on a link, from the counted click (P13)', async () => {
     await visit(tenant.link.code);
     t.clock.advance(30 * 60_000);
     await visit(tenant.link.code);
     await visit(tenant.link.code, { ip: '198.51.100.8' });
     await visit(tenant.link.code, { ua: IPHONE });
-    t.clock.advance(31 * 60_000);
-    await visit(tenant.link.code); // 61 min after the first, 31 after the last: still a repeat
-    t.clock.advance(61 * 60_000);
+    t.clock.advance(29 * 60_000);
+    await visit(tenant.link.code); // 59 min after the counted click: a repeat, which does not extend the hour
+    t.clock.advance(2 * 60_000);
+    await visit(tenant.link.code); // 61 min after the counted click: counted again
+    t.clock.advance(30 * 60_000);
     await visit(tenant.link.code);
-    expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 1, 1, 0, 1]);
+    expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 1, 1, 0, 1, 0]);
   });
 
   it('still counts a repeat once after a restart: the store answers for clicks made before it (P13)', async () => {
@@ -201,8 +203,15 @@ describe('the tracked redirect', () => {
       });
     };
     expect(await again(30, 1)).toEqual({ unique: false });
-    expect(await again(80, 2)).toEqual({ unique: false }); // 50 min after the last one, stored by the previous "process"
-    expect(await again(200, 3)).toEqual({ unique: true });
+    expect(await again(59, 2)).toEqual({ unique: false }); // stored repeats do not extend the counted click's hour
+    expect(await again(61, 3)).toEqual({ unique: true });
+    expect(await again(90, 4)).toEqual({ unique: false }); // 29 min after the click counted by the previous "process"
+    expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
+    // The store answers from the index of unique clicks, which repeats never enter.
+    const plan = t.store.raw
+      .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1`)
+      .all(1, 'v', '') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING (COVERING )?INDEX clicks_unique_visitor/);
   });
 
   it('forgets the visitor of a click whose group failed: the next click of that visitor is still unique (P13)', async () => {

@@ -5,7 +5,7 @@ import { RecentVisitors, type SeenSince } from '../../src/store/recent-visitors'
 const T0 = Date.parse('2026-11-25T10:00:00.000Z');
 const MIN = 60_000;
 
-/** A store that holds the given human clicks and counts the questions it was asked. */
+/** A store that holds the given unique clicks and counts the questions it was asked. */
 function store(clicks: { linkId: number; visitor: string; at: number }[] = []) {
   const asked: number[] = [];
   const seenSince: SeenSince = (linkId, visitor, sinceMs) => {
@@ -16,7 +16,7 @@ function store(clicks: { linkId: number; visitor: string; at: number }[] = []) {
 }
 
 describe('deciding unique clicks from memory (P13)', () => {
-  it('counts repeat clicks of one visitor on one link within an hour once, without asking an empty store', () => {
+  it('counts a visitor once per hour on a link, from the counted click, without asking an empty store', () => {
     const s = store();
     const recent = new RecentVisitors(s.seenSince, -Infinity);
     const unique = (link: number, visitor: string, at: number) => recent.decide(link, visitor, at, false).unique;
@@ -25,9 +25,10 @@ describe('deciding unique clicks from memory (P13)', () => {
       unique(1, 'a', T0 + 30 * MIN),
       unique(1, 'b', T0 + 30 * MIN),
       unique(2, 'a', T0 + 30 * MIN),
-      unique(1, 'a', T0 + 61 * MIN), // 31 min after the last one: still a repeat
-      unique(1, 'a', T0 + 61 * MIN + UNIQUE_CLICK_WINDOW_MS), // exactly an hour later: the window excludes it
-    ]).toEqual([true, false, true, true, false, true]);
+      unique(1, 'a', T0 + 59 * MIN), // a repeat does not extend the hour...
+      unique(1, 'a', T0 + UNIQUE_CLICK_WINDOW_MS), // ...so exactly an hour after the counted click counts again
+      unique(1, 'a', T0 + 61 * MIN), // and the new hour runs from there
+    ]).toEqual([true, false, true, true, false, true, false]);
     expect(s.asked).toEqual([]);
   });
 
@@ -71,17 +72,20 @@ describe('deciding unique clicks from memory (P13)', () => {
 
   it('forgets decisions taken back, so a click that was never committed does not make a repeat', () => {
     const takeBack = () => {
-      const recent = new RecentVisitors(store().seenSince, -Infinity);
+      // The store holds the first click, as the committed group that brought it left it.
+      const recent = new RecentVisitors(store([{ linkId: 1, visitor: 'a', at: T0 }]).seenSince, -Infinity);
       recent.decide(1, 'a', T0, false);
-      const second = recent.decide(1, 'a', T0 + MIN, false);
-      const third = recent.decide(1, 'b', T0 + MIN, false);
+      const second = recent.decide(1, 'a', T0 + 61 * MIN, false); // counted: a new hour
+      const third = recent.decide(1, 'b', T0 + 61 * MIN, false);
+      expect(recent.decide(1, 'a', T0 + 62 * MIN, false)).toEqual({ unique: false }); // a repeat: nothing to take back
       recent.undo([second.undo!, third.undo!]);
       return recent;
     };
-    expect(takeBack().decide(1, 'b', T0 + 2 * MIN, false).unique).toBe(true);
-    // 'a' is back to its first click: a repeat 59 min after it, but not 60.5 min after it
-    // (which the taken-back click, 59.5 min earlier, would have made a repeat).
+    expect(takeBack().decide(1, 'b', T0 + 62 * MIN, false).unique).toBe(true);
+    // 'a' is back to its first counted click: still a repeat 59 min after it (memory forgot that
+    // click at 61 min, so the store answers), and counted 91 min after it (which the taken-back
+    // click, 30 min earlier, would have made a repeat).
     expect(takeBack().decide(1, 'a', T0 + 59 * MIN, false).unique).toBe(false);
-    expect(takeBack().decide(1, 'a', T0 + 60.5 * MIN, false).unique).toBe(true);
+    expect(takeBack().decide(1, 'a', T0 + 91 * MIN, false).unique).toBe(true);
   });
 });

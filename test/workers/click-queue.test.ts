@@ -57,6 +57,20 @@ describe('the click queue consumer', () => {
     ]);
   });
 
+  it('counts a visitor once per hour from the counted click: repeats do not extend the hour (P13)', async () => {
+    const at = (minutes: number) => new Date(Date.parse('2026-03-02T12:00:00.000Z') + minutes * 60_000).toISOString();
+    const hourly = (n: number, minutes: number) => click(`q-hour-${n}`, { visitorHash: 'hourly', clickedAt: at(minutes) });
+    // In two queue batches, as clicks spread over an hour arrive.
+    await consume([message('h1', { v: 1, click: hourly(1, 0) }), message('h2', { v: 1, click: hourly(2, 30) })]);
+    await consume([
+      message('h3', { v: 1, click: hourly(3, 59) }),
+      message('h4', { v: 1, click: hourly(4, 61) }),
+      message('h5', { v: 1, click: hourly(5, 90) }),
+    ]);
+    const rows = await env.DB.prepare("SELECT is_unique FROM clicks WHERE click_id LIKE 'q-hour-%' ORDER BY click_id").all();
+    expect(rows.results.map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
+  });
+
   it('retries only the message whose row cannot be written; the rest of its batch is stored and acked', async () => {
     const result = await consume([
       message('ok', { v: 1, click: click('q-click-3', { visitorHash: 'other' }) }),

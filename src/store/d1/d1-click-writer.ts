@@ -5,7 +5,8 @@ import type { D1Database, D1PreparedStatement } from './d1-types';
  * One click row, written idempotently: queues deliver at least once, so a redelivered message
  * hits the unique click id and changes nothing. Uniqueness (P13) is decided in the same
  * statement, against the rows already written (earlier statements of the same batch included,
- * since batch() runs them in order), looking back one hour from this click's own time.
+ * since batch() runs them in order), looking back one hour from this click's own time for a
+ * unique click of the visitor on the link (the partial index of migration 0011).
  * 21 bound values (numbered, reused in the lookup): under D1's 100 per statement.
  */
 const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
@@ -13,7 +14,7 @@ const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affilia
     sub1, sub2, sub3, sub4, sub5, paid_search_param)
   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
     CASE WHEN ?12 = 0 AND NOT EXISTS (SELECT 1 FROM clicks WHERE link_id = ?2 AND visitor_hash = ?7
-      AND clicked_at > ?21 AND clicked_at < ?5 AND is_bot = 0) THEN 1 ELSE 0 END,
+      AND clicked_at > ?21 AND clicked_at < ?5 AND is_unique = 1) THEN 1 ELSE 0 END,
     ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
   WHERE true
   ON CONFLICT (click_id) DO NOTHING`;
