@@ -202,8 +202,8 @@ async function exportBench() {
     )
     .run(now, now);
   const insert = store.raw.prepare(
-    `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent, browser, os, device, is_bot,
-       is_unique, country, referer_host, sub1) VALUES (?, ?, 1, ?, ?, 'ip', 'visitor', 'Mozilla/5.0', 'Chrome', 'Windows', 'desktop', 0, 1, 'DE', '', ?)`,
+    `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot,
+       is_unique, country, referer_host, sub1) VALUES (?, ?, 1, ?, ?, 'ip', 'visitor', 0, 'Chrome', 'Windows', 'desktop', 0, 1, 'DE', '', ?)`,
   );
   store.raw.transaction(() => {
     for (let i = 0; i < EXPORT_CLICKS; i++) {

@@ -10,6 +10,7 @@ export interface Database {
   program_affiliates: ProgramAffiliateTable;
   links: LinkTable;
   clicks: ClickTable;
+  user_agents: UserAgentTable;
   settings: SettingTable;
   orders: OrderTable;
   order_events: OrderEventTable;
@@ -114,6 +115,11 @@ export interface LinkTable {
   created_at: string;
 }
 
+export interface UserAgentTable {
+  id: Generated<number>;
+  user_agent: string;
+}
+
 export interface ClickTable {
   id: Generated<number>;
   click_id: string;
@@ -123,7 +129,8 @@ export interface ClickTable {
   clicked_at: string;
   ip_hash: string;
   visitor_hash: string;
-  user_agent: string;
+  /** `user_agents.id`: agents are stored once each. */
+  user_agent_id: number;
   browser: string;
   os: string;
   device: string;

@@ -85,8 +85,14 @@ function recordedClick(row: Record<string, string | number | null>): ClickToReco
   };
 }
 
+/** Click rows with their user agent, which is stored once per distinct agent. */
 function clicks() {
-  return t.store.raw.prepare('SELECT * FROM clicks ORDER BY id').all() as Record<string, string | number | null>[];
+  return t.store.raw
+    .prepare(
+      `SELECT clicks.*, user_agents.user_agent FROM clicks
+       LEFT JOIN user_agents ON user_agents.id = clicks.user_agent_id ORDER BY clicks.id`,
+    )
+    .all() as Record<string, string | number | null>[];
 }
 
 function visit(
@@ -161,6 +167,10 @@ describe('the tracked redirect', () => {
     expect(botFlags).toEqual([...humans.map((ua) => [ua, 0]), ...bots.map((ua) => [ua, 1])]);
     expect(rows.filter((r) => r.is_unique === 1)).toHaveLength(humans.length);
     expect(rows.map((r) => r.device).slice(0, 2)).toEqual(['desktop', 'mobile']);
+    // Each agent is stored once, however many clicks name it.
+    await visit(tenant.link.code, { ua: humans[0], ip: '198.51.100.77' });
+    const agents = t.store.raw.prepare('SELECT count(*) FROM user_agents').pluck().get();
+    expect(agents).toBe(new Set([...humans, ...bots]).size);
   });
 
   it('redirects HEAD and prefetch requests without counting them as human (P13)', async () => {
@@ -209,26 +219,29 @@ describe('the tracked redirect', () => {
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
     // The store answers from the index of unique clicks, which repeats never enter.
     const plan = t.store.raw
-      .prepare(`EXPLAIN QUERY PLAN SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1`)
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1`,
+      )
       .all(1, 'v', '') as { detail: string }[];
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING (COVERING )?INDEX clicks_unique_visitor/);
   });
 
-  it('forgets the visitor of a click whose group failed: the next click of that visitor is still unique (P13)', async () => {
+  it('forgets the visitor and new agent of a click whose group failed: the next click of that visitor is still unique (P13)', async () => {
     await visit(tenant.link.code);
     const [first] = clicks();
     const recorder = createSqliteClickRecorder(t.store.raw);
     const later = new Date(Date.parse(String(first!.clicked_at)) + 60_000).toISOString();
-    const newcomer = { ...recordedClick(first!), visitorHash: 'v-newcomer', clickedAt: later };
+    // A new visitor with an agent never seen: the failed group also takes back the agent's row.
+    const newcomer = { ...recordedClick(first!), visitorHash: 'v-newcomer', userAgent: 'agent-newcomer/1.0', clickedAt: later };
     // One group: a click whose id is already stored (it fails, and the group with it), then a
     // click of the same new visitor. Retried alone, only the second is stored.
     const failing = recorder.record({ ...newcomer, clickId: first!.click_id as string });
     const next = recorder.record({ ...newcomer, clickId: `${first!.click_id}-next` });
     await expect(failing).rejects.toThrow(/UNIQUE/);
     expect(await next).toEqual({ unique: true });
-    expect(clicks().map((r) => [r.click_id, r.is_unique])).toEqual([
-      [first!.click_id, 1],
-      [`${first!.click_id}-next`, 1],
+    expect(clicks().map((r) => [r.click_id, r.is_unique, r.user_agent])).toEqual([
+      [first!.click_id, 1, first!.user_agent],
+      [`${first!.click_id}-next`, 1, 'agent-newcomer/1.0'],
     ]);
   });
 

@@ -43,8 +43,8 @@ async function seed(h: OrderIntakeHarness) {
   );
   await h.run(`INSERT INTO links (id, code, program_id, affiliate_id, created_at) VALUES (1, 'shared01', 1, 1, ?)`, NOW);
   await h.run(
-    `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent, browser, os, device,
-       is_bot, is_unique, country, referer_host, paid_search_param) VALUES ('clk-paid', 1, 1, 1, ?, 'h', 'v', '', '', '', '', 0, 1, '', '', 'gclid')`,
+    `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent_id, browser, os, device,
+       is_bot, is_unique, country, referer_host, paid_search_param) VALUES ('clk-paid', 1, 1, 1, ?, 'h', 'v', 0, '', '', '', 0, 1, '', '', 'gclid')`,
     NOW,
   );
   await h.run(`INSERT INTO coupons (program_id, code, affiliate_id, created_at) VALUES (1, 'SAVE10', 2, ?)`, NOW);

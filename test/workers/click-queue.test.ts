@@ -48,12 +48,12 @@ describe('the click queue consumer', () => {
     expect(result.explicitAcks.sort()).toEqual(['m1', 'm2', 'm3']);
     expect(result.retryMessages).toEqual([]);
     const rows = await env.DB.prepare(
-      "SELECT click_id, is_unique, sub2 FROM clicks WHERE click_id LIKE 'q-click-%' ORDER BY click_id",
+      "SELECT click_id, is_unique, sub2, (SELECT user_agent FROM user_agents WHERE id = user_agent_id) AS user_agent FROM clicks WHERE click_id LIKE 'q-click-%' ORDER BY click_id",
     ).all();
     // The second click of the same visitor on the same link within the hour is not unique (P13).
     expect(rows.results).toEqual([
-      { click_id: 'q-click-1', is_unique: 1, sub2: 'q' },
-      { click_id: 'q-click-2', is_unique: 0, sub2: 'q' },
+      { click_id: 'q-click-1', is_unique: 1, sub2: 'q', user_agent: 'Mozilla/5.0' },
+      { click_id: 'q-click-2', is_unique: 0, sub2: 'q', user_agent: 'Mozilla/5.0' },
     ]);
   });
 

@@ -10,16 +10,23 @@ import type { D1Database, D1PreparedStatement } from './d1-types';
  * 21 bound values (numbered, reused in the lookup): under D1's 100 per statement.
  */
 const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
-    ip_hash, visitor_hash, user_agent, browser, os, device, is_bot, is_unique, country, referer_host,
+    ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot, is_unique, country, referer_host,
     sub1, sub2, sub3, sub4, sub5, paid_search_param)
-  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,
+  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM user_agents WHERE user_agent = ?8), ?9, ?10, ?11, ?12,
     CASE WHEN ?12 = 0 AND NOT EXISTS (SELECT 1 FROM clicks WHERE link_id = ?2 AND visitor_hash = ?7
       AND clicked_at > ?21 AND clicked_at < ?5 AND is_unique = 1) THEN 1 ELSE 0 END,
     ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
   WHERE true
   ON CONFLICT (click_id) DO NOTHING`;
 
-function statement(d1: D1Database, click: ClickToRecord): D1PreparedStatement {
+/** The click's user agent, stored once (migration 0011); the click then takes its id. */
+const INSERT_USER_AGENT = 'INSERT INTO user_agents (user_agent) VALUES (?) ON CONFLICT (user_agent) DO NOTHING';
+
+function statements(d1: D1Database, click: ClickToRecord): D1PreparedStatement[] {
+  return [d1.prepare(INSERT_USER_AGENT).bind(click.userAgent), clickStatement(d1, click)];
+}
+
+function clickStatement(d1: D1Database, click: ClickToRecord): D1PreparedStatement {
   const s = click.subIds;
   const since = new Date(Date.parse(click.clickedAt) - UNIQUE_CLICK_WINDOW_MS).toISOString();
   // prettier-ignore
@@ -47,12 +54,12 @@ export async function writeClickBatch(
   const failed = new Map<string, unknown>();
   if (ordered.length === 0) return { stored, failed };
   try {
-    await d1.batch(ordered.map((click) => statement(d1, click)));
+    await d1.batch(ordered.flatMap((click) => statements(d1, click)));
     for (const click of ordered) stored.add(click.clickId);
   } catch {
     for (const click of ordered) {
       try {
-        await statement(d1, click).run();
+        await d1.batch(statements(d1, click));
         stored.add(click.clickId);
       } catch (error) {
         failed.set(click.clickId, error);

@@ -9,6 +9,7 @@ interface Waiting {
 }
 
 const MAX_GROUP = 512;
+const MAX_USER_AGENTS_CACHED = 10_000;
 /** Rows looked at for the newest click time already stored: the last ones written. */
 const NEWEST_ROWS = 1000;
 
@@ -28,7 +29,7 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
     'SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1',
   );
   const insert = db.prepare(`INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
-      ip_hash, visitor_hash, user_agent, browser, os, device, is_bot, is_unique, country, referer_host,
+      ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot, is_unique, country, referer_host,
       sub1, sub2, sub3, sub4, sub5, paid_search_param)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
 
@@ -42,7 +43,9 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
     storedUntil === null ? -Infinity : Date.parse(storedUntil),
   );
 
-  const insertGroup = db.transaction((group: Waiting[], undo: Undo[]) => {
+  const userAgents = userAgentIds(db);
+
+  const insertGroup = db.transaction((group: Waiting[], undo: Undo[], newAgents: string[]) => {
     const results: boolean[] = [];
     for (const { click } of group) {
       const decision = recent.decide(click.linkId, click.visitorHash, Date.parse(click.clickedAt), click.isBot);
@@ -57,7 +60,7 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
         click.clickedAt,
         click.ipHash,
         click.visitorHash,
-        click.userAgent,
+        userAgents.idOf(click.userAgent, newAgents),
         click.browser,
         click.os,
         click.device,
@@ -78,10 +81,12 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
   });
   const writeGroup = (group: Waiting[]): boolean[] => {
     const undo: Undo[] = [];
+    const newAgents: string[] = [];
     try {
-      return insertGroup(group, undo);
+      return insertGroup(group, undo, newAgents);
     } catch (error) {
       recent.undo(undo);
+      userAgents.forget(newAgents);
       throw error;
     }
   };
@@ -137,6 +142,32 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
         };
         attempt();
       });
+    },
+  };
+}
+
+/**
+ * User agent ids, remembered per agent string: a click names its agent by id (migration 0011).
+ * A new agent is inserted in the click's own transaction; if that group rolls back, its new
+ * agents are forgotten, so no click is ever written with the id of a row that was never committed.
+ */
+function userAgentIds(db: BetterSqlite3.Database) {
+  const insert = db.prepare('INSERT INTO user_agents (user_agent) VALUES (?) ON CONFLICT (user_agent) DO NOTHING');
+  const select = db.prepare('SELECT id FROM user_agents WHERE user_agent = ?').pluck();
+  const ids = new Map<string, number>();
+  return {
+    idOf(userAgent: string, added: string[]): number {
+      const known = ids.get(userAgent);
+      if (known !== undefined) return known;
+      insert.run(userAgent);
+      const id = select.get(userAgent) as number;
+      if (ids.size >= MAX_USER_AGENTS_CACHED) ids.clear();
+      ids.set(userAgent, id);
+      added.push(userAgent);
+      return id;
+    },
+    forget(agents: readonly string[]): void {
+      for (const agent of agents) ids.delete(agent);
     },
   };
 }

@@ -1,0 +1,64 @@
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../../src/store/sqlite/migrate';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The migrations before `first`, in a directory of their own: a store as an older release left it. */
+function migrationsBefore(first: string): URL {
+  const dir = mkdtempSync(join(tmpdir(), 'clickledger-migrations-'));
+  dirs.push(dir);
+  for (const name of readdirSync(SQLITE_MIGRATIONS_DIR)) {
+    if (name.endsWith('.sql') && name < first) cpSync(new URL(name, SQLITE_MIGRATIONS_DIR), join(dir, name));
+  }
+  return pathToFileURL(`${dir}/`);
+}
+
+describe('migration 0011 on a store with clicks', () => {
+  it('moves each click’s agent into user_agents, stored once, and keeps only unique clicks in the visitor index', () => {
+    const db = new BetterSqlite3(':memory:');
+    migrateSqlite(db, migrationsBefore('0011'));
+    const insert = db.prepare(
+      `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent,
+         browser, os, device, is_bot, is_unique, country, referer_host) VALUES (?, 1, 1, 1, ?, 'ip', ?, ?, '', '', '', ?, ?, '', '')`,
+    );
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const bot = 'Googlebot/2.1 (+http://www.google.com/bot.html)';
+    insert.run('c1', '2026-11-01T10:00:00.000Z', 'v1', firefox, 0, 1);
+    insert.run('c2', '2026-11-01T10:10:00.000Z', 'v1', firefox, 0, 0);
+    insert.run('c3', '2026-11-01T10:20:00.000Z', 'v2', bot, 1, 0);
+    insert.run('c4', '2026-11-01T10:30:00.000Z', 'v3', '', 0, 1);
+
+    expect(migrateSqlite(db).applied).toContain('0011_narrow_clicks.sql');
+
+    const rows = db
+      .prepare(
+        `SELECT click_id, user_agents.user_agent FROM clicks
+         JOIN user_agents ON user_agents.id = clicks.user_agent_id ORDER BY clicks.id`,
+      )
+      .all();
+    expect(rows).toEqual([
+      { click_id: 'c1', user_agent: firefox },
+      { click_id: 'c2', user_agent: firefox },
+      { click_id: 'c3', user_agent: bot },
+      { click_id: 'c4', user_agent: '' },
+    ]);
+    expect(db.prepare('SELECT count(*) FROM user_agents').pluck().get()).toBe(3);
+    const columns = (db.prepare('PRAGMA table_info(clicks)').all() as { name: string }[]).map((c) => c.name);
+    expect(columns).not.toContain('user_agent');
+    // The partial index holds the unique clicks only.
+    const indexed = db.prepare(
+      'SELECT click_id FROM clicks INDEXED BY clicks_unique_visitor WHERE is_unique = 1 AND link_id = 1 ORDER BY click_id',
+    );
+    expect(indexed.pluck().all()).toEqual(['c1', 'c4']);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'clicks_visitor'").pluck().get()).toBe(0);
+    db.close();
+  });
+});
