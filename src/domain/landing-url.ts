@@ -40,15 +40,24 @@ export function checkLandingUrl(
 }
 
 /**
- * Appends `name=value` to a URL that already passed `checkLandingUrl`, keeping the URL's own
- * query text byte for byte (URLSearchParams would re-encode it) and its fragment.
+ * A URL that already passed `checkLandingUrl`, cut where `name=value` goes: `fillQueryParam`
+ * appends the value keeping the URL's own query text byte for byte (URLSearchParams would
+ * re-encode it) and its fragment. Cut once, filled for every click on the link.
  */
-export function appendQueryParam(url: string, name: string, value: string): string {
+export interface QueryParamSlot {
+  before: string;
+  after: string;
+}
+
+export function queryParamSlot(url: string, name: string): QueryParamSlot {
   const hashAt = url.indexOf('#');
   const base = hashAt === -1 ? url : url.slice(0, hashAt);
-  const hash = hashAt === -1 ? '' : url.slice(hashAt);
   const separator = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
-  return `${base}${separator}${encodeURIComponent(name)}=${encodeURIComponent(value)}${hash}`;
+  return { before: `${base}${separator}${encodeURIComponent(name)}=`, after: hashAt === -1 ? '' : url.slice(hashAt) };
+}
+
+export function fillQueryParam(slot: QueryParamSlot, value: string): string {
+  return slot.before + encodeURIComponent(value) + slot.after;
 }
 
 export const landingUrlMessages: Record<LandingUrlFailure, string> = {

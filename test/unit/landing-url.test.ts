@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appendQueryParam, checkLandingUrl, normalizeAllowedDomain } from '../../src/domain/landing-url';
+import { checkLandingUrl, fillQueryParam, normalizeAllowedDomain, queryParamSlot } from '../../src/domain/landing-url';
+
+const appendQueryParam = (url: string, name: string, value: string) => fillQueryParam(queryParamSlot(url, name), value);
 import { cleanSubId, mergeSubIds } from '../../src/domain/sub-id';
 
 const allowed = ['shop.example', 'www.shop.example'];
@@ -66,6 +68,13 @@ describe('landing URLs stay on the allowed domains (P14)', () => {
     );
     expect(appendQueryParam('https://shop.example/', 'clid', 'a_b-c')).toBe('https://shop.example/?clid=a_b-c');
     expect(appendQueryParam('https://shop.example/?', 'clid', 'x')).toBe('https://shop.example/?clid=x');
+    expect(appendQueryParam('https://shop.example/?a=1&', 'clid', 'x y')).toBe('https://shop.example/?a=1&clid=x%20y');
+  });
+
+  it('fills one slot with many values, each as if appended alone', () => {
+    const slot = queryParamSlot('https://shop.example/p?color=red#reviews', 'clid');
+    expect(fillQueryParam(slot, 'one')).toBe('https://shop.example/p?color=red&clid=one#reviews');
+    expect(fillQueryParam(slot, 'two&x=1')).toBe('https://shop.example/p?color=red&clid=two%26x%3D1#reviews');
   });
 });
 

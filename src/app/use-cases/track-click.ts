@@ -1,9 +1,9 @@
 import { encodeBase64Url } from '../../domain/base64url';
 import { encodeClickId, type ClickIdSigner } from '../../domain/click-id';
-import { appendQueryParam } from '../../domain/landing-url';
+import { fillQueryParam, queryParamSlot, type QueryParamSlot } from '../../domain/landing-url';
 import { cleanSubId, mergeSubIds, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
 import type { AppDeps, ClickSecrets } from '../deps';
-import type { TrackingTargets } from '../tracking-targets';
+import type { TrackingTarget, TrackingTargets } from '../tracking-targets';
 import { visitorProfile } from '../visitor-profile';
 
 export interface ClickRequest {
@@ -55,25 +55,44 @@ function hex(bytes: Uint8Array, length: number): string {
 }
 
 const MAX_VISITOR_ENTRIES = 20_000;
-const visitorHashesByKey = new WeakMap<Uint8Array, Map<string, { ipHash: string; visitorHash: string }>>();
+interface VisitorIdentity {
+  ipHash: string;
+  visitorHash: string;
+}
+/** key → IP → user agent → identity; two levels, so a lookup hashes the strings as they came. */
+const visitorHashesByKey = new WeakMap<Uint8Array, { size: number; byIp: Map<string, Map<string, VisitorIdentity>> }>();
 
 /**
  * Keyed hashes of the visitor's IP, and of IP + user agent, memoised per pair: the same visitor
  * clicking again (the common case for repeat and bot traffic) costs a map lookup, not two HMACs.
  */
-function visitorIdentity(crypto: AppDeps['crypto'], key: Uint8Array, ip: string, userAgent: string) {
-  let visitorHashes = visitorHashesByKey.get(key);
-  if (!visitorHashes) visitorHashesByKey.set(key, (visitorHashes = new Map()));
-  const cacheKey = `${ip}\n${userAgent}`;
-  const hit = visitorHashes.get(cacheKey);
+function visitorIdentity(crypto: AppDeps['crypto'], key: Uint8Array, ip: string, userAgent: string): VisitorIdentity {
+  let memo = visitorHashesByKey.get(key);
+  if (!memo) visitorHashesByKey.set(key, (memo = { size: 0, byIp: new Map() }));
+  let byAgent = memo.byIp.get(ip);
+  const hit = byAgent?.get(userAgent);
   if (hit) return hit;
   const identity = {
     ipHash: encodeBase64Url(crypto.hmacSha256(key, `ip\n${ip}`).subarray(0, 16)),
     visitorHash: hex(crypto.hmacSha256(key, `visitor\n${ip}\n${userAgent}`), 12),
   };
-  if (visitorHashes.size >= MAX_VISITOR_ENTRIES) visitorHashes.clear();
-  visitorHashes.set(cacheKey, identity);
+  if (memo.size >= MAX_VISITOR_ENTRIES) {
+    memo.byIp.clear();
+    memo.size = 0;
+    byAgent = undefined;
+  }
+  if (!byAgent) memo.byIp.set(ip, (byAgent = new Map()));
+  byAgent.set(userAgent, identity);
+  memo.size++;
   return identity;
+}
+
+/** Where a target's click id goes in its landing URL, worked out once per cached target. */
+const clickIdSlots = new WeakMap<TrackingTarget, QueryParamSlot>();
+function clickIdSlot(target: TrackingTarget): QueryParamSlot {
+  let slot = clickIdSlots.get(target);
+  if (!slot) clickIdSlots.set(target, (slot = queryParamSlot(target.landingUrl, CLICK_ID_PARAM)));
+  return slot;
 }
 
 /**
@@ -138,7 +157,7 @@ export async function trackClick(
   }
   return {
     kind: 'redirect',
-    location: appendQueryParam(target.landingUrl, CLICK_ID_PARAM, clickId),
+    location: fillQueryParam(clickIdSlot(target), clickId),
     clickId,
     cookieMaxAge: target.cookieDays * 86_400,
   };
