@@ -1,5 +1,5 @@
 /**
- * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --rounds 5 --tool wrk|autocannon --profile]`
+ * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --rounds 5 --tool wrk|autocannon --visitors N --profile]`
  *
  * What the tracked redirect costs next to a bare 302: starts the real clickledger server (temp
  * DATA_DIR, one link made through the API) and a bare Hono app that only answers a 302, each
@@ -9,11 +9,17 @@
  * /proc, steadier than req/s when other work shares the machine), the ratios, and the clicks
  * committed to SQLite against the 302s the load generator reported.
  *
+ * `--visitors N` (wrk only) sends the requests as N visitors taking turns (each request's
+ * `X-Forwarded-For` one of N addresses, the tracked server trusting it) with a handful of browser
+ * agents, instead of one visitor: so most clicks are a visitor's first of the hour and enter the
+ * index of unique clicks, and visitor hashes are not all one cache hit. Real traffic lies between
+ * the default (every click after the first a repeat) and a large N.
+ *
  * `--profile` runs the clickledger server under `node --cpu-prof` and prints where its CPU time
  * went during the measured run (the profiler slows it, so its req/s are not comparable).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -62,6 +68,7 @@ function readOptions() {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       tool: { type: 'string' },
+      visitors: { type: 'string' },
       profile: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -69,7 +76,7 @@ function readOptions() {
   });
   if (values.help) {
     console.log(
-      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--profile]',
+      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--visitors n] [--profile]',
     );
     process.exit(0);
   }
@@ -78,7 +85,10 @@ function readOptions() {
   const tool = values.tool ?? (hasWrk() ? 'wrk' : 'autocannon');
   if (tool !== 'wrk' && tool !== 'autocannon') throw new Error('--tool must be wrk or autocannon');
   if (tool === 'wrk' && !hasWrk()) throw new Error('--tool wrk given but wrk is not installed');
+  const visitors = values.visitors === undefined ? undefined : positiveInt('visitors', values.visitors, 1);
+  if (visitors !== undefined && tool !== 'wrk') throw new Error('--visitors needs wrk');
   return {
+    visitors,
     duration: positiveInt('duration', values.duration, 10),
     connections,
     threads,
@@ -125,8 +135,45 @@ export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
   };
 }
 
-function runWrk(url: string, seconds: number, connections: number, threads: number, pinned: boolean): Promise<LoadResult> {
-  const wrkArgs = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', '-H', `User-Agent: ${BROWSER_UA}`, url];
+/** Browser agents the `--visitors` script takes turns with. */
+const VISITOR_UAS = [
+  BROWSER_UA,
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0',
+];
+
+/** A wrk script whose requests come from `visitors` addresses in turn, each thread starting elsewhere. */
+function visitorsScript(dir: string, visitors: number): string {
+  const path = join(dir, 'visitors.lua');
+  const agents = VISITOR_UAS.map((ua) => `"${ua}"`).join(', ');
+  writeFileSync(
+    path,
+    `local visitors, agents, n = ${visitors}, { ${agents} }, 0
+setup = function(thread) thread:set("offset", math.random(0, ${visitors} - 1)) end
+init = function() n = tonumber(wrk.thread:get("offset")) or 0 end
+request = function()
+  n = (n + 1) % visitors
+  local ip = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+  return wrk.format(nil, nil, { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[n % #agents + 1] })
+end
+`,
+  );
+  return path;
+}
+
+function runWrk(
+  url: string,
+  seconds: number,
+  connections: number,
+  threads: number,
+  pinned: boolean,
+  script: string | undefined,
+): Promise<LoadResult> {
+  const who = script ? ['-s', script] : ['-H', `User-Agent: ${BROWSER_UA}`];
+  const wrkArgs = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...who, url];
   const [command, args] = pinned ? ['taskset', ['-c', LOAD_CPU, 'wrk', ...wrkArgs]] : ['wrk', wrkArgs];
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -162,10 +209,14 @@ async function runAutocannon(url: string, seconds: number, connections: number):
   };
 }
 
-function countClicks(dataDir: string): number {
+/** Clicks stored so far, and how many of them were a visitor's unique click. */
+function countClicks(dataDir: string): { all: number; unique: number } {
   const db = new BetterSqlite3(join(dataDir, 'clickledger.sqlite'), { readonly: true, fileMustExist: true });
   try {
-    return db.prepare('SELECT count(*) AS n FROM clicks').pluck().get() as number;
+    return db.prepare('SELECT count(*) AS "all", coalesce(sum(is_unique), 0) AS "unique" FROM clicks').get() as {
+      all: number;
+      unique: number;
+    };
   } finally {
     db.close();
   }
@@ -234,7 +285,7 @@ async function main() {
   const pinned = hasTaskset() && availableParallelism() >= 2;
   phase(
     `settings: ${options.duration} s per side in ${options.rounds} alternating slices after ${options.warmup} s warm-up each, ` +
-      `${options.connections} connections, ` +
+      `${options.connections} connections, ${options.visitors === undefined ? 'one visitor' : `${options.visitors} visitors`}, ` +
       `${options.tool}${options.tool === 'wrk' ? ` (${options.threads} threads)` : ''}; ` +
       (pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)'),
   );
@@ -242,12 +293,13 @@ async function main() {
     // autocannon runs in this process: move all of its threads to the load CPU.
     spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   }
+  const trackedDir = makeTempDir('clickledger-bench-');
+  const script = options.visitors === undefined ? undefined : visitorsScript(trackedDir, options.visitors);
   const load = (url: string, seconds: number) =>
     options.tool === 'wrk'
-      ? runWrk(url, seconds, options.connections, options.threads, pinned)
+      ? runWrk(url, seconds, options.connections, options.threads, pinned, script)
       : runAutocannon(url, seconds, options.connections);
 
-  const trackedDir = makeTempDir('clickledger-bench-');
   const bareDir = makeTempDir('clickledger-bench-bare-');
   const profileDir = options.profile ? makeTempDir('clickledger-bench-redirect-prof-') : undefined;
   let tracked: ServerProcess | undefined;
@@ -259,8 +311,8 @@ async function main() {
       dataDir: trackedDir,
       cpus,
       root: REPO_ROOT,
-      // No batch run landing inside the measurement.
-      env: { BATCH_INTERVAL_SECONDS: '0' },
+      // No batch run landing inside the measurement; --visitors names them by X-Forwarded-For.
+      env: { BATCH_INTERVAL_SECONDS: '0', ...(script ? { TRUST_PROXY: 'true' } : {}) },
       ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
     });
     phase(`clickledger listening at ${tracked.url} (data in ${trackedDir}); seeding a link through the API`);
@@ -321,7 +373,9 @@ async function main() {
     const stopLagSeconds = (Date.now() - stopAt) / 1000;
     tracked = undefined;
     if (exit.code !== 0) phase(`warning: clickledger exited with code ${exit.code}, signal ${exit.signal}`);
-    const committed = countClicks(trackedDir) - clicksBefore;
+    const clicksAfter = countClicks(trackedDir);
+    const committed = clicksAfter.all - clicksBefore.all;
+    const uniqueShare = (clicksAfter.unique - clicksBefore.unique) / Math.max(1, committed);
 
     const ratio = trackedResult.requestsPerSec / bareResult.requestsPerSec;
     const redirects = trackedResult.requests - trackedResult.badStatus;
@@ -369,6 +423,10 @@ async function main() {
         (committed >= redirects
           ? '(committed ≥ reported, as P1 requires; the excess is requests still in flight when the tool stopped)'
           : '(FEWER clicks committed than 302s reported: P1 broken)'),
+    );
+    console.log(
+      `visitors: ${options.visitors === undefined ? 'one' : fmt(options.visitors)}; ` +
+        `${(100 * uniqueShare).toFixed(1)} % of the measured clicks were a visitor's unique click of the hour`,
     );
     if (committed < redirects) process.exitCode = 1;
     if (profileDir) {
