@@ -416,6 +416,12 @@ async function main() {
         ],
       ]),
     );
+    // Each round's two slices ran back to back, so their ratio is the least disturbed by other work.
+    const roundRatios = trackedSlices.map((t, i) => t.requestsPerSec / bareSlices[i]!.requestsPerSec);
+    console.log(
+      `tracked / bare req/s round by round: ${roundRatios.map((r) => (100 * r).toFixed(1)).join(', ')} % ` +
+        `(median ${(100 * median(roundRatios)).toFixed(1)} %)`,
+    );
     console.log('');
     console.log(
       `clicks committed during the measured run: ${fmt(committed)}; 302s reported by ${trackedResult.tool}: ${fmt(redirects)}; ` +
