@@ -267,11 +267,12 @@ function percentile(sorted: Float64Array, p: number): number {
  * The server's CPU time so far (user + system, all threads) from /proc, in ms; undefined where
  * there is no /proc. CPU per order moves far less than orders/s when other work shares the cores.
  */
-function processCpuMs(pid: number): number | undefined {
+function processCpuMs(pid: number): { total: number; system: number } | undefined {
   try {
     // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+    const system = (Number(fields[12]) * 1000) / CLOCK_TICKS_PER_S;
+    return { total: (Number(fields[11]) * 1000) / CLOCK_TICKS_PER_S + system, system };
   } catch {
     return undefined;
   }
@@ -374,10 +375,11 @@ async function main() {
         `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
     );
     if (cpuBefore !== undefined && cpuAfter !== undefined && run.acked > 0) {
-      const cpuMs = cpuAfter - cpuBefore;
+      const cpuMs = cpuAfter.total - cpuBefore.total;
+      const systemMs = cpuAfter.system - cpuBefore.system;
       console.log(
         `  server CPU         ${fmt((1000 * cpuMs) / run.acked)} µs per order (${fmt(cpuMs / 1000, 2)} s over ${run.seconds.toFixed(2)} s: ` +
-          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core)`,
+          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core; ${fmt((1000 * systemMs) / run.acked)} µs of it in the kernel)`,
       );
     }
     if (warm)
