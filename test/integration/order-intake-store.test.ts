@@ -58,7 +58,16 @@ describe('SQLite order intake: one copy of a new order', () => {
         order: order(refunded),
         contentHash: `${type}|${at}|${refunded}`,
       },
-      () => ({ method: 'none', reason: 'none', affiliateId: null, linkId: null, clickId: null, couponCode: null, held: false, receipt: {} }),
+      () => ({
+        method: 'none',
+        reason: 'none',
+        affiliateId: null,
+        linkId: null,
+        clickId: null,
+        couponCode: null,
+        held: false,
+        receipt: {},
+      }),
     );
   const rows = (raw: BetterSqlite3.Database) => ({
     snapshot: raw.prepare('SELECT snapshot FROM orders').pluck().get() as string,

@@ -204,7 +204,10 @@ export function describeOrderIntakeStore(name: string, open: () => Promise<Order
     it("keeps each event's own order after a later event moves the snapshot on", async () => {
       const id = nextOrderId();
       await h.store.record(delivery(id, 'order.created', '2026-01-02T10:00:00.000Z'), attributeFromLookups([]));
-      await h.store.record(delivery(id, 'order.completed', '2026-01-03T10:00:00.000Z', { refunded: 1 }), attributeFromLookups([]));
+      await h.store.record(
+        delivery(id, 'order.completed', '2026-01-03T10:00:00.000Z', { refunded: 1 }),
+        attributeFromLookups([]),
+      );
       const events = await h.all<{ type: string; payload: string }>(
         'SELECT e.type, e.payload FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.external_id = ? ORDER BY e.occurred_at',
         id,
