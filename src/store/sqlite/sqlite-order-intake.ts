@@ -218,7 +218,8 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     isCustomer: (merchantId, affiliateId, ref) => customerRef.first({ merchantId, customerRef: ref, affiliateId }) !== undefined,
   };
 
-  function summary(row: NonNullable<ReturnType<typeof orderSummary.first>>): StoredOrderSummary {
+  type SummaryRow = NonNullable<ReturnType<typeof orderSummary.first>>;
+  function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
     return {
       externalId: row.external_id,
       programId: row.program_id,
@@ -258,7 +259,7 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           const row = newOrderRow(d, a, state, now, sameAsSnapshot ? payload : undefined);
           const id = insertOrder.run(row).lastInsertRowid;
           insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id });
-          return { kind: 'stored', order: summary({ id, ...row }) };
+          return { kind: 'stored', order: summary(row) };
         }
         if (order.program_id !== d.programId) {
           return { kind: 'conflict', message: `order ${d.order.id} belongs to another program of this merchant` };
