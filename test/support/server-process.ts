@@ -118,7 +118,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
  */
 function startFlags(root: string): string[] {
   const file = join(root, 'package.json');
-  if (!existsSync(file)) return []; // a partial copy of the tree (the durability tests' mutants)
+  if (!existsSync(file)) return []; // a copy of src/ alone: no flags to take
   const packageJson = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: { start?: string } };
   return (packageJson.scripts?.start ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 }
