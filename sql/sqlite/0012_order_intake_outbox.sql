@@ -39,3 +39,9 @@ CREATE TRIGGER ledger_to_clickhouse_update AFTER UPDATE OF status ON ledger_entr
 BEGIN
   INSERT INTO clickhouse_outbox (stream, row_id) VALUES ('ledger', NEW.id);
 END;
+
+-- No schema change, a convention of the SQLite intake (src/store/sqlite/sqlite-order-intake.ts,
+-- PAYLOAD_IS_SNAPSHOT): an order's first event whose order is exactly the order's snapshot stores
+-- '' as its payload instead of a second copy of the same JSON, and the intake copies the snapshot
+-- into it before a later event moves the snapshot on. Readers of order_events.payload outside
+-- the intake must read '' as orders.snapshot.
