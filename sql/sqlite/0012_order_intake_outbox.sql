@@ -1,5 +1,5 @@
 -- Every new order queues an outbox row, and with AUTOINCREMENT each of those also read and
--- rewrote the table's sqlite_sequence entry (4–6 µs of the ~25 µs an order's INSERT costs in
+-- rewrote the table's sqlite_sequence entry (3–6 µs of the ~25 µs an order's INSERT costs in
 -- SQLite). A plain INTEGER PRIMARY KEY hands out max(seq) + 1 instead, which goes back below
 -- what the ClickHouse targets have taken only if the table is emptied: pruning therefore keeps
 -- the newest row (pruneOutbox in src/reports/clickhouse-export.ts), and an outbox that is empty
