@@ -25,15 +25,15 @@
  * by package / file and inclusive time by function (the profile itself is kept for DevTools).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { readdirSync } from 'node:fs';
+import { Agent } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
-import { Webhook } from 'standardwebhooks';
 import { seedLink } from '../test/support/seed-link';
 import { summariseProfile } from './cpu-profile-summary';
+import { buildEvents, post, processCpuMs, type SignedEvent } from './signed-order-events';
 import {
   hasTaskset,
   killAllServers,
@@ -47,15 +47,7 @@ const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 /** Stop sending signatures older than this: the server refuses them after 300 s. */
 const MAX_SIGNATURE_AGE_S = 280;
-const REQUEST_TIMEOUT_MS = 30_000;
 const GOAL_PER_SEC = 3_000;
-/** USER_HZ: /proc reports CPU time in these ticks (100 on Linux everywhere it runs). */
-const CLOCK_TICKS_PER_S = 100;
-
-interface SignedEvent {
-  headers: Record<string, string | number>;
-  body: Buffer;
-}
 
 function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
   if (value === undefined) return fallback;
@@ -114,86 +106,6 @@ function phase(message: string): void {
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-/** `count` signed `order.created` events for distinct orders, all signed now; `attributed` % carry `clickId`. */
-function buildEvents(
-  secret: string,
-  programId: string,
-  prefix: string,
-  count: number,
-  attributed: { percent: number; clickId?: string },
-): SignedEvent[] {
-  const webhook = new Webhook(secret);
-  const signedAt = new Date();
-  const timestamp = String(Math.floor(signedAt.getTime() / 1000));
-  const occurredAt = signedAt.toISOString();
-  const events: SignedEvent[] = [];
-  for (let i = 0; i < count; i++) {
-    const id = `${prefix}-${i}`;
-    const body = JSON.stringify({
-      type: 'order.created',
-      programId,
-      order: {
-        id,
-        // Bresenham-style spread: exactly `percent` of every 100 consecutive orders.
-        ...(attributed.clickId && Math.floor(((i + 1) * attributed.percent) / 100) > Math.floor((i * attributed.percent) / 100)
-          ? { clickId: attributed.clickId }
-          : {}),
-        currency: 'EUR',
-        customerId: `cust-${i}`,
-        shipping: '4.90',
-        items: [
-          { sku: `SKU-${i % 50}`, category: 'shoes', quantity: 1 + (i % 3), unitPrice: '49.90', discount: '5.00' },
-          { sku: 'SOCKS', category: 'accessories', quantity: 2, unitPrice: '7.50' },
-        ],
-      },
-      occurredAt,
-    });
-    const webhookId = `msg_${prefix}_${i}`;
-    events.push({
-      body: Buffer.from(body),
-      headers: {
-        'content-type': 'application/json',
-        'content-length': Buffer.byteLength(body),
-        'webhook-id': webhookId,
-        'webhook-timestamp': timestamp,
-        'webhook-signature': webhook.sign(webhookId, signedAt, body),
-      },
-    });
-  }
-  return events;
-}
-
-type Outcome = { ok: true; ms: number } | { ok: false; ms: number; problem: string };
-
-function post(agent: Agent, port: number, event: SignedEvent): Promise<Outcome> {
-  return new Promise((resolveOutcome) => {
-    const started = process.hrtime.bigint();
-    const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
-    let done = false;
-    const finish = (outcome: Outcome) => {
-      if (!done) {
-        done = true;
-        resolveOutcome(outcome);
-      }
-    };
-    const req = request({ host: '127.0.0.1', port, path: '/v1/orders', method: 'POST', agent, headers: event.headers }, (res) => {
-      const status = res.statusCode ?? 0;
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        if (status !== 200) text += chunk;
-      });
-      res.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
-      res.on('end', () =>
-        finish(status === 200 ? { ok: true, ms: ms() } : { ok: false, ms: ms(), problem: `${status} ${text.slice(0, 200)}` }),
-      );
-    });
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error('request timeout')));
-    req.on('error', (error) => finish({ ok: false, ms: ms(), problem: String(error) }));
-    req.end(event.body);
-  });
-}
 
 interface LoadResult {
   acked: number;
@@ -261,20 +173,6 @@ async function fire(
 function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/**
- * The server's CPU time so far (user + system, all threads) from /proc, in ms; undefined where
- * there is no /proc. CPU per order moves far less than orders/s when other work shares the cores.
- */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-  } catch {
-    return undefined;
-  }
 }
 
 function countRows(dataDir: string): { orders: number; events: number; attributed: number } {
@@ -374,10 +272,11 @@ async function main() {
         `p99 ${percentile(run.latencies, 99).toFixed(2)}, max ${percentile(run.latencies, 100).toFixed(2)}`,
     );
     if (cpuBefore !== undefined && cpuAfter !== undefined && run.acked > 0) {
-      const cpuMs = cpuAfter - cpuBefore;
+      const cpuMs = cpuAfter.total - cpuBefore.total;
+      const systemMs = cpuAfter.system - cpuBefore.system;
       console.log(
         `  server CPU         ${fmt((1000 * cpuMs) / run.acked)} µs per order (${fmt(cpuMs / 1000, 2)} s over ${run.seconds.toFixed(2)} s: ` +
-          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core)`,
+          `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core; ${fmt((1000 * systemMs) / run.acked)} µs of it in the kernel)`,
       );
     }
     if (warm)

@@ -11,6 +11,8 @@ export interface IntakeProgram {
   secrets: { key: Uint8Array; expiresAt: string | null }[];
   /** The program's SKU → category catalogue (empty when the merchant has none). */
   catalog: ReadonlyMap<string, string>;
+  /** Every key, when none of them expires (no rotation under way): nothing to check per event. */
+  keysWithoutExpiry?: Uint8Array[];
 }
 
 const TTL_MS = 5_000;
@@ -52,12 +54,18 @@ export class IntakePrograms {
       .select(['sku', 'category'])
       .where('program_id', '=', programId)
       .execute();
-    return { program, secrets, catalog: new Map(items.map((i) => [i.sku, i.category])) };
+    return {
+      program,
+      secrets,
+      catalog: new Map(items.map((i) => [i.sku, i.category])),
+      ...(secrets.every((s) => s.expiresAt === null) ? { keysWithoutExpiry: secrets.map((s) => s.key) } : {}),
+    };
   }
 }
 
 /** The keys that verify at `now`. */
 export function activeKeys(intake: IntakeProgram, now: Date): Uint8Array[] {
+  if (intake.keysWithoutExpiry) return intake.keysWithoutExpiry;
   const iso = now.toISOString();
   return intake.secrets.filter((s) => s.expiresAt === null || s.expiresAt > iso).map((s) => s.key);
 }

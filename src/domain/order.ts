@@ -122,11 +122,16 @@ export function deriveOrderState(events: readonly OrderEventFacts[]): OrderState
       refunded.set(key, Math.max(refunded.get(key) ?? 0, quantities[i]!));
     });
   }
-  const lines = latest.order.lines.map((line, i) => ({
-    ...line,
-    refundedQuantity: Math.min(line.quantity, refunded.get(lineKey(line, i)) ?? 0),
-  }));
-  const snapshot: OrderSnapshot = { ...latest.order, lines };
+  let merged = false;
+  const lines = latest.order.lines.map((line, i) => {
+    const refundedQuantity = Math.min(line.quantity, refunded.get(lineKey(line, i)) ?? 0);
+    if (refundedQuantity === line.refundedQuantity) return line;
+    merged = true;
+    return { ...line, refundedQuantity };
+  });
+  // The latest event's own order when merging changed nothing (every new order's first event):
+  // the store can then keep the JSON it already has instead of serialising an equal copy.
+  const snapshot: OrderSnapshot = merged ? { ...latest.order, lines } : latest.order;
 
   const revenueMinor = lines.reduce((sum, l) => sum + lineBase(l), 0);
   const refundedMinor = lines.reduce((sum, l) => sum + lineBase(l) - lineBaseAfterRefunds(l), 0);

@@ -74,7 +74,7 @@ export async function exportToClickHouse(
   // The daily snapshot the UTC reports read catches up with what was just sent (and with
   // anything an earlier, interrupted export sent): until then those days are read unrolled.
   await refreshReportDays(ch);
-  await pruneOutbox(db);
+  await pruneOutbox(db, await lastSeq());
   report.days = [...days].sort();
   report.durationMs = Date.now() - started;
   return report;
@@ -139,15 +139,17 @@ async function adoptTarget(db: Kysely<Database>, target: string): Promise<void> 
 /**
  * Deletes the outbox rows every known target has taken, so the outbox stays the size of the
  * backlog. The mark is written first: a crash between the two leaves rows a new target would
- * re-queue anyway, never a pruned history nobody knows of.
+ * re-queue anyway, never a pruned history nobody knows of. The newest row always stays: the
+ * sequence is max(seq) + 1 (no AUTOINCREMENT, migration 0012), and an emptied outbox would
+ * number new rows below what the targets have taken, which they would then never read.
  */
-async function pruneOutbox(db: Kysely<Database>): Promise<void> {
+async function pruneOutbox(db: Kysely<Database>, newest: number): Promise<void> {
   const row = await db
     .selectFrom('clickhouse_exports')
     .select((eb) => eb.fn.min('exported_through').as('through'))
     .where('stream', '=', 'outbox')
     .executeTakeFirst();
-  const through = Number(row?.through ?? 0);
+  const through = Math.min(Number(row?.through ?? 0), newest - 1);
   if (through <= 0) return;
   await db
     .insertInto('settings')

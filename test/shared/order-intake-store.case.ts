@@ -201,6 +201,28 @@ export function describeOrderIntakeStore(name: string, open: () => Promise<Order
       });
     });
 
+    it("keeps each event's own order after a later event moves the snapshot on", async () => {
+      const id = nextOrderId();
+      await h.store.record(delivery(id, 'order.created', '2026-01-02T10:00:00.000Z'), attributeFromLookups([]));
+      await h.store.record(
+        delivery(id, 'order.completed', '2026-01-03T10:00:00.000Z', { refunded: 1 }),
+        attributeFromLookups([]),
+      );
+      const events = await h.all<{ type: string; payload: string }>(
+        'SELECT e.type, e.payload FROM order_events e JOIN orders o ON o.id = e.order_id WHERE o.external_id = ? ORDER BY e.occurred_at',
+        id,
+      );
+      expect(events.map((e) => [e.type, JSON.parse(e.payload)])).toEqual([
+        ['order.created', snapshot(id, 0)],
+        ['order.completed', snapshot(id, 1)],
+      ]);
+      const [order] = await h.all<{ snapshot: string }>('SELECT snapshot FROM orders WHERE external_id = ?', id);
+      expect(JSON.parse(order!.snapshot)).toEqual(snapshot(id, 1));
+      // A third event derives from both stored payloads: the refund stays merged in.
+      await h.store.record(delivery(id, 'order.paid', '2026-01-02T12:00:00.000Z'), attributeFromLookups([]));
+      expect(await orderRow(id)).toMatchObject({ status: 'completed', refunded_minor: 4740 });
+    });
+
     it('refuses an order id already used in another program of the merchant', async () => {
       const id = nextOrderId();
       await h.store.record(delivery(id, 'order.created', '2026-01-02T10:00:00.000Z'), attributeFromLookups([]));

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The real clickledger server as a child process, for tests and benchmarks that need a process
- * they can `kill -9`. The child is `node --import tsx src/runtime/node.ts` itself (never an
- * `npx` wrapper), so a signal sent to it reaches the server and not a parent shell.
+ * they can `kill -9`. The child is `node <npm start's flags> --import tsx src/runtime/node.ts`
+ * itself (never an `npx` wrapper), so a signal sent to it reaches the server and not a parent shell.
  */
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -112,10 +112,21 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
   }
 }
 
+/**
+ * The node flags `npm start` gives the server (`tsx <flags> src/runtime/node.ts` in that tree's
+ * package.json): tests and benchmarks run the server as it is run.
+ */
+function startFlags(root: string): string[] {
+  const file = join(root, 'package.json');
+  if (!existsSync(file)) return []; // a copy of src/ alone: no flags to take
+  const packageJson = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: { start?: string } };
+  return (packageJson.scripts?.start ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
 function startOnce(options: StartServerOptions & { port: number }): Promise<ServerProcess> {
   const root = options.root ?? process.env.CLICKLEDGER_SERVER_ROOT ?? REPO_ROOT;
   const dataDir = options.dataDir ?? makeTempDir();
-  const nodeArgs = [...(options.nodeFlags ?? []), '--import', 'tsx', options.entry ?? 'src/runtime/node.ts'];
+  const nodeArgs = [...startFlags(root), ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry ?? 'src/runtime/node.ts'];
   const [command, args] =
     options.cpus !== undefined && hasTaskset()
       ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OrderEventBody, serializeEvent, toNormalizedEvent } from '../../src/app/schemas/order-event';
+import { OrderEventBody, serializeEvent, toNormalizedEvent, toUtcIso } from '../../src/app/schemas/order-event';
 
 const minimal = {
   type: 'order.created',
@@ -40,5 +40,22 @@ describe('serializeEvent', () => {
     const { eventJson, orderJson } = serializeEvent(event);
     expect(eventJson).toBe(JSON.stringify(event));
     expect(orderJson).toBe(JSON.stringify(event.order));
+  });
+});
+
+describe('toUtcIso', () => {
+  it("keeps toISOString's own form and writes any other validated datetime in it", () => {
+    for (const [text, utc] of [
+      ['2026-11-25T10:00:00.000Z', '2026-11-25T10:00:00.000Z'],
+      ['2024-02-29T23:59:59.999Z', '2024-02-29T23:59:59.999Z'],
+      ['2026-11-25T10:00:00Z', '2026-11-25T10:00:00.000Z'],
+      ['2026-11-25T10:00:00.1Z', '2026-11-25T10:00:00.100Z'],
+      ['2026-11-25T10:00:00.123+01:00', '2026-11-25T09:00:00.123Z'],
+      ['2026-11-24T23:30:00+09:00', '2026-11-24T14:30:00.000Z'],
+    ]) {
+      const validated = OrderEventBody.shape.occurredAt.parse(text);
+      expect(toUtcIso(validated)).toBe(utc);
+      expect(toUtcIso(validated)).toBe(new Date(validated).toISOString());
+    }
   });
 });

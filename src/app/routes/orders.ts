@@ -81,6 +81,7 @@ export function registerOrderRoutes(
     },
   });
 
+  const intakeDeps = { ...deps, signClickId };
   app.post('/v1/orders', async (c: Context<AppEnv>) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     const body = parseJsonBytes(raw);
@@ -105,19 +106,16 @@ export function registerOrderRoutes(
     }
     const event = toNormalizedEvent(parsed.data);
     const { eventJson, orderJson } = serializeEvent(event);
-    const result = await recordOrderEvent(
-      { ...deps, signClickId },
-      {
-        merchantId: program.merchant_id,
-        program,
-        channel: 'webhook',
-        deliveryId: headers.id!,
-        event,
-        orderJson,
-        contentHash: deps.crypto.sha256Hex(eventJson),
-        catalog: intake.catalog,
-      },
-    );
+    const result = await recordOrderEvent(intakeDeps, {
+      merchantId: program.merchant_id,
+      program,
+      channel: 'webhook',
+      deliveryId: headers.id!,
+      event,
+      orderJson,
+      contentHash: deps.crypto.sha256Hex(eventJson),
+      catalog: intake.catalog,
+    });
     return c.json(result, 200);
   });
 

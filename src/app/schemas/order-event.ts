@@ -54,6 +54,16 @@ function money(value: string, currency: string, path: string): number {
   return parsed.value.minor;
 }
 
+// What toISOString writes. A validated datetime already in this form (what most shops send) is
+// kept as it is: the schema admits real dates and times only, so parsing it and formatting it
+// back would give the same text, at more cost than the rest of the normalisation.
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A datetime the schema validated, as UTC in toISOString's form. */
+export function toUtcIso(validated: string): string {
+  return CANONICAL_UTC.test(validated) ? validated : new Date(validated).toISOString();
+}
+
 /** The validated body as the domain's order: amounts in minor units, times in UTC. */
 export function toOrderSnapshot(order: z.infer<typeof OrderBody>): OrderSnapshot {
   const c = order.currency;
@@ -92,7 +102,7 @@ export function toOrderSnapshot(order: z.infer<typeof OrderBody>): OrderSnapshot
   if (order.coupon) snapshot.coupon = order.coupon;
   if (order.customerId) snapshot.customerId = order.customerId;
   if (order.newCustomer !== undefined && order.newCustomer !== null) snapshot.newCustomer = order.newCustomer;
-  if (order.placedAt) snapshot.placedAt = new Date(order.placedAt).toISOString();
+  if (order.placedAt) snapshot.placedAt = toUtcIso(order.placedAt);
   return snapshot;
 }
 
@@ -103,7 +113,7 @@ export interface NormalizedOrderEvent {
 }
 
 export function toNormalizedEvent(input: OrderEventInput): NormalizedOrderEvent {
-  return { type: input.type, occurredAt: new Date(input.occurredAt).toISOString(), order: toOrderSnapshot(input.order) };
+  return { type: input.type, occurredAt: toUtcIso(input.occurredAt), order: toOrderSnapshot(input.order) };
 }
 
 /**

@@ -16,8 +16,26 @@ import type { SyncQueries } from './sync-queries';
  * so the unique constraints and the re-derivation see a consistent order and concurrent copies
  * of a delivery serialise into one conversion.
  */
-/** A new order's row: attributed once, with the state its first event gives. SQLite and D1 alike. */
-export function newOrderRow(d: OrderDeliveryRecord, a: NewOrderAttribution, state: OrderState, now: string) {
+/**
+ * An event whose order is its order's snapshot, byte for byte (a new order's first event, nearly
+ * always), stores this instead of a second copy of the same JSON: the payload is the snapshot's.
+ * Only the first event of an order may, and only while nothing has moved the snapshot on: the
+ * intake copies the snapshot into that event before another event changes it. The D1 intake
+ * always stores the payload itself.
+ */
+export const PAYLOAD_IS_SNAPSHOT = '';
+
+/**
+ * A new order's row: attributed once, with the state its first event gives. SQLite and D1 alike.
+ * `snapshotJson` is `state.snapshot` as JSON when the caller already has it.
+ */
+export function newOrderRow(
+  d: OrderDeliveryRecord,
+  a: NewOrderAttribution,
+  state: OrderState,
+  now: string,
+  snapshotJson?: string,
+) {
   return {
     merchant_id: d.merchantId,
     program_id: d.programId,
@@ -32,22 +50,22 @@ export function newOrderRow(d: OrderDeliveryRecord, a: NewOrderAttribution, stat
     coupon_code: a.couponCode,
     held: a.held ? 1 : 0,
     receipt: JSON.stringify(a.receipt),
-    ...stateColumns(state, now),
+    ...stateColumns(state, now, snapshotJson),
     customer_id: d.order.customerId ?? null,
     new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
     created_at: now,
   };
 }
 
-/** The order's columns that follow from its events. */
-export function stateColumns(state: OrderState, now: string) {
+/** The order's columns that follow from its events; `snapshotJson` is `state.snapshot` as JSON when known. */
+export function stateColumns(state: OrderState, now: string, snapshotJson = JSON.stringify(state.snapshot)) {
   return {
     status: state.status,
     paid_at: state.paidAt,
     completed_at: state.completedAt,
     refunded_at: state.refundedAt,
     cancelled_at: state.cancelledAt,
-    snapshot: JSON.stringify(state.snapshot),
+    snapshot: snapshotJson,
     snapshot_at: state.snapshotAt,
     revenue_minor: state.revenueMinor,
     refunded_minor: state.refundedMinor,
@@ -161,6 +179,14 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
       .values(pick(p, EVENT_COLUMNS))
       .onConflict((oc) => oc.doNothing()),
   );
+  // Before a second event moves the snapshot on, the first event gets its own copy of it.
+  const copySnapshotIntoEvent = q.prepared((p: { orderId: number }) =>
+    db
+      .updateTable('order_events')
+      .set((eb) => ({ payload: eb.selectFrom('orders').select('snapshot').where('id', '=', p.orderId) }))
+      .where('order_id', '=', p.orderId)
+      .where('payload', '=', PAYLOAD_IS_SNAPSHOT),
+  );
   const eventsOfOrder = q.prepared((p: { orderId: number }) =>
     db.selectFrom('order_events').select(['type', 'occurred_at', 'content_hash', 'payload']).where('order_id', '=', p.orderId),
   );
@@ -192,7 +218,8 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     isCustomer: (merchantId, affiliateId, ref) => customerRef.first({ merchantId, customerRef: ref, affiliateId }) !== undefined,
   };
 
-  function summary(row: NonNullable<ReturnType<typeof orderSummary.first>>): StoredOrderSummary {
+  type SummaryRow = NonNullable<ReturnType<typeof orderSummary.first>>;
+  function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
     return {
       externalId: row.external_id,
       programId: row.program_id,
@@ -220,16 +247,19 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           occurred_at: d.occurredAt,
           received_at: now,
           content_hash: d.contentHash,
-          payload: d.payload ?? JSON.stringify(d.order),
         };
+        const payload = d.payload ?? JSON.stringify(d.order);
         const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
         if (!order) {
           // A new order: attributed now, once, and stored with the state its first event gives.
           const a = attributeNew(lookups);
-          const row = newOrderRow(d, a, deriveOrderState([thisEvent]), now);
+          const state = deriveOrderState([thisEvent]);
+          // The snapshot is the event's own order unless merging refunds changed a line.
+          const sameAsSnapshot = state.snapshot === d.order;
+          const row = newOrderRow(d, a, state, now, sameAsSnapshot ? payload : undefined);
           const id = insertOrder.run(row).lastInsertRowid;
-          insertEvent.run({ ...event, order_id: id });
-          return { kind: 'stored', order: summary({ id, ...row }) };
+          insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id });
+          return { kind: 'stored', order: summary(row) };
         }
         if (order.program_id !== d.programId) {
           return { kind: 'conflict', message: `order ${d.order.id} belongs to another program of this merchant` };
@@ -237,7 +267,10 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
         if (order.currency !== d.order.currency) {
           return { kind: 'conflict', message: `order ${d.order.id} is in ${order.currency}, not ${d.order.currency}` };
         }
-        if (insertEvent.run({ ...event, order_id: order.id }).changes === 0) return { kind: 'duplicate', order: summary(order) };
+        if (insertEvent.run({ ...event, payload, order_id: order.id }).changes === 0) {
+          return { kind: 'duplicate', order: summary(order) };
+        }
+        copySnapshotIntoEvent.run({ orderId: order.id });
 
         const events = eventsOfOrder.all({ orderId: order.id });
         const state = deriveOrderState(

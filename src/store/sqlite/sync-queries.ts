@@ -72,16 +72,25 @@ export function createSyncQueries(raw: BetterSqlite3.Database, prepare: PrepareS
     prepared<P extends Record<string, unknown>, R>(build: (params: P) => Compilable<R>): PreparedQuery<P, R> {
       const placeholders = new Proxy({}, { get: (_target, name) => `${SENTINEL}${String(name)}` }) as P;
       const compiled = build(placeholders).compile();
-      // Each bound value is either a placeholder (named) or a constant written in the query.
-      const slots = (compiled.parameters as unknown[]).map((value): { name: keyof P } | { constant: unknown } =>
-        typeof value === 'string' && value.startsWith(SENTINEL) ? { name: value.slice(SENTINEL.length) } : { constant: value },
+      // Each bound value is either a placeholder (named) or a constant written in the query. The
+      // values go to SQLite as one array, filled by index: the hot inserts bind 30 of them.
+      const values = compiled.parameters as unknown[];
+      const names = values.map((value) =>
+        typeof value === 'string' && value.startsWith(SENTINEL) ? (value.slice(SENTINEL.length) as keyof P) : undefined,
       );
-      const bind = (params: P) => slots.map((slot) => ('name' in slot ? params[slot.name] : slot.constant));
+      const bind = (params: P) => {
+        const bound = new Array<unknown>(names.length);
+        for (let i = 0; i < names.length; i++) {
+          const name = names[i];
+          bound[i] = name === undefined ? values[i] : params[name];
+        }
+        return bound;
+      };
       return {
-        all: (params) => prepare(compiled.sql).all(...bind(params)) as R[],
-        first: (params) => prepare(compiled.sql).get(...bind(params)) as R | undefined,
+        all: (params) => prepare(compiled.sql).all(bind(params)) as R[],
+        first: (params) => prepare(compiled.sql).get(bind(params)) as R | undefined,
         run: (params) => {
-          const result = prepare(compiled.sql).run(...bind(params));
+          const result = prepare(compiled.sql).run(bind(params));
           return { changes: result.changes, lastInsertRowid: Number(result.lastInsertRowid) };
         },
       };
