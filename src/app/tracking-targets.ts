@@ -1,6 +1,7 @@
-import { checkLandingUrl } from '../domain/landing-url';
+import { checkLandingUrl, queryParamSlot, type QueryParamSlot } from '../domain/landing-url';
 import type { SubIds } from '../domain/sub-id';
 import type { AppDeps } from './deps';
+import { CLICK_ID_PARAM } from './use-cases/track-click';
 import { TtlCache } from './ttl-cache';
 
 /** What the redirect needs to know about a link code. */
@@ -10,6 +11,8 @@ export interface TrackingTarget {
   affiliateId: number;
   /** Where the visitor goes: the link's deep link, else the program's landing URL. */
   landingUrl: string;
+  /** `landingUrl` cut where the click id goes: worked out once per cached target, not per click. */
+  clickIdSlot: QueryParamSlot;
   /** False when the link or program is paused or the affiliate suspended: redirect, don't track. */
   tracking: boolean;
   cookieDays: number;
@@ -72,11 +75,13 @@ export class TrackingTargets {
       const value = row[key];
       if (value !== null) subIds[key] = value;
     }
+    const landingUrl = deepLink?.ok ? deepLink.url : row.landing_url;
     return {
       linkId: row.id,
       programId: row.program_id,
       affiliateId: row.affiliate_id,
-      landingUrl: deepLink?.ok ? deepLink.url : row.landing_url,
+      landingUrl,
+      clickIdSlot: queryParamSlot(landingUrl, CLICK_ID_PARAM),
       tracking: row.status === 'active' && row.program_status === 'active' && row.membership === 'approved',
       cookieDays: row.cookie_days,
       subIds,

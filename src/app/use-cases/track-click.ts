@@ -1,9 +1,9 @@
 import { encodeBase64Url } from '../../domain/base64url';
 import { encodeClickId, type ClickIdSigner } from '../../domain/click-id';
-import { fillQueryParam, queryParamSlot, type QueryParamSlot } from '../../domain/landing-url';
+import { fillQueryParam } from '../../domain/landing-url';
 import { cleanSubId, mergeSubIds, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
 import type { AppDeps, ClickSecrets } from '../deps';
-import type { TrackingTarget, TrackingTargets } from '../tracking-targets';
+import type { TrackingTargets } from '../tracking-targets';
 import { visitorProfile } from '../visitor-profile';
 
 export interface ClickRequest {
@@ -87,14 +87,6 @@ function visitorIdentity(crypto: AppDeps['crypto'], key: Uint8Array, ip: string,
   return identity;
 }
 
-/** Where a target's click id goes in its landing URL, worked out once per cached target. */
-const clickIdSlots = new WeakMap<TrackingTarget, QueryParamSlot>();
-function clickIdSlot(target: TrackingTarget): QueryParamSlot {
-  let slot = clickIdSlots.get(target);
-  if (!slot) clickIdSlots.set(target, (slot = queryParamSlot(target.landingUrl, CLICK_ID_PARAM)));
-  return slot;
-}
-
 /**
  * The tracked redirect: resolve the code, sign a click id, commit the click row and only then
  * answer with the landing URL (P1). Paused links and programs still redirect, untracked.
@@ -157,7 +149,7 @@ export async function trackClick(
   }
   return {
     kind: 'redirect',
-    location: fillQueryParam(clickIdSlot(target), clickId),
+    location: fillQueryParam(target.clickIdSlot, clickId),
     clickId,
     cookieMaxAge: target.cookieDays * 86_400,
   };
