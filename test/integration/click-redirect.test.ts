@@ -3,7 +3,7 @@ import { verifyClickId } from '../../src/domain/click-id';
 import { clickIdSigner } from '../../src/app/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import type { ClickToRecord } from '../../src/store/click-recorder';
-import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-recorder';
+import { createSqliteClickRecorder, UNIQUE_CLICK_SINCE } from '../../src/store/sqlite/sqlite-click-recorder';
 import {
   createLink,
   createTenant,
@@ -218,11 +218,7 @@ describe('the tracked redirect', () => {
     expect(await again(90, 4)).toEqual({ unique: false }); // 29 min after the click counted by the previous "process"
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
     // The store answers from the index of unique clicks, which repeats never enter.
-    const plan = t.store.raw
-      .prepare(
-        `EXPLAIN QUERY PLAN SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1`,
-      )
-      .all(1, 'v', '') as { detail: string }[];
+    const plan = t.store.raw.prepare(`EXPLAIN QUERY PLAN ${UNIQUE_CLICK_SINCE}`).all(1, 'v', '') as { detail: string }[];
     expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING (COVERING )?INDEX clicks_unique_visitor/);
   });
 

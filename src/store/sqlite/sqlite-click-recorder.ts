@@ -9,6 +9,9 @@ interface Waiting {
 }
 
 const MAX_GROUP = 512;
+/** The store's answer for the unique flag: a unique click of this visitor on this link since. */
+export const UNIQUE_CLICK_SINCE =
+  'SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1';
 const MAX_USER_AGENTS_CACHED = 10_000;
 /** Rows looked at for the newest click time already stored: the last ones written. */
 const NEWEST_ROWS = 1000;
@@ -25,9 +28,7 @@ const NEWEST_ROWS = 1000;
  * holds unique clicks only (migration 0011), so a repeat or bot click writes two B-trees, not three.
  */
 export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickRecorder {
-  const seenRecently = db.prepare(
-    'SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1',
-  );
+  const seenRecently = db.prepare(UNIQUE_CLICK_SINCE);
   const insert = db.prepare(`INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
       ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot, is_unique, country, referer_host,
       sub1, sub2, sub3, sub4, sub5, paid_search_param)
