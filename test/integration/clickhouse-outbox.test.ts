@@ -1,13 +1,9 @@
-import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatchJob } from '../../src/batch/batch-job';
-import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../../src/store/sqlite/migrate';
+import { migrateSqlite } from '../../src/store/sqlite/migrate';
 import { orderEvent, sendOrder } from '../support/shop';
+import { storeBeforeMigration } from '../support/store-before-migration';
 import { createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
 
 /**
@@ -51,20 +47,9 @@ describe('ClickHouse outbox sequence', () => {
   });
 });
 
-/** A store migrated up to, not including, 0012: its outbox still AUTOINCREMENT. */
-function storeBefore0012() {
-  const before = mkdtempSync(join(tmpdir(), 'clickledger-migrations-'));
-  for (const name of readdirSync(SQLITE_MIGRATIONS_DIR).filter((n) => n.endsWith('.sql') && n < '0012')) {
-    copyFileSync(new URL(name, SQLITE_MIGRATIONS_DIR), join(before, name));
-  }
-  const db = new BetterSqlite3(join(mkdtempSync(join(tmpdir(), 'clickledger-outbox-')), 'db.sqlite'));
-  migrateSqlite(db, pathToFileURL(`${before}/`));
-  return db;
-}
-
 describe('migration 0012 (outbox without AUTOINCREMENT)', () => {
   it('keeps numbering above what the targets have taken when the outbox was pruned empty', () => {
-    const db = storeBefore0012();
+    const db = storeBeforeMigration('0012');
     const insert = db.prepare("INSERT INTO clickhouse_outbox (stream, row_id) VALUES ('order', 7)");
     for (let i = 0; i < 5; i++) insert.run();
     db.exec(`INSERT INTO clickhouse_exports (target, stream, exported_through) VALUES ('a', 'outbox', 5), ('b', 'outbox', 5);
@@ -80,7 +65,7 @@ describe('migration 0012 (outbox without AUTOINCREMENT)', () => {
   });
 
   it('carries rows not yet exported over with their sequence numbers', () => {
-    const db = storeBefore0012();
+    const db = storeBeforeMigration('0012');
     const insert = db.prepare("INSERT INTO clickhouse_outbox (stream, row_id) VALUES ('ledger', 3)");
     for (let i = 0; i < 4; i++) insert.run();
     db.exec(

@@ -1,30 +1,10 @@
-import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import BetterSqlite3 from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../../src/store/sqlite/migrate';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** The migrations before `first`, in a directory of their own: a store as an older release left it. */
-function migrationsBefore(first: string): URL {
-  const dir = mkdtempSync(join(tmpdir(), 'clickledger-migrations-'));
-  dirs.push(dir);
-  for (const name of readdirSync(SQLITE_MIGRATIONS_DIR)) {
-    if (name.endsWith('.sql') && name < first) cpSync(new URL(name, SQLITE_MIGRATIONS_DIR), join(dir, name));
-  }
-  return pathToFileURL(`${dir}/`);
-}
+import { describe, expect, it } from 'vitest';
+import { migrateSqlite } from '../../src/store/sqlite/migrate';
+import { storeBeforeMigration } from '../support/store-before-migration';
 
 describe('migration 0011 on a store with clicks', () => {
   it('moves each click’s agent into user_agents, stored once, and keeps only unique clicks in the visitor index', () => {
-    const db = new BetterSqlite3(':memory:');
-    migrateSqlite(db, migrationsBefore('0011'));
+    const db = storeBeforeMigration('0011');
     const insert = db.prepare(
       `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent,
          browser, os, device, is_bot, is_unique, country, referer_host) VALUES (?, 1, 1, 1, ?, 'ip', ?, ?, '', '', '', ?, ?, '', '')`,
