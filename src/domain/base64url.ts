@@ -6,14 +6,15 @@ for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 const PAIRS: string[] = [];
 for (let i = 0; i < 4096; i++) PAIRS.push(ALPHABET[i >> 6]! + ALPHABET[i & 63]!);
 
-export function encodeBase64Url(bytes: Uint8Array): string {
+/** Encodes the first `length` bytes (all of them by default). */
+export function encodeBase64Url(bytes: Uint8Array, length = bytes.length): string {
   let out = '';
   let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
+  for (; i + 2 < length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
     out += PAIRS[n >> 12]! + PAIRS[n & 4095]!;
   }
-  const rest = bytes.length - i;
+  const rest = length - i;
   if (rest === 1) {
     out += PAIRS[bytes[i]! << 4]!;
   } else if (rest === 2) {

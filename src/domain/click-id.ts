@@ -85,8 +85,9 @@ export function encodeClickId(fields: ClickIdFields, keyId: number, nonce: Uint8
   i += NONCE_BYTES;
   const tag = sign(keyId, out.subarray(0, i));
   if (!tag) throw new Error(`no click signing secret with key id ${keyId}`);
-  out.set(tag.subarray(0, TAG_BYTES), i);
-  return encodeBase64Url(out.subarray(0, i + TAG_BYTES));
+  // Byte by byte rather than through subarray views: each view is an allocation.
+  for (let b = 0; b < TAG_BYTES; b++) out[i + b] = tag[b]!;
+  return encodeBase64Url(out, i + TAG_BYTES);
 }
 
 export function verifyClickId(

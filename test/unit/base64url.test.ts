@@ -15,4 +15,11 @@ describe('base64url', () => {
     const all = Uint8Array.from({ length: 256 * 3 }, (_, i) => (i % 3 === 1 ? 255 - (i % 256) : i % 256));
     expect(encodeBase64Url(all)).toBe(Buffer.from(all).toString('base64url'));
   });
+
+  it('encodes only the first `length` bytes when given a length', () => {
+    const bytes = new Uint8Array(randomBytes(48));
+    for (let length = 0; length <= 48; length++) {
+      expect(encodeBase64Url(bytes, length)).toBe(Buffer.from(bytes.subarray(0, length)).toString('base64url'));
+    }
+  });
 });

@@ -44,8 +44,29 @@ function refererHost(referer: string): string {
 
 /** ISO 3166 alpha-2 or ''. XX and T1 are Cloudflare's "unknown" and "Tor". */
 function normalizeCountry(value: string): string {
+  if (value === '') return '';
   const upper = value.trim().toUpperCase();
   return /^[A-Z]{2}$/.test(upper) && upper !== 'XX' && upper !== 'T1' ? upper : '';
+}
+
+/**
+ * The click's time as stored text, remembered for the last millisecond: a busy link gets many
+ * clicks per millisecond, and `toISOString` cost more than signing the click id's payload.
+ */
+let lastMs = Number.NaN;
+let lastIso = '';
+function isoTime(ms: number, date: Date): string {
+  if (ms !== lastMs) {
+    lastIso = date.toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
+/** Whether the tracking URL has a query at all: most carry none, and then no sub-id or ad click id can be on it. */
+function hasAny(query: Record<string, string>): boolean {
+  for (const _ in query) return true;
+  return false;
 }
 
 function hex(bytes: Uint8Array, length: number): string {
@@ -103,12 +124,15 @@ export async function trackClick(
   if (!target) return { kind: 'unknown_link' };
   if (!target.tracking) return { kind: 'redirect', location: target.landingUrl };
 
+  const hasQuery = hasAny(request.query);
   const overrides: SubIds = {};
-  for (const key of SUB_ID_KEYS) {
-    const value = request.query[key];
-    if (value !== undefined) {
-      const cleaned = cleanSubId(value);
-      if (cleaned !== undefined) overrides[key] = cleaned;
+  if (hasQuery) {
+    for (const key of SUB_ID_KEYS) {
+      const value = request.query[key];
+      if (value !== undefined) {
+        const cleaned = cleanSubId(value);
+        if (cleaned !== undefined) overrides[key] = cleaned;
+      }
     }
   }
   const userAgent = request.userAgent.slice(0, 512);
@@ -129,7 +153,7 @@ export async function trackClick(
       linkId: target.linkId,
       programId: target.programId,
       affiliateId: target.affiliateId,
-      clickedAt: now.toISOString(),
+      clickedAt: isoTime(nowMs, now),
       ipHash,
       visitorHash,
       userAgent,
@@ -139,8 +163,8 @@ export async function trackClick(
       isBot,
       country: normalizeCountry(request.country),
       refererHost: refererHost(request.referer),
-      subIds: mergeSubIds(target.subIds, overrides),
-      paidSearchParam: PAID_SEARCH_PARAMS.find((p) => request.query[p] !== undefined) ?? null,
+      subIds: hasQuery ? mergeSubIds(target.subIds, overrides) : target.subIds,
+      paidSearchParam: hasQuery ? (PAID_SEARCH_PARAMS.find((p) => request.query[p] !== undefined) ?? null) : null,
     });
   } catch (error) {
     // The visitor still lands; the click is simply not tracked (and not acknowledged with an id).

@@ -46,10 +46,17 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
 
   const userAgents = userAgentIds(db);
 
+  // Clicks of the same millisecond share their time text: parse it once.
+  let lastClickedAt = '';
+  let lastClickedAtMs = Number.NaN;
   const insertGroup = db.transaction((group: Waiting[], undo: Undo[], newAgents: string[]) => {
     const results: boolean[] = [];
     for (const { click } of group) {
-      const decision = recent.decide(click.linkId, click.visitorHash, Date.parse(click.clickedAt), click.isBot);
+      if (click.clickedAt !== lastClickedAt) {
+        lastClickedAtMs = Date.parse(click.clickedAt);
+        lastClickedAt = click.clickedAt;
+      }
+      const decision = recent.decide(click.linkId, click.visitorHash, lastClickedAtMs, click.isBot);
       if (decision.undo) undo.push(decision.undo);
       const unique = decision.unique;
       const s = click.subIds;
