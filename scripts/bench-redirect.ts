@@ -15,6 +15,15 @@
  * index of unique clicks, and visitor hashes are not all one cache hit. Real traffic lies between
  * the default (every click after the first a repeat) and a large N.
  *
+ * `--links N` (wrk only) spreads the clicks over N links of the program (made through the API)
+ * instead of one: every link's clicks sit together in the click id index, so a busy service whose
+ * traffic goes to many links writes more index pages per commit than one hot link does.
+ *
+ * `--side-by-side` runs each round's two slices at the same time instead of one after the other:
+ * both servers share CPU 0 and each gets its own wrk on CPU 1. The scheduler then gives the two
+ * servers equal CPU time in the same instants, so their req/s ratio is their cost ratio per
+ * response, measured under identical conditions even when the machine's capacity swings.
+ *
  * `--profile` runs the clickledger server under `node --cpu-prof` and prints where its CPU time
  * went during the measured run (the profiler slows it, so its req/s are not comparable).
  */
@@ -25,7 +34,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { summariseProfile } from './cpu-profile-summary';
-import { seedLink } from '../test/support/seed-link';
+import { type SeededLink, seedLink } from '../test/support/seed-link';
 import {
   hasTaskset,
   killAllServers,
@@ -69,14 +78,16 @@ function readOptions() {
       rounds: { type: 'string' },
       tool: { type: 'string' },
       visitors: { type: 'string' },
+      links: { type: 'string' },
       profile: { type: 'boolean' },
+      'side-by-side': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
   });
   if (values.help) {
     console.log(
-      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--visitors n] [--profile]',
+      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--visitors n] [--links n] [--side-by-side] [--profile]',
     );
     process.exit(0);
   }
@@ -87,8 +98,11 @@ function readOptions() {
   if (tool === 'wrk' && !hasWrk()) throw new Error('--tool wrk given but wrk is not installed');
   const visitors = values.visitors === undefined ? undefined : positiveInt('visitors', values.visitors, 1);
   if (visitors !== undefined && tool !== 'wrk') throw new Error('--visitors needs wrk');
+  const links = positiveInt('links', values.links, 1);
+  if (links > 1 && tool !== 'wrk') throw new Error('--links needs wrk');
   return {
     visitors,
+    links,
     duration: positiveInt('duration', values.duration, 10),
     connections,
     threads,
@@ -96,6 +110,7 @@ function readOptions() {
     rounds: positiveInt('rounds', values.rounds, 5),
     tool: tool as 'wrk' | 'autocannon',
     profile: values.profile === true,
+    sideBySide: values['side-by-side'] === true,
   };
 }
 
@@ -145,19 +160,29 @@ const VISITOR_UAS = [
   'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0',
 ];
 
-/** A wrk script whose requests come from `visitors` addresses in turn, each thread starting elsewhere. */
-function visitorsScript(dir: string, visitors: number): string {
-  const path = join(dir, 'visitors.lua');
+/**
+ * A wrk script whose requests come from `visitors` addresses in turn (one visitor: no address,
+ * the browser agent only) and go to the link codes in turn, each thread starting elsewhere.
+ */
+function loadScript(dir: string, visitors: number | undefined, codes: readonly string[]): string {
+  const path = join(dir, 'load.lua');
   const agents = VISITOR_UAS.map((ua) => `"${ua}"`).join(', ');
+  const who =
+    visitors === undefined
+      ? `local v = 0
+  local headers = { ["User-Agent"] = agents[1] }`
+      : `local v = n % ${visitors}
+  local ip = string.format("10.%d.%d.%d", math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
+  local headers = { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[v % #agents + 1] }`;
   writeFileSync(
     path,
-    `local visitors, agents, n = ${visitors}, { ${agents} }, 0
-setup = function(thread) thread:set("offset", math.random(0, ${visitors} - 1)) end
+    `local agents, codes, n = { ${agents} }, { ${codes.map((c) => `"${c}"`).join(', ')} }, 0
+setup = function(thread) thread:set("offset", math.random(0, 1000000)) end
 init = function() n = tonumber(wrk.thread:get("offset")) or 0 end
 request = function()
-  n = (n + 1) % visitors
-  local ip = string.format("10.%d.%d.%d", math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
-  return wrk.format(nil, nil, { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[n % #agents + 1] })
+  n = n + 1
+  ${who}
+  return wrk.format(nil, "/c/" .. codes[n % #codes + 1], headers)
 end
 `,
   );
@@ -274,6 +299,22 @@ function combine(slices: Slice[]): LoadResult & { cpuMicrosPerResponse: number; 
   };
 }
 
+/** `count` more links of the seeded affiliate in the seeded program, made through the API. */
+async function moreLinks(baseUrl: string, seeded: SeededLink, count: number): Promise<string[]> {
+  const codes: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`${baseUrl}/v1/links`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${seeded.affiliateKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ programId: seeded.programId, sub1: `bench-${i}` }),
+    });
+    if (response.status !== 201) throw new Error(`POST /v1/links → ${response.status}: ${await response.text()}`);
+    codes.push(((await response.json()) as { code: string }).code);
+    if ((i + 1) % 500 === 0) phase(`made ${i + 1} of ${count} more links`);
+  }
+  return codes;
+}
+
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -286,6 +327,7 @@ async function main() {
   phase(
     `settings: ${options.duration} s per side in ${options.rounds} alternating slices after ${options.warmup} s warm-up each, ` +
       `${options.connections} connections, ${options.visitors === undefined ? 'one visitor' : `${options.visitors} visitors`}, ` +
+      `${options.links === 1 ? 'one link' : `${options.links} links`}, ` +
       `${options.tool}${options.tool === 'wrk' ? ` (${options.threads} threads)` : ''}; ` +
       (pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)'),
   );
@@ -294,7 +336,7 @@ async function main() {
     spawnSync('taskset', ['-a', '-p', '-c', LOAD_CPU, String(process.pid)], { stdio: 'ignore' });
   }
   const trackedDir = makeTempDir('clickledger-bench-');
-  const script = options.visitors === undefined ? undefined : visitorsScript(trackedDir, options.visitors);
+  let script: string | undefined;
   const load = (url: string, seconds: number) =>
     options.tool === 'wrk'
       ? runWrk(url, seconds, options.connections, options.threads, pinned, script)
@@ -312,11 +354,13 @@ async function main() {
       cpus,
       root: REPO_ROOT,
       // No batch run landing inside the measurement; --visitors names them by X-Forwarded-For.
-      env: { BATCH_INTERVAL_SECONDS: '0', ...(script ? { TRUST_PROXY: 'true' } : {}) },
+      env: { BATCH_INTERVAL_SECONDS: '0', ...(options.visitors !== undefined ? { TRUST_PROXY: 'true' } : {}) },
       ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
     });
     phase(`clickledger listening at ${tracked.url} (data in ${trackedDir}); seeding a link through the API`);
     const link = await seedLink(tracked.url);
+    const codes = [link.code, ...(await moreLinks(tracked.url, link, options.links - 1))];
+    if (options.visitors !== undefined || codes.length > 1) script = loadScript(trackedDir, options.visitors, codes);
     const trackedUrl = `${tracked.url}/c/${link.code}`;
     const probe = await fetch(trackedUrl, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA } });
     if (probe.status !== 302 || !probe.headers.get('location')?.includes('clid=')) {
@@ -347,20 +391,23 @@ async function main() {
     const trackedSlices: Slice[] = [];
     const clicksBefore = countClicks(trackedDir);
     const measuredFrom = Date.now();
+    const sides = [
+      ['bare Hono', bare, bareUrl, bareSlices],
+      ['tracked redirect', tracked, trackedUrl, trackedSlices],
+    ] as const;
+    const measure = async ([name, server, url, slices]: (typeof sides)[number], round: number) => {
+      const cpuBefore = cpuSeconds(server.pid);
+      const result = await load(url, slice);
+      const cpu = cpuSeconds(server.pid) - cpuBefore;
+      slices.push({ ...result, seconds: slice, cpuSeconds: cpu });
+      phase(
+        `round ${round}/${options.rounds}, ${name}: ${fmt(result.requestsPerSec)} req/s, p99 ${result.p99Ms.toFixed(2)} ms, ` +
+          `server CPU ${fmt((cpu * 1e6) / Math.max(result.requests, 1))} µs per response`,
+      );
+    };
     for (let round = 1; round <= options.rounds; round++) {
-      for (const [name, server, url, slices] of [
-        ['bare Hono', bare, bareUrl, bareSlices],
-        ['tracked redirect', tracked, trackedUrl, trackedSlices],
-      ] as const) {
-        const cpuBefore = cpuSeconds(server.pid);
-        const result = await load(url, slice);
-        const cpu = cpuSeconds(server.pid) - cpuBefore;
-        slices.push({ ...result, seconds: slice, cpuSeconds: cpu });
-        phase(
-          `round ${round}/${options.rounds}, ${name}: ${fmt(result.requestsPerSec)} req/s, p99 ${result.p99Ms.toFixed(2)} ms, ` +
-            `server CPU ${fmt((cpu * 1e6) / Math.max(result.requests, 1))} µs per response`,
-        );
-      }
+      if (options.sideBySide) await Promise.all(sides.map((side) => measure(side, round)));
+      else for (const side of sides) await measure(side, round);
     }
     const measuredSeconds = (Date.now() - measuredFrom) / 1000;
     const bareResult = combine(bareSlices);
@@ -381,8 +428,9 @@ async function main() {
     const redirects = trackedResult.requests - trackedResult.badStatus;
     console.log('');
     console.log(
-      `GET /c/:code, ${options.connections} connections, ${options.duration} s each in ${options.rounds} alternating slices, ${bareResult.tool}` +
-        (pinned ? `, server on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
+      `GET /c/:code, ${options.connections} connections, ${options.duration} s each in ${options.rounds} ` +
+        `${options.sideBySide ? 'simultaneous slices (the two servers sharing one CPU)' : 'alternating slices'}, ${bareResult.tool}` +
+        (pinned ? `, server${options.sideBySide ? 's' : ''} on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : ''),
     );
     console.log(
       table([
@@ -416,7 +464,7 @@ async function main() {
         ],
       ]),
     );
-    // Each round's two slices ran back to back, so their ratio is the least disturbed by other work.
+    // Each round's two slices ran back to back (or at once), so their ratio is the least disturbed by other work.
     const roundRatios = trackedSlices.map((t, i) => t.requestsPerSec / bareSlices[i]!.requestsPerSec);
     console.log(
       `tracked / bare req/s round by round: ${roundRatios.map((r) => (100 * r).toFixed(1)).join(', ')} % ` +
@@ -431,7 +479,7 @@ async function main() {
           : '(FEWER clicks committed than 302s reported: P1 broken)'),
     );
     console.log(
-      `visitors: ${options.visitors === undefined ? 'one' : fmt(options.visitors)}; ` +
+      `links: ${fmt(options.links)}; visitors: ${options.visitors === undefined ? 'one' : fmt(options.visitors)}; ` +
         `${(100 * uniqueShare).toFixed(1)} % of the measured clicks were a visitor's unique click of the hour`,
     );
     if (committed < redirects) process.exitCode = 1;
