@@ -24,13 +24,29 @@ describe('signed click ids', () => {
   });
 
   it('keeps its byte layout: ids minted before any rewrite of the encoder still read the same', () => {
-    // Vectors minted by the original encoder; ids already out in the world must keep verifying.
     const nonce = new Uint8Array([1, 2, 3, 250, 251, 252]);
-    expect(encodeClickId(fields, 2, nonce, sign)).toBe('AQIM2QKykgQBohIl2XsBAgP6-_yMW9YM_sskmfRT');
     const large = { programId: 2 ** 40, affiliateId: 2 ** 53 - 1, linkId: 0, clickedAtMs: 2 ** 48 - 1 };
+    // Version 2 (time first), minted now.
+    expect(encodeClickId(fields, 2, nonce, sign)).toBe('AgGiEiXZewIM2QKykgQBAgP6-_zZJ75cfr0UtLm6');
     const id = encodeClickId(large, 2, new Uint8Array([0, 0, 0, 0, 0, 255]), sign);
-    expect(id).toBe('AQKAgICAgCD_________DwD_______8AAAAAAP_6nGpDfwubwxoO');
+    expect(id).toBe('Av_______wKAgICAgCD_________DwAAAAAAAP9zJbIU_dEkSnyo');
     expect(verifyClickId(id, sign)).toEqual({ ok: true, click: { ...large, keyId: 2 } });
+    // Version 1 (link first), minted by the original encoder: ids already out in the world keep verifying.
+    expect(verifyClickId('AQIM2QKykgQBohIl2XsBAgP6-_yMW9YM_sskmfRT', sign)).toEqual({ ok: true, click: { ...fields, keyId: 2 } });
+    expect(verifyClickId('AQKAgICAgCD_________DwD_______8AAAAAAP_6nGpDfwubwxoO', sign)).toEqual({
+      ok: true,
+      click: { ...large, keyId: 2 },
+    });
+  });
+
+  it('starts with its time: ids of one millisecond share their first characters whatever their link', () => {
+    // The store's unique index keeps ids in this order, so a moment's clicks on many links are
+    // written next to each other instead of next to each link's previous click.
+    const ids = [1, 2, 999, 123_456].map((linkId) => mint({ linkId, programId: linkId * 7, affiliateId: linkId * 3 }));
+    // Nine characters are 54 bits: the version byte and the time down to its 4 ms.
+    const prefix = ids[0]!.slice(0, 9);
+    for (const id of ids) expect(id.slice(0, 9)).toBe(prefix);
+    expect(mint({ clickedAtMs: fields.clickedAtMs + 64 }).slice(0, 9)).not.toBe(prefix);
   });
 
   it('is URL-safe and at most 64 characters even for large ids', () => {
