@@ -1,8 +1,11 @@
+import type { CompiledQuery, InferResult } from 'kysely';
 import { checkLandingUrl, queryParamSlot, type QueryParamSlot } from '../domain/landing-url';
 import type { SubIds } from '../domain/sub-id';
 import type { AppDeps } from './deps';
 import { CLICK_ID_PARAM } from './use-cases/track-click';
 import { TtlCache } from './ttl-cache';
+
+type TargetRow = InferResult<ReturnType<TrackingTargets['query']>>[number];
 
 /** What the redirect needs to know about a link code. */
 export interface TrackingTarget {
@@ -40,8 +43,18 @@ export class TrackingTargets {
     return this.cache.get(code, nowMs);
   }
 
+  /** The lookup, built and compiled by Kysely once: a service with many links reloads them all every TTL_MS. */
+  private compiled?: CompiledQuery<TargetRow>;
+
   private async load(code: string): Promise<TrackingTarget | null> {
-    const row = await this.deps.db
+    this.compiled ??= this.query('').compile();
+    const { rows } = await this.deps.db.executeQuery<TargetRow>({ ...this.compiled, parameters: [code] });
+    const row = rows[0];
+    return row ? this.toTarget(row) : null;
+  }
+
+  private query(code: string) {
+    return this.deps.db
       .selectFrom('links')
       .innerJoin('programs', 'programs.id', 'links.program_id')
       .leftJoin('program_affiliates as pa', (join) =>
@@ -64,9 +77,10 @@ export class TrackingTargets {
         'programs.status as program_status',
         'pa.status as membership',
       ])
-      .where('links.code', '=', code)
-      .executeTakeFirst();
-    if (!row) return null;
+      .where('links.code', '=', code);
+  }
+
+  private toTarget(row: TargetRow): TrackingTarget {
     // Checked again here: the program's allowed domains may have changed since the link was made.
     const allowed = JSON.parse(row.allowed_domains) as string[];
     const deepLink = row.url !== null ? checkLandingUrl(row.url, allowed) : undefined;
