@@ -162,7 +162,10 @@ const VISITOR_UAS = [
 
 /**
  * A wrk script whose requests come from `visitors` addresses in turn (one visitor: no address,
- * the browser agent only) and go to the link codes in turn, each thread starting elsewhere.
+ * the browser agent only) and go to the link codes in turn. Each run starts where the runs before
+ * it stopped (its first argument) and the threads take turns (the second: how many there are), so
+ * a visitor comes back only once all the others have come: Lua's unseeded random would start every
+ * run at the same visitors, making the measured clicks repeats of the warm-up's.
  */
 function loadScript(dir: string, visitors: number | undefined, codes: readonly string[]): string {
   const path = join(dir, 'load.lua');
@@ -177,12 +180,14 @@ function loadScript(dir: string, visitors: number | undefined, codes: readonly s
   writeFileSync(
     path,
     `local agents, codes, n = { ${agents} }, { ${codes.map((c) => `"${c}"`).join(', ')} }, 0
-setup = function(thread) thread:set("offset", math.random(0, 1000000)) end
-init = function() n = tonumber(wrk.thread:get("offset")) or 0 end
+local threads, step = 0, 1
+setup = function(thread) thread:set("index", threads); threads = threads + 1 end
+init = function(args) n = tonumber(args[1]) + tonumber(wrk.thread:get("index")); step = tonumber(args[2]) end
 request = function()
-  n = n + 1
   ${who}
-  return wrk.format(nil, "/c/" .. codes[n % #codes + 1], headers)
+  local path = "/c/" .. codes[n % #codes + 1]
+  n = n + step
+  return wrk.format(nil, path, headers)
 end
 `,
   );
@@ -195,10 +200,11 @@ function runWrk(
   connections: number,
   threads: number,
   pinned: boolean,
-  script: string | undefined,
+  script: { path: string; start: number } | undefined,
 ): Promise<LoadResult> {
-  const who = script ? ['-s', script] : ['-H', `User-Agent: ${BROWSER_UA}`];
-  const wrkArgs = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...who, url];
+  const who = script ? ['-s', script.path] : ['-H', `User-Agent: ${BROWSER_UA}`];
+  const scriptArgs = script ? ['--', String(script.start), String(threads)] : [];
+  const wrkArgs = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency', ...who, url, ...scriptArgs];
   const [command, args] = pinned ? ['taskset', ['-c', LOAD_CPU, 'wrk', ...wrkArgs]] : ['wrk', wrkArgs];
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -337,10 +343,16 @@ async function main() {
   }
   const trackedDir = makeTempDir('clickledger-bench-');
   let script: string | undefined;
-  const load = (url: string, seconds: number) =>
-    options.tool === 'wrk'
-      ? runWrk(url, seconds, options.connections, options.threads, pinned, script)
-      : runAutocannon(url, seconds, options.connections);
+  /** Per server, where its next run starts in the script's sequence of visitors and links. */
+  const sent = new Map<string, number>();
+  const load = async (url: string, seconds: number): Promise<LoadResult> => {
+    if (options.tool !== 'wrk') return runAutocannon(url, seconds, options.connections);
+    const start = sent.get(url) ?? 0;
+    const result = await runWrk(url, seconds, options.connections, options.threads, pinned, script === undefined ? undefined : { path: script, start });
+    // Requests still in flight when wrk stopped took their turn too: at most one per connection.
+    sent.set(url, start + result.requests + options.connections);
+    return result;
+  };
 
   const bareDir = makeTempDir('clickledger-bench-bare-');
   const profileDir = options.profile ? makeTempDir('clickledger-bench-redirect-prof-') : undefined;
