@@ -146,6 +146,13 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
       .where('customer_ref', '=', p.customerRef)
       .where('affiliate_id', '=', p.affiliateId),
   );
+  const deliveryById = q.prepared((p: { merchantId: number; deliveryId: string }) =>
+    db
+      .selectFrom('order_events')
+      .select('order_id')
+      .where('merchant_id', '=', p.merchantId)
+      .where('delivery_id', '=', p.deliveryId),
+  );
   const summaryColumns = [
     'id',
     'external_id',
@@ -157,22 +164,12 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     'attribution_reason',
     'held',
   ] as const;
-  // The replay check and the order the event is about, in one statement (always one row, its
-  // order columns null for a new order): each statement has a fixed cost, and an event for a new
-  // order, nearly every one, finds neither.
-  const deliveryAndOrder = q.prepared((p: { merchantId: number; deliveryId: string; externalId: string }) =>
+  const orderByExternalId = q.prepared((p: { merchantId: number; externalId: string }) =>
     db
-      .selectFrom(db.selectNoFrom((eb) => eb.lit(1).as('one')).as('probe'))
-      .leftJoin('orders', (join) => join.on('orders.merchant_id', '=', p.merchantId).on('orders.external_id', '=', p.externalId))
-      .select(summaryColumns.map((column) => `orders.${column}` as const))
-      .select((eb) =>
-        eb
-          .selectFrom('order_events')
-          .select('order_events.order_id')
-          .where('order_events.merchant_id', '=', p.merchantId)
-          .where('order_events.delivery_id', '=', p.deliveryId)
-          .as('replay_of'),
-      ),
+      .selectFrom('orders')
+      .select(summaryColumns)
+      .where('merchant_id', '=', p.merchantId)
+      .where('external_id', '=', p.externalId),
   );
   const orderSummary = q.prepared((p: { id: number }) => db.selectFrom('orders').select(summaryColumns).where('id', '=', p.id));
   const insertOrder = q.prepared((p: Insertable<OrderTable>) => db.insertInto('orders').values(pick(p, ORDER_COLUMNS)));
@@ -238,13 +235,8 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     record(d, attributeNew) {
       const now = clock.now().toISOString();
       return q.transaction((): OrderIntakeOutcome => {
-        const found = deliveryAndOrder.first({ merchantId: d.merchantId, deliveryId: d.deliveryId, externalId: d.order.id })!;
-        // The left join leaves every order column null or none: a found id means a whole row.
-        const order = found.id === null ? undefined : (found as SummaryRow);
-        if (found.replay_of !== null) {
-          const replayed = order?.id === found.replay_of ? order : orderSummary.first({ id: found.replay_of })!;
-          return { kind: 'duplicate', order: summary(replayed) };
-        }
+        const replay = deliveryById.first({ merchantId: d.merchantId, deliveryId: d.deliveryId });
+        if (replay) return { kind: 'duplicate', order: summary(orderSummary.first({ id: replay.order_id })!) };
 
         const thisEvent: OrderEventFacts = { type: d.type, occurredAt: d.occurredAt, contentHash: d.contentHash, order: d.order };
         const event = {
@@ -257,6 +249,7 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           content_hash: d.contentHash,
         };
         const payload = d.payload ?? JSON.stringify(d.order);
+        const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
         if (!order) {
           // A new order: attributed now, once, and stored with the state its first event gives.
           const a = attributeNew(lookups);
