@@ -32,6 +32,8 @@ interface Side {
   rates: number[];
 }
 
+const newAgent = () => new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
+
 async function fire(side: Side, events: SignedEvent[]): Promise<{ cpuUs: number; rate: number }> {
   let next = 0;
   let failed = 0;
@@ -76,8 +78,15 @@ async function main() {
         env: { BATCH_INTERVAL_SECONDS: '0' },
       });
       const seeded = await seedLink(server.url);
-      const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS, maxFreeSockets: CONNECTIONS });
-      sides.push({ label, server, agent, secret: seeded.webhookSecret, programId: seeded.programId, cpuUs: [], rates: [] });
+      sides.push({
+        label,
+        server,
+        agent: newAgent(),
+        secret: seeded.webhookSecret,
+        programId: seeded.programId,
+        cpuUs: [],
+        rates: [],
+      });
     }
     for (const side of sides) await fire(side, buildEvents(side.secret, side.programId, 'W', WARMUP, { percent: 0 }));
     for (let done = 0; done < slices; done += SLICES_PER_SIGNING) {
@@ -87,6 +96,12 @@ async function main() {
           buildEvents(side.secret, side.programId, `S${done + k}`, perSlice, { percent: 0 }),
         ),
       );
+      // Signing can keep a server idle past its keep-alive timeout (5 s), and a socket it closes
+      // just as the next slice reuses it fails a request: each slice block starts on fresh ones.
+      for (const side of sides) {
+        side.agent.destroy();
+        side.agent = newAgent();
+      }
       for (let k = 0; k < count; k++) {
         const order = (done + k) % 2 === 0 ? [0, 1] : [1, 0];
         for (const i of order) {

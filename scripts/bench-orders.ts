@@ -238,7 +238,9 @@ async function main() {
     const before = countRows(dataDir);
     phase(`measuring: ${fmt(events.length)} events`);
     const cpuBefore = processCpuMs(server.pid);
+    const loadCpuBefore = process.cpuUsage();
     const run = await fire(server, events, options.connections, signStarted, 'measured');
+    const loadCpu = process.cpuUsage(loadCpuBefore);
     const cpuAfter = processCpuMs(server.pid);
     phase(`measured run done in ${run.seconds.toFixed(2)} s`);
 
@@ -279,6 +281,13 @@ async function main() {
           `${((100 * cpuMs) / 1000 / run.seconds).toFixed(0)} % of a core; ${fmt((1000 * systemMs) / run.acked)} µs of it in the kernel)`,
       );
     }
+    // The load generator has a core of its own: when it is near 100 % and the server is not,
+    // the figure above measures the client, not the server.
+    const loadMs = (loadCpu.user + loadCpu.system) / 1000;
+    if (run.acked > 0)
+      console.log(
+        `  load generator CPU ${fmt((1000 * loadMs) / run.acked)} µs per order (${((100 * loadMs) / 1000 / run.seconds).toFixed(0)} % of a core)`,
+      );
     if (warm)
       console.log(
         `  warm-up            ${fmt(warm.acked)} acked in ${warm.seconds.toFixed(2)} s (${fmt(warm.acked / warm.seconds)} orders/s)`,

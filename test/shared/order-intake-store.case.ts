@@ -173,6 +173,20 @@ export function describeOrderIntakeStore(name: string, open: () => Promise<Order
       expect(await eventCount(id)).toBe(1);
     });
 
+    it('answers a delivery id already used for another order as a duplicate naming that order, storing nothing', async () => {
+      const first = nextOrderId();
+      const other = nextOrderId();
+      const used = delivery(first, 'order.created', '2026-01-02T10:00:00.000Z');
+      await h.store.record(used, attributeFromLookups([]));
+      const reused = await h.store.record(
+        delivery(other, 'order.created', '2026-01-02T10:00:00.000Z', { deliveryId: used.deliveryId }),
+        attributeFromLookups([]),
+      );
+      expect(reused).toMatchObject({ kind: 'duplicate', order: { externalId: first } });
+      expect(await orderRow(other)).toBeUndefined();
+      expect(await eventCount(first)).toBe(1);
+    });
+
     it('answers the same content under a new delivery id as a duplicate', async () => {
       const id = nextOrderId();
       await h.store.record(delivery(id, 'order.created', '2026-01-02T10:00:00.000Z'), attributeFromLookups([]));
