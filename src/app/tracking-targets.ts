@@ -7,6 +7,12 @@ import { TtlCache } from './ttl-cache';
 
 type TargetRow = InferResult<ReturnType<TrackingTargets['query']>>[number];
 
+/** The lookup is run with the code as its only bound value: a query edited to bind more must fail here, not match wrongly. */
+function compiledWithOneParameter<T>(compiled: CompiledQuery<T>): CompiledQuery<T> {
+  if (compiled.parameters.length !== 1) throw new Error(`link lookup binds ${compiled.parameters.length} values, expected 1`);
+  return compiled;
+}
+
 /** What the redirect needs to know about a link code. */
 export interface TrackingTarget {
   linkId: number;
@@ -47,7 +53,7 @@ export class TrackingTargets {
   private compiled?: CompiledQuery<TargetRow>;
 
   private async load(code: string): Promise<TrackingTarget | null> {
-    this.compiled ??= this.query('').compile();
+    this.compiled ??= compiledWithOneParameter(this.query('').compile());
     const { rows } = await this.deps.db.executeQuery<TargetRow>({ ...this.compiled, parameters: [code] });
     const row = rows[0];
     return row ? this.toTarget(row) : null;

@@ -11,8 +11,9 @@ import { constantTimeEqual } from './constant-time';
  * Version 1, still verified, had the four varints before the time. The time comes first now
  * because the store keeps click ids in a unique index, in the ids' order: with the link first,
  * a service whose clicks go to many links inserted each click next to its link's last one, a
- * different index page per link in every commit; with the time first, all new ids land at the
- * index's newest end, whatever their link (bench:redirect --links).
+ * different index page per link in every commit; with the time first, the ids of one moment
+ * share their first characters whatever their link and land together among the newest
+ * (bench:redirect --links).
  *
  * The key id names the signing secret, so secrets rotate without breaking ids already out
  * in the world. 80 bits of tag make a blind forgery a 2^-80 guess.
