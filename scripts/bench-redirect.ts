@@ -16,8 +16,9 @@
  * the default (every click after the first a repeat) and a large N.
  *
  * `--links N` (wrk only) spreads the clicks over N links of the program (made through the API)
- * instead of one: every link's clicks sit together in the click id index, so a busy service whose
- * traffic goes to many links writes more index pages per commit than one hot link does.
+ * instead of one, so what a link costs shows: its cached lookup reloaded every few seconds, and
+ * where its clicks' ids go in the click id index (version 1 ids, link first, took an index page
+ * per link in every commit).
  *
  * `--side-by-side` runs each round's two slices at the same time instead of one after the other:
  * both servers share CPU 0 and each gets its own wrk on CPU 1. The scheduler then gives the two
@@ -172,8 +173,7 @@ function loadScript(dir: string, visitors: number | undefined, codes: readonly s
   const agents = VISITOR_UAS.map((ua) => `"${ua}"`).join(', ');
   const who =
     visitors === undefined
-      ? `local v = 0
-  local headers = { ["User-Agent"] = agents[1] }`
+      ? `local headers = { ["User-Agent"] = agents[1] }`
       : `local v = n % ${visitors}
   local ip = string.format("10.%d.%d.%d", math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
   local headers = { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[v % #agents + 1] }`;
