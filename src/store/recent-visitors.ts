@@ -22,8 +22,17 @@ const DEFAULT_MAX_ENTRIES = 200_000;
  * Decisions made inside a group that then fails to commit are taken back with `undo`.
  */
 export class RecentVisitors {
-  /** key → newest unique click time (ms); Map order is update order, so the oldest come first. */
+  /** key → newest unique click time (ms). */
   private readonly newest = new Map<string, number>();
+  /**
+   * Every remembered (key, time) in the order it was decided, oldest first; an entry whose key
+   * has since moved to a newer time is skipped when it comes up. The Map's own order is not used
+   * for this: V8 leaves a deleted Map entry in place until the table is rebuilt, so finding the
+   * oldest live entry by iterating from the front walks every entry forgotten before it. With
+   * traffic older than an hour leaving at the front that cost ~45 µs per click at 200k visitors.
+   */
+  private readonly order: Remembered[] = [];
+  private orderHead = 0;
   private horizonMs: number;
 
   constructor(
@@ -48,38 +57,61 @@ export class RecentVisitors {
     const previous = this.newest.get(key);
     if (previous !== undefined && previous > sinceMs) return { unique: false };
     if (this.horizonMs > sinceMs && this.seenSince(linkId, visitorHash, sinceMs)) return { unique: false };
-    this.newest.delete(key);
     this.newest.set(key, clickedAtMs);
+    this.order.push({ key, at: clickedAtMs });
     if (this.newest.size > this.maxEntries) this.forgetOldest();
     return { unique: true, undo: { key, previous } };
   }
 
-  /** Takes back decisions, newest first, so that clicks that were never committed are not remembered. */
+  /**
+   * Takes back decisions, newest first, so that clicks that were never committed are not
+   * remembered. A restored time goes back in the queue: its first entry may have been dropped.
+   */
   undo(entries: readonly Undo[]): void {
     for (let i = entries.length - 1; i >= 0; i--) {
       const { key, previous } = entries[i]!;
       if (previous === undefined) this.newest.delete(key);
-      else this.newest.set(key, previous);
+      else {
+        this.newest.set(key, previous);
+        this.order.push({ key, at: previous });
+      }
     }
   }
 
   private forgetBefore(sinceMs: number): void {
-    for (const [key, at] of this.newest) {
-      if (at > sinceMs) return;
-      this.newest.delete(key);
-      if (at > this.horizonMs) this.horizonMs = at;
-    }
+    while (this.orderHead < this.order.length && this.order[this.orderHead]!.at <= sinceMs) this.forgetNext();
+    this.compactOrder();
   }
 
   private forgetOldest(): void {
-    // Only called past maxEntries, so there is an oldest entry.
-    const [key, at] = this.newest.entries().next().value!;
+    // Only called past maxEntries, so a live entry is in the queue.
+    while (!this.forgetNext());
+    this.compactOrder();
+  }
+
+  /** Drops the queue's oldest entry, and its key when that entry is still the key's time; true if so. */
+  private forgetNext(): boolean {
+    const { key, at } = this.order[this.orderHead++]!;
+    if (this.newest.get(key) !== at) return false;
     this.newest.delete(key);
     if (at > this.horizonMs) this.horizonMs = at;
+    return true;
+  }
+
+  private compactOrder(): void {
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
+      this.order.splice(0, this.orderHead);
+      this.orderHead = 0;
+    }
   }
 }
 
 export interface Undo {
   key: string;
   previous: number | undefined;
+}
+
+interface Remembered {
+  key: string;
+  at: number;
 }

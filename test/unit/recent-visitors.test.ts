@@ -88,4 +88,39 @@ describe('deciding unique clicks from memory (P13)', () => {
     expect(takeBack().decide(1, 'a', T0 + 59 * MIN, false).unique).toBe(false);
     expect(takeBack().decide(1, 'a', T0 + 91 * MIN, false).unique).toBe(true);
   });
+
+  it('decides as the store would over hours of churn, overflow and groups taken back', () => {
+    // A seeded walk: 40 visitors on 3 links, minutes apart, a memory of 7 pairs; about one group
+    // in five fails and is taken back. Each decision must match the rule applied to the unique
+    // clicks that were committed.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const committed: { linkId: number; visitor: string; at: number }[] = [];
+    const s = store(committed);
+    const recent = new RecentVisitors(s.seenSince, -Infinity, 7);
+    let at = T0;
+    let decisions = 0;
+    for (let group = 0; group < 600; group++) {
+      const undo = [];
+      const pending: typeof committed = [];
+      for (let i = 0; i < 1 + Math.floor(random() * 4); i++) {
+        at += Math.floor(random() * 4 * MIN);
+        const linkId = 1 + Math.floor(random() * 3);
+        const visitor = `v${Math.floor(random() * 40)}`;
+        const isBot = random() < 0.1;
+        const expected =
+          !isBot &&
+          ![...committed, ...pending].some((c) => c.linkId === linkId && c.visitor === visitor && c.at > at - UNIQUE_CLICK_WINDOW_MS);
+        const decision = recent.decide(linkId, visitor, at, isBot);
+        expect(decision.unique).toBe(expected);
+        decisions++;
+        if (decision.undo) undo.push(decision.undo);
+        if (decision.unique) pending.push({ linkId, visitor, at });
+      }
+      if (random() < 0.2) recent.undo(undo);
+      else committed.push(...pending);
+    }
+    expect(decisions).toBeGreaterThan(1000);
+    expect(at - T0).toBeGreaterThan(10 * UNIQUE_CLICK_WINDOW_MS);
+  });
 });
