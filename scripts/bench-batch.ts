@@ -50,13 +50,7 @@ import { openSqlite } from '../src/store/sqlite/open-sqlite';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { prng } from '../test/support/prng';
 import { stateColumns } from '../src/store/sqlite/sqlite-order-intake';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+import { positiveInt } from './int-option';
 
 const { values } = parseArgs({
   options: {

@@ -24,17 +24,11 @@ import type { ClickToRecord } from '../src/store/click-recorder';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 import { createSqliteClickRecorder } from '../src/store/sqlite/sqlite-click-recorder';
 import { makeTempDir, removeDir } from '../test/support/server-process';
+import { positiveInt } from './int-option';
 
 /** Commits between checkpoints: about the server's 500 ms at 2,000 commits a second. */
 const CHECKPOINT_EVERY = 1000;
 const AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 function readOptions() {
   const { values } = parseArgs({

@@ -42,20 +42,13 @@ import {
   type ServerProcess,
   startServer,
 } from '../test/support/server-process';
+import { positiveInt } from './int-option';
 
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 /** Stop sending signatures older than this: the server refuses them after 300 s. */
 const MAX_SIGNATURE_AGE_S = 280;
 const GOAL_PER_SEC = 3_000;
-
-function positiveInt(name: string, value: string | undefined, fallback: number, allowZero = false): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
-  return n;
-}
 
 function percent(name: string, value: string | undefined): number {
   const n = positiveInt(name, value, 0, true);

@@ -45,6 +45,7 @@ import {
   type ServerProcess,
   startServer,
 } from '../test/support/server-process';
+import { positiveInt } from './int-option';
 
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
@@ -60,13 +61,6 @@ interface LoadResult {
   errors: number;
   /** Responses with a status of 400 or above (wrk) / other than 302 (autocannon). */
   badStatus: number;
-}
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(value)}`);
-  return n;
 }
 
 function readOptions() {
