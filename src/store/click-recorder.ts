@@ -24,6 +24,9 @@ export interface ClickToRecord {
 /** A click repeated by the same visitor on the same link within this window is not unique (P13). */
 export const UNIQUE_CLICK_WINDOW_MS = 60 * 60 * 1000;
 
+/** A click's user agent, stored once each (migration 0011): the click row then holds its id. SQLite and D1 alike. */
+export const INSERT_USER_AGENT = 'INSERT INTO user_agents (user_agent) VALUES (?) ON CONFLICT (user_agent) DO NOTHING';
+
 /**
  * Records clicks durably. `record` resolves only once the click is committed (SQLite) or
  * durably enqueued (a Cloudflare Queue, written by its consumer), so the redirect that awaits

@@ -69,6 +69,18 @@ function hasAny(query: Record<string, string>): boolean {
   return false;
 }
 
+/** Sub-ids on the tracking URL, cleaned: they override the link's own. */
+function subIdOverrides(query: Record<string, string>): SubIds {
+  const overrides: SubIds = {};
+  for (const key of SUB_ID_KEYS) {
+    const value = query[key];
+    if (value === undefined) continue;
+    const cleaned = cleanSubId(value);
+    if (cleaned !== undefined) overrides[key] = cleaned;
+  }
+  return overrides;
+}
+
 function hex(bytes: Uint8Array, length: number): string {
   let out = '';
   for (let i = 0; i < length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
@@ -125,16 +137,6 @@ export async function trackClick(
   if (!target.tracking) return { kind: 'redirect', location: target.landingUrl };
 
   const hasQuery = hasAny(request.query);
-  const overrides: SubIds = {};
-  if (hasQuery) {
-    for (const key of SUB_ID_KEYS) {
-      const value = request.query[key];
-      if (value !== undefined) {
-        const cleaned = cleanSubId(value);
-        if (cleaned !== undefined) overrides[key] = cleaned;
-      }
-    }
-  }
   const userAgent = request.userAgent.slice(0, 512);
   const profile = visitorProfile(userAgent);
   const prefetch = /prefetch|prerender/i.test(request.purpose);
@@ -163,7 +165,7 @@ export async function trackClick(
       isBot,
       country: normalizeCountry(request.country),
       refererHost: refererHost(request.referer),
-      subIds: hasQuery ? mergeSubIds(target.subIds, overrides) : target.subIds,
+      subIds: hasQuery ? mergeSubIds(target.subIds, subIdOverrides(request.query)) : target.subIds,
       paidSearchParam: hasQuery ? (PAID_SEARCH_PARAMS.find((p) => request.query[p] !== undefined) ?? null) : null,
     });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { type ClickToRecord, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
+import { type ClickToRecord, INSERT_USER_AGENT, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
 import type { D1Database, D1PreparedStatement } from './d1-types';
 
 /**
@@ -18,9 +18,6 @@ const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affilia
     ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
   WHERE true
   ON CONFLICT (click_id) DO NOTHING`;
-
-/** The click's user agent, stored once (migration 0011); the click then takes its id. */
-const INSERT_USER_AGENT = 'INSERT INTO user_agents (user_agent) VALUES (?) ON CONFLICT (user_agent) DO NOTHING';
 
 function statements(d1: D1Database, click: ClickToRecord): D1PreparedStatement[] {
   return [d1.prepare(INSERT_USER_AGENT).bind(click.userAgent), clickStatement(d1, click)];

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { ClickRecorder, ClickToRecord } from '../click-recorder';
+import { type ClickRecorder, type ClickToRecord, INSERT_USER_AGENT } from '../click-recorder';
 import { RecentVisitors, type Undo } from '../recent-visitors';
 
 interface Waiting {
@@ -160,7 +160,7 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
  * agents are forgotten, so no click is ever written with the id of a row that was never committed.
  */
 function userAgentIds(db: BetterSqlite3.Database) {
-  const insert = db.prepare('INSERT INTO user_agents (user_agent) VALUES (?) ON CONFLICT (user_agent) DO NOTHING');
+  const insert = db.prepare(INSERT_USER_AGENT);
   const select = db.prepare('SELECT id FROM user_agents WHERE user_agent = ?').pluck();
   const ids = new Map<string, number>();
   return {
