@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DATABASE_NAME } from '../clickhouse/clickhouse';
+import { DEFAULT_MAX_REMEMBERED } from '../store/recent-visitors';
 
 /**
  * The one place configuration is read. Every variable is validated here; a bad value stops
@@ -44,6 +45,7 @@ const ConfigSchema = z.object({
     .regex(/^[A-Za-z0-9-]+$/)
     .default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  UNIQUE_VISITORS_IN_MEMORY: z.coerce.number().int().min(1000).max(100_000_000).default(DEFAULT_MAX_REMEMBERED),
   BODY_LIMIT_BYTES: bodyLimitSetting,
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
   BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),

@@ -36,7 +36,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
   const clock = { now: () => new Date() };
   const deps: AppDeps = {
     db: store.db,
-    clicks: createSqliteClickRecorder(store.raw),
+    clicks: createSqliteClickRecorder(store.raw, { maxRemembered: config.UNIQUE_VISITORS_IN_MEMORY }),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     writes: store.writes,
     rows: store.rows,

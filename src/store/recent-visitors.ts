@@ -1,23 +1,38 @@
 import { UNIQUE_CLICK_WINDOW_MS } from './click-recorder';
 
-/** Asks the store whether this visitor has a unique click on this link newer than `sinceMs`. */
-export type SeenSince = (linkId: number, visitorHash: string, sinceMs: number) => boolean;
+/** What the store answers for the unique clicks the memory does not hold. */
+export interface UniqueClickStore {
+  /** A unique click of this visitor on this link at a time in (sinceMs, untilMs], read from the clicks. */
+  storedBetween(linkId: number, visitorHash: string, sinceMs: number, untilMs: number): boolean;
+  /** The newest unique click of this visitor on this link that memory spilled is after `sinceMs`. */
+  spilledSince(linkId: number, visitorHash: string, sinceMs: number): boolean;
+  /** Keeps a pair memory lets go of while its hour is still open, in the transaction of the current group. */
+  spill(linkId: number, visitorHash: string, atMs: number): void;
+  /** Empties the spilled pairs: every one of them is older than any window still open. */
+  clearSpilled(): void;
+}
 
-const DEFAULT_MAX_ENTRIES = 200_000;
+/** ~120 bytes each: 1M pairs is ~120 MiB, an hour of 280 new visitors a second. */
+export const DEFAULT_MAX_REMEMBERED = 1_000_000;
 
 /**
- * Decides the unique flag (P13) from memory when it can, so the redirect does not read the
- * clicks index for every click. A visitor counts as unique on a link once per window, from the
- * click that was counted: a repeat inside the window is not unique and does not extend it (as
- * Dub's one-hour dedup key does). That is also what lets the store index only unique clicks.
+ * Decides the unique flag (P13) so that the redirect neither reads nor writes an index by visitor
+ * for each click: such an index puts every first click at a random place in a B-tree, which cost
+ * a WAL page per click. A visitor counts as unique on a link once per window, from the click that
+ * was counted: a repeat inside the window is not unique and does not extend it (as Dub's one-hour
+ * dedup key does).
  *
- * It remembers, per (link, visitor), the newest unique click recorded through it, and keeps the
- * invariant: every unique click with a time after `horizonMs` is remembered. Clicks that were in
- * the store before it started are covered by starting the horizon at the newest of them; entries
- * it forgets (too old to matter, or the map is full) move the horizon up to their time. When a
- * click's window reaches back past the horizon (the first hour after a restart, a clock stepped
- * back, after an overflow), the store answers instead. So the store stays the truth, provided
- * this process is the only one recording live clicks into it (the server owns its SQLite file).
+ * It remembers, per (link, visitor), the newest unique click, and keeps the invariant: every
+ * committed unique click with a time after `horizonMs` is either remembered or spilled.
+ * - It starts with the store's last hour of unique clicks (`remember`), read through the index
+ *   of unique clicks by time, which grows at its end; the horizon starts where that hour begins.
+ * - Pairs whose hour has passed are forgotten, and the horizon moves up to their time. Only a
+ *   click whose window reaches back past the horizon (the clock stepped back) reads the clicks
+ *   between its window's start and the horizon.
+ * - Past `maxEntries`, the oldest pair is spilled to the store instead (a table by pair, read
+ *   only while some spilled pair's hour is still open, emptied once none is).
+ * So the store stays the truth, provided this process is the only one recording live clicks
+ * into it (the server owns its SQLite file).
  *
  * Decisions made inside a group that then fails to commit are taken back with `undo`.
  */
@@ -31,87 +46,115 @@ export class RecentVisitors {
    * oldest live entry by iterating from the front walks every entry forgotten before it. With
    * traffic older than an hour leaving at the front that cost ~45 µs per click at 200k visitors.
    */
-  private readonly order: Remembered[] = [];
+  private readonly orderKeys: string[] = [];
+  /** Times beside their keys, not in objects: a number array stores doubles unboxed (~24 bytes less per pair). */
+  private readonly orderTimes: number[] = [];
   private orderHead = 0;
-  private horizonMs: number;
+  /** The newest time of a pair spilled to the store; -Infinity when the store holds none that matters. */
+  private spilledUntilMs = -Infinity;
+  private spilledAny = false;
 
   constructor(
-    private readonly seenSince: SeenSince,
-    /** The newest click time already in the store when this starts; -Infinity when it is empty. */
-    storedUntilMs: number,
-    private readonly maxEntries = DEFAULT_MAX_ENTRIES,
-  ) {
-    this.horizonMs = storedUntilMs;
+    private readonly store: UniqueClickStore,
+    /** Unique clicks up to this time are in the store only; -Infinity when memory holds them all. */
+    private horizonMs: number,
+    private readonly maxEntries = DEFAULT_MAX_REMEMBERED,
+  ) {}
+
+  /** Takes a unique click already in the store, oldest first: how memory is filled at start. */
+  remember(linkId: number, visitorHash: string, clickedAtMs: number): void {
+    const key = `${linkId} ${visitorHash}`;
+    this.newest.set(key, clickedAtMs);
+    this.enqueue(key, clickedAtMs);
+    if (this.newest.size > this.maxEntries) this.spillOldest([]);
   }
 
   /**
-   * Whether this click is unique, and remembers it if so. A unique decision comes with an undo
-   * entry for a group that must be rolled back; a repeat changes nothing to take back.
+   * Whether this click is unique; if so it is remembered, and what to take back if its group
+   * fails is added to `undo`. A repeat changes nothing to take back.
    */
-  decide(linkId: number, visitorHash: string, clickedAtMs: number, isBot: boolean): { unique: boolean; undo?: Undo } {
+  decide(linkId: number, visitorHash: string, clickedAtMs: number, isBot: boolean, undo: Undo[]): boolean {
     // Bots are never unique and do not make a later human click a repeat.
-    if (isBot) return { unique: false };
+    if (isBot) return false;
     const sinceMs = clickedAtMs - UNIQUE_CLICK_WINDOW_MS;
     this.forgetBefore(sinceMs);
     const key = `${linkId} ${visitorHash}`;
     const previous = this.newest.get(key);
-    if (previous !== undefined && previous > sinceMs) return { unique: false };
-    if (this.horizonMs > sinceMs && this.seenSince(linkId, visitorHash, sinceMs)) return { unique: false };
+    if (previous !== undefined && previous > sinceMs) return false;
+    if (this.spilledUntilMs > sinceMs) {
+      if (this.store.spilledSince(linkId, visitorHash, sinceMs)) return false;
+    } else if (this.spilledAny) {
+      this.store.clearSpilled();
+      this.spilledAny = false;
+    }
+    if (this.horizonMs > sinceMs && this.store.storedBetween(linkId, visitorHash, sinceMs, this.horizonMs)) return false;
     this.newest.set(key, clickedAtMs);
-    this.order.push({ key, at: clickedAtMs });
-    if (this.newest.size > this.maxEntries) this.forgetOldest();
-    return { unique: true, undo: { key, previous } };
+    this.enqueue(key, clickedAtMs);
+    undo.push({ key, restore: previous });
+    if (this.newest.size > this.maxEntries) this.spillOldest(undo);
+    return true;
   }
 
   /**
-   * Takes back decisions, newest first, so that clicks that were never committed are not
-   * remembered. A restored time goes back in the queue: its first entry may have been dropped.
+   * Takes back decisions and spills, newest first, so that clicks that were never committed are
+   * not remembered and pairs whose spill was rolled back are remembered again. A restored time
+   * goes back in the queue: its first entry may have been dropped.
    */
   undo(entries: readonly Undo[]): void {
     for (let i = entries.length - 1; i >= 0; i--) {
-      const { key, previous } = entries[i]!;
-      if (previous === undefined) this.newest.delete(key);
+      const { key, restore } = entries[i]!;
+      if (restore === undefined) this.newest.delete(key);
       else {
-        this.newest.set(key, previous);
-        this.order.push({ key, at: previous });
+        this.newest.set(key, restore);
+        this.enqueue(key, restore);
       }
     }
   }
 
+  private enqueue(key: string, at: number): void {
+    this.orderKeys.push(key);
+    this.orderTimes.push(at);
+  }
+
   private forgetBefore(sinceMs: number): void {
-    while (this.orderHead < this.order.length && this.order[this.orderHead]!.at <= sinceMs) this.forgetNext();
+    while (this.orderHead < this.orderTimes.length && this.orderTimes[this.orderHead]! <= sinceMs) {
+      const key = this.orderKeys[this.orderHead]!;
+      const at = this.orderTimes[this.orderHead++]!;
+      if (this.newest.get(key) !== at) continue;
+      this.newest.delete(key);
+      if (at > this.horizonMs) this.horizonMs = at;
+    }
     this.compactOrder();
   }
 
-  private forgetOldest(): void {
-    // Only called past maxEntries, so a live entry is in the queue.
-    while (!this.forgetNext());
+  /** Moves the oldest remembered pair to the store; only called past maxEntries, so one is in the queue. */
+  private spillOldest(undo: Undo[]): void {
+    for (;;) {
+      const key = this.orderKeys[this.orderHead]!;
+      const at = this.orderTimes[this.orderHead++]!;
+      if (this.newest.get(key) !== at) continue;
+      const space = key.indexOf(' ');
+      this.store.spill(Number(key.slice(0, space)), key.slice(space + 1), at);
+      this.newest.delete(key);
+      undo.push({ key, restore: at });
+      if (at > this.spilledUntilMs) this.spilledUntilMs = at;
+      this.spilledAny = true;
+      break;
+    }
     this.compactOrder();
-  }
-
-  /** Drops the queue's oldest entry, and its key when that entry is still the key's time; true if so. */
-  private forgetNext(): boolean {
-    const { key, at } = this.order[this.orderHead++]!;
-    if (this.newest.get(key) !== at) return false;
-    this.newest.delete(key);
-    if (at > this.horizonMs) this.horizonMs = at;
-    return true;
   }
 
   private compactOrder(): void {
-    if (this.orderHead > 1024 && this.orderHead * 2 > this.order.length) {
-      this.order.splice(0, this.orderHead);
+    if (this.orderHead > 1024 && this.orderHead * 2 > this.orderTimes.length) {
+      this.orderKeys.splice(0, this.orderHead);
+      this.orderTimes.splice(0, this.orderHead);
       this.orderHead = 0;
     }
   }
 }
 
+/** Sets a pair back to the time it had before a decision or spill (`undefined`: not remembered). */
 export interface Undo {
   key: string;
-  previous: number | undefined;
-}
-
-interface Remembered {
-  key: string;
-  at: number;
+  restore: number | undefined;
 }

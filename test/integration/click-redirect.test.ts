@@ -3,7 +3,7 @@ import { verifyClickId } from '../../src/domain/click-id';
 import { clickIdSigner } from '../../src/app/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import type { ClickToRecord } from '../../src/store/click-recorder';
-import { createSqliteClickRecorder, UNIQUE_CLICK_SINCE } from '../../src/store/sqlite/sqlite-click-recorder';
+import { createSqliteClickRecorder, UNIQUE_CLICK_BETWEEN } from '../../src/store/sqlite/sqlite-click-recorder';
 import {
   createLink,
   createTenant,
@@ -200,7 +200,7 @@ describe('the tracked redirect', () => {
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 1, 1, 0, 1, 0]);
   });
 
-  it('still counts a repeat once after a restart: the store answers for clicks made before it (P13)', async () => {
+  it('still counts a repeat once after a restart: a new recorder starts from the stored hour of unique clicks (P13)', async () => {
     await visit(tenant.link.code);
     const [first] = clicks();
     const again = (minutesLater: number, n: number) => {
@@ -217,9 +217,35 @@ describe('the tracked redirect', () => {
     expect(await again(61, 3)).toEqual({ unique: true });
     expect(await again(90, 4)).toEqual({ unique: false }); // 29 min after the click counted by the previous "process"
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
-    // The store answers from the index of unique clicks, which repeats never enter.
-    const plan = t.store.raw.prepare(`EXPLAIN QUERY PLAN ${UNIQUE_CLICK_SINCE}`).all(1, 'v', '') as { detail: string }[];
-    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING (COVERING )?INDEX clicks_unique_visitor/);
+    // A restarted recorder starts from the stored hour, read (and, for a clock stepped back before
+    // it, searched) through the index of unique clicks by time, which repeats never enter.
+    const plan = t.store.raw.prepare(`EXPLAIN QUERY PLAN ${UNIQUE_CLICK_BETWEEN}`).all('', '', 1, 'v') as { detail: string }[];
+    expect(plan.map((p) => p.detail).join('\n')).toMatch(/USING INDEX clicks_unique_time \(clicked_at>\? AND clicked_at<\?\)/);
+  });
+
+  it('spills visitors to unique_visitors when its memory is full, reads them within the hour, and empties them after (P13)', async () => {
+    await visit(tenant.link.code);
+    const [first] = clicks();
+    const recorder = createSqliteClickRecorder(t.store.raw, { maxRemembered: 1 });
+    const at = (minutes: number) => new Date(Date.parse(String(first!.clicked_at)) + minutes * 60_000).toISOString();
+    let n = 0;
+    const record = (visitorHash: string, minutes: number) =>
+      recorder.record({ ...recordedClick(first!), clickId: `${first!.click_id}-${++n}`, visitorHash, clickedAt: at(minutes) });
+    const spilled = () =>
+      t.store.raw.prepare('SELECT visitor_hash, clicked_at FROM unique_visitors ORDER BY visitor_hash').raw().all();
+
+    expect(await record('v-a', 1)).toEqual({ unique: true }); // memory holds 'v-a'; the first visitor was spilled
+    expect(await record('v-b', 2)).toEqual({ unique: true }); // 'v-a' spilled
+    expect(spilled()).toEqual([
+      [first!.visitor_hash, first!.clicked_at],
+      ['v-a', at(1)],
+    ]);
+    expect(await record('v-a', 3)).toEqual({ unique: false }); // answered by the spilled pair
+    expect(await record(String(first!.visitor_hash), 59)).toEqual({ unique: false });
+    // 61 min after the newest spill, no spilled pair can matter: the table is emptied.
+    expect(await record('v-a', 62)).toEqual({ unique: true });
+    expect(spilled()).toEqual([]);
+    expect(clicks().map((r) => r.is_unique)).toEqual([1, 1, 1, 0, 0, 1]);
   });
 
   it('forgets the visitor and new agent of a click whose group failed: the next click of that visitor is still unique (P13)', async () => {

@@ -3,7 +3,7 @@ import { migrateSqlite } from '../../src/store/sqlite/migrate';
 import { storeBeforeMigration } from '../support/store-before-migration';
 
 describe('migration 0011 on a store with clicks', () => {
-  it('moves each click’s agent into user_agents, stored once, and keeps only unique clicks in the visitor index', () => {
+  it('moves each click’s agent into user_agents, stored once, and drops the index of every click by visitor', () => {
     const db = storeBeforeMigration('0011');
     const insert = db.prepare(
       `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent,
@@ -33,12 +33,37 @@ describe('migration 0011 on a store with clicks', () => {
     expect(db.prepare('SELECT count(*) FROM user_agents').pluck().get()).toBe(3);
     const columns = (db.prepare('PRAGMA table_info(clicks)').all() as { name: string }[]).map((c) => c.name);
     expect(columns).not.toContain('user_agent');
-    // The partial index holds the unique clicks only.
-    const indexed = db.prepare(
-      'SELECT click_id FROM clicks INDEXED BY clicks_unique_visitor WHERE is_unique = 1 AND link_id = 1 ORDER BY click_id',
-    );
-    expect(indexed.pluck().all()).toEqual(['c1', 'c4']);
     expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'clicks_visitor'").pluck().get()).toBe(0);
+    db.close();
+  });
+});
+
+describe('migration 0013 on a store with clicks', () => {
+  it('copies each pair’s newest unique click of the last hour into unique_visitors and indexes unique clicks by time', () => {
+    const db = storeBeforeMigration('0013');
+    const insert = db.prepare(
+      `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at, ip_hash, visitor_hash, user_agent_id,
+         browser, os, device, is_bot, is_unique, country, referer_host) VALUES (?, ?, 1, 1, ?, 'ip', ?, 1, '', '', '', 0, ?, '', '')`,
+    );
+    insert.run('c1', 1, '2026-11-01T08:00:00.000Z', 'v1', 1);
+    insert.run('c2', 1, '2026-11-01T08:30:00.000Z', 'v2', 1); // the hour before the newest unique click ended before it
+    insert.run('c3', 1, '2026-11-01T09:45:00.000Z', 'v1', 1);
+    insert.run('c4', 1, '2026-11-01T10:00:00.000Z', 'v1', 0); // a repeat: not the pair's counted click
+    insert.run('c5', 2, '2026-11-01T10:05:00.000Z', 'v1', 1);
+    insert.run('c6', 1, '2026-11-01T10:30:00.000Z', 'v3', 1);
+
+    expect(migrateSqlite(db).applied).toEqual(['0013_unique_visitors.sql']);
+
+    expect(db.prepare('SELECT link_id, visitor_hash, clicked_at FROM unique_visitors ORDER BY clicked_at').raw().all()).toEqual([
+      [1, 'v1', '2026-11-01T09:45:00.000Z'],
+      [2, 'v1', '2026-11-01T10:05:00.000Z'],
+      [1, 'v3', '2026-11-01T10:30:00.000Z'],
+    ]);
+    const byTime = db.prepare(
+      'SELECT click_id FROM clicks INDEXED BY clicks_unique_time WHERE is_unique = 1 ORDER BY clicked_at',
+    );
+    expect(byTime.pluck().all()).toEqual(['c1', 'c2', 'c3', 'c5', 'c6']);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'clicks_unique_visitor'").pluck().get()).toBe(0);
     db.close();
   });
 });

@@ -71,6 +71,20 @@ describe('the click queue consumer', () => {
     expect(rows.results.map((r) => r.is_unique)).toEqual([1, 0, 0, 1, 0]);
   });
 
+  it('still counts one click in the hour when a batch arrives late, and a redelivered old click moves nothing (P13)', async () => {
+    const at = (minutes: number) => new Date(Date.parse('2026-03-03T12:00:00.000Z') + minutes * 60_000).toISOString();
+    const late = (n: number, minutes: number) => click(`q-late-${n}`, { visitorHash: 'late', clickedAt: at(minutes) });
+    await consume([message('l2', { v: 1, click: late(2, 10) })]);
+    await consume([message('l1', { v: 1, click: late(1, 0) })]); // delivered after the click 10 min later
+    await consume([message('l3', { v: 1, click: late(3, 75) })]); // 65 min after the counted click
+    await consume([message('l2', { v: 1, click: late(2, 10) }, 2)]); // the older counted click redelivered: 75 stays
+    await consume([message('l4', { v: 1, click: late(4, 100) })]); // 25 min after the one counted at 75
+    const rows = await env.DB.prepare("SELECT is_unique FROM clicks WHERE click_id LIKE 'q-late-%' ORDER BY click_id").all();
+    expect(rows.results.map((r) => r.is_unique)).toEqual([0, 1, 1, 0]);
+    const kept = await env.DB.prepare("SELECT clicked_at FROM unique_visitors WHERE visitor_hash = 'late'").first();
+    expect(kept).toEqual({ clicked_at: at(75) });
+  });
+
   it('retries only the message whose row cannot be written; the rest of its batch is stored and acked', async () => {
     const result = await consume([
       message('ok', { v: 1, click: click('q-click-3', { visitorHash: 'other' }) }),

@@ -4,23 +4,34 @@ import type { D1Database, D1PreparedStatement } from './d1-types';
 /**
  * One click row, written idempotently: queues deliver at least once, so a redelivered message
  * hits the unique click id and changes nothing. Uniqueness (P13) is decided in the same
- * statement, against the rows already written (earlier statements of the same batch included,
- * since batch() runs them in order), looking back one hour from this click's own time for a
- * unique click of the visitor on the link (the partial index of migration 0011).
+ * statement: no memory outlives a queue batch here, so every unique click's time is kept per
+ * (link, visitor) in `unique_visitors` (migration 0013), and the click is unique when that
+ * time is not within the hour before it. Earlier statements of the same batch count, since
+ * batch() runs them in order. As in the server's memory, a unique click stored with a later
+ * time (a batch delivered late) makes this one a repeat: the hour then still counts one.
  * 21 bound values (numbered, reused in the lookup): under D1's 100 per statement.
  */
 const INSERT_CLICK = `INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
     ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot, is_unique, country, referer_host,
     sub1, sub2, sub3, sub4, sub5, paid_search_param)
   SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, (SELECT id FROM user_agents WHERE user_agent = ?8), ?9, ?10, ?11, ?12,
-    CASE WHEN ?12 = 0 AND NOT EXISTS (SELECT 1 FROM clicks WHERE link_id = ?2 AND visitor_hash = ?7
-      AND clicked_at > ?21 AND clicked_at < ?5 AND is_unique = 1) THEN 1 ELSE 0 END,
+    CASE WHEN ?12 = 0 AND NOT EXISTS (SELECT 1 FROM unique_visitors WHERE link_id = ?2 AND visitor_hash = ?7
+      AND clicked_at > ?21) THEN 1 ELSE 0 END,
     ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20
   WHERE true
   ON CONFLICT (click_id) DO NOTHING`;
 
+/** The pair's newest unique click, from the row just written; a redelivered older click moves nothing. */
+const KEEP_UNIQUE_VISITOR = `INSERT INTO unique_visitors (link_id, visitor_hash, clicked_at)
+  SELECT link_id, visitor_hash, clicked_at FROM clicks WHERE click_id = ? AND is_unique = 1
+  ON CONFLICT (link_id, visitor_hash) DO UPDATE SET clicked_at = excluded.clicked_at WHERE excluded.clicked_at > clicked_at`;
+
 function statements(d1: D1Database, click: ClickToRecord): D1PreparedStatement[] {
-  return [d1.prepare(INSERT_USER_AGENT).bind(click.userAgent), clickStatement(d1, click)];
+  return [
+    d1.prepare(INSERT_USER_AGENT).bind(click.userAgent),
+    clickStatement(d1, click),
+    d1.prepare(KEEP_UNIQUE_VISITOR).bind(click.clickId),
+  ];
 }
 
 function clickStatement(d1: D1Database, click: ClickToRecord): D1PreparedStatement {

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { type ClickRecorder, type ClickToRecord, INSERT_USER_AGENT } from '../click-recorder';
+import { type ClickRecorder, type ClickToRecord, INSERT_USER_AGENT, UNIQUE_CLICK_WINDOW_MS } from '../click-recorder';
 import { RecentVisitors, type Undo } from '../recent-visitors';
 
 interface Waiting {
@@ -9,12 +9,11 @@ interface Waiting {
 }
 
 const MAX_GROUP = 512;
-/** The store's answer for the unique flag: a unique click of this visitor on this link since. */
-export const UNIQUE_CLICK_SINCE =
-  'SELECT 1 FROM clicks WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ? AND is_unique = 1 LIMIT 1';
+/** Unique clicks of this visitor on this link in a stretch of time, found through the index by time. */
+export const UNIQUE_CLICK_BETWEEN =
+  'SELECT 1 FROM clicks WHERE is_unique = 1 AND clicked_at > ? AND clicked_at <= ? AND link_id = ? AND visitor_hash = ? LIMIT 1';
 const MAX_USER_AGENTS_CACHED = 10_000;
-/** Rows looked at for the newest click time already stored: the last ones written. */
-const NEWEST_ROWS = 1000;
+const WARM_PAGE = 10_000;
 
 /**
  * Group commit: clicks that arrive in the same turn of the event loop are written in one
@@ -23,26 +22,20 @@ const NEWEST_ROWS = 1000;
  * a bare 302 while P1 still holds. It is the same idea as `SyncQueries.transaction`, written
  * out by hand with positional better-sqlite3 statements: on this path the generic version
  * (named placeholders, a closure and a promise per unit) measured ~25 % fewer redirects/s.
- * The unique flag comes from `RecentVisitors`, which reads the clicks index only in the first
- * hour after a restart: the lookup per click was a tenth of the click's cost here. That index
- * holds unique clicks only (migration 0011), so a repeat or bot click writes two B-trees, not three.
+ * The unique flag comes from `RecentVisitors`, filled at start with the last hour of unique
+ * clicks, so a click writes the click row, its id and (if unique) an entry at the end of the
+ * index by time: no B-tree by visitor (migration 0013).
  */
-export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickRecorder {
-  const seenRecently = db.prepare(UNIQUE_CLICK_SINCE);
+export function createSqliteClickRecorder(
+  db: BetterSqlite3.Database,
+  /** Pairs of (link, visitor) the unique flag keeps in memory before it spills the oldest to the store. */
+  options: { maxRemembered?: number } = {},
+): ClickRecorder {
   const insert = db.prepare(`INSERT INTO clicks (click_id, link_id, program_id, affiliate_id, clicked_at,
       ip_hash, visitor_hash, user_agent_id, browser, os, device, is_bot, is_unique, country, referer_host,
       sub1, sub2, sub3, sub4, sub5, paid_search_param)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-
-  // Rows are written in click order, so the newest of the last rows written bounds what is stored.
-  const storedUntil = db
-    .prepare('SELECT max(clicked_at) FROM (SELECT clicked_at FROM clicks ORDER BY id DESC LIMIT ?)')
-    .pluck()
-    .get(NEWEST_ROWS) as string | null;
-  const recent = new RecentVisitors(
-    (linkId, visitorHash, sinceMs) => seenRecently.get(linkId, visitorHash, new Date(sinceMs).toISOString()) !== undefined,
-    storedUntil === null ? -Infinity : Date.parse(storedUntil),
-  );
+  const recent = rememberLastHour(db, options.maxRemembered);
 
   const userAgents = userAgentIds(db);
 
@@ -56,9 +49,7 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
         lastClickedAtMs = Date.parse(click.clickedAt);
         lastClickedAt = click.clickedAt;
       }
-      const decision = recent.decide(click.linkId, click.visitorHash, lastClickedAtMs, click.isBot);
-      if (decision.undo) undo.push(decision.undo);
-      const unique = decision.unique;
+      const unique = recent.decide(click.linkId, click.visitorHash, lastClickedAtMs, click.isBot, undo);
       const s = click.subIds;
       insert.run(
         click.clickId,
@@ -152,6 +143,49 @@ export function createSqliteClickRecorder(db: BetterSqlite3.Database): ClickReco
       });
     },
   };
+}
+
+/**
+ * The unique-flag memory, filled with the unique clicks of the hour before the newest one stored.
+ * The pairs a previous process spilled are not needed: their clicks are in that hour or older
+ * than any window still open, so the table starts empty and holds this process's spills only.
+ */
+function rememberLastHour(db: BetterSqlite3.Database, maxRemembered: number | undefined): RecentVisitors {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const storedBetween = db.prepare(UNIQUE_CLICK_BETWEEN);
+  const spilledSince = db.prepare('SELECT 1 FROM unique_visitors WHERE link_id = ? AND visitor_hash = ? AND clicked_at > ?');
+  const spill = db.prepare(`INSERT INTO unique_visitors (link_id, visitor_hash, clicked_at) VALUES (?, ?, ?)
+    ON CONFLICT (link_id, visitor_hash) DO UPDATE SET clicked_at = excluded.clicked_at WHERE excluded.clicked_at > clicked_at`);
+  const clearSpilled = db.prepare('DELETE FROM unique_visitors');
+  const newest = db.prepare('SELECT max(clicked_at) FROM clicks WHERE is_unique = 1').pluck().get() as string | null;
+  const horizonMs = newest === null ? -Infinity : Date.parse(newest) - UNIQUE_CLICK_WINDOW_MS;
+  const recent = new RecentVisitors(
+    {
+      storedBetween: (linkId, visitorHash, sinceMs, untilMs) =>
+        storedBetween.get(iso(sinceMs), iso(untilMs), linkId, visitorHash) !== undefined,
+      spilledSince: (linkId, visitorHash, sinceMs) => spilledSince.get(linkId, visitorHash, iso(sinceMs)) !== undefined,
+      spill: (linkId, visitorHash, atMs) => spill.run(linkId, visitorHash, iso(atMs)),
+      clearSpilled: () => clearSpilled.run(),
+    },
+    horizonMs,
+    maxRemembered,
+  );
+  // In pages: better-sqlite3 allows no other statement (a spill) while one is iterating.
+  const page = db.prepare(`SELECT id, link_id, visitor_hash, clicked_at FROM clicks
+    WHERE is_unique = 1 AND (clicked_at, id) > (?, ?) ORDER BY clicked_at, id LIMIT ${WARM_PAGE}`);
+  db.transaction(() => {
+    clearSpilled.run();
+    if (newest === null) return;
+    let after: [string, number] = [iso(horizonMs), Number.MAX_SAFE_INTEGER];
+    for (;;) {
+      const rows = page.raw().all(...after) as [number, number, string, string][];
+      for (const [, linkId, visitorHash, clickedAt] of rows) recent.remember(linkId, visitorHash, Date.parse(clickedAt));
+      if (rows.length < WARM_PAGE) break;
+      const last = rows[rows.length - 1]!;
+      after = [last[3], last[0]];
+    }
+  })();
+  return recent;
 }
 
 /**
