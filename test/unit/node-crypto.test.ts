@@ -33,6 +33,10 @@ describe('AppCrypto on Node', () => {
         expect(hex(nodeCrypto.hmacSha256(key, bytes)), `bytes, length ${length}`).toBe(reference(key, bytes));
         const text = 'é'.repeat(length >> 1) + 'x'.repeat(length & 1);
         expect(hex(nodeCrypto.hmacSha256(key, text)), `text, length ${length}`).toBe(reference(key, text));
+        const ascii = 'ip\n10.0.0.1 Mozilla/5.0 '.repeat(30).slice(0, length);
+        expect(hex(nodeCrypto.hmacSha256(key, ascii, ascii)), `ASCII text in two parts, length ${length}`).toBe(
+          reference(key, ascii + ascii),
+        );
       }
     }
   });
