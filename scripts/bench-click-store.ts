@@ -1,5 +1,5 @@
 /**
- * `npm run bench:click-store [-- --clicks 60000 --warm 300000 --group 30 --links 1 --visitors 1 --rate 10000]`
+ * `npm run bench:click-store [-- --clicks 60000 --warm 300000 --group 30 --links 1 --visitors 1 --rate 10000 --memory N]`
  *
  * The redirect's SQLite part alone: the real click recorder on a fresh store in a temp directory,
  * fed groups of clicks as the redirect's event loop would (`--group` per commit), with click ids
@@ -8,6 +8,8 @@
  * over N visitors taking turns (so most clicks are a visitor's first of the hour when N is large).
  * `--rate` is clicks per simulated second: at 50, the default run spans two hours, so the unique
  * flag's memory forgets as much as it learns, as it does on a server up for more than an hour.
+ * `--memory N` caps that memory at N (link, visitor) pairs (`UNIQUE_VISITORS_IN_MEMORY`), so that
+ * with more visitors than that in an hour the oldest spill to the store.
  *
  * Prints CPU per click (this process, from `process.cpuUsage`, checkpoints included) and the WAL
  * frames each commit wrote: the store checkpoints itself every `CHECKPOINT_EVERY` commits (as the
@@ -22,6 +24,7 @@ import { encodeClickId } from '../src/domain/click-id';
 import { nodeCrypto } from '../src/runtime/node-crypto';
 import type { ClickToRecord } from '../src/store/click-recorder';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { DEFAULT_MAX_REMEMBERED } from '../src/store/recent-visitors';
 import { createSqliteClickRecorder } from '../src/store/sqlite/sqlite-click-recorder';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { positiveInt } from './int-option';
@@ -39,11 +42,14 @@ function readOptions() {
       links: { type: 'string' },
       visitors: { type: 'string' },
       rate: { type: 'string' },
+      memory: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: tsx scripts/bench-click-store.ts [--clicks 60000] [--warm 300000] [--group 30] [--links 1] [--visitors 1] [--rate 10000]');
+    console.log(
+      'usage: tsx scripts/bench-click-store.ts [--clicks 60000] [--warm 300000] [--group 30] [--links 1] [--visitors 1] [--rate 10000] [--memory N]',
+    );
     process.exit(0);
   }
   return {
@@ -53,6 +59,7 @@ function readOptions() {
     links: positiveInt('links', values.links, 1),
     visitors: positiveInt('visitors', values.visitors, 1),
     rate: positiveInt('rate', values.rate, 10_000),
+    memory: positiveInt('memory', values.memory, DEFAULT_MAX_REMEMBERED),
   };
 }
 
@@ -62,7 +69,7 @@ async function main() {
   const path = join(dir, 'clickledger.sqlite');
   const store = openSqlite({ path, synchronous: 'NORMAL', checkpoint: 'inline' });
   try {
-    const recorder = createSqliteClickRecorder(store.raw);
+    const recorder = createSqliteClickRecorder(store.raw, { maxRemembered: options.memory });
     const signingKey = new Uint8Array(randomBytes(32));
     const sign = (_keyId: number, payload: Uint8Array) => nodeCrypto.hmacSha256(signingKey, payload);
     const visitorHashes = Array.from({ length: options.visitors }, () => randomBytes(12).toString('hex'));
@@ -107,7 +114,9 @@ async function main() {
         await Promise.all(Array.from({ length: size }, () => recorder.record(click())));
         if ((g + 1) % CHECKPOINT_EVERY === 0) checkpoint();
         if ((g + 1) % Math.max(1, Math.floor(groups / 5)) === 0 || g + 1 === groups) {
-          console.log(`[bench] ${label}: ${Math.min((g + 1) * options.group, count).toLocaleString('en-US')} of ${count.toLocaleString('en-US')} clicks`);
+          console.log(
+            `[bench] ${label}: ${Math.min((g + 1) * options.group, count).toLocaleString('en-US')} of ${count.toLocaleString('en-US')} clicks`,
+          );
         }
       }
       return groups;
@@ -132,8 +141,16 @@ async function main() {
         `${options.rate.toLocaleString('en-US')} clicks per simulated second; ` +
         `${((100 * unique) / options.clicks).toFixed(1)} % of the measured clicks unique`,
     );
-    console.log(`WAL frames per commit   ${(frames / commits).toFixed(2)} (${(frames / options.clicks).toFixed(3)} per click, ${pageSize}-byte pages)`);
-    console.log(`CPU per click           ${((cpu.user + cpu.system) / options.clicks).toFixed(1)} µs (${(cpu.system / options.clicks).toFixed(1)} µs of it in the kernel)`);
+    const spilled = store.raw.prepare('SELECT count(*) FROM unique_visitors').pluck().get() as number;
+    console.log(
+      `unique-flag memory      ${options.memory.toLocaleString('en-US')} pairs; ${spilled.toLocaleString('en-US')} pairs spilled to unique_visitors at the end`,
+    );
+    console.log(
+      `WAL frames per commit   ${(frames / commits).toFixed(2)} (${(frames / options.clicks).toFixed(3)} per click, ${pageSize}-byte pages)`,
+    );
+    console.log(
+      `CPU per click           ${((cpu.user + cpu.system) / options.clicks).toFixed(1)} µs (${(cpu.system / options.clicks).toFixed(1)} µs of it in the kernel)`,
+    );
   } finally {
     await store.close();
     removeDir(dir);
