@@ -195,7 +195,10 @@ export function describeOrderIntakeStore(name: string, open: () => Promise<Order
       // Recorded together, so that they share one transaction where the store groups them.
       const answers = await Promise.all(
         ids.map((id, i) =>
-          h.store.record(delivery(id, 'order.created', at, i === 2 ? { deliveryId: used.deliveryId } : {}), attributeFromLookups([])),
+          h.store.record(
+            delivery(id, 'order.created', at, i === 2 ? { deliveryId: used.deliveryId } : {}),
+            attributeFromLookups([]),
+          ),
         ),
       );
       expect(answers[2]).toMatchObject({ kind: 'duplicate', order: { externalId: used.order.id } });

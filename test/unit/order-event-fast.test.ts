@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fastNormalizedEvent, OrderEventBody, type NormalizedOrderEvent, toNormalizedEvent } from '../../src/app/schemas/order-event';
+import {
+  fastNormalizedEvent,
+  OrderEventBody,
+  type NormalizedOrderEvent,
+  toNormalizedEvent,
+} from '../../src/app/schemas/order-event';
 import { prng } from '../support/prng';
 
 /**
@@ -67,9 +72,47 @@ const shapes = [
 ];
 
 const pad = (n: number) => 'x'.repeat(n);
-const strings = ['', ' ', 'a', ' a ', '\u00a0b\u00a0', '\ufeffc', pad(40), pad(41), pad(64), pad(65), ` ${pad(100)} `, pad(101), pad(128), pad(129), pad(200), pad(201)];
+const strings = [
+  '',
+  ' ',
+  'a',
+  ' a ',
+  '\u00a0b\u00a0',
+  '\ufeffc',
+  pad(40),
+  pad(41),
+  pad(64),
+  pad(65),
+  ` ${pad(100)} `,
+  pad(101),
+  pad(128),
+  pad(129),
+  pad(200),
+  pad(201),
+];
 const numbers = [0, -0, 1, 2, 1.5, -1, 999_999, 1_000_000, 1_000_001, 2 ** 53, 1e300];
-const amounts = ['0', '00', '0.0', '1', '1.', '.5', '1.5', '1.50', '1.505', '1.5000', '-1', '-0', '+1', ' 1', '1e3', '49.90', '4990', '90071992547409.91', '9007199254740993', '99999999999999999999'];
+const amounts = [
+  '0',
+  '00',
+  '0.0',
+  '1',
+  '1.',
+  '.5',
+  '1.5',
+  '1.50',
+  '1.505',
+  '1.5000',
+  '-1',
+  '-0',
+  '+1',
+  ' 1',
+  '1e3',
+  '49.90',
+  '4990',
+  '90071992547409.91',
+  '9007199254740993',
+  '99999999999999999999',
+];
 const dates = [
   '2026-11-25T10:00:00Z',
   '2026-11-25T10:00:00.000Z',
@@ -110,7 +153,15 @@ function valueFor(field: string, random: () => number): unknown {
   if (random() < 0.25) return anyValue(random);
   switch (field) {
     case 'type':
-      return pick(random, ['order.created', 'order.paid', 'order.completed', 'order.refunded', 'order.cancelled', 'order.updated', 'created']);
+      return pick(random, [
+        'order.created',
+        'order.paid',
+        'order.completed',
+        'order.refunded',
+        'order.cancelled',
+        'order.updated',
+        'created',
+      ]);
     case 'currency':
       return pick(random, currencies);
     case 'occurredAt':
@@ -133,7 +184,19 @@ function valueFor(field: string, random: () => number): unknown {
 }
 
 const ROOT = ['type', 'programId', 'occurredAt', 'order'];
-const ORDER = ['id', 'clickId', 'coupon', 'customerId', 'newCustomer', 'currency', 'shipping', 'tax', 'nonCashAmount', 'placedAt', 'items'];
+const ORDER = [
+  'id',
+  'clickId',
+  'coupon',
+  'customerId',
+  'newCustomer',
+  'currency',
+  'shipping',
+  'tax',
+  'nonCashAmount',
+  'placedAt',
+  'items',
+];
 const ITEM = ['sku', 'category', 'quantity', 'unitPrice', 'discount', 'refundedQuantity'];
 
 function set(target: Record<string, unknown>, field: string, value: unknown) {
@@ -143,7 +206,9 @@ function set(target: Record<string, unknown>, field: string, value: unknown) {
 }
 
 function mutate(random: () => number): unknown {
-  const body = structuredClone(pick(random, shapes)) as Record<string, unknown> & { order: Record<string, unknown> & { items: Record<string, unknown>[] } };
+  const body = structuredClone(pick(random, shapes)) as Record<string, unknown> & {
+    order: Record<string, unknown> & { items: Record<string, unknown>[] };
+  };
   const changes = 1 + Math.floor(random() * 3);
   for (let n = 0; n < changes; n++) {
     const where = random();
@@ -155,7 +220,12 @@ function mutate(random: () => number): unknown {
       const field = pick(random, ORDER);
       if (field === 'items') {
         const r = random();
-        body.order.items = r < 0.3 ? [] : r < 0.6 ? Array.from({ length: 1001 }, () => ({ sku: 'S', quantity: 1, unitPrice: '1' })) : (anyValue(random) as never);
+        body.order.items =
+          r < 0.3
+            ? []
+            : r < 0.6
+              ? Array.from({ length: 1001 }, () => ({ sku: 'S', quantity: 1, unitPrice: '1' }))
+              : (anyValue(random) as never);
       } else set(body.order, field, valueFor(field, random));
     } else if (Array.isArray(body.order.items) && body.order.items.length > 0) {
       const item = pick(random, body.order.items);

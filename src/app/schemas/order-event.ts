@@ -33,8 +33,7 @@ export const OrderBody = z
     shipping: Amount.default('0'),
     tax: Amount.default('0'),
     nonCashAmount: Amount.default('0').openapi({ description: 'paid with points, store credit or gift cards' }),
-    placedAt: DateTime.optional()
-      .openapi({ description: 'when the order was placed; defaults to the first event seen' }),
+    placedAt: DateTime.optional().openapi({ description: 'when the order was placed; defaults to the first event seen' }),
     items: z.array(OrderItem).min(1).max(1000),
   })
   .openapi('Order');

@@ -265,7 +265,9 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           const sameAsSnapshot = state.snapshot === d.order;
           const row = newOrderRow(d, a, state, now, sameAsSnapshot ? payload : undefined);
           const id = insertOrder.run(row).lastInsertRowid;
-          if (insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id }).changes === 0) {
+          if (
+            insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id }).changes === 0
+          ) {
             // Only the delivery id can be taken: the order, hence its (order, content hash), is new.
             replayOfAnotherOrder = true;
             throw new Error(`delivery ${d.deliveryId} is stored for another order: looking it up`);
