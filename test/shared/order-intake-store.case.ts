@@ -187,6 +187,29 @@ export function describeOrderIntakeStore(name: string, open: () => Promise<Order
       expect(await eventCount(first)).toBe(1);
     });
 
+    it('stores the rest of a group in which a delivery id already used for another order comes back', async () => {
+      const used = delivery(nextOrderId(), 'order.created', '2026-01-02T10:00:00.000Z');
+      await h.store.record(used, attributeFromLookups([]));
+      const ids = Array.from({ length: 5 }, () => nextOrderId());
+      const at = '2026-01-02T11:00:00.000Z';
+      // Recorded together, so that they share one transaction where the store groups them.
+      const answers = await Promise.all(
+        ids.map((id, i) =>
+          h.store.record(
+            delivery(id, 'order.created', at, i === 2 ? { deliveryId: used.deliveryId } : {}),
+            attributeFromLookups([]),
+          ),
+        ),
+      );
+      expect(answers[2]).toMatchObject({ kind: 'duplicate', order: { externalId: used.order.id } });
+      expect(await orderRow(ids[2]!)).toBeUndefined();
+      for (const i of [0, 1, 3, 4]) {
+        expect(answers[i]).toMatchObject({ kind: 'stored', order: { externalId: ids[i] } });
+        expect(await eventCount(ids[i]!)).toBe(1);
+      }
+      expect(await eventCount(used.order.id)).toBe(1);
+    });
+
     it('answers the same content under a new delivery id as a duplicate', async () => {
       const id = nextOrderId();
       await h.store.record(delivery(id, 'order.created', '2026-01-02T10:00:00.000Z'), attributeFromLookups([]));

@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { verifyWebhook, webhookSecretKey } from '../../src/domain/webhook-signature';
+import { decodeBase64Url } from '../../src/domain/base64url';
+import { decodeBase64, verifyWebhook, webhookSecretKey } from '../../src/domain/webhook-signature';
+import { prng } from '../support/prng';
 
 const hmac = (key: Uint8Array, ...parts: (Uint8Array | string)[]) => {
   const mac = createHmac('sha256', key);
@@ -77,5 +79,33 @@ describe('Standard Webhooks verification (P6, P7)', () => {
     });
     expect(verifyWebhook({ ...good, signature: 'v1,!!!' }, bytes, [key], now, hmac).ok).toBe(false);
     expect(verifyWebhook(good, bytes, [], now, hmac).ok).toBe(false);
+  });
+});
+
+describe('decodeBase64', () => {
+  // What it did before it decoded the standard alphabet itself: rewrite into base64url, decode that.
+  const reference = (text: string) =>
+    !/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 === 1
+      ? undefined
+      : decodeBase64Url(text.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
+
+  it('decodes what Buffer encodes, padded or not', () => {
+    const random = prng(7);
+    for (let length = 0; length < 70; length++) {
+      const bytes = Buffer.from(Array.from({ length }, () => Math.floor(random() * 256)));
+      const text = bytes.toString('base64');
+      expect(decodeBase64(text)).toEqual(new Uint8Array(bytes));
+      expect(decodeBase64(text.replace(/=+$/, ''))).toEqual(new Uint8Array(bytes));
+    }
+  });
+
+  it('accepts and refuses exactly what the rewrite into base64url did', () => {
+    const random = prng(11);
+    const alphabet = 'AQgw+/=-_ Zz09é';
+    for (let i = 0; i < 50_000; i++) {
+      const length = Math.floor(random() * 10);
+      const text = Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+      expect(decodeBase64(text), text).toEqual(reference(text));
+    }
   });
 });

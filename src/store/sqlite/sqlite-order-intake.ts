@@ -234,9 +234,17 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
   return {
     record(d, attributeNew) {
       const now = clock.now().toISOString();
+      // A new order's delivery id is looked up only when its event's INSERT finds it taken, which
+      // a delivery id reused for another order does: the unique index checks it anyway, and the
+      // lookup was a twentieth of a new order's CPU. That unit then throws, so that the group rolls
+      // back (the order row with it) and runs it again, alone, looking the delivery id up first.
+      let replayOfAnotherOrder = false;
       return q.transaction((): OrderIntakeOutcome => {
-        const replay = deliveryById.first({ merchantId: d.merchantId, deliveryId: d.deliveryId });
-        if (replay) return { kind: 'duplicate', order: summary(orderSummary.first({ id: replay.order_id })!) };
+        const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
+        if (order || replayOfAnotherOrder) {
+          const replay = deliveryById.first({ merchantId: d.merchantId, deliveryId: d.deliveryId });
+          if (replay) return { kind: 'duplicate', order: summary(orderSummary.first({ id: replay.order_id })!) };
+        }
 
         const thisEvent: OrderEventFacts = { type: d.type, occurredAt: d.occurredAt, contentHash: d.contentHash, order: d.order };
         const event = {
@@ -249,7 +257,6 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           content_hash: d.contentHash,
         };
         const payload = d.payload ?? JSON.stringify(d.order);
-        const order = orderByExternalId.first({ merchantId: d.merchantId, externalId: d.order.id });
         if (!order) {
           // A new order: attributed now, once, and stored with the state its first event gives.
           const a = attributeNew(lookups);
@@ -258,7 +265,13 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
           const sameAsSnapshot = state.snapshot === d.order;
           const row = newOrderRow(d, a, state, now, sameAsSnapshot ? payload : undefined);
           const id = insertOrder.run(row).lastInsertRowid;
-          insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id });
+          if (
+            insertEvent.run({ ...event, payload: sameAsSnapshot ? PAYLOAD_IS_SNAPSHOT : payload, order_id: id }).changes === 0
+          ) {
+            // Only the delivery id can be taken: the order, hence its (order, content hash), is new.
+            replayOfAnotherOrder = true;
+            throw new Error(`delivery ${d.deliveryId} is stored for another order: looking it up`);
+          }
           return { kind: 'stored', order: summary(row) };
         }
         if (order.program_id !== d.programId) {
