@@ -1,3 +1,4 @@
+import { decodeBase64 } from './base64url';
 import { constantTimeEqual } from './constant-time';
 
 /**
@@ -18,40 +19,6 @@ export interface WebhookHeaders {
 
 /** HMAC-SHA256 of the parts as one message (strings as UTF-8). */
 export type Hmac = (key: Uint8Array, ...parts: (Uint8Array | string)[]) => Uint8Array;
-
-const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const STANDARD_LOOKUP = new Int16Array(128).fill(-1);
-for (let i = 0; i < STANDARD.length; i++) STANDARD_LOOKUP[STANDARD.charCodeAt(i)] = i;
-const PAD = 61; // '='
-
-/**
- * Standard base64 (with + / and padding) as bytes; undefined when it is not base64. Strict as
- * decodeBase64Url is (no stray bits), with at most two `=`, whose count is not checked. Decoded
- * here rather than rewritten into base64url first: every signed event decodes its signature.
- */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  if (text.length % 4 === 1) return undefined;
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === PAD) end--;
-  if (text.length - end > 2 || end % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((end * 3) / 4));
-  let buffer = 0;
-  let bits = 0;
-  let o = 0;
-  for (let i = 0; i < end; i++) {
-    const code = text.charCodeAt(i);
-    const value = code < 128 ? STANDARD_LOOKUP[code]! : -1;
-    if (value < 0) return undefined;
-    buffer = (buffer << 6) | value;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[o++] = (buffer >> bits) & 0xff;
-    }
-  }
-  if ((buffer & ((1 << bits) - 1)) !== 0) return undefined;
-  return out;
-}
 
 /** The key bytes of a `whsec_…` secret. */
 export function webhookSecretKey(secret: string): Uint8Array | undefined {

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url } from '../../src/domain/base64url';
-import { decodeBase64, verifyWebhook, webhookSecretKey } from '../../src/domain/webhook-signature';
+import { decodeBase64, decodeBase64Url } from '../../src/domain/base64url';
+import { verifyWebhook, webhookSecretKey } from '../../src/domain/webhook-signature';
 import { prng } from '../support/prng';
 
 const hmac = (key: Uint8Array, ...parts: (Uint8Array | string)[]) => {

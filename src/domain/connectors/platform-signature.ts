@@ -1,5 +1,6 @@
 import { constantTimeEqual } from '../constant-time';
-import { decodeBase64, type Hmac } from '../webhook-signature';
+import { decodeBase64 } from '../base64url';
+import type { Hmac } from '../webhook-signature';
 
 /**
  * Shopify (`X-Shopify-Hmac-Sha256`) and WooCommerce (`X-WC-Webhook-Signature`) sign the same way:
