@@ -50,9 +50,8 @@ export class RecentVisitors {
   /** Times beside their keys, not in objects: a number array stores doubles unboxed (~24 bytes less per pair). */
   private readonly orderTimes: number[] = [];
   private orderHead = 0;
-  /** The newest time of a pair spilled to the store; -Infinity when the store holds none that matters. */
+  /** The newest time of a pair spilled to the store; -Infinity when none was spilled since the table was last emptied. */
   private spilledUntilMs = -Infinity;
-  private spilledAny = false;
 
   constructor(
     private readonly store: UniqueClickStore,
@@ -83,9 +82,9 @@ export class RecentVisitors {
     if (previous !== undefined && previous > sinceMs) return false;
     if (this.spilledUntilMs > sinceMs) {
       if (this.store.spilledSince(linkId, visitorHash, sinceMs)) return false;
-    } else if (this.spilledAny) {
+    } else if (this.spilledUntilMs !== -Infinity) {
       this.store.clearSpilled();
-      this.spilledAny = false;
+      this.spilledUntilMs = -Infinity;
     }
     if (this.horizonMs > sinceMs && this.store.storedBetween(linkId, visitorHash, sinceMs, this.horizonMs)) return false;
     this.newest.set(key, clickedAtMs);
@@ -138,7 +137,6 @@ export class RecentVisitors {
       this.newest.delete(key);
       undo.push({ key, restore: at });
       if (at > this.spilledUntilMs) this.spilledUntilMs = at;
-      this.spilledAny = true;
       break;
     }
     this.compactOrder();
