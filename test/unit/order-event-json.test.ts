@@ -1,33 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { OrderEventBody, serializeEvent, toNormalizedEvent, toUtcIso } from '../../src/app/schemas/order-event';
+import { FULL_ORDER_EVENT, MINIMAL_ORDER_EVENT } from '../fixtures/order-events';
 
-const minimal = {
-  type: 'order.created',
-  programId: 'prg_1',
-  order: { id: 'A-1', currency: 'EUR', items: [{ sku: 'S1', quantity: 1, unitPrice: '10.00' }] },
-  occurredAt: '2026-11-25T10:00:00Z',
-};
-const full = {
-  type: 'order.refunded',
-  programId: 'prg_1',
-  order: {
-    id: 'A-"2" ü\u2028',
-    clickId: 'clk',
-    coupon: ' save10 ',
-    customerId: 'cust-7',
-    newCustomer: false,
-    currency: 'JPY',
-    shipping: '500',
-    tax: '80',
-    nonCashAmount: '100',
-    placedAt: '2026-11-24T23:30:00+09:00',
-    items: [
-      { sku: 'S1', category: 'shoes', quantity: 2, unitPrice: '4990', discount: '500', refundedQuantity: 1 },
-      { sku: 'S2', quantity: 1, unitPrice: '750' },
-    ],
-  },
-  occurredAt: '2026-11-25T10:00:00.123+01:00',
-};
+const minimal = MINIMAL_ORDER_EVENT;
+const full = FULL_ORDER_EVENT;
 
 // The content hash of every stored event was taken over JSON.stringify(event): a replay of an
 // event stored before must still hash the same (P4).
