@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from './deps';
 import type { AppEnv } from './env';
-import { errorBody } from './errors';
+import { errorBody, validationFailed } from './errors';
 import { IntakePrograms } from './intake-programs';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
+import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerCatalogRoutes } from './routes/catalog';
 import { registerCommissionRoutes } from './routes/commissions';
@@ -30,10 +30,8 @@ export function createApp(deps: AppDeps) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        const issue = result.error.issues[0];
-        const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-        const more = result.error.issues.length > 1 ? ` (and ${result.error.issues.length - 1} more)` : '';
-        return c.json(errorBody('validation_failed', `${where}${issue?.message ?? 'invalid request'}${more}`), 422);
+        const failure = validationFailed(result.error.issues);
+        return c.json(errorBody(failure.code, failure.message), 422);
       }
     },
   });
@@ -108,7 +106,7 @@ export function createApp(deps: AppDeps) {
       description: 'Cost-per-sale affiliate tracking and commissions. Errors are always { error: { code, message } }.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  registerApiDocsRoutes(app, deps);
   return app;
 }
 

@@ -40,8 +40,11 @@ export interface AppConfig {
  * Static files the pages need from the runtime (the chart library from node_modules on Node, a
  * bundled asset on Workers), so the app itself never reads a file system.
  */
+/** The browser files the service serves itself, by name (src/runtime/static-files.ts). */
+export type AssetName = 'chart.js' | 'swagger-ui.css' | 'swagger-ui-bundle.js';
+
 export interface AssetReader {
-  read(name: 'chart.js'): Promise<string | undefined>;
+  read(name: AssetName): Promise<string | undefined>;
 }
 
 export interface Logger {

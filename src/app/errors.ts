@@ -46,3 +46,32 @@ export function errorBody(code: ErrorCode, message: string) {
 export function notFound(what: string): AppError {
   return new AppError('not_found', `${what} not found`);
 }
+
+/** What a schema check reports of one failing field (zod's issue, reduced to what we print). */
+export interface FieldIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/** `items[0].unitPrice`: the path as a JavaScript reader of the body would write it. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? String(part) : `.${String(part)}`;
+  }
+  return text;
+}
+
+/**
+ * One validation failure naming every failing field, so a client fixes its request in one
+ * round trip: `name: expected string; items[0].unitPrice: too many decimals`. `rename` maps a
+ * schema path onto the names the caller actually sent (the postback's query parameters).
+ */
+export function validationFailed(issues: readonly FieldIssue[], rename: (path: string) => string = (p) => p): AppError {
+  const parts = issues.map((issue) => {
+    const path = rename(fieldPath(issue.path));
+    return path === '' ? issue.message : `${path}: ${issue.message}`;
+  });
+  return new AppError('validation_failed', parts.length > 0 ? parts.join('; ') : 'invalid request');
+}

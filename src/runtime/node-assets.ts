@@ -1,18 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import type { AssetReader } from '../app/deps';
+import { staticFilePath } from './static-files';
 
-/** Chart.js's browser build, read once from node_modules (no CDN: the network may be closed). */
+/** The browser files (static-files.ts), read once each from node_modules. */
 export function nodeAssets(): AssetReader {
-  const require = createRequire(import.meta.url);
-  const files = { 'chart.js': join(dirname(require.resolve('chart.js')), 'chart.umd.min.js') } as const;
   const cache = new Map<string, Promise<string | undefined>>();
   return {
     read(name) {
       let text = cache.get(name);
       if (!text) {
-        text = readFile(files[name], 'utf8').catch(() => undefined);
+        text = Promise.resolve(name)
+          .then((found) => readFile(staticFilePath(found), 'utf8'))
+          .catch(() => undefined);
         cache.set(name, text);
       }
       return text;

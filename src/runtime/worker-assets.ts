@@ -1,14 +1,11 @@
 import type { AssetReader } from '../app/deps';
 import type { Fetcher } from '../store/d1/d1-types';
 
-/** Where each file the pages ask for sits in the assets directory (wrangler.toml `[assets]`). */
-const FILES = { 'chart.js': '/chart.umd.min.js' } as const;
-
 /**
- * The dashboards' static files on Workers, read through the assets binding and kept per
- * isolate. The binding serves Chart.js's own dist directory, the file Node reads from
- * node_modules; with `run_worker_first` the Worker answers every path, so only /app/assets/…
- * exposes it.
+ * The browser files (static-files.ts) on Workers, read through the assets binding and kept per
+ * isolate. The binding serves the directory `scripts/collect-assets.ts` fills with the same
+ * files Node reads from node_modules; with `run_worker_first` the Worker answers every path, so
+ * only the app's own asset routes expose them.
  */
 export function workerAssets(assets: Fetcher): AssetReader {
   const cache = new Map<string, Promise<string | undefined>>();
@@ -17,7 +14,7 @@ export function workerAssets(assets: Fetcher): AssetReader {
       let text = cache.get(name);
       if (!text) {
         text = assets
-          .fetch(`https://assets.invalid${FILES[name]}`)
+          .fetch(`https://assets.invalid/${name}`)
           .then((response) => (response.ok ? response.text() : undefined))
           .catch(() => undefined);
         cache.set(name, text);

@@ -71,7 +71,7 @@ describe('catalogue', () => {
         JSON.stringify({ items: [{ sku: 'A' }] }),
         'application/json',
         422,
-        'items.0.category: Invalid input: expected string, received undefined',
+        'items[0].category: Invalid input: expected string, received undefined',
       ],
       ['{"items":', 'application/json', 400, 'the body must be valid UTF-8 JSON'],
       ['sku=A', 'application/x-www-form-urlencoded', 415, 'send the catalogue as application/json or text/csv'],

@@ -173,7 +173,7 @@ describe('order intake', () => {
       { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: '-1.00' }] } },
       'order.items[0].unitPrice must not be negative',
     ],
-    ['a numeric price', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 49.9 }] } }, 'order.items.0.unitPrice'],
+    ['a numeric price', { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 49.9 }] } }, 'order.items[0].unitPrice'],
     [
       'a non-numeric price',
       { order: { id: 'B', items: [{ sku: 'S', quantity: 1, unitPrice: 'abc' }] } },
@@ -190,11 +190,11 @@ describe('order intake', () => {
       { order: { id: 'B', currency: 'EURO', items: [{ sku: 'S', quantity: 1, unitPrice: '1.00' }] } },
       'order.currency',
     ],
-    ['a zero quantity', { order: { id: 'B', items: [{ sku: 'S', quantity: 0, unitPrice: '1.00' }] } }, 'order.items.0.quantity'],
+    ['a zero quantity', { order: { id: 'B', items: [{ sku: 'S', quantity: 0, unitPrice: '1.00' }] } }, 'order.items[0].quantity'],
     [
       'a fractional quantity',
       { order: { id: 'B', items: [{ sku: 'S', quantity: 1.5, unitPrice: '1.00' }] } },
-      'order.items.0.quantity',
+      'order.items[0].quantity',
     ],
     [
       'more refunded than bought',

@@ -58,6 +58,17 @@ describe('the dashboards inside workerd', () => {
     expect(text.length).toBeGreaterThan(100_000);
     expect(text).toContain('Chart.js v4.6.1');
     // The rest of the assets directory is not served: the Worker answers every path first.
-    expect((await SELF.fetch('https://go.example.com/chart.umd.min.js')).status).toBe(404);
+    expect((await SELF.fetch('https://go.example.com/chart.js')).status).toBe(404);
+  });
+
+  it('serves /docs with Swagger UI from the assets binding, nothing from a CDN', async () => {
+    const html = await (await SELF.fetch('https://go.example.com/docs')).text();
+    expect(html).toContain('/docs/assets/swagger-ui-dist/swagger-ui-bundle.js');
+    expect(html).not.toMatch(/https?:\/\//);
+    const script = await SELF.fetch('https://go.example.com/docs/assets/swagger-ui-dist/swagger-ui-bundle.js');
+    expect(script.status).toBe(200);
+    expect(await script.text()).toContain('SwaggerUIBundle');
+    const css = await SELF.fetch('https://go.example.com/docs/assets/swagger-ui-dist/swagger-ui.css');
+    expect([css.status, css.headers.get('content-type')]).toEqual([200, 'text/css; charset=utf-8']);
   });
 });

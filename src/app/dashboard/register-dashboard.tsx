@@ -11,6 +11,7 @@ import { pageHeaders, pageRunner } from './pages';
 import { registerReportDownload } from './report-pages';
 import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
 import { authenticate } from '../use-cases/api-keys';
+import { serveAsset } from '../static-asset';
 
 const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: '/app/finance', admin: '/app/login' } as const;
 
@@ -30,16 +31,7 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
   router.get('/app/assets/dashboard.js', (c) =>
     c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }),
   );
-  // The chart library comes from node_modules through the runtime's asset reader (no CDN: the
-  // service must work on a closed network, and the app itself never touches a file system).
-  router.get('/app/assets/chart.js', async (c) => {
-    const source = await deps.assets?.read('chart.js');
-    if (source === undefined)
-      return c.body('/* chart library not available in this runtime */', 404, {
-        'content-type': 'text/javascript; charset=utf-8',
-      });
-    return c.body(source, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=86400' });
-  });
+  router.get('/app/assets/chart.js', (c) => serveAsset(c, deps, 'chart.js'));
 
   router.get('/app', async (c) => {
     const session = await readSession(deps, c);

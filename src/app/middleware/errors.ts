@@ -20,7 +20,11 @@ export function errorHandler(log: Logger) {
       }
       if (status === 401) return c.json(errorBody('unauthorized', error.message || 'unauthorized'), 401);
       if (status === 404) return c.json(errorBody('not_found', error.message || 'not found'), 404);
-      if (status === 415) return c.json(errorBody('unsupported_media_type', error.message || 'unsupported media type'), 415);
+      if (status === 415)
+        return c.json(
+          errorBody('unsupported_media_type', 'send the body as JSON with the header content-type: application/json'),
+          415,
+        );
     }
     log.error('unhandled error', { error: error.stack ?? String(error), path: c.req.path });
     return c.json(errorBody('internal', 'internal error'), 500);

@@ -4,7 +4,7 @@ import { checkCatalog, MAX_CATALOG_ITEMS, parseCatalogCsv } from '../../domain/c
 import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, validationFailed } from '../errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
 import { replaceCatalog } from '../use-cases/catalog';
@@ -39,10 +39,7 @@ async function readCatalog(c: Context<AppEnv>) {
   if (type !== 'application/json')
     throw new AppError('unsupported_media_type', 'send the catalogue as application/json or text/csv');
   const body = CatalogJson.safeParse(parseJsonBytes(new Uint8Array(await c.req.arrayBuffer())));
-  if (!body.success) {
-    const issue = body.error.issues[0]!;
-    throw new AppError('validation_failed', `${issue.path.join('.')}: ${issue.message}`);
-  }
+  if (!body.success) throw validationFailed(body.error.issues);
   const checked = checkCatalog(body.data.items, (i) => `items[${i}]`);
   if (!checked.ok) throw new AppError('validation_failed', checked.message);
   return checked.items;

@@ -10,6 +10,7 @@ import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
 import { AppError, notFound } from '../errors';
+import { signatureRejected } from '../signature-rejection';
 import type { IntakePrograms } from '../intake-programs';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
@@ -102,13 +103,15 @@ export function registerConnectorRoutes(
     const intake = await programs.get(c.req.param('programId'), now.getTime());
     if (!intake) throw notFound('program');
     const secrets = await activeConnectorSecrets(deps, intake.program.id, platform, now);
-    if (secrets.length === 0)
+    if (secrets.length === 0) {
+      deps.log.info('webhook signature rejected', { reason: 'no_secret_set', channel: platform, programId: intake.program.id });
       throw new AppError(
         'invalid_signature',
         `no ${platform} secret is set for this program (PUT /v1/programs/:id/connectors/${platform})`,
       );
+    }
     const check = verifyPlatformSignature(header, raw, secrets, deps.crypto.hmacSha256);
-    if (!check.ok) throw new AppError('invalid_signature', `webhook signature rejected: ${check.reason.replace(/_/g, ' ')}`);
+    if (!check.ok) throw signatureRejected(deps.log, check.reason, { channel: platform, programId: intake.program.id });
     return intake;
   }
 

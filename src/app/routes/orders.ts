@@ -6,7 +6,8 @@ import { verifyWebhook } from '../../domain/webhook-signature';
 import { activeKeys, type IntakePrograms } from '../intake-programs';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, validationFailed } from '../errors';
+import { signatureRejected } from '../signature-rejection';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
 import { fastNormalizedEvent, OrderEventBody, serializeEvent, toNormalizedEvent } from '../schemas/order-event';
@@ -52,10 +53,7 @@ export function parseJsonBytes(raw: Uint8Array): unknown {
 /** The event through zod: for a body the fast path turned down, and the error it deserves. */
 function validatedEvent(body: unknown) {
   const parsed = OrderEventBody.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AppError('validation_failed', `${issue.path.join('.')}: ${issue.message}`);
-  }
+  if (!parsed.success) throw validationFailed(parsed.error.issues);
   return toNormalizedEvent(parsed.data);
 }
 
@@ -106,7 +104,7 @@ export function registerOrderRoutes(
     };
     const verified = verifyWebhook(headers, raw, keys, Math.floor(now.getTime() / 1000), deps.crypto.hmacSha256);
     if (!verified.ok)
-      throw new AppError('invalid_signature', `webhook signature rejected: ${verified.reason.replace(/_/g, ' ')}`);
+      throw signatureRejected(deps.log, verified.reason, { channel: 'webhook', programId: program.id, deliveryId: headers.id });
     if (headers.id!.length > 256) throw new AppError('bad_request', 'webhook-id is longer than 256 characters');
 
     const event = fastNormalizedEvent(body) ?? validatedEvent(body);

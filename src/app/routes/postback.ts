@@ -4,7 +4,7 @@ import type { ClickIdSigner } from '../../domain/click-id';
 import { ORDER_STATUSES } from '../../domain/order';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, validationFailed } from '../errors';
 import { errorResponses, json } from '../schemas/common';
 import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
 import { merchantForPostbackToken } from '../use-cases/merchant-secrets';
@@ -24,6 +24,14 @@ const PARAMS = [
   'customerId',
   'occurredAt',
 ] as const;
+
+/** A failing field of the order event the postback becomes, named as the postback's parameter. */
+function postbackParam(path: string): string {
+  if (path === 'order.items[0].unitPrice') return 'amount';
+  if (path === 'order.id') return 'orderId';
+  if (path === 'type') return 'status';
+  return path.replace(/^order\./, '');
+}
 
 /** Parameters from the query (GET) or a form body (POST); a repeated parameter is refused, not guessed. */
 async function readParams(c: Context<AppEnv>): Promise<Record<string, string>> {
@@ -103,16 +111,7 @@ export function registerPostbackRoutes(
         items: [{ sku: 'postback', quantity: 1, unitPrice: params.amount }],
       },
     });
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const path = issue.path
-        .join('.')
-        .replace('order.items.0.unitPrice', 'amount')
-        .replace('order.id', 'orderId')
-        .replace('order.', '')
-        .replace('type', 'status');
-      throw new AppError('validation_failed', `${path}: ${issue.message}`);
-    }
+    if (!parsed.success) throw validationFailed(parsed.error.issues, postbackParam);
     const event = toNormalizedEvent(parsed.data);
     // Without an occurredAt of its own, a retried postback must hash the same as the first.
     const identity = params.occurredAt ? event : { type: event.type, order: event.order };

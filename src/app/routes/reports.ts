@@ -13,7 +13,7 @@ import { reconcile } from '../../reports/reconciliation';
 import { GROUP_BY, type GroupBy, ReportTooLargeError, summaryReport } from '../../reports/summary-report';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound, validationFailed } from '../errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json } from '../schemas/common';
 
@@ -78,9 +78,8 @@ const CSV_COLUMNS = [
 /** Report parameters are an allow-list: anything unknown or malformed is a 400, never a guess. */
 function badQuery(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): undefined {
   if (result.success) return undefined;
-  const issue = result.error?.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new AppError('bad_request', `${where}${issue?.message ?? 'invalid query'}`);
+  const failure = validationFailed(result.error?.issues ?? []);
+  throw new AppError('bad_request', failure.message);
 }
 
 function requireReports(deps: AppDeps): ReportStore {
