@@ -2,7 +2,8 @@
  * `npm run bench:payouts [-- --affiliates 100000 --entries 3]`: a payout run and its CSV over
  * N affiliates with approved entries, on a fresh SQLite store. Prints the time to create the
  * run, the time to stream the CSV, and the peak RSS / heap while streaming (flat memory: the
- * CSV is written a page at a time). Goal (issue 6): 100k affiliates in < 3 s.
+ * CSV is written a page at a time), and the time of the run's detail view (`--affiliates 1
+ * --entries 15000` puts every entry on one line). Goal: 100k affiliates in < 3 s.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { LAST_AS_OF } from '../src/batch/commission-batch';
 import { parseId } from '../src/domain/ids';
 import { payoutCsvStream } from '../src/payouts/payout-csv';
-import { createPayout } from '../src/payouts/payout-runs';
+import { createPayout, getPayout } from '../src/payouts/payout-runs';
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 
 const { values } = parseArgs({
@@ -64,6 +65,15 @@ const run = await createPayout({ db: store.db, writes: store.writes, clock }, { 
 const createMs = performance.now() - start;
 console.log(
   `payout run ${run.id}: ${run.affiliates.toLocaleString()} affiliates, total ${JSON.stringify(run.total)}, created in ${createMs.toFixed(0)} ms`,
+);
+
+// The run's detail (GET /v1/payouts/:id) on the event loop: linear in entries, or a stall of
+// every redirect (it was quadratic: 7 s at 15k entries of one affiliate).
+start = performance.now();
+const detail = await getPayout({ db: store.db }, parseId('payout', run.id));
+const detailMs = performance.now() - start;
+console.log(
+  `run detail: ${detail.lines.length.toLocaleString()} lines, ${detail.lines.reduce((n, l) => n + l.entries.length, 0).toLocaleString()} entries in ${detailMs.toFixed(0)} ms`,
 );
 
 let peakRss = 0;

@@ -199,9 +199,15 @@ export async function getPayout(
     .where('payout_id', '=', id)
     .orderBy('entry_id')
     .execute();
+  // Appended in place: a copy per entry made this view quadratic in one affiliate's entries
+  // (7 s at 15k), holding the event loop that serves redirects.
   const byLine = new Map<string, string[]>();
-  for (const e of entries)
-    byLine.set(`${e.affiliate_id}:${e.currency}`, [...(byLine.get(`${e.affiliate_id}:${e.currency}`) ?? []), e.entry_id]);
+  for (const e of entries) {
+    const key = `${e.affiliate_id}:${e.currency}`;
+    const list = byLine.get(key);
+    if (list) list.push(e.entry_id);
+    else byLine.set(key, [e.entry_id]);
+  }
   const total: Record<string, number> = {};
   for (const l of lines) total[l.currency] = (total[l.currency] ?? 0) + l.amount_minor;
   return {
