@@ -6,6 +6,8 @@ export interface Principal {
   role: Role;
   merchantId: number | null;
   affiliateId: number | null;
+  /** Set while the key is inside a rotation's grace period: it still works, but only until then. */
+  retiresAt?: string;
 }
 
 export interface AppEnv {

@@ -36,6 +36,7 @@ async function main() {
       : `reports: chDB in-process, data in ${config.DATA_DIR}/clickhouse`,
   );
   const admin = await ensureAdminKey(deps, config.ADMIN_TOKEN);
+  if (admin.refused) log.error(admin.refused);
   if (admin.generated) {
     console.log(
       `\nAdmin API key (shown once, stored only as a hash; set ADMIN_TOKEN to choose your own):\n  ${admin.generated}\n`,

@@ -65,7 +65,9 @@ function attachReports(worker: NonNullable<typeof built>): Promise<void> {
 function ensureAdmin(worker: NonNullable<typeof built>): Promise<void> {
   if (worker.env.ADMIN_TOKEN === undefined) return Promise.resolve();
   worker.admin ??= ensureAdminKey(worker.deps, worker.env.ADMIN_TOKEN).then(
-    () => undefined,
+    (outcome) => {
+      if (outcome.refused) log.error(outcome.refused);
+    },
     (error: unknown) => {
       worker.admin = undefined;
       log.error('admin key not stored', { error: String(error) });

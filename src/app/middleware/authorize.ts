@@ -26,3 +26,14 @@ export function authorizer(deps: Pick<AppDeps, 'db' | 'crypto' | 'clock'>) {
 }
 
 export type Authorize = ReturnType<typeof authorizer>;
+
+/**
+ * For routes that make, rotate or revoke keys: a key inside its rotation grace may still call
+ * the API, but not these, or a stolen key could extend its own life or revoke its replacement.
+ */
+export const refuseRetiringKey = createMiddleware<AppEnv>(async (c, next) => {
+  const retiresAt = c.get('principal').retiresAt;
+  if (retiresAt !== undefined)
+    throw new AppError('forbidden', `this key was rotated and stops working at ${retiresAt}; manage keys with its replacement`);
+  await next();
+});

@@ -3,7 +3,7 @@ import { formatId, parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
 import { notFound } from '../errors';
-import type { Authorize } from '../middleware/authorize';
+import { type Authorize, refuseRetiringKey } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
 import { createAffiliate, createFinanceKey, createMerchant } from '../use-cases/accounts';
 import { listKeys, MAX_ROTATION_GRACE_SECONDS, revokeKey, rotateKey } from '../use-cases/api-keys';
@@ -48,7 +48,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       tags: ['accounts'],
       summary: 'Create a merchant; its API key and webhook secret are shown only here',
       security: bearer,
-      middleware: [authorize('admin')] as const,
+      middleware: [authorize('admin'), refuseRetiringKey] as const,
       request: { body: jsonBody(z.object({ name: NameSchema }).strict()) },
       responses: { 201: json(MerchantCreated, 'The merchant'), ...errorResponses(...authErrors, ...bodyErrors) },
     }),
@@ -62,7 +62,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       tags: ['accounts'],
       summary: 'Create an affiliate (with parentId for one recruited by another affiliate)',
       security: bearer,
-      middleware: [authorize('admin')] as const,
+      middleware: [authorize('admin'), refuseRetiringKey] as const,
       request: {
         body: jsonBody(
           z
@@ -97,7 +97,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       tags: ['accounts'],
       summary: 'Create a finance API key',
       security: bearer,
-      middleware: [authorize('admin')] as const,
+      middleware: [authorize('admin'), refuseRetiringKey] as const,
       responses: { 201: json(KeyCreated, 'The key, shown once'), ...errorResponses(...authErrors) },
     }),
     async (c) => c.json(await createFinanceKey(deps), 201),
@@ -123,7 +123,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       tags: ['keys'],
       summary: 'Revoke a key at once',
       security: bearer,
-      middleware: [authorize('admin', 'merchant', 'affiliate', 'finance')] as const,
+      middleware: [authorize('admin', 'merchant', 'affiliate', 'finance'), refuseRetiringKey] as const,
       request: { params: KeyParam },
       responses: {
         200: json(z.object({ id: z.string(), revokedAt: z.string() }), 'Revoked'),
@@ -146,7 +146,7 @@ export function registerAccountRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
       tags: ['keys'],
       summary: 'Issue a new key with the same role and tenant; the old one stops after graceSeconds',
       security: bearer,
-      middleware: [authorize('admin', 'merchant', 'affiliate', 'finance')] as const,
+      middleware: [authorize('admin', 'merchant', 'affiliate', 'finance'), refuseRetiringKey] as const,
       request: {
         params: KeyParam,
         body: {

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import type { Authorize } from '../middleware/authorize';
+import { type Authorize, refuseRetiringKey } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import { createCoupon, declareCustomerRef, listCoupons } from '../use-cases/coupons';
 import { createPostbackToken, MAX_SECRET_GRACE_SECONDS, rotateWebhookSecret } from '../use-cases/merchant-secrets';
@@ -74,7 +74,7 @@ export function registerMerchantToolRoutes(
       tags: ['orders'],
       summary: 'Issue a new webhook secret; the previous ones keep verifying for graceSeconds (default one day)',
       security: bearer,
-      middleware: [authorize('merchant')] as const,
+      middleware: [authorize('merchant'), refuseRetiringKey] as const,
       request: {
         body: {
           required: false,
@@ -105,7 +105,7 @@ export function registerMerchantToolRoutes(
       tags: ['orders'],
       summary: 'A token for GET/POST /postback, shown once',
       security: bearer,
-      middleware: [authorize('merchant')] as const,
+      middleware: [authorize('merchant'), refuseRetiringKey] as const,
       responses: { 201: json(z.object({ token: z.string() }), 'The token'), ...errorResponses(...authErrors) },
     }),
     async (c) => c.json(await createPostbackToken(deps, c.get('principal')), 201),

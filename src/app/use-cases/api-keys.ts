@@ -64,7 +64,9 @@ export async function authenticate(deps: KeyReadDeps, token: string): Promise<Pr
     .executeTakeFirst();
   if (!row) return undefined;
   if (row.revoked_at !== null && row.revoked_at <= deps.clock.now().toISOString()) return undefined;
-  return { keyId: row.id, role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id };
+  const principal: Principal = { keyId: row.id, role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id };
+  if (row.revoked_at !== null) principal.retiresAt = row.revoked_at;
+  return principal;
 }
 
 /** Keys a principal may manage: admin any; everyone else the keys of its own tenant and role. */
@@ -129,70 +131,94 @@ export async function rotateKey(
   }
   const revokedAt = new Date(now.getTime() + graceSeconds * 1000).toISOString();
   const next = newApiKey(deps, { role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id });
+  // Rotating the service's own admin key makes the replacement its own: a restart with the old
+  // ADMIN_TOKEN must not bring the rotated key back (ensureAdminKey).
+  const isServiceAdmin =
+    row.role === 'admin' &&
+    (await deps.db.selectFrom('settings').select('value').where('key', '=', ADMIN_KEY_SETTING).executeTakeFirst())?.value ===
+      String(keyId);
   const [stored] = await deps.writes.commit([
     next.insert,
     deps.db.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', keyId).compile(),
+    ...(isServiceAdmin ? [adminKeyIs(deps, deps.crypto.sha256Hex(next.apiKey))] : []),
   ]);
   return { keyId: returnedId(stored), apiKey: next.apiKey, oldKeyRevokedAt: revokedAt };
 }
 
 const ADMIN_KEY_SETTING = 'admin_key_id';
 
+/** The admin key the service knows as its own (ADMIN_TOKEN's, or the one it generated). */
+function adminKeyIs(deps: KeyReadDeps, hash: string): CompiledQuery {
+  // Named by its hash: the key's id is not known until the unit of work has inserted it.
+  return deps.db
+    .insertInto('settings')
+    .columns(['key', 'value'])
+    .expression((eb) =>
+      eb
+        .selectFrom('api_keys')
+        .select([eb.val(ADMIN_KEY_SETTING).as('key'), sql<string>`cast(id as text)`.as('value')])
+        .where('key_hash', '=', hash),
+    )
+    .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+    .compile();
+}
+
+/** What a start found: a key to print once, or a refused ADMIN_TOKEN to tell the operator about. */
+export interface AdminKeyOutcome {
+  generated?: string;
+  refused?: string;
+}
+
 /**
- * Makes sure exactly one admin key is live. With ADMIN_TOKEN set, that token is the admin key
- * (a changed token revokes the previous one); without it, a key is generated once and returned
- * so the caller can print it: it is never shown again.
+ * Makes sure an admin key is live. With ADMIN_TOKEN set, that token is the admin key (a new
+ * token revokes the previous one); without it, a key is generated once and returned so the
+ * caller can print it: it is never shown again. A token that was rotated or revoked stays dead:
+ * configuring it again is refused (the caller logs why), or a stolen key would come back to
+ * life at the next restart.
  */
-export async function ensureAdminKey(deps: KeyDeps, configuredToken: string | undefined): Promise<{ generated?: string }> {
+export async function ensureAdminKey(deps: KeyDeps, configuredToken: string | undefined): Promise<AdminKeyOutcome> {
   const setting = await deps.db.selectFrom('settings').select('value').where('key', '=', ADMIN_KEY_SETTING).executeTakeFirst();
   const current = setting
     ? await deps.db.selectFrom('api_keys').selectAll().where('id', '=', Number(setting.value)).executeTakeFirst()
     : undefined;
   const live = current && current.revoked_at === null ? current : undefined;
+  const now = deps.clock.now().toISOString();
+  const revokeLive = live ? [deps.db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', live.id).compile()] : [];
   if (configuredToken === undefined) {
     if (live) return {};
-  } else if (live && live.key_hash === deps.crypto.sha256Hex(configuredToken)) {
-    return {};
-  }
-  const now = deps.clock.now().toISOString();
-  const statements: CompiledQuery[] = [];
-  if (live) statements.push(deps.db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', live.id).compile());
-  let hash: string;
-  let generated: string | undefined;
-  if (configuredToken === undefined) {
     const issued = newApiKey(deps, { role: 'admin' });
-    statements.push(issued.insert);
-    hash = deps.crypto.sha256Hex(issued.apiKey);
-    generated = issued.apiKey;
-  } else {
-    hash = deps.crypto.sha256Hex(configuredToken);
-    const existing = await deps.db.selectFrom('api_keys').select('role').where('key_hash', '=', hash).executeTakeFirst();
-    if (existing && existing.role !== 'admin')
-      throw new Error('ADMIN_TOKEN equals an existing non-admin API key; choose another');
-    // New, or an admin key revoked earlier and now configured again: live either way. One
-    // statement, so two isolates starting at once (Workers) both end with the same key.
-    statements.push(
-      deps.db
-        .insertInto('api_keys')
-        .values({ key_hash: hash, key_prefix: configuredToken.slice(0, 6), role: 'admin', created_at: now })
-        .onConflict((oc) => oc.column('key_hash').doUpdateSet({ revoked_at: null }).where('api_keys.role', '=', 'admin'))
-        .compile(),
-    );
+    await deps.writes.commit([issued.insert, adminKeyIs(deps, deps.crypto.sha256Hex(issued.apiKey))]);
+    return { generated: issued.apiKey };
   }
-  // The setting names the key by its hash: its id is not known until the unit of work runs.
-  statements.push(
+  const hash = deps.crypto.sha256Hex(configuredToken);
+  if (live && live.key_hash === hash) return {};
+  const existing = await deps.db
+    .selectFrom('api_keys')
+    .select(['role', 'revoked_at'])
+    .where('key_hash', '=', hash)
+    .executeTakeFirst();
+  if (existing && existing.role !== 'admin') throw new Error('ADMIN_TOKEN equals an existing non-admin API key; choose another');
+  if (existing && existing.revoked_at !== null) {
+    return {
+      refused:
+        `ADMIN_TOKEN is an admin key that was rotated or revoked (it stops or stopped working at ${existing.revoked_at}); ` +
+        `it stays revoked. ${live ? 'The live admin key still works: unset ADMIN_TOKEN, or set' : 'No admin key is live: set'} ` +
+        'ADMIN_TOKEN to a new value to make that the admin key.',
+    };
+  }
+  // A chosen token's first characters are not stored: the prefix only labels it. Inserting does
+  // nothing if two isolates (Workers) store the same token at once: both end with one key.
+  await deps.writes.commit([
+    ...revokeLive,
     deps.db
-      .insertInto('settings')
-      .columns(['key', 'value'])
-      .expression((eb) =>
-        eb
-          .selectFrom('api_keys')
-          .select([eb.val(ADMIN_KEY_SETTING).as('key'), sql<string>`cast(id as text)`.as('value')])
-          .where('key_hash', '=', hash),
-      )
-      .onConflict((oc) => oc.column('key').doUpdateSet((eb) => ({ value: eb.ref('excluded.value') })))
+      .insertInto('api_keys')
+      .values({ key_hash: hash, key_prefix: CHOSEN_ADMIN_PREFIX, role: 'admin', created_at: now })
+      .onConflict((oc) => oc.column('key_hash').doNothing())
       .compile(),
-  );
-  await deps.writes.commit(statements);
-  return generated === undefined ? {} : { generated };
+    adminKeyIs(deps, hash),
+  ]);
+  return {};
 }
+
+/** The label listed for a key chosen through ADMIN_TOKEN, in place of its first characters. */
+export const CHOSEN_ADMIN_PREFIX = '(ADMIN_TOKEN)';
