@@ -96,7 +96,14 @@ describe('dashboard sign-in and session', () => {
   });
 
   it('never redirects off the site after sign-in', async () => {
-    for (const next of ['//evil.example/', 'https://evil.example/', '/app//evil.example', '/elsewhere']) {
+    for (const next of [
+      '//evil.example/',
+      'https://evil.example/',
+      '/app//evil.example',
+      '/elsewhere',
+      '/app/../evil',
+      '/app/./../x',
+    ]) {
       const response = await new Browser().signIn(a.merchant.apiKey, `?next=${encodeURIComponent(next)}`);
       expect(response.headers.get('location'), next).toBe('/app/merchant');
     }

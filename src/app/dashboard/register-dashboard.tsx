@@ -17,7 +17,9 @@ const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: 
 
 /** Only our own pages as the place to go after signing in: no open redirect through ?next=. */
 function safeNext(next: string | undefined, fallback: string): string {
-  return next && /^\/app(\/[A-Za-z0-9/_.-]*)?$/.test(next) && !next.includes('//') ? next : fallback;
+  if (!next || !/^\/app(\/[A-Za-z0-9/_.-]*)?$/.test(next) || next.includes('//')) return fallback;
+  // A browser resolves `.` and `..` segments: `/app/../evil` is `/evil`, outside the dashboards.
+  return next.split('/').some((segment) => segment === '.' || segment === '..') ? fallback : next;
 }
 
 /**

@@ -79,7 +79,9 @@ const Program = z
     lockDays: z.number(),
     plan: PlanSchema,
     attributionOrder: z.array(z.enum(ATTRIBUTION_SOURCES)),
-    fraudChecks: ProgramFields.fraudChecks,
+    fraudChecks: ProgramFields.fraudChecks
+      .optional()
+      .openapi({ description: 'merchants only: affiliates never see the thresholds' }),
     status: z.enum(['active', 'paused']),
     membership: z.enum(['approved', 'suspended']).optional().openapi({ description: "affiliates: the caller's standing" }),
     createdAt: z.string(),

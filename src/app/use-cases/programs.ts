@@ -47,6 +47,15 @@ export function programView(row: ProgramRow) {
   };
 }
 
+/**
+ * A program as its affiliates see it: their standing, and not the fraud thresholds, which would
+ * tell a cheat exactly how long to wait between click and order.
+ */
+function affiliateProgramView(row: ProgramRow & { membership: 'approved' | 'suspended' }) {
+  const { fraudChecks: _hidden, ...view } = programView(row);
+  return { ...view, membership: row.membership };
+}
+
 function invalid(message: string): AppError {
   return new AppError('validation_failed', message);
 }
@@ -139,7 +148,7 @@ export async function getProgram(deps: Pick<AppDeps, 'db'>, principal: Principal
     .where('pa.affiliate_id', '=', principal.affiliateId!)
     .executeTakeFirst();
   if (!row) throw notFound('program');
-  return { ...programView(row), membership: row.membership };
+  return affiliateProgramView(row);
 }
 
 export async function listPrograms(deps: Pick<AppDeps, 'db'>, principal: Principal) {
@@ -160,7 +169,7 @@ export async function listPrograms(deps: Pick<AppDeps, 'db'>, principal: Princip
     .where('pa.affiliate_id', '=', principal.affiliateId!)
     .orderBy('programs.id')
     .execute();
-  return rows.map((row) => ({ ...programView(row), membership: row.membership }));
+  return rows.map(affiliateProgramView);
 }
 
 export async function updateProgram(deps: ProgramDeps, principal: Principal, programId: number | undefined, patch: ProgramPatch) {
