@@ -3,7 +3,7 @@
  * on exact integer arithmetic. Every amount that is not a whole number of minor units (a percent
  * of a base, a pro-rated refund, a converted price) goes through here.
  *
- * Why not half-even: RELIABILITY P17 and the commission issue's proof fix the worked example
+ * Why not half-even: P17 (docs/promises.md) and the commission issue's proof fix the worked example
  * "500¢ × 2.9% = 15¢, not 14" (Dub's rounding table), which is exactly 14.5¢ and only rounding
  * half up gives 15. Rounding away from zero keeps a reversal the exact negation of what it
  * reverses: round(-x) = -round(x).

@@ -1,7 +1,7 @@
 /**
  * Proves P1 (no acknowledged click is lost when the process is killed: the 302 goes out only
  * after the click row is committed) and P24 (after any crash the service restarts with no
- * manual repair). See /work/shared/RELIABILITY.md.
+ * manual repair). See docs/promises.md.
  *
  * How: the real server runs as a child process (`node --import tsx src/runtime/node.ts`). 16
  * keep-alive client loops hammer `GET /c/:code`; every click id read from a 302 `Location` is

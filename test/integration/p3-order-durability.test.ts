@@ -1,7 +1,7 @@
 /**
  * Proves P3 (no acknowledged order event is lost on `kill -9`: a 2xx from `POST /v1/orders`
  * means the event is stored) and P24 (after any crash the service restarts with no manual
- * repair). See /work/shared/RELIABILITY.md and the "Order event" section of DESIGN.md.
+ * repair). See docs/promises.md, and docs/merchants.md for the order event.
  *
  * How: the real server runs as a child process (`node --import tsx src/runtime/node.ts`). A shop
  * with SENDERS concurrent keep-alive loops posts order events signed per Standard Webhooks (with

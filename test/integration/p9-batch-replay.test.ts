@@ -1,5 +1,5 @@
 /**
- * Proves P9 (see /work/shared/RELIABILITY.md and issue 4, "The batch"): re-running the
+ * Proves P9 (see docs/promises.md and issue 4, "The batch"): re-running the
  * commission batch, also after it was killed half-way, never double-counts. The ledger and the
  * report totals equal one clean run.
  *

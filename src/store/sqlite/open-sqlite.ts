@@ -17,7 +17,7 @@ export interface OpenSqliteOptions {
   path: string;
   /**
    * WAL with NORMAL survives any crash of the process (P1, P24) but not a power loss;
-   * FULL adds an fsync per commit for that. See README "Durability".
+   * FULL adds an fsync per commit for that. See docs/operations.md, "Durability".
    */
   synchronous: SqliteSynchronous;
   /**
