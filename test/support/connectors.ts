@@ -24,13 +24,29 @@ export async function setConnectorSecret(
 
 let deliveries = 0;
 
+/**
+ * The intake refuses a date more than an hour after its arrival, and the fixtures tell of days
+ * after the test clock's start: before each delivery the clock moves just far enough forward
+ * for the latest time the delivery states (zoned timestamps and WooCommerce's `_gmt` fields),
+ * so the tests keep their own sense of elapsed time (grace periods, lock days).
+ */
+function arriveNoEarlierThanStated(t: TestApp, body: string, headers: Record<string, string>) {
+  const stated = [
+    ...[...body.matchAll(/"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2}))"/g)].map((m) => m[1]!),
+    ...[...body.matchAll(/"date_\w+_gmt":"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})"/g)].map((m) => `${m[1]!}Z`),
+    ...Object.values(headers).filter((v) => /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v)),
+  ].map((text) => Date.parse(text));
+  const earliestArrival = Math.max(...stated) - 3600 * 1000;
+  if (earliestArrival > t.clock.now().getTime()) t.clock.current = new Date(earliestArrival);
+}
+
 export function sendShopify(
   t: TestApp,
   programId: string,
   secret: string,
   topic: string,
   body: string,
-  options: { webhookId?: string; eventId?: string | null; signature?: string } = {},
+  options: { webhookId?: string; eventId?: string | null; signature?: string; keepClock?: boolean } = {},
 ) {
   const n = ++deliveries;
   const headers: Record<string, string> = {
@@ -44,6 +60,7 @@ export function sendShopify(
   };
   if (options.eventId !== null)
     headers['x-shopify-event-id'] = options.eventId ?? `98880550-7158-44d4-b7cd-2c9${String(n).padStart(5, '0')}`;
+  if (!options.keepClock) arriveNoEarlierThanStated(t, body, headers);
   return t.request(`/v1/connectors/shopify/${programId}`, { method: 'POST', headers, body });
 }
 
@@ -53,7 +70,7 @@ export function sendWoo(
   secret: string,
   topic: string,
   body: string,
-  options: { deliveryId?: string; signature?: string | null } = {},
+  options: { deliveryId?: string; signature?: string | null; keepClock?: boolean } = {},
 ) {
   const n = ++deliveries;
   const [resource, event] = topic.split('.') as [string, string];
@@ -68,5 +85,6 @@ export function sendWoo(
     'x-wc-webhook-delivery-id': options.deliveryId ?? `2f0a9c3e8b7d6e5f4a3b2c1d0e9f${String(n).padStart(4, '0')}`,
   };
   if (options.signature !== null) headers['x-wc-webhook-signature'] = options.signature ?? platformSignature(secret, body);
+  if (!options.keepClock) arriveNoEarlierThanStated(t, body, headers);
   return t.request(`/v1/connectors/woocommerce/${programId}`, { method: 'POST', headers, body });
 }

@@ -12,7 +12,7 @@ import type { AppDeps } from '../deps';
 import { type OrderIntakeResult, recordOrderEvent } from './record-order-event';
 import { serializeEvent } from '../schemas/order-event';
 
-type ConnectorDeps = Pick<AppDeps, 'db' | 'orderIntake' | 'crypto'> & { signClickId: ClickIdSigner };
+type ConnectorDeps = Pick<AppDeps, 'db' | 'orderIntake' | 'crypto' | 'clock'> & { signClickId: ClickIdSigner };
 
 export interface ConnectorDelivery {
   program: Selectable<ProgramTable>;

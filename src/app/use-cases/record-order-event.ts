@@ -5,6 +5,7 @@ import {
   type AttributionSource,
   type FraudChecks,
 } from '../../domain/attribution';
+import { checkOrderBounds } from '../../domain/order-bounds';
 import { type ClickIdSigner, verifyClickId } from '../../domain/click-id';
 import { formatId } from '../../domain/ids';
 import type { Selectable } from 'kysely';
@@ -38,7 +39,7 @@ export interface OrderIntakeResult {
   catalog?: { unknownSkus: string[] };
 }
 
-type IntakeDeps = Pick<AppDeps, 'orderIntake'> & { signClickId: ClickIdSigner };
+type IntakeDeps = Pick<AppDeps, 'orderIntake' | 'clock'> & { signClickId: ClickIdSigner };
 
 export function normalizeCoupon(code: string): string {
   return code.trim().toUpperCase();
@@ -142,6 +143,8 @@ function attributeNewOrder(delivery: OrderDelivery, signClickId: ClickIdSigner) 
  * seen; the state is re-derived from every event, so arrival order does not matter (P8).
  */
 export async function recordOrderEvent(deps: IntakeDeps, delivery: OrderDelivery): Promise<OrderIntakeResult> {
+  const bounds = checkOrderBounds(delivery.event, deps.clock.now().getTime());
+  if (!bounds.ok) throw new AppError('validation_failed', bounds.message);
   // The content hash is taken before the catalogue fills categories in: a replay is recognised
   // whatever the catalogue says by then.
   const { event, unknownSkus, changed } = withCatalog(delivery.event, delivery.catalog);
