@@ -1,7 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { type CommissionComponent, computeCommission, tierReached } from '../domain/commission';
 import { compilePlan, type CommissionPlan, type PlanSpec } from '../domain/commission-plan';
-import { convertMinor, convertOrder, type FxRate } from '../domain/fx';
+import { convertMinor, convertOrder, type FxRate, inverseRate } from '../domain/fx';
 import type { OrderSnapshot } from '../domain/order';
 import type { Database, OrderTable } from '../store/database';
 
@@ -110,10 +110,17 @@ export function planFor(ref: Reference, programId: number, placedAt: string, cur
   return { version: chosen.version, plan };
 }
 
-/** The latest stored rate in force when an order was placed. */
+/**
+ * The latest stored rate in force when an order was placed, in either direction: `from/to`
+ * as stored, or `to/from` used as its exact inverse. The more recent wins; at the same time
+ * the rate stored in the order's direction.
+ */
 function storedRate(ref: Reference, from: string, to: string, placedAt: string): FxRate | undefined {
   let chosen: FxRate | undefined;
   for (const r of ref.fx.get(`${from}:${to}`) ?? []) if (r.effectiveAt <= placedAt) chosen = r;
+  let inverse: FxRate | undefined;
+  for (const r of ref.fx.get(`${to}:${from}`) ?? []) if (r.effectiveAt <= placedAt) inverse = r;
+  if (inverse && (!chosen || inverse.effectiveAt > chosen.effectiveAt)) return { ...inverse, rate: inverseRate(inverse.rate) };
   return chosen;
 }
 

@@ -19,3 +19,15 @@ describe('currency conversion at a stored rate (P17, P18)', () => {
     for (const good of ['1', '0.9', '163.45', '0.000000000001']) expect(isValidRate(good)).toBe(true);
   });
 });
+
+describe('a stored rate used the other way round', () => {
+  it.each([
+    [10000, 'USD', 'EUR', '1/1.0834', 9230], // 100.00 USD ÷ 1.0834 = 92.302… EUR
+    [1635, 'JPY', 'EUR', '1/163.45', 1000], // ¥1,635 ÷ 163.45 = 10.0031 EUR → 10.00
+    [3679, 'EUR', 'KWD', '1/2.98', 12346], // 36.79 EUR ÷ 2.98 = 12.34564… KWD → 12.346
+    [5, 'USD', 'EUR', '1/2', 3], // 0.025 → 0.03, half away from zero
+    [100_000_000_000, 'USD', 'EUR', '1/1.0834', 92_302_012_184], // 500000000000000/5417 = …183.866 exactly
+  ])('%i %s → %s at %s = %i', (minor, from, to, rate, expected) => {
+    expect(convertMinor(minor, from, to, rate)).toBe(expected);
+  });
+});
