@@ -34,6 +34,9 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** A report query running longer is cut by ClickHouse (max_execution_time). */
   reportTimeoutSeconds?: number;
+  /** Failed key authentications one client address may make per window before 429 (default 20 per 60 s). */
+  authFailureLimit?: number;
+  authFailureWindowSeconds?: number;
 }
 
 /**

@@ -47,6 +47,8 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       reportTimeoutSeconds: config.REPORT_TIMEOUT_SECONDS,
+      authFailureLimit: config.AUTH_FAILURE_LIMIT,
+      authFailureWindowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
     },
     clientIp: (c) => {
       if (config.TRUST_PROXY) {

@@ -44,7 +44,13 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
     clock,
     crypto: workerCrypto,
     clickSecrets: clickSecrets(env),
-    config: { publicUrl: env.PUBLIC_URL, bodyLimitBytes: env.BODY_LIMIT_BYTES, reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS },
+    config: {
+      publicUrl: env.PUBLIC_URL,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS,
+      authFailureLimit: env.AUTH_FAILURE_LIMIT,
+      authFailureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+    },
     // Set by Cloudflare's edge on every request; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip') ?? '',
     country: cfCountry,
