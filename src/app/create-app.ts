@@ -16,6 +16,7 @@ import { registerConnectorRoutes } from './routes/connectors';
 import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
 import { registerPayoutRoutes } from './routes/payouts';
+import { registerReadinessRoute } from './routes/readiness';
 import { registerLinkRoutes } from './routes/links';
 import { registerMerchantToolRoutes } from './routes/merchant-tools';
 import { registerOrderRoutes } from './routes/orders';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps) {
   const authorize = authorizer(deps, throttle);
   const signClickId = clickIdSigner(deps, deps.clickSecrets);
   registerHealthRoutes(app, deps);
+  registerReadinessRoute(app, deps);
   registerTrackRoutes(app, deps, targets, signClickId);
   registerAccountRoutes(app, deps, authorize);
   registerProgramRoutes(app, routeDeps, authorize);

@@ -94,6 +94,11 @@ export interface AppDeps {
    * it. Absent on Node, where runBatchJob queues the runs of its one process.
    */
   exclusiveBatch?<T>(now: Date, work: () => Promise<T>): Promise<T | undefined>;
-  /** Readiness: true when the store can take traffic. */
+  /** Liveness (/healthz): true while the store answers. */
   healthy(): Promise<boolean>;
+  /** Readiness (/readyz), by name: the runtime's checks of what traffic needs (store, disk, ClickHouse). */
+  readinessProbes?: Readonly<Record<string, ReadinessProbe>>;
 }
+
+/** One readiness check: resolves when the dependency can serve, rejects saying what is wrong. */
+export type ReadinessProbe = () => Promise<void>;

@@ -7,6 +7,7 @@ import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
 import type { Config } from './config';
 import { nodeAssets } from './node-assets';
 import { nodeCrypto } from './node-crypto';
+import { nodeReadinessProbes } from './node-readiness';
 import { loadClickSecrets } from './secrets-file';
 import { join } from 'node:path';
 
@@ -71,5 +72,6 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       }
     },
   };
+  deps.readinessProbes = nodeReadinessProbes(store, deps, config);
   return { deps, store };
 }
