@@ -17,7 +17,8 @@ export function errorHandler(log: Logger) {
   return (error: Error, c: Context) => {
     if (clientWentAway(error, c)) {
       // One line, no stack: there is nothing to debug, and a flood of them must not bury real errors.
-      log.info('request aborted by the client', { method: c.req.method, path: c.req.path });
+      // The error's message stays in the line, so a fault that met a departed client still shows.
+      log.info('request aborted by the client', { method: c.req.method, path: c.req.path, error: error.message });
       return c.json(errorBody('bad_request', 'the request was aborted before it was read'), 400);
     }
     if (error instanceof AppError) return c.json(errorBody(error.code, error.message), error.status);
