@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { AuthThrottle } from './auth-throttle';
 import type { AppDeps } from './deps';
 import type { AppEnv } from './env';
 import { errorBody, validationFailed } from './errors';
@@ -15,6 +16,7 @@ import { registerConnectorRoutes } from './routes/connectors';
 import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
 import { registerPayoutRoutes } from './routes/payouts';
+import { registerReadinessRoute } from './routes/readiness';
 import { registerLinkRoutes } from './routes/links';
 import { registerMerchantToolRoutes } from './routes/merchant-tools';
 import { registerOrderRoutes } from './routes/orders';
@@ -79,9 +81,14 @@ export function createApp(deps: AppDeps) {
       intakePrograms.invalidate();
     },
   };
-  const authorize = authorizer(deps);
+  const throttle = new AuthThrottle({
+    limit: deps.config.authFailureLimit ?? 20,
+    windowMs: (deps.config.authFailureWindowSeconds ?? 60) * 1000,
+  });
+  const authorize = authorizer(deps, throttle);
   const signClickId = clickIdSigner(deps, deps.clickSecrets);
   registerHealthRoutes(app, deps);
+  registerReadinessRoute(app, deps);
   registerTrackRoutes(app, deps, targets, signClickId);
   registerAccountRoutes(app, deps, authorize);
   registerProgramRoutes(app, routeDeps, authorize);
@@ -96,7 +103,7 @@ export function createApp(deps: AppDeps) {
   registerPayoutRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
-  registerDashboardRoutes(app, deps, app);
+  registerDashboardRoutes(app, deps, app, throttle);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

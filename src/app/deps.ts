@@ -34,6 +34,9 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** A report query running longer is cut by ClickHouse (max_execution_time). */
   reportTimeoutSeconds?: number;
+  /** Failed key authentications one client address may make per window before 429 (default 20 per 60 s). */
+  authFailureLimit?: number;
+  authFailureWindowSeconds?: number;
 }
 
 /**
@@ -91,6 +94,11 @@ export interface AppDeps {
    * it. Absent on Node, where runBatchJob queues the runs of its one process.
    */
   exclusiveBatch?<T>(now: Date, work: () => Promise<T>): Promise<T | undefined>;
-  /** Readiness: true when the store can take traffic. */
+  /** Liveness (/healthz): true while the store answers. */
   healthy(): Promise<boolean>;
+  /** Readiness (/readyz), by name: the runtime's checks of what traffic needs (store, disk, ClickHouse). */
+  readinessProbes?: Readonly<Record<string, ReadinessProbe>>;
 }
+
+/** One readiness check: resolves when the dependency can serve, rejects saying what is wrong. */
+export type ReadinessProbe = () => Promise<void>;

@@ -32,7 +32,27 @@ export const reportSettings = {
   REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
 };
 
-const ConfigSchema = z.object({
+/**
+ * Failed bearer-key authentications taken from one client address per window before it gets 429
+ * (`rate_limited`) without a lookup: the same variables on Node and Workers.
+ */
+export const authThrottleSettings = {
+  AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(20),
+  AUTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+};
+
+/**
+ * Limits at the door (Node's HTTP server): a client that is slow to send its headers or its body,
+ * or holds an idle keep-alive socket, is cut; beyond MAX_CONNECTIONS new sockets are closed.
+ */
+const serverLimitSettings = {
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(5),
+  MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(8192),
+};
+
+const ConfigFields = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -51,6 +71,16 @@ const ConfigSchema = z.object({
   BATCH_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
   // Reports: chDB in-process under DATA_DIR/clickhouse unless CLICKHOUSE_URL names a server.
   ...reportSettings,
+  ...serverLimitSettings,
+  ...authThrottleSettings,
+  /** /readyz fails while the file system holding DATA_DIR has less free space than this. */
+  READY_MIN_FREE_DISK_MB: z.coerce.number().int().min(0).max(1_000_000_000).default(256),
+});
+
+// Node refuses a headers timeout longer than the request timeout, which includes the headers.
+const ConfigSchema = ConfigFields.refine((config) => config.HEADERS_TIMEOUT_SECONDS <= config.REQUEST_TIMEOUT_SECONDS, {
+  path: ['HEADERS_TIMEOUT_SECONDS'],
+  message: 'must not exceed REQUEST_TIMEOUT_SECONDS',
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -7,6 +7,7 @@ import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
 import type { Config } from './config';
 import { nodeAssets } from './node-assets';
 import { nodeCrypto } from './node-crypto';
+import { nodeReadinessProbes } from './node-readiness';
 import { loadClickSecrets } from './secrets-file';
 import { join } from 'node:path';
 
@@ -47,6 +48,8 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       reportTimeoutSeconds: config.REPORT_TIMEOUT_SECONDS,
+      authFailureLimit: config.AUTH_FAILURE_LIMIT,
+      authFailureWindowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
     },
     clientIp: (c) => {
       if (config.TRUST_PROXY) {
@@ -69,5 +72,6 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       }
     },
   };
+  deps.readinessProbes = nodeReadinessProbes(store, deps, config);
   return { deps, store };
 }

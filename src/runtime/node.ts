@@ -1,4 +1,3 @@
-import { serve } from '@hono/node-server';
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
 import { ClickHouseError } from '../clickhouse/clickhouse';
@@ -6,6 +5,7 @@ import { ensureAdminKey } from '../app/use-cases/api-keys';
 import { ConfigError, readConfig } from './config';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
+import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
 /** `npm start`: the Node server on the embedded defaults. */
@@ -43,8 +43,8 @@ async function main() {
     );
   }
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-    log.info(`clickledger listening on http://localhost:${info.port} (data in ${config.DATA_DIR})`);
+  const server = serveWithLimits(app.fetch, config, (port) => {
+    log.info(`clickledger listening on http://localhost:${port} (data in ${config.DATA_DIR})`);
   });
 
   // The batch runs in-process: the server owns the SQLite file and the chDB data path.
@@ -78,7 +78,7 @@ async function main() {
     // the store cleanly, but say so with the exit code.
     setTimeout(() => {
       log.error('connections still open after 5 s; closing them');
-      (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.closeAllConnections();
       void finish(1);
     }, 5000).unref();
   };

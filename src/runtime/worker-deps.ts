@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppDeps, ClickSecrets } from '../app/deps';
+import { clickHouseProbe } from '../clickhouse/readiness-probe';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
 import { d1RowReader } from '../store/d1/d1-row-reader';
@@ -35,7 +36,7 @@ function clickSecrets(env: WorkerEnv): ClickSecrets {
 export function buildWorkerDeps(env: WorkerEnv): AppDeps {
   const clock = { now: () => new Date() };
   const log = consoleLogger('json');
-  return {
+  const deps: AppDeps = {
     db: openD1(env.DB),
     clicks: createQueueClickRecorder(env.CLICKS),
     orderIntake: createD1OrderIntake(env.DB, clock),
@@ -44,7 +45,13 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
     clock,
     crypto: workerCrypto,
     clickSecrets: clickSecrets(env),
-    config: { publicUrl: env.PUBLIC_URL, bodyLimitBytes: env.BODY_LIMIT_BYTES, reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS },
+    config: {
+      publicUrl: env.PUBLIC_URL,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS,
+      authFailureLimit: env.AUTH_FAILURE_LIMIT,
+      authFailureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+    },
     // Set by Cloudflare's edge on every request; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip') ?? '',
     country: cfCountry,
@@ -61,4 +68,13 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
       }
     },
   };
+  // D1 is read, not written: a write per probe would be billed and would contend with the
+  // database's single writer, and D1 has no disk of ours to watch. ClickHouse only when bound.
+  deps.readinessProbes = {
+    store: async () => {
+      await deps.db.selectFrom('settings').select('key').limit(1).execute();
+    },
+    ...(env.CLICKHOUSE_URL ? { clickhouse: clickHouseProbe(() => deps.reports) } : {}),
+  };
+  return deps;
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { D1Database, Fetcher, Queue } from '../store/d1/d1-types';
 import type { ClickMessage } from '../store/d1/queue-click-recorder';
-import { adminTokenSetting, bodyLimitSetting, reportSettings, SIGNING_KEYS_MESSAGE, SIGNING_KEYS_PATTERN } from './config';
+import {
+  adminTokenSetting,
+  authThrottleSettings,
+  bodyLimitSetting,
+  reportSettings,
+  SIGNING_KEYS_MESSAGE,
+  SIGNING_KEYS_PATTERN,
+} from './config';
 
 /**
  * The Workers entry's one config reader: bindings and secrets from `env`, validated with zod
@@ -35,6 +42,8 @@ const WorkerEnvSchema = z.object({
   /** Base of tracking URLs, e.g. https://go.example.com. */
   PUBLIC_URL: z.url({ protocol: /^https?$/ }),
   BODY_LIMIT_BYTES: bodyLimitSetting,
+  /** Failed key authentications per address and window, counted per isolate. */
+  ...authThrottleSettings,
   /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
   ...reportSettings,
 });

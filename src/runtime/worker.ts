@@ -89,7 +89,8 @@ export default {
       return Response.json(errorBody('internal', 'the service is misconfigured'), { status: 500 });
     }
     const ready = [ensureAdmin(worker)];
-    if (worker.env.CLICKHOUSE_URL && !worker.deps.reports && new URL(request.url).pathname.startsWith('/v1/reports')) {
+    const path = new URL(request.url).pathname;
+    if (worker.env.CLICKHOUSE_URL && !worker.deps.reports && (path.startsWith('/v1/reports') || path === '/readyz')) {
       ready.push(attachReports(worker));
     }
     return Promise.all(ready).then(() => worker.app.fetch(request, env, ctx as never));

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } fr
  */
 const access: Record<string, Role[] | 'public'> = {
   'GET /healthz': 'public',
+  'GET /readyz': 'public',
   'GET /c/{code}': 'public',
   'POST /v1/merchants': ['admin'],
   'POST /v1/affiliates': ['admin'],

@@ -69,6 +69,15 @@ describe('the service surface', () => {
 describe('configuration', () => {
   it('uses the embedded defaults when nothing is set', () => {
     expect(readConfig({})).toMatchObject({ PORT: 8787, DATA_DIR: './data', SQLITE_SYNCHRONOUS: 'NORMAL', TRUST_PROXY: false });
+    expect(readConfig({})).toMatchObject({
+      HEADERS_TIMEOUT_SECONDS: 20,
+      REQUEST_TIMEOUT_SECONDS: 30,
+      KEEP_ALIVE_TIMEOUT_SECONDS: 5,
+      MAX_CONNECTIONS: 8192,
+      AUTH_FAILURE_LIMIT: 20,
+      AUTH_FAILURE_WINDOW_SECONDS: 60,
+      READY_MIN_FREE_DISK_MB: 256,
+    });
   });
 
   it.each([
@@ -79,6 +88,13 @@ describe('configuration', () => {
     [{ SQLITE_SYNCHRONOUS: 'OFF' }, 'SQLITE_SYNCHRONOUS'],
     [{ TRUST_PROXY: 'yes' }, 'TRUST_PROXY'],
     [{ CLICK_SIGNING_KEYS: '1:short' }, 'CLICK_SIGNING_KEYS'],
+    [{ REQUEST_TIMEOUT_SECONDS: '0' }, 'REQUEST_TIMEOUT_SECONDS'],
+    [{ HEADERS_TIMEOUT_SECONDS: '40' }, 'HEADERS_TIMEOUT_SECONDS'], // longer than the request's 30 s
+    [{ KEEP_ALIVE_TIMEOUT_SECONDS: 'soon' }, 'KEEP_ALIVE_TIMEOUT_SECONDS'],
+    [{ MAX_CONNECTIONS: '0' }, 'MAX_CONNECTIONS'],
+    [{ AUTH_FAILURE_LIMIT: '1.5' }, 'AUTH_FAILURE_LIMIT'],
+    [{ AUTH_FAILURE_WINDOW_SECONDS: '0' }, 'AUTH_FAILURE_WINDOW_SECONDS'],
+    [{ READY_MIN_FREE_DISK_MB: '-1' }, 'READY_MIN_FREE_DISK_MB'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(new RegExp(`^invalid configuration:\\n  ${name}: `));

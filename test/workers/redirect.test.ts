@@ -79,6 +79,12 @@ describe('the tracked redirect inside workerd', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  it('is ready when D1 reads (no ClickHouse bound, so none checked)', async () => {
+    const response = await SELF.fetch('https://go.example.com/readyz');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ready', checks: { store: 'ok' } });
+  });
+
   it('answers 500 in the one error shape, naming nothing secret, when a binding or secret is missing', async () => {
     const { CLICK_SIGNING_KEYS: _missing, ...incomplete } = env;
     const response = await worker.fetch(

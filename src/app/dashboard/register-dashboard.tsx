@@ -1,5 +1,6 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
+import type { AuthThrottle } from '../auth-throttle';
 import type { AppDeps } from '../deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
@@ -27,7 +28,7 @@ function safeNext(next: string | undefined, fallback: string): string {
  * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
  * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
  */
-export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp) {
+export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp, throttle: AuthThrottle) {
   const run = pageRunner(deps, app);
 
   router.get('/app/assets/dashboard.js', (c) =>
@@ -40,7 +41,7 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     return c.redirect(session ? HOME[session.principal.role] : '/app/login', 303);
   });
 
-  const loginPage = (c: Context, error?: string, status: 200 | 401 | 403 = 200) => {
+  const loginPage = (c: Context, error?: string, status: 200 | 401 | 403 | 429 = 200) => {
     pageHeaders(c);
     const token = loginCsrf(deps, c);
     const next = c.req.query('next');
@@ -80,7 +81,15 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     const apiKey = typeof body.apiKey === 'string' ? body.apiKey.trim() : '';
     if (!checkLoginCsrf(c, typeof body.csrf === 'string' ? body.csrf : undefined))
       return loginPage(c, 'The form expired; please try again.', 403);
+    // Sign-in tries count against the address like wrong API keys: the form is no way around the throttle.
+    const address = deps.clientIp(c);
+    const retryAfter = throttle.retryAfterSeconds(address, deps.clock.now().getTime());
+    if (retryAfter !== undefined) {
+      c.header('Retry-After', String(retryAfter));
+      return loginPage(c, `Too many failed sign-ins from this address; try again in ${retryAfter} s.`, 429);
+    }
     const principal = await authenticate(deps, apiKey);
+    if (!principal) throttle.failed(address, deps.clock.now().getTime());
     if (!principal || principal.role === 'admin') {
       return loginPage(
         c,

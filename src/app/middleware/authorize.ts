@@ -1,22 +1,31 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Role } from '../../store/database';
+import type { AuthThrottle } from '../auth-throttle';
 import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError, errorBody } from '../errors';
 import { authenticate } from '../use-cases/api-keys';
 
 /**
  * Bearer-key authentication plus the route's role list (P21). The key is looked up on every
- * request, so a revoked key fails on the very next one (P22).
+ * request, so a revoked key fails on the very next one (P22). An address that has sent too many
+ * unknown keys is refused before the lookup (`throttle`).
  */
-export function authorizer(deps: Pick<AppDeps, 'db' | 'crypto' | 'clock'>) {
+export function authorizer(deps: Pick<AppDeps, 'db' | 'crypto' | 'clock' | 'clientIp'>, throttle: AuthThrottle) {
   return (...roles: Role[]) =>
     createMiddleware<AppEnv>(async (c, next) => {
       const header = c.req.header('authorization') ?? '';
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       if (!match) throw new AppError('unauthorized', 'send an API key as "Authorization: Bearer <key>"');
+      const address = deps.clientIp(c);
+      const retryAfter = throttle.retryAfterSeconds(address, deps.clock.now().getTime());
+      if (retryAfter !== undefined) return rateLimited(c, retryAfter);
       const principal = await authenticate(deps, match[1]!);
-      if (!principal) throw new AppError('unauthorized', 'unknown or revoked API key');
+      if (!principal) {
+        throttle.failed(address, deps.clock.now().getTime());
+        throw new AppError('unauthorized', 'unknown or revoked API key');
+      }
       if (!roles.includes(principal.role)) {
         throw new AppError('forbidden', `this route is for ${roles.join(' or ')} keys, not ${principal.role}`);
       }
@@ -26,6 +35,15 @@ export function authorizer(deps: Pick<AppDeps, 'db' | 'crypto' | 'clock'>) {
 }
 
 export type Authorize = ReturnType<typeof authorizer>;
+
+/** 429 with the seconds until the address's window ends. */
+export function rateLimited(c: Context, retryAfterSeconds: number) {
+  return c.json(
+    errorBody('rate_limited', `too many failed authentications from this address; try again in ${retryAfterSeconds} s`),
+    429,
+    { 'Retry-After': String(retryAfterSeconds) },
+  );
+}
 
 /**
  * For routes that make, rotate or revoke keys: a key inside its rotation grace may still call

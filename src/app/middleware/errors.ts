@@ -3,9 +3,24 @@ import { HTTPException } from 'hono/http-exception';
 import type { Logger } from '../deps';
 import { AppError, errorBody } from '../errors';
 
+/**
+ * A client that closes its connection before its body arrived: an everyday event on the open
+ * internet, not a server fault. Node fails the body read with `aborted` (ECONNRESET).
+ */
+function clientWentAway(error: Error, c: Context): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (code === 'ECONNRESET' && error.message === 'aborted') || c.req.raw.signal?.aborted === true;
+}
+
 /** Maps every thrown failure onto the one envelope; anything unexpected is a logged 500. */
 export function errorHandler(log: Logger) {
   return (error: Error, c: Context) => {
+    if (clientWentAway(error, c)) {
+      // One line, no stack: there is nothing to debug, and a flood of them must not bury real errors.
+      // The error's message stays in the line, so a fault that met a departed client still shows.
+      log.info('request aborted by the client', { method: c.req.method, path: c.req.path, error: error.message });
+      return c.json(errorBody('bad_request', 'the request was aborted before it was read'), 400);
+    }
     if (error instanceof AppError) return c.json(errorBody(error.code, error.message), error.status);
     if (error instanceof HTTPException) {
       const status = error.status;

@@ -10,8 +10,8 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
       method: 'get',
       path: '/healthz',
       tags: ['operations'],
-      summary: 'Ready for traffic: the store answers',
-      responses: { 200: json(z.object({ status: z.literal('ok') }), 'Ready'), ...errorResponses('unavailable') },
+      summary: 'Alive: the process answers and its store opens (readiness is /readyz)',
+      responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive'), ...errorResponses('unavailable') },
     }),
     async (c) => {
       if (await deps.healthy()) return c.json({ status: 'ok' as const }, 200);

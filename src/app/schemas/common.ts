@@ -21,6 +21,7 @@ const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   payload_too_large: 'The body is larger than the limit',
   validation_failed: 'The request does not match the schema',
   bad_request: 'A query parameter is unknown or out of range',
+  rate_limited: 'Too many failed authentications from this address; Retry-After gives the seconds to wait',
   unavailable: 'A store the answer needs (ClickHouse) failed or is not configured; nothing was read as zero',
   timeout: 'The query ran longer than the report time limit',
 };
@@ -41,7 +42,12 @@ export function errorResponses(...codes: ErrorCode[]) {
 }
 
 /** Every authenticated JSON route can answer these. */
-export const authErrors = ['unauthorized', 'forbidden', 'payload_too_large'] as const satisfies readonly ErrorCode[];
+export const authErrors = [
+  'unauthorized',
+  'forbidden',
+  'rate_limited',
+  'payload_too_large',
+] as const satisfies readonly ErrorCode[];
 export const bodyErrors = ['invalid_json', 'validation_failed'] as const satisfies readonly ErrorCode[];
 
 export const CurrencySchema = z
