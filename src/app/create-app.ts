@@ -1,10 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { bodyLimit } from 'hono/body-limit';
-import type { AppDeps } from './deps';
+import type { AppDeps } from '../core/deps';
 import type { AppEnv } from './env';
-import { errorBody } from './errors';
-import { IntakePrograms } from './intake-programs';
+import { errorBody } from '../core/errors';
+import { IntakePrograms } from '../use-cases/intake-programs';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
@@ -22,8 +22,8 @@ import { registerPostbackRoutes } from './routes/postback';
 import { registerProgramRoutes } from './routes/programs';
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
-import { TrackingTargets } from './tracking-targets';
-import { clickIdSigner } from './use-cases/track-click';
+import { TrackingTargets } from '../use-cases/tracking-targets';
+import { clickIdSigner } from '../use-cases/track-click';
 
 /** Builds the whole HTTP app from its dependencies; each runtime calls this once. */
 export function createApp(deps: AppDeps) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { AssetReader } from '../app/deps';
+import type { AssetReader } from '../core/deps';
 
 /** Chart.js's browser build, read once from node_modules (no CDN: the network may be closed). */
 export function nodeAssets(): AssetReader {

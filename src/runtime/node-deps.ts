@@ -1,6 +1,6 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import type { AppDeps, Logger } from '../app/deps';
+import type { AppDeps, Logger } from '../core/deps';
 import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder';
 import { createSqliteOrderIntake } from '../store/sqlite/sqlite-order-intake';
 import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';

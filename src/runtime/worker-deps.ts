@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AppDeps, ClickSecrets } from '../app/deps';
+import type { AppDeps, ClickSecrets } from '../core/deps';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
 import { d1RowReader } from '../store/d1/d1-row-reader';

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import type { Role } from '../../store/database';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import { ApiCallError, apiClient, type ApiClient, type InProcessApp } from './api-client';
 import { Layout } from './layout';
 import { readSession, sameToken, type Session } from './session';

@@ -1,9 +1,9 @@
 import { createMiddleware } from 'hono/factory';
 import type { Role } from '../../store/database';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
-import { authenticate } from '../use-cases/api-keys';
+import { AppError } from '../../core/errors';
+import { authenticate } from '../../use-cases/api-keys';
 
 /**
  * Bearer-key authentication plus the route's role list (P21). The key is looked up on every

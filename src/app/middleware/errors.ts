@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from '../deps';
-import { AppError, errorBody } from '../errors';
+import type { Logger } from '../../core/deps';
+import { AppError, errorBody } from '../../core/errors';
 
 /** Maps every thrown failure onto the one envelope; anything unexpected is a logged 500. */
 export function errorHandler(log: Logger) {

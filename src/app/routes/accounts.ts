@@ -1,12 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { formatId, parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { notFound } from '../errors';
+import { notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
-import { createAffiliate, createFinanceKey, createMerchant } from '../use-cases/accounts';
-import { listKeys, MAX_ROTATION_GRACE_SECONDS, revokeKey, rotateKey } from '../use-cases/api-keys';
+import { createAffiliate, createFinanceKey, createMerchant } from '../../use-cases/accounts';
+import { listKeys, MAX_ROTATION_GRACE_SECONDS, revokeKey, rotateKey } from '../../use-cases/api-keys';
 
 const MerchantCreated = z
   .object({ id: z.string(), name: z.string(), apiKey: z.string(), keyId: z.string(), webhookSecret: z.string() })

@@ -2,12 +2,12 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { checkCatalog, MAX_CATALOG_ITEMS, parseCatalogCsv } from '../../domain/catalog';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
-import { replaceCatalog } from '../use-cases/catalog';
+import { replaceCatalog } from '../../use-cases/catalog';
 import { parseJsonBytes } from './orders';
 
 const CatalogJson = z

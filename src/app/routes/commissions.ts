@@ -5,14 +5,14 @@ import { StaleAsOfError } from '../../batch/commission-batch';
 import { parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { percentToBasisPoints } from '../../domain/rate';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
-import { findOwnProgram } from '../use-cases/programs';
-import { simulatePlan } from '../use-cases/simulate-plan';
+import { findOwnProgram } from '../../use-cases/programs';
+import { simulatePlan } from '../../use-cases/simulate-plan';
 
 const BatchReport = z
   .object({

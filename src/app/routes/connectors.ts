@@ -7,10 +7,10 @@ import { MappingError, parsePlatformJson } from '../../domain/connectors/platfor
 import { mapShopifyOrder, mapShopifyRefund, SHOPIFY_ORDER_TOPICS, SHOPIFY_REFUND_TOPIC } from '../../domain/connectors/shopify';
 import { mapWooDeletion, mapWooOrder, WOO_DELETE_TOPIC, WOO_ORDER_TOPICS } from '../../domain/connectors/woocommerce';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
-import type { IntakePrograms } from '../intake-programs';
+import { AppError, notFound } from '../../core/errors';
+import type { IntakePrograms } from '../../use-cases/intake-programs';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import {
@@ -18,9 +18,9 @@ import {
   recordConnectorDeletion,
   recordConnectorOrder,
   recordConnectorRefund,
-} from '../use-cases/connector-intake';
-import { wooRefundDetail } from '../use-cases/woo-refund-detail';
-import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../use-cases/connector-settings';
+} from '../../use-cases/connector-intake';
+import { wooRefundDetail } from '../../use-cases/woo-refund-detail';
+import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../../use-cases/connector-settings';
 import { OrderIntakeResult } from './orders';
 
 const ConnectorResult = OrderIntakeResult.extend({

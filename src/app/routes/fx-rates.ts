@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { isValidRate } from '../../domain/fx';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
 

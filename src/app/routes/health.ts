@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../core/errors';
 import { errorResponses, json } from '../schemas/common';
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {

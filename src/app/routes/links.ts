@@ -1,12 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
 import { MAX_SUB_ID_LENGTH } from '../../domain/sub-id';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { notFound } from '../errors';
+import { notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, PageQuery } from '../schemas/common';
-import { createLink, LINK_CODE_PATTERN, listLinks, setLinkStatus } from '../use-cases/links';
+import { createLink, LINK_CODE_PATTERN, listLinks, setLinkStatus } from '../../use-cases/links';
 
 // eslint-disable-next-line no-control-regex
 const SubId = z

@@ -1,11 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
-import { createCoupon, declareCustomerRef, listCoupons } from '../use-cases/coupons';
-import { createPostbackToken, MAX_SECRET_GRACE_SECONDS, rotateWebhookSecret } from '../use-cases/merchant-secrets';
+import { createCoupon, declareCustomerRef, listCoupons } from '../../use-cases/coupons';
+import { createPostbackToken, MAX_SECRET_GRACE_SECONDS, rotateWebhookSecret } from '../../use-cases/merchant-secrets';
 
 const Coupon = z
   .object({ code: z.string(), programId: z.string(), affiliateId: z.string(), createdAt: z.string() })

@@ -3,9 +3,9 @@ import { formatId, parseId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { PAYOUT_FORMATS, payoutCsvStream, PROVIDER_ROW_LIMIT, providerFileShape } from '../../payouts/payout-csv';
 import { createPayout, getPayout, listPayouts, settlePayout } from '../../payouts/payout-runs';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
 

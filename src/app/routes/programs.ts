@@ -1,12 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { ATTRIBUTION_SOURCES } from '../../domain/attribution';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
-import { createProgram, getProgram, listMembers, listPrograms, setMembership, updateProgram } from '../use-cases/programs';
+import { createProgram, getProgram, listMembers, listPrograms, setMembership, updateProgram } from '../../use-cases/programs';
 
 const DomainList = z
   .array(z.string().min(1).max(253))

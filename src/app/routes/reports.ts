@@ -11,9 +11,9 @@ import { neutralizeCell } from '../../domain/csv-cell';
 import { jsonList } from '../../store/json-list';
 import { reconcile } from '../../reports/reconciliation';
 import { GROUP_BY, type GroupBy, ReportTooLargeError, summaryReport } from '../../reports/summary-report';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json } from '../schemas/common';
 

@@ -1,13 +1,13 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { SUB_ID_KEYS } from '../../domain/sub-id';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { errorBody } from '../errors';
+import { errorBody } from '../../core/errors';
 import { errorResponses } from '../schemas/common';
-import type { TrackingTargets } from '../tracking-targets';
-import { CLICK_ID_PARAM, trackClick } from '../use-cases/track-click';
-import { LINK_CODE_PATTERN } from '../use-cases/links';
+import type { TrackingTargets } from '../../use-cases/tracking-targets';
+import { CLICK_ID_PARAM, trackClick } from '../../use-cases/track-click';
+import { LINK_CODE_PATTERN } from '../../use-cases/links';
 
 export const CLICK_COOKIE = 'clid';
 

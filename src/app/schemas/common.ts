@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
-import { ERROR_CODES, type ErrorCode, errorStatus } from '../errors';
+import { ERROR_CODES, type ErrorCode, errorStatus } from '../../core/errors';
 
 export const ErrorSchema = z
   .object({

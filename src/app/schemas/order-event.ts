@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
 import { ORDER_EVENT_TYPES, type OrderEventType, type OrderSnapshot } from '../../domain/order';
-import { AppError } from '../errors';
+import { AppError } from '../../core/errors';
 import { CurrencySchema } from './common';
 
 const Amount = z.string().openapi({ example: '49.90', description: "decimal string in the order's currency" });

@@ -1,11 +1,11 @@
 import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
-import { encodeBase64Url } from '../../domain/base64url';
-import { formatId } from '../../domain/ids';
-import { returnedId } from '../../store/atomic-writes';
-import type { Role } from '../../store/database';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { AppError, notFound } from '../errors';
+import { encodeBase64Url } from '../domain/base64url';
+import { formatId } from '../domain/ids';
+import { returnedId } from '../store/atomic-writes';
+import type { Role } from '../store/database';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { AppError, notFound } from '../core/errors';
 
 type KeyDeps = Pick<AppDeps, 'db' | 'writes' | 'crypto' | 'clock'>;
 /** Reading keys and revoking one (a single statement) need no unit of work. */

@@ -1,7 +1,7 @@
-import { formatId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { AppError, notFound } from '../errors';
+import { formatId } from '../domain/ids';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { AppError, notFound } from '../core/errors';
 import { findOwnProgram } from './programs';
 import { normalizeCoupon } from './record-order-event';
 

@@ -1,12 +1,12 @@
-import { loadReference, evaluateOrder, type OrderEvaluation } from '../../batch/order-commission';
-import { compilePlan, type PlanSpec } from '../../domain/commission-plan';
-import { dayAfter, startOfDay } from '../../domain/calendar';
-import { formatId } from '../../domain/ids';
-import { formatMoney } from '../../domain/money';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { AppError } from '../errors';
-import type { Plan } from '../schemas/plan';
+import { loadReference, evaluateOrder, type OrderEvaluation } from '../batch/order-commission';
+import { compilePlan, type PlanSpec } from '../domain/commission-plan';
+import { dayAfter, startOfDay } from '../domain/calendar';
+import { formatId } from '../domain/ids';
+import { formatMoney } from '../domain/money';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { AppError } from '../core/errors';
+import type { Plan } from '../app/schemas/plan';
 import { checkPlanAmounts, findOwnProgram } from './programs';
 
 const MAX_DAYS = 366;

@@ -1,6 +1,6 @@
-import type { ConnectorOrder, ConnectorRefund } from '../../domain/connectors/connector-order';
-import { mapWooRestRefunds } from '../../domain/connectors/woocommerce';
-import type { AppDeps } from '../deps';
+import type { ConnectorOrder, ConnectorRefund } from '../domain/connectors/connector-order';
+import { mapWooRestRefunds } from '../domain/connectors/woocommerce';
+import type { AppDeps } from '../core/deps';
 import { restCredentials } from './connector-settings';
 
 const TIMEOUT_MS = 5_000;

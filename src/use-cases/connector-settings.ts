@@ -1,8 +1,8 @@
 import { type CompiledQuery, sql } from 'kysely';
-import type { ConnectorPlatform } from '../../domain/connectors/connector-order';
-import { formatId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
+import type { ConnectorPlatform } from '../domain/connectors/connector-order';
+import { formatId } from '../domain/ids';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
 import { findOwnProgram } from './programs';
 
 type SettingsDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;

@@ -1,14 +1,14 @@
-import { formatId } from '../../domain/ids';
-import { checkLandingUrl, landingUrlMessages, normalizeAllowedDomain } from '../../domain/landing-url';
-import { moneyParseMessages, parseMoney } from '../../domain/money';
+import { formatId } from '../domain/ids';
+import { checkLandingUrl, landingUrlMessages, normalizeAllowedDomain } from '../domain/landing-url';
+import { moneyParseMessages, parseMoney } from '../domain/money';
 import { type CompiledQuery, type Selectable, sql } from 'kysely';
-import type { AttributionSource, FraudChecks } from '../../domain/attribution';
-import { insertedId, nextId } from '../../store/atomic-writes';
-import type { ProgramTable } from '../../store/database';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { AppError, notFound } from '../errors';
-import { type Plan, planAmounts } from '../schemas/plan';
+import type { AttributionSource, FraudChecks } from '../domain/attribution';
+import { insertedId, nextId } from '../store/atomic-writes';
+import type { ProgramTable } from '../store/database';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { AppError, notFound } from '../core/errors';
+import { type Plan, planAmounts } from '../app/schemas/plan';
 
 type ProgramDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'> & { onTrackingChange?: () => void };
 

@@ -5,12 +5,12 @@ import {
   type ConnectorReceipt,
   type ConnectorRefund,
   toCanonicalEvent,
-} from '../../domain/connectors/connector-order';
-import type { ClickIdSigner } from '../../domain/click-id';
-import type { ProgramTable } from '../../store/database';
-import type { AppDeps } from '../deps';
+} from '../domain/connectors/connector-order';
+import type { ClickIdSigner } from '../domain/click-id';
+import type { ProgramTable } from '../store/database';
+import type { AppDeps } from '../core/deps';
 import { type OrderIntakeResult, recordOrderEvent } from './record-order-event';
-import { serializeEvent } from '../schemas/order-event';
+import { serializeEvent } from '../app/schemas/order-event';
 
 type ConnectorDeps = Pick<AppDeps, 'db' | 'orderIntake' | 'crypto'> & { signClickId: ClickIdSigner };
 

@@ -4,15 +4,15 @@ import {
   type AttributionReceipt,
   type AttributionSource,
   type FraudChecks,
-} from '../../domain/attribution';
-import { type ClickIdSigner, verifyClickId } from '../../domain/click-id';
-import { formatId } from '../../domain/ids';
+} from '../domain/attribution';
+import { type ClickIdSigner, verifyClickId } from '../domain/click-id';
+import { formatId } from '../domain/ids';
 import type { Selectable } from 'kysely';
-import type { ProgramTable } from '../../store/database';
-import type { AttributionLookups, NewOrderAttribution } from '../../store/order-intake-store';
-import type { AppDeps } from '../deps';
-import { AppError } from '../errors';
-import type { NormalizedOrderEvent } from '../schemas/order-event';
+import type { ProgramTable } from '../store/database';
+import type { AttributionLookups, NewOrderAttribution } from '../store/order-intake-store';
+import type { AppDeps } from '../core/deps';
+import { AppError } from '../core/errors';
+import type { NormalizedOrderEvent } from '../app/schemas/order-event';
 
 export interface OrderDelivery {
   merchantId: number;

@@ -1,7 +1,7 @@
-import { formatId } from '../../domain/ids';
-import { insertedId, nextId, returnedId } from '../../store/atomic-writes';
-import type { AppDeps } from '../deps';
-import { notFound } from '../errors';
+import { formatId } from '../domain/ids';
+import { insertedId, nextId, returnedId } from '../store/atomic-writes';
+import type { AppDeps } from '../core/deps';
+import { notFound } from '../core/errors';
 import { issueApiKey, newApiKey } from './api-keys';
 
 type AccountDeps = Pick<AppDeps, 'db' | 'writes' | 'crypto' | 'clock'>;

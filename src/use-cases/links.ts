@@ -1,11 +1,11 @@
-import { encodeBase64Url } from '../../domain/base64url';
-import { formatId } from '../../domain/ids';
-import { checkLandingUrl, landingUrlMessages } from '../../domain/landing-url';
-import { SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
-import type { LinkTable } from '../../store/database';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { AppError, notFound } from '../errors';
+import { encodeBase64Url } from '../domain/base64url';
+import { formatId } from '../domain/ids';
+import { checkLandingUrl, landingUrlMessages } from '../domain/landing-url';
+import { SUB_ID_KEYS, type SubIds } from '../domain/sub-id';
+import type { LinkTable } from '../store/database';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { AppError, notFound } from '../core/errors';
 
 type LinkDeps = Pick<AppDeps, 'db' | 'clock' | 'crypto' | 'config'> & { onTrackingChange?: () => void };
 

@@ -1,13 +1,13 @@
 import type { Selectable } from 'kysely';
-import { dayAfter, startOfDay } from '../../domain/calendar';
-import { formatId } from '../../domain/ids';
-import { formatMoney } from '../../domain/money';
-import { basisPointsToPercent } from '../../domain/rate';
-import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../../domain/order';
-import type { OrderTable } from '../../store/database';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { notFound } from '../errors';
+import { dayAfter, startOfDay } from '../domain/calendar';
+import { formatId } from '../domain/ids';
+import { formatMoney } from '../domain/money';
+import { basisPointsToPercent } from '../domain/rate';
+import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
+import type { OrderTable } from '../store/database';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../app/env';
+import { notFound } from '../core/errors';
 
 type OrderRow = Selectable<OrderTable>;
 

@@ -1,10 +1,10 @@
-import { encodeBase64Url } from '../../domain/base64url';
-import { encodeClickId, type ClickIdSigner } from '../../domain/click-id';
-import { fillQueryParam } from '../../domain/landing-url';
-import { cleanSubId, mergeSubIds, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
-import type { AppDeps, ClickSecrets } from '../deps';
-import type { TrackingTargets } from '../tracking-targets';
-import { visitorProfile } from '../visitor-profile';
+import { encodeBase64Url } from '../domain/base64url';
+import { encodeClickId, type ClickIdSigner } from '../domain/click-id';
+import { fillQueryParam } from '../domain/landing-url';
+import { cleanSubId, mergeSubIds, SUB_ID_KEYS, type SubIds } from '../domain/sub-id';
+import type { AppDeps, ClickSecrets } from '../core/deps';
+import type { TrackingTargets } from './tracking-targets';
+import { visitorProfile } from './visitor-profile';
 
 export interface ClickRequest {
   code: string;

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { parseId } from '../domain/ids';
 import { webhookSecretKey } from '../domain/webhook-signature';
 import type { ProgramTable } from '../store/database';
-import type { AppDeps } from './deps';
+import type { AppDeps } from '../core/deps';
 import { TtlCache } from './ttl-cache';
 
 export interface IntakeProgram {
