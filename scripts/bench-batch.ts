@@ -49,7 +49,7 @@ import { deriveOrderState, type OrderEventFacts, type OrderEventType, type Order
 import { openSqlite } from '../src/store/sqlite/open-sqlite';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { prng } from '../test/support/prng';
-import { stateColumns } from '../src/store/sqlite/sqlite-order-intake';
+import { stateColumns } from '../src/store/order-rows';
 import { positiveInt } from './int-option';
 
 const { values } = parseArgs({

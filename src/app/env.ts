@@ -1,12 +1,4 @@
-import type { Role } from '../store/database';
-
-/** Who is calling: one role and, for merchants and affiliates, one tenant. */
-export interface Principal {
-  keyId: number;
-  role: Role;
-  merchantId: number | null;
-  affiliateId: number | null;
-}
+import type { Principal } from '../core/principal';
 
 export interface AppEnv {
   Variables: { principal: Principal };

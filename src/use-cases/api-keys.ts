@@ -2,9 +2,9 @@ import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { encodeBase64Url } from '../domain/base64url';
 import { formatId } from '../domain/ids';
 import { returnedId } from '../store/atomic-writes';
-import type { Role } from '../store/database';
+import type { Role } from '../core/principal';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { AppError, notFound } from '../core/errors';
 
 type KeyDeps = Pick<AppDeps, 'db' | 'writes' | 'crypto' | 'clock'>;

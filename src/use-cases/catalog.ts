@@ -1,7 +1,7 @@
 import type { CatalogItem } from '../domain/catalog';
 import { formatId } from '../domain/ids';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { findOwnProgram } from './programs';
 
 /** Replaces the program's catalogue in one unit of work: readers see the old one or the new one. */

@@ -10,7 +10,7 @@ import type { ClickIdSigner } from '../domain/click-id';
 import type { ProgramTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
 import { type OrderIntakeResult, recordOrderEvent } from './record-order-event';
-import { serializeEvent } from '../app/schemas/order-event';
+import { serializeEvent } from '../domain/order';
 
 type ConnectorDeps = Pick<AppDeps, 'db' | 'orderIntake' | 'crypto'> & { signClickId: ClickIdSigner };
 

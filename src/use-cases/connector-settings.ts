@@ -2,7 +2,7 @@ import { type CompiledQuery, sql } from 'kysely';
 import type { ConnectorPlatform } from '../domain/connectors/connector-order';
 import { formatId } from '../domain/ids';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { findOwnProgram } from './programs';
 
 type SettingsDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;

@@ -1,6 +1,6 @@
 import { formatId } from '../domain/ids';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { AppError, notFound } from '../core/errors';
 import { findOwnProgram } from './programs';
 import { normalizeCoupon } from './record-order-event';

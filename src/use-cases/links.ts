@@ -4,7 +4,7 @@ import { checkLandingUrl, landingUrlMessages } from '../domain/landing-url';
 import { SUB_ID_KEYS, type SubIds } from '../domain/sub-id';
 import type { LinkTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { AppError, notFound } from '../core/errors';
 
 type LinkDeps = Pick<AppDeps, 'db' | 'clock' | 'crypto' | 'config'> & { onTrackingChange?: () => void };

@@ -1,6 +1,6 @@
 import { encodeBase64Url } from '../domain/base64url';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { newWebhookSecret } from './accounts';
 
 type SecretDeps = Pick<AppDeps, 'db' | 'writes' | 'clock' | 'crypto'>;

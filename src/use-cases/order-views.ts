@@ -6,7 +6,7 @@ import { basisPointsToPercent } from '../domain/rate';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
 import type { OrderTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { notFound } from '../core/errors';
 
 type OrderRow = Selectable<OrderTable>;

@@ -6,9 +6,9 @@ import type { AttributionSource, FraudChecks } from '../domain/attribution';
 import { insertedId, nextId } from '../store/atomic-writes';
 import type { ProgramTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { AppError, notFound } from '../core/errors';
-import { type Plan, planAmounts } from '../app/schemas/plan';
+import { type Plan, planAmounts } from '../domain/commission-plan';
 
 type ProgramDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'> & { onTrackingChange?: () => void };
 

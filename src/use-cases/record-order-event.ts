@@ -12,7 +12,7 @@ import type { ProgramTable } from '../store/database';
 import type { AttributionLookups, NewOrderAttribution } from '../store/order-intake-store';
 import type { AppDeps } from '../core/deps';
 import { AppError } from '../core/errors';
-import type { NormalizedOrderEvent } from '../app/schemas/order-event';
+import type { NormalizedOrderEvent } from '../domain/order';
 
 export interface OrderDelivery {
   merchantId: number;

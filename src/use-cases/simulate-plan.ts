@@ -4,9 +4,9 @@ import { dayAfter, startOfDay } from '../domain/calendar';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
 import type { AppDeps } from '../core/deps';
-import type { Principal } from '../app/env';
+import type { Principal } from '../core/principal';
 import { AppError } from '../core/errors';
-import type { Plan } from '../app/schemas/plan';
+import type { Plan } from '../domain/commission-plan';
 import { checkPlanAmounts, findOwnProgram } from './programs';
 
 const MAX_DAYS = 366;

@@ -21,8 +21,6 @@ export interface ClickRequest {
 export type ClickOutcome =
   { kind: 'unknown_link' } | { kind: 'redirect'; location: string; clickId?: string; cookieMaxAge?: number };
 
-export const CLICK_ID_PARAM = 'clid';
-
 /** Click ids that ad networks append to paid traffic: an affiliate bidding on search ads. */
 const PAID_SEARCH_PARAMS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'msclkid', 'fbclid', 'ttclid', 'twclid', 'yclid', 'li_fat_id'];
 

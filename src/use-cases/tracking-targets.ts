@@ -1,8 +1,8 @@
 import type { CompiledQuery, InferResult } from 'kysely';
+import { CLICK_ID_PARAM } from '../domain/click-id';
 import { checkLandingUrl, queryParamSlot, type QueryParamSlot } from '../domain/landing-url';
 import type { SubIds } from '../domain/sub-id';
 import type { AppDeps } from '../core/deps';
-import { CLICK_ID_PARAM } from './track-click';
 import { TtlCache } from './ttl-cache';
 
 type TargetRow = InferResult<ReturnType<TrackingTargets['query']>>[number];

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { Role } from '../../store/database';
+import type { Role } from '../../core/principal';
 import type { AppDeps } from '../../core/deps';
 import { ApiCallError, apiClient, type ApiClient, type InProcessApp } from './api-client';
 import { Layout } from './layout';

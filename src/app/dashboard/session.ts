@@ -3,7 +3,7 @@ import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { encodeBase64Url } from '../../domain/base64url';
 import { constantTimeEqual } from '../../domain/constant-time';
 import type { AppDeps } from '../../core/deps';
-import type { Principal } from '../env';
+import type { Principal } from '../../core/principal';
 import { authenticate } from '../../use-cases/api-keys';
 
 /**

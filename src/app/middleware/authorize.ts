@@ -1,5 +1,5 @@
 import { createMiddleware } from 'hono/factory';
-import type { Role } from '../../store/database';
+import type { Role } from '../../core/principal';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';

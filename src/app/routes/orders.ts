@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parseId } from '../../domain/ids';
-import { ORDER_STATUSES } from '../../domain/order';
+import { ORDER_STATUSES, serializeEvent } from '../../domain/order';
 import { verifyWebhook } from '../../domain/webhook-signature';
 import { activeKeys, type IntakePrograms } from '../../use-cases/intake-programs';
 import type { AppDeps } from '../../core/deps';
@@ -9,7 +9,7 @@ import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
-import { fastNormalizedEvent, OrderEventBody, serializeEvent, toNormalizedEvent } from '../schemas/order-event';
+import { fastNormalizedEvent, OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
 import { getMerchantOrder, listOrders } from '../../use-cases/order-views';
 import { recordOrderEvent } from '../../use-cases/record-order-event';
 import type { ClickIdSigner } from '../../domain/click-id';

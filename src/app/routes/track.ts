@@ -6,7 +6,8 @@ import type { AppEnv } from '../env';
 import { errorBody } from '../../core/errors';
 import { errorResponses } from '../schemas/common';
 import type { TrackingTargets } from '../../use-cases/tracking-targets';
-import { CLICK_ID_PARAM, trackClick } from '../../use-cases/track-click';
+import { CLICK_ID_PARAM } from '../../domain/click-id';
+import { trackClick } from '../../use-cases/track-click';
 import { LINK_CODE_PATTERN } from '../../use-cases/links';
 
 export const CLICK_COOKIE = 'clid';

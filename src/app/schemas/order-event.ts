@@ -1,7 +1,12 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
-import { ORDER_EVENT_TYPES, type OrderEventType, type OrderSnapshot } from '../../domain/order';
+import {
+  type NormalizedOrderEvent,
+  ORDER_EVENT_TYPES,
+  type OrderEventType,
+  type OrderSnapshot,
+} from '../../domain/order';
 import { AppError } from '../../core/errors';
 import { CurrencySchema } from './common';
 
@@ -107,27 +112,8 @@ export function toOrderSnapshot(order: z.infer<typeof OrderBody>): OrderSnapshot
   return snapshot;
 }
 
-export interface NormalizedOrderEvent {
-  type: OrderEventType;
-  occurredAt: string;
-  order: OrderSnapshot;
-}
-
 export function toNormalizedEvent(input: OrderEventInput): NormalizedOrderEvent {
   return { type: input.type, occurredAt: toUtcIso(input.occurredAt), order: toOrderSnapshot(input.order) };
-}
-
-/**
- * `JSON.stringify(event)` (what the content hash is taken over) and the order's own JSON (the
- * stored payload) from one serialisation of the order: the event's text is the order's inside
- * the envelope JSON.stringify writes for `{ type, occurredAt, order }`, byte for byte.
- */
-export function serializeEvent(event: NormalizedOrderEvent): { eventJson: string; orderJson: string } {
-  const orderJson = JSON.stringify(event.order);
-  return {
-    orderJson,
-    eventJson: `{"type":${JSON.stringify(event.type)},"occurredAt":${JSON.stringify(event.occurredAt)},"order":${orderJson}}`,
-  };
 }
 
 /**
