@@ -1,17 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { sql } from 'kysely';
-import { runBatchJob } from '../../batch/batch-job';
-import { StaleAsOfError } from '../../batch/commission-batch';
 import { parseId } from '../../domain/ids';
-import { formatMoney } from '../../domain/money';
 import { percentToBasisPoints } from '../../domain/rate';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
-import { findOwnProgram } from '../../use-cases/programs';
+import { setAffiliateRate } from '../../use-cases/affiliate-rates';
+import { runBatchOnDemand } from '../../use-cases/batch-on-demand';
+import { affiliateBalances } from '../../use-cases/earnings';
+import { reviewHeldOrder } from '../../use-cases/order-review';
 import { simulatePlan } from '../../use-cases/simulate-plan';
 
 const BatchReport = z
@@ -86,33 +84,13 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
     async (c) => {
       const params = c.req.valid('param');
       const { percent } = c.req.valid('json');
-      const program = await findOwnProgram(deps, c.get('principal'), parseId('program', params.id));
-      const affiliateId = parseId('affiliate', params.affiliateId);
-      const member =
-        affiliateId === undefined
-          ? undefined
-          : await deps.db
-              .selectFrom('program_affiliates')
-              .select('affiliate_id')
-              .where('program_id', '=', program.id)
-              .where('affiliate_id', '=', affiliateId)
-              .executeTakeFirst();
-      if (!member) throw notFound('affiliate');
-      const effectiveFrom = deps.clock.now().toISOString();
-      await deps.db
-        .insertInto('affiliate_rates')
-        .values({
-          program_id: program.id,
-          affiliate_id: member.affiliate_id,
-          effective_from: effectiveFrom,
-          rate_bp: percent === null ? null : percentToBasisPoints(percent)!,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(['program_id', 'affiliate_id', 'effective_from'])
-            .doUpdateSet({ rate_bp: percent === null ? null : percentToBasisPoints(percent)! }),
-        )
-        .execute();
+      const { effectiveFrom } = await setAffiliateRate(
+        deps,
+        c.get('principal'),
+        parseId('program', params.id),
+        parseId('affiliate', params.affiliateId),
+        percent,
+      );
       return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
     },
   );
@@ -174,30 +152,7 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
         ...errorResponses(...authErrors),
       },
     }),
-    async (c) => {
-      const inPayout = sql<string>`case when e.status = 'approved' and exists (select 1 from payout_entries p where p.entry_id = e.entry_id and p.active = 1) then 'inPayout' else e.status end`;
-      const rows = await deps.db
-        .selectFrom('ledger_entries as e')
-        .select(['e.currency', inPayout.as('bucket'), (eb) => eb.fn.sum<number>('e.amount_minor').as('total')])
-        .where('e.affiliate_id', '=', c.get('principal').affiliateId!)
-        .groupBy(['e.currency', inPayout])
-        .orderBy('e.currency')
-        .execute();
-      const byCurrency = new Map<string, Record<string, number>>();
-      for (const r of rows) byCurrency.set(r.currency, { ...byCurrency.get(r.currency), [r.bucket]: Number(r.total) });
-      const balances = [...byCurrency].map(([currency, sums]) => {
-        const m = (minor = 0) => formatMoney({ minor, currency });
-        return {
-          currency,
-          estimated: m(sums.pending),
-          held: m(sums.held),
-          settled: m(sums.approved),
-          inPayout: m(sums.inPayout),
-          paid: m(sums.paid),
-        };
-      });
-      return c.json({ balances }, 200);
-    },
+    async (c) => c.json({ balances: await affiliateBalances(deps, c.get('principal').affiliateId!) }, 200),
   );
 
   app.openapi(
@@ -218,19 +173,7 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
     }),
     async (c) => {
       const body = (c.req.valid('json') as { asOf?: string } | undefined) ?? {};
-      const now = deps.clock.now();
-      const asOf = body.asOf ? new Date(body.asOf) : now;
-      // A future asOf would approve commissions whose lock period has not passed.
-      if (asOf.getTime() > now.getTime()) throw new AppError('validation_failed', 'asOf: must not be in the future');
-      try {
-        const run = () => runBatchJob(deps, asOf);
-        const report = deps.exclusiveBatch ? await deps.exclusiveBatch(now, run) : await run();
-        if (!report) throw new AppError('conflict', 'another batch run is in progress; try again when it ends');
-        return c.json(report, 200);
-      } catch (error) {
-        if (error instanceof StaleAsOfError) throw new AppError('validation_failed', error.message);
-        throw error;
-      }
+      return c.json(await runBatchOnDemand(deps, body.asOf), 200);
     },
   );
 
@@ -257,24 +200,7 @@ export function registerCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps
       }),
       async (c) => {
         const { id } = c.req.valid('param');
-        const principal = c.get('principal');
-        const order = await deps.db
-          .selectFrom('orders')
-          .select(['id', 'held', 'review'])
-          .where('merchant_id', '=', principal.merchantId!)
-          .where('external_id', '=', id)
-          .executeTakeFirst();
-        if (!order) throw notFound('order');
-        if (order.held !== 1) throw new AppError('conflict', 'this order is not held');
-        const review: 'released' | 'rejected' = decision === 'release' ? 'released' : 'rejected';
-        if (order.review !== null && order.review !== review)
-          throw new AppError('conflict', `this order was already ${order.review}`);
-        await deps.db
-          .updateTable('orders')
-          .set({ review, updated_at: deps.clock.now().toISOString() })
-          .where('id', '=', order.id)
-          .execute();
-        return c.json({ id, review }, 200);
+        return c.json({ id, review: await reviewHeldOrder(deps, c.get('principal'), id, decision) }, 200);
       },
     );
   }

@@ -2,8 +2,8 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { isValidRate } from '../../domain/fx';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
+import { addFxRate, listFxRates } from '../../use-cases/fx-rates';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
 
 const FxRate = z
@@ -45,27 +45,7 @@ export function registerFxRateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       },
       responses: { 201: json(FxRate, 'Stored'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
     }),
-    async (c) => {
-      const body = c.req.valid('json');
-      const now = deps.clock.now().toISOString();
-      const effectiveAt = body.effectiveAt ? new Date(body.effectiveAt).toISOString() : now;
-      const inserted = await deps.db
-        .insertInto('fx_rates')
-        .values({
-          base: body.base,
-          quote: body.quote,
-          effective_at: effectiveAt,
-          rate: body.rate,
-          source: body.source,
-          created_at: now,
-        })
-        .onConflict((oc) => oc.doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
-        throw new AppError('conflict', `a ${body.base}/${body.quote} rate effective at ${effectiveAt} exists already`);
-      }
-      return c.json({ base: body.base, quote: body.quote, rate: body.rate, source: body.source, effectiveAt }, 201);
-    },
+    async (c) => c.json(await addFxRate(deps, c.req.valid('json')), 201),
   );
 
   app.openapi(
@@ -78,20 +58,6 @@ export function registerFxRateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       middleware: [authorize('admin', 'finance', 'merchant')] as const,
       responses: { 200: json(z.object({ rates: z.array(FxRate) }), 'Rates'), ...errorResponses(...authErrors) },
     }),
-    async (c) => {
-      const rows = await deps.db
-        .selectFrom('fx_rates')
-        .selectAll()
-        .orderBy('effective_at')
-        .orderBy('base')
-        .orderBy('quote')
-        .execute();
-      return c.json(
-        {
-          rates: rows.map((r) => ({ base: r.base, quote: r.quote, rate: r.rate, source: r.source, effectiveAt: r.effective_at })),
-        },
-        200,
-      );
-    },
+    async (c) => c.json({ rates: await listFxRates(deps) }, 200),
   );
 }

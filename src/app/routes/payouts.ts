@@ -1,12 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { formatId, parseId } from '../../domain/ids';
-import { formatMoney } from '../../domain/money';
-import { PAYOUT_FORMATS, payoutCsvStream, PROVIDER_ROW_LIMIT, providerFileShape } from '../../payouts/payout-csv';
+import { parseId } from '../../domain/ids';
+import { PAYOUT_FORMATS } from '../../payouts/payout-csv';
 import { createPayout, getPayout, listPayouts, settlePayout } from '../../payouts/payout-runs';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
+import { listOwnPayouts, setPayoutMethod } from '../../use-cases/affiliate-self';
+import { payoutFile } from '../../use-cases/payout-files';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
 
 const Payout = z
@@ -127,31 +127,11 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       },
     }),
     async (c) => {
-      const id = parseId('payout', c.req.valid('param').id);
       const { format, currency } = c.req.valid('query');
-      const exists =
-        id === undefined ? undefined : await deps.db.selectFrom('payouts').select('id').where('id', '=', id).executeTakeFirst();
-      if (!exists) throw notFound('payout');
-      if (format !== 'csv') {
-        const shape = (await providerFileShape(deps.db, exists.id, format)).filter((s) => !currency || s.currency === currency);
-        if (format === 'paypal' && shape.length > 1) {
-          throw new AppError(
-            'validation_failed',
-            `a PayPal file holds one currency; add currency= one of ${shape.map((s) => s.currency).join(', ')}`,
-          );
-        }
-        const lines = shape.reduce((n, s) => n + s.lines, 0);
-        if (lines > PROVIDER_ROW_LIMIT[format]) {
-          throw new AppError(
-            'validation_failed',
-            `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`,
-          );
-        }
-      }
-      const name = `payout-${formatId('payout', exists.id)}${format === 'csv' ? '' : `-${format}`}${currency ? `-${currency}` : ''}.csv`;
-      return new Response(payoutCsvStream(deps, exists.id, format, currency), {
+      const file = await payoutFile(deps, parseId('payout', c.req.valid('param').id), format, currency);
+      return new Response(file.body, {
         status: 200,
-        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file.name}"` },
       }) as never;
     },
   );
@@ -202,28 +182,7 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
     }),
     async (c) => {
       const body = c.req.valid('json');
-      if ((body.payoutMethod === 'bank') !== 'iban' in body.payoutDetails) {
-        throw new AppError(
-          'validation_failed',
-          body.payoutMethod === 'bank'
-            ? 'payoutDetails: a bank payout needs iban and accountHolder'
-            : 'payoutDetails: this method needs an email',
-        );
-      }
-      const affiliateId = c.get('principal').affiliateId!;
-      await deps.db
-        .updateTable('affiliates')
-        .set({ payout_method: body.payoutMethod, payout_details: JSON.stringify(body.payoutDetails) })
-        .where('id', '=', affiliateId)
-        .execute();
-      return c.json(
-        {
-          id: formatId('affiliate', affiliateId),
-          payoutMethod: body.payoutMethod,
-          payoutDetails: body.payoutDetails as Record<string, string>,
-        },
-        200,
-      );
+      return c.json(await setPayoutMethod(deps, c.get('principal').affiliateId!, body.payoutMethod, body.payoutDetails), 200);
     },
   );
 
@@ -247,26 +206,6 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         ...errorResponses(...authErrors),
       },
     }),
-    async (c) => {
-      const rows = await deps.db
-        .selectFrom('payout_lines as l')
-        .innerJoin('payouts as p', 'p.id', 'l.payout_id')
-        .select(['p.id', 'p.status', 'p.created_at', 'l.currency', 'l.amount_minor'])
-        .where('l.affiliate_id', '=', c.get('principal').affiliateId!)
-        .orderBy('p.id', 'desc')
-        .execute();
-      return c.json(
-        {
-          payouts: rows.map((r) => ({
-            id: formatId('payout', r.id),
-            status: r.status,
-            currency: r.currency,
-            amount: formatMoney({ minor: r.amount_minor, currency: r.currency }),
-            createdAt: r.created_at,
-          })),
-        },
-        200,
-      );
-    },
+    async (c) => c.json({ payouts: await listOwnPayouts(deps, c.get('principal').affiliateId!) }, 200),
   );
 }

@@ -1,21 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
-import type { Context } from 'hono';
-import { ClickHouseError, type ReportStore } from '../../clickhouse/clickhouse';
-import { dayAfter, startOfDay } from '../../domain/calendar';
-import { formatId, type IdKind, parseId } from '../../domain/ids';
+import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
-import type { ReportRow } from '../../domain/report-metrics';
-import { isTimeZone, wholeHourOffsets } from '../../domain/time-zone';
+import { isTimeZone } from '../../domain/time-zone';
 import { neutralizeCell } from '../../domain/csv-cell';
-import { jsonList } from '../../store/json-list';
-import { reconcile } from '../../reports/reconciliation';
-import { GROUP_BY, type GroupBy, ReportTooLargeError, summaryReport } from '../../reports/summary-report';
+import { GROUP_BY } from '../../reports/summary-report';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../../core/errors';
+import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json } from '../schemas/common';
+import { reconciliationForCaller, summaryForCaller } from '../../use-cases/reports';
 
 /** Longest report range: a year and a day, so "the last 12 months" fits. */
 const MAX_RANGE_DAYS = 366;
@@ -83,26 +78,6 @@ function badQuery(result: { success: boolean; error?: { issues: { path: Property
   throw new AppError('bad_request', `${where}${issue?.message ?? 'invalid query'}`);
 }
 
-function requireReports(deps: AppDeps): ReportStore {
-  if (!deps.reports) throw new AppError('unavailable', 'reports need ClickHouse, and none is configured');
-  return deps.reports;
-}
-
-/** ClickHouse failures leave as 504/503 with the envelope: a report is never silently empty. */
-async function fromClickHouse<T>(read: () => Promise<T>): Promise<T> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof ReportTooLargeError) throw new AppError('bad_request', error.message);
-    if (error instanceof ClickHouseError) {
-      if (error.failure === 'timeout')
-        throw new AppError('timeout', 'the report took longer than its time limit; narrow the dates or add a filter');
-      throw new AppError('unavailable', 'the report store (ClickHouse) failed to answer; try again');
-    }
-    throw error;
-  }
-}
-
 function checkRange(from: string, to: string) {
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) throw new AppError('bad_request', 'to: must not be before from');
@@ -110,89 +85,6 @@ function checkRange(from: string, to: string) {
 }
 
 export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
-  /** A filter id that names nothing this caller may see is a 404, like any other tenant's object. */
-  function filterId(kind: IdKind, text: string | undefined): number | null {
-    if (text === undefined) return null;
-    const parsed = parseId(kind, text);
-    if (parsed === undefined) throw new AppError('bad_request', `${kind}: not a ${kind} id`);
-    return parsed;
-  }
-
-  async function scope(
-    c: Context<AppEnv>,
-    programFilter: number | null,
-    affiliateFilter: number | null,
-    linkFilter: number | null,
-  ) {
-    const principal = c.get('principal');
-    let programIds: number[] | null;
-    let affiliateId = affiliateFilter;
-    if (principal.role === 'merchant') {
-      const own = await deps.db.selectFrom('programs').select('id').where('merchant_id', '=', principal.merchantId!).execute();
-      programIds = own.map((p) => p.id);
-      if (programFilter !== null) {
-        if (!programIds.includes(programFilter)) throw notFound('program');
-        programIds = [programFilter];
-      }
-      if (affiliateFilter !== null) {
-        const member = await deps.db
-          .selectFrom('program_affiliates')
-          .select('affiliate_id')
-          .where('affiliate_id', '=', affiliateFilter)
-          .where('program_id', 'in', jsonList(programIds))
-          .executeTakeFirst();
-        if (!member) throw notFound('affiliate');
-      }
-      if (linkFilter !== null) {
-        const link = await deps.db
-          .selectFrom('links')
-          .select('id')
-          .where('id', '=', linkFilter)
-          .where('program_id', 'in', jsonList(programIds))
-          .executeTakeFirst();
-        if (!link) throw notFound('link');
-      }
-    } else {
-      // An affiliate sees its own rows only: any other affiliate is "not found".
-      if (affiliateFilter !== null && affiliateFilter !== principal.affiliateId) throw notFound('affiliate');
-      affiliateId = principal.affiliateId!;
-      programIds = programFilter === null ? null : [programFilter];
-      if (linkFilter !== null) {
-        const link = await deps.db
-          .selectFrom('links')
-          .select('id')
-          .where('id', '=', linkFilter)
-          .where('affiliate_id', '=', affiliateId)
-          .executeTakeFirst();
-        if (!link) throw notFound('link');
-      }
-    }
-    return { programIds, affiliateId, linkId: linkFilter };
-  }
-
-  /** Names for id groups, read from the SQL store for just the keys in the report. */
-  async function labelled(groupBy: GroupBy, rows: ReportRow[]): Promise<(ReportRow & { label?: string })[]> {
-    const kinds: Partial<Record<GroupBy, IdKind>> = { affiliate: 'affiliate', program: 'program', link: 'link' };
-    const kind = kinds[groupBy];
-    if (!kind) return rows;
-    const ids = [...new Set(rows.map((r) => Number(r.key)))];
-    const names = new Map<number, string>();
-    if (ids.length > 0) {
-      const found =
-        kind === 'affiliate'
-          ? await deps.db.selectFrom('affiliates').select(['id', 'name']).where('id', 'in', ids).execute()
-          : kind === 'program'
-            ? await deps.db.selectFrom('programs').select(['id', 'name']).where('id', 'in', ids).execute()
-            : await deps.db.selectFrom('links').select(['id', 'code as name']).where('id', 'in', ids).execute();
-      for (const f of found) names.set(f.id, f.name);
-    }
-    return rows.map((r) => ({
-      ...r,
-      key: Number(r.key) === 0 ? '' : formatId(kind, Number(r.key)),
-      label: names.get(Number(r.key)) ?? '',
-    }));
-  }
-
   app.openapi(
     createRoute({
       method: 'get',
@@ -220,20 +112,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       const q = c.req.valid('query');
       checkRange(q.from, q.to);
       if (!isTimeZone(q.tz)) throw new AppError('bad_request', `tz: unknown time zone ${q.tz}`);
-      const reports = requireReports(deps);
-      const scoped = await scope(c, filterId('program', q.program), filterId('affiliate', q.affiliate), filterId('link', q.link));
-      const rows = await fromClickHouse(() =>
-        summaryReport(reports.clickhouse, {
-          from: q.from,
-          to: q.to,
-          tz: q.tz,
-          groupBy: q.groupBy,
-          ...scoped,
-          wholeHourZone: wholeHourOffsets(q.tz, new Date(startOfDay(q.from)), new Date(dayAfter(q.to))),
-          maxExecutionSeconds: deps.config.reportTimeoutSeconds ?? 10,
-        }),
-      );
-      const result = await labelled(q.groupBy, rows);
+      const result = await summaryForCaller(deps, c.get('principal'), q);
       if (q.format === 'csv') {
         const text = stringify(
           result.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
@@ -301,11 +180,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
     async (c) => {
       const q = c.req.valid('query');
       checkRange(q.from, q.to);
-      const reports = requireReports(deps);
-      const { programIds } = await scope(c, filterId('program', q.program), null, null);
-      const result = await fromClickHouse(() =>
-        reconcile(deps.db, reports.clickhouse, reports.targetId, { programIds: programIds ?? [], from: q.from, to: q.to }),
-      );
+      const result = await reconciliationForCaller(deps, c.get('principal'), q);
       return c.json(
         {
           from: q.from,
