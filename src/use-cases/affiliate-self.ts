@@ -16,7 +16,9 @@ export async function setPayoutMethod(
   if ((payoutMethod === 'bank') !== 'iban' in payoutDetails) {
     throw new AppError(
       'validation_failed',
-      payoutMethod === 'bank' ? 'payoutDetails: a bank payout needs iban and accountHolder' : 'payoutDetails: this method needs an email',
+      payoutMethod === 'bank'
+        ? 'payoutDetails: a bank payout needs iban and accountHolder'
+        : 'payoutDetails: this method needs an email',
     );
   }
   await deps.db

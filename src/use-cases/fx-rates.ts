@@ -26,7 +26,14 @@ export async function addFxRate(deps: Pick<AppDeps, 'db' | 'clock'>, input: FxRa
   const effectiveAt = input.effectiveAt ? new Date(input.effectiveAt).toISOString() : now;
   const inserted = await deps.db
     .insertInto('fx_rates')
-    .values({ base: input.base, quote: input.quote, effective_at: effectiveAt, rate: input.rate, source: input.source, created_at: now })
+    .values({
+      base: input.base,
+      quote: input.quote,
+      effective_at: effectiveAt,
+      rate: input.rate,
+      source: input.source,
+      created_at: now,
+    })
     .onConflict((oc) => oc.doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 0) {
@@ -37,6 +44,12 @@ export async function addFxRate(deps: Pick<AppDeps, 'db' | 'clock'>, input: FxRa
 
 /** Every stored rate, oldest first. */
 export async function listFxRates(deps: Pick<AppDeps, 'db'>): Promise<FxRateView[]> {
-  const rows = await deps.db.selectFrom('fx_rates').selectAll().orderBy('effective_at').orderBy('base').orderBy('quote').execute();
+  const rows = await deps.db
+    .selectFrom('fx_rates')
+    .selectAll()
+    .orderBy('effective_at')
+    .orderBy('base')
+    .orderBy('quote')
+    .execute();
   return rows.map((r) => ({ base: r.base, quote: r.quote, rate: r.rate, source: r.source, effectiveAt: r.effective_at }));
 }

@@ -24,6 +24,10 @@ export async function reviewHeldOrder(
   if (order.held !== 1) throw new AppError('conflict', 'this order is not held');
   const review = decision === 'release' ? 'released' : 'rejected';
   if (order.review !== null && order.review !== review) throw new AppError('conflict', `this order was already ${order.review}`);
-  await deps.db.updateTable('orders').set({ review, updated_at: deps.clock.now().toISOString() }).where('id', '=', order.id).execute();
+  await deps.db
+    .updateTable('orders')
+    .set({ review, updated_at: deps.clock.now().toISOString() })
+    .where('id', '=', order.id)
+    .execute();
   return review;
 }

@@ -14,7 +14,9 @@ export async function payoutFile(
   currency: string | undefined,
 ): Promise<{ name: string; body: ReadableStream<Uint8Array> }> {
   const exists =
-    payoutId === undefined ? undefined : await deps.db.selectFrom('payouts').select('id').where('id', '=', payoutId).executeTakeFirst();
+    payoutId === undefined
+      ? undefined
+      : await deps.db.selectFrom('payouts').select('id').where('id', '=', payoutId).executeTakeFirst();
   if (!exists) throw notFound('payout');
   if (format !== 'csv') {
     const shape = (await providerFileShape(deps.db, exists.id, format)).filter((s) => !currency || s.currency === currency);
@@ -26,7 +28,10 @@ export async function payoutFile(
     }
     const lines = shape.reduce((n, s) => n + s.lines, 0);
     if (lines > PROVIDER_ROW_LIMIT[format]) {
-      throw new AppError('validation_failed', `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`);
+      throw new AppError(
+        'validation_failed',
+        `${lines} lines are more than a ${format} file takes (${PROVIDER_ROW_LIMIT[format]})`,
+      );
     }
   }
   const name = `payout-${formatId('payout', exists.id)}${format === 'csv' ? '' : `-${format}`}${currency ? `-${currency}` : ''}.csv`;

@@ -31,7 +31,13 @@ export type LabelledReportRow = ReportRow & { label?: string };
 /** The summary report a caller may see: a merchant's own programs, an affiliate's own rows. */
 export async function summaryForCaller(deps: ReportDeps, principal: Principal, q: SummaryRequest): Promise<LabelledReportRow[]> {
   const reports = requireReports(deps);
-  const scoped = await scope(deps, principal, filterId('program', q.program), filterId('affiliate', q.affiliate), filterId('link', q.link));
+  const scoped = await scope(
+    deps,
+    principal,
+    filterId('program', q.program),
+    filterId('affiliate', q.affiliate),
+    filterId('link', q.link),
+  );
   const rows = await fromClickHouse(() =>
     summaryReport(reports.clickhouse, {
       from: q.from,

@@ -1,12 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
-import {
-  type NormalizedOrderEvent,
-  ORDER_EVENT_TYPES,
-  type OrderEventType,
-  type OrderSnapshot,
-} from '../../domain/order';
+import { type NormalizedOrderEvent, ORDER_EVENT_TYPES, type OrderEventType, type OrderSnapshot } from '../../domain/order';
 import { AppError } from '../../core/errors';
 import { CurrencySchema } from './common';
 

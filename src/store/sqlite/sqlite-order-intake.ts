@@ -1,12 +1,7 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
 import type { Database, OrderEventTable, OrderTable } from '../database';
-import type {
-  AttributionLookups,
-  OrderIntakeOutcome,
-  OrderIntakeStore,
-  StoredOrderSummary,
-} from '../order-intake-store';
+import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
 import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../order-rows';
 import type { SyncQueries } from './sync-queries';
 
