@@ -11,6 +11,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError, notFound } from '../../core/errors';
 import type { IntakePrograms } from '../../use-cases/intake-programs';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import {
@@ -87,6 +88,58 @@ function answer(c: Context<AppEnv>, outcome: ConnectorOutcome) {
   return 'pending' in outcome ? c.json(outcome, 202) : c.json(outcome, 200);
 }
 
+const putProgramsConnectorsByPlatformRoute = createRoute({
+  method: 'put',
+  path: '/v1/programs/{id}/connectors/{platform}',
+  tags: ['connectors'],
+  summary:
+    "Set the secret the shop signs this program's webhooks with (Shopify's app or store webhook secret, or the one typed into WooCommerce)",
+  description:
+    'The previous secrets keep verifying for graceSeconds (default one day). For WooCommerce, restApi (a read-only REST API key) lets the connector fetch which lines a refund took back; null removes it.',
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(40)
+        .openapi({ param: { name: 'id', in: 'path' } }),
+      platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
+    }),
+    body: jsonBody(
+      z
+        .object({
+          secret: z.string().min(8).max(256),
+          graceSeconds: z.number().int().min(0).max(MAX_CONNECTOR_GRACE_SECONDS).default(86_400),
+          restApi: z
+            .object({
+              baseUrl: z
+                .url({ protocol: /^https$/ })
+                .max(300)
+                .refine(isPublicShopUrl, 'must be the https address of the shop by its public host name')
+                .openapi({ example: 'https://shop.example' }),
+              consumerKey: z.string().min(1).max(200),
+              consumerSecret: z.string().min(1).max(200),
+            })
+            .strict()
+            .nullish(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: json(
+      z.object({
+        platform: z.enum(CONNECTOR_PLATFORMS),
+        webhookPath: z.string(),
+        previousSecretsExpireAt: z.string(),
+        restApi: z.object({ baseUrl: z.string() }).nullable().optional(),
+      }),
+      'Saved',
+    ),
+    ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+  },
+});
+
 export function registerConnectorRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps & { onTrackingChange: () => void },
@@ -112,68 +165,14 @@ export function registerConnectorRoutes(
     return intake;
   }
 
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/v1/programs/{id}/connectors/{platform}',
-      tags: ['connectors'],
-      summary:
-        "Set the secret the shop signs this program's webhooks with (Shopify's app or store webhook secret, or the one typed into WooCommerce)",
-      description:
-        'The previous secrets keep verifying for graceSeconds (default one day). For WooCommerce, restApi (a read-only REST API key) lets the connector fetch which lines a refund took back; null removes it.',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: {
-        params: z.object({
-          id: z
-            .string()
-            .max(40)
-            .openapi({ param: { name: 'id', in: 'path' } }),
-          platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
-        }),
-        body: jsonBody(
-          z
-            .object({
-              secret: z.string().min(8).max(256),
-              graceSeconds: z.number().int().min(0).max(MAX_CONNECTOR_GRACE_SECONDS).default(86_400),
-              restApi: z
-                .object({
-                  baseUrl: z
-                    .url({ protocol: /^https$/ })
-                    .max(300)
-                    .refine(isPublicShopUrl, 'must be the https address of the shop by its public host name')
-                    .openapi({ example: 'https://shop.example' }),
-                  consumerKey: z.string().min(1).max(200),
-                  consumerSecret: z.string().min(1).max(200),
-                })
-                .strict()
-                .nullish(),
-            })
-            .strict(),
-        ),
-      },
-      responses: {
-        200: json(
-          z.object({
-            platform: z.enum(CONNECTOR_PLATFORMS),
-            webhookPath: z.string(),
-            previousSecretsExpireAt: z.string(),
-            restApi: z.object({ baseUrl: z.string() }).nullable().optional(),
-          }),
-          'Saved',
-        ),
-        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
-      },
-    }),
-    async (c) => {
-      const { id, platform } = c.req.valid('param');
-      const body = c.req.valid('json');
-      if (platform !== 'woocommerce' && body.restApi) throw new AppError('validation_failed', 'restApi: only for woocommerce');
-      const saved = await setConnectorSettings(deps, c.get('principal'), parseId('program', id), platform, body);
-      deps.onTrackingChange();
-      return c.json(saved, 200);
-    },
-  );
+  app.openapi(guarded(putProgramsConnectorsByPlatformRoute, authorize('merchant')), async (c) => {
+    const { id, platform } = c.req.valid('param');
+    const body = c.req.valid('json');
+    if (platform !== 'woocommerce' && body.restApi) throw new AppError('validation_failed', 'restApi: only for woocommerce');
+    const saved = await setConnectorSettings(deps, c.get('principal'), parseId('program', id), platform, body);
+    deps.onTrackingChange();
+    return c.json(saved, 200);
+  });
 
   app.openAPIRegistry.registerPath({
     method: 'post',

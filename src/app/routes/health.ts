@@ -4,18 +4,17 @@ import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
 import { errorResponses, json } from '../schemas/common';
 
+const getHealthzRoute = createRoute({
+  method: 'get',
+  path: '/healthz',
+  tags: ['operations'],
+  summary: 'Ready for traffic: the store answers',
+  responses: { 200: json(z.object({ status: z.literal('ok') }), 'Ready'), ...errorResponses('unavailable') },
+});
+
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/healthz',
-      tags: ['operations'],
-      summary: 'Ready for traffic: the store answers',
-      responses: { 200: json(z.object({ status: z.literal('ok') }), 'Ready'), ...errorResponses('unavailable') },
-    }),
-    async (c) => {
-      if (await deps.healthy()) return c.json({ status: 'ok' as const }, 200);
-      throw new AppError('unavailable', 'the store is not available');
-    },
-  );
+  app.openapi(getHealthzRoute, async (c) => {
+    if (await deps.healthy()) return c.json({ status: 'ok' as const }, 200);
+    throw new AppError('unavailable', 'the store is not available');
+  });
 }

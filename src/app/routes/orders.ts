@@ -7,6 +7,7 @@ import { activeKeys, type IntakePrograms } from '../../use-cases/intake-programs
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
 import { fastNormalizedEvent, OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
@@ -64,6 +65,46 @@ export async function loadProgramForIntake(programs: IntakePrograms, programIdTe
   if (!intake) throw new AppError('validation_failed', 'programId: unknown program');
   return intake;
 }
+
+const getOrdersByIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/orders/{id}',
+  tags: ['orders'],
+  summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(128)
+        .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
+    }),
+  },
+  responses: {
+    200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
+    ...errorResponses(...authErrors, 'not_found'),
+  },
+});
+
+const getOrdersRoute = createRoute({
+  method: 'get',
+  path: '/v1/orders',
+  tags: ['orders'],
+  summary: 'Merchants: their orders; affiliates: the orders attributed to them, without customer data',
+  security: bearer,
+  request: {
+    query: PageQuery.extend({
+      programId: z.string().max(40).optional(),
+      status: z.enum(ORDER_STATUSES).optional(),
+      from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
+      to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
+    }),
+  },
+  responses: {
+    200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+    ...errorResponses(...authErrors, 'validation_failed'),
+  },
+});
 
 export function registerOrderRoutes(
   app: OpenAPIHono<AppEnv>,
@@ -124,72 +165,27 @@ export function registerOrderRoutes(
     return c.json(result, 200);
   });
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/orders/{id}',
-      tags: ['orders'],
-      summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: {
-        params: z.object({
-          id: z
-            .string()
-            .max(128)
-            .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
-        }),
-      },
-      responses: {
-        200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
-        ...errorResponses(...authErrors, 'not_found'),
-      },
-    }),
-    async (c) => c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
+  app.openapi(guarded(getOrdersByIdRoute, authorize('merchant')), async (c) =>
+    c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/orders',
-      tags: ['orders'],
-      summary: 'Merchants: their orders; affiliates: the orders attributed to them, without customer data',
-      security: bearer,
-      middleware: [authorize('merchant', 'affiliate')] as const,
-      request: {
-        query: PageQuery.extend({
-          programId: z.string().max(40).optional(),
-          status: z.enum(ORDER_STATUSES).optional(),
-          from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
-          to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
-        }),
-      },
-      responses: {
-        200: json(
-          z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }),
-          'A page of orders',
-        ),
-        ...errorResponses(...authErrors, 'validation_failed'),
-      },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
-      const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
-      if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
-        return c.json({ orders: [], next: null }, 200);
-      }
-      return c.json(
-        await listOrders(deps, c.get('principal'), {
-          limit: q.limit,
-          after,
-          programId,
-          status: q.status,
-          from: q.from,
-          to: q.to,
-        }),
-        200,
-      );
-    },
-  );
+  app.openapi(guarded(getOrdersRoute, authorize('merchant', 'affiliate')), async (c) => {
+    const q = c.req.valid('query');
+    const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
+    const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
+    if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
+      return c.json({ orders: [], next: null }, 200);
+    }
+    return c.json(
+      await listOrders(deps, c.get('principal'), {
+        limit: q.limit,
+        after,
+        programId,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+      }),
+      200,
+    );
+  });
 }

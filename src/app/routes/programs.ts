@@ -3,6 +3,7 @@ import { ATTRIBUTION_SOURCES } from '../../domain/attribution';
 import { parseId } from '../../domain/ids';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
@@ -110,141 +111,133 @@ const MemberParams = ProgramParam.extend({
     .openapi({ param: { name: 'affiliateId', in: 'path' }, example: 'aff_1' }),
 });
 
+const postProgramsRoute = createRoute({
+  method: 'post',
+  path: '/v1/programs',
+  tags: ['programs'],
+  summary: 'Create a program with its commission plan',
+  security: bearer,
+  request: { body: jsonBody(ProgramCreate) },
+  responses: { 201: json(Program, 'The program'), ...errorResponses(...authErrors, ...bodyErrors) },
+});
+
+const getProgramsRoute = createRoute({
+  method: 'get',
+  path: '/v1/programs',
+  tags: ['programs'],
+  summary: 'Merchants: their programs; affiliates: the programs they belong to',
+  security: bearer,
+  responses: { 200: json(z.object({ programs: z.array(Program) }), 'Programs'), ...errorResponses(...authErrors) },
+});
+
+const getProgramsByIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/programs/{id}',
+  tags: ['programs'],
+  summary: 'A program',
+  security: bearer,
+  request: { params: ProgramParam },
+  responses: { 200: json(Program, 'The program'), ...errorResponses(...authErrors, 'not_found') },
+});
+
+const patchProgramsByIdRoute = createRoute({
+  method: 'patch',
+  path: '/v1/programs/{id}',
+  tags: ['programs'],
+  summary: 'Change a program; status "paused" keeps redirecting visitors but stops tracking',
+  security: bearer,
+  request: { params: ProgramParam, body: jsonBody(ProgramPatch) },
+  responses: { 200: json(Program, 'The program'), ...errorResponses(...authErrors, ...bodyErrors, 'not_found') },
+});
+
+const postProgramsAffiliatesRoute = createRoute({
+  method: 'post',
+  path: '/v1/programs/{id}/affiliates',
+  tags: ['programs'],
+  summary: 'Approve an affiliate for the program (also re-approves a suspended one)',
+  security: bearer,
+  request: { params: ProgramParam, body: jsonBody(z.object({ affiliateId: z.string().max(40) }).strict()) },
+  responses: {
+    200: json(z.object({ programId: z.string(), affiliateId: z.string(), status: z.string() }), 'Membership'),
+    ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+  },
+});
+
+const getProgramsAffiliatesRoute = createRoute({
+  method: 'get',
+  path: '/v1/programs/{id}/affiliates',
+  tags: ['programs'],
+  summary: "The program's affiliates and their standing",
+  security: bearer,
+  request: { params: ProgramParam },
+  responses: {
+    200: json(z.object({ affiliates: z.array(Member) }), 'Affiliates'),
+    ...errorResponses(...authErrors, 'not_found'),
+  },
+});
+
+const postProgramsAffiliatesSuspendRoute = createRoute({
+  method: 'post',
+  path: '/v1/programs/{id}/affiliates/{affiliateId}/suspend',
+  tags: ['programs'],
+  summary: "Suspend an affiliate: their links redirect untracked and they can't make new ones",
+  security: bearer,
+  request: { params: MemberParams },
+  responses: {
+    200: json(z.object({ programId: z.string(), affiliateId: z.string(), status: z.string() }), 'Membership'),
+    ...errorResponses(...authErrors, 'not_found'),
+  },
+});
+
 export function registerProgramRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps & { onTrackingChange: () => void },
   authorize: Authorize,
 ) {
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/programs',
-      tags: ['programs'],
-      summary: 'Create a program with its commission plan',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: { body: jsonBody(ProgramCreate) },
-      responses: { 201: json(Program, 'The program'), ...errorResponses(...authErrors, ...bodyErrors) },
-    }),
-    async (c) => c.json(await createProgram(deps, c.get('principal'), c.req.valid('json')), 201),
+  app.openapi(guarded(postProgramsRoute, authorize('merchant')), async (c) =>
+    c.json(await createProgram(deps, c.get('principal'), c.req.valid('json')), 201),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/programs',
-      tags: ['programs'],
-      summary: 'Merchants: their programs; affiliates: the programs they belong to',
-      security: bearer,
-      middleware: [authorize('merchant', 'affiliate')] as const,
-      responses: { 200: json(z.object({ programs: z.array(Program) }), 'Programs'), ...errorResponses(...authErrors) },
-    }),
-    async (c) => c.json({ programs: await listPrograms(deps, c.get('principal')) }, 200),
+  app.openapi(guarded(getProgramsRoute, authorize('merchant', 'affiliate')), async (c) =>
+    c.json({ programs: await listPrograms(deps, c.get('principal')) }, 200),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/programs/{id}',
-      tags: ['programs'],
-      summary: 'A program',
-      security: bearer,
-      middleware: [authorize('merchant', 'affiliate')] as const,
-      request: { params: ProgramParam },
-      responses: { 200: json(Program, 'The program'), ...errorResponses(...authErrors, 'not_found') },
-    }),
-    async (c) => c.json(await getProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id)), 200),
+  app.openapi(guarded(getProgramsByIdRoute, authorize('merchant', 'affiliate')), async (c) =>
+    c.json(await getProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id)), 200),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'patch',
-      path: '/v1/programs/{id}',
-      tags: ['programs'],
-      summary: 'Change a program; status "paused" keeps redirecting visitors but stops tracking',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: { params: ProgramParam, body: jsonBody(ProgramPatch) },
-      responses: { 200: json(Program, 'The program'), ...errorResponses(...authErrors, ...bodyErrors, 'not_found') },
-    }),
-    async (c) =>
-      c.json(
-        await updateProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')),
-        200,
+  app.openapi(guarded(patchProgramsByIdRoute, authorize('merchant')), async (c) =>
+    c.json(await updateProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
+  );
+
+  app.openapi(guarded(postProgramsAffiliatesRoute, authorize('merchant')), async (c) =>
+    c.json(
+      await setMembership(
+        deps,
+        c.get('principal'),
+        parseId('program', c.req.valid('param').id),
+        parseId('affiliate', c.req.valid('json').affiliateId),
+        'approved',
       ),
+      200,
+    ),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/programs/{id}/affiliates',
-      tags: ['programs'],
-      summary: 'Approve an affiliate for the program (also re-approves a suspended one)',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: { params: ProgramParam, body: jsonBody(z.object({ affiliateId: z.string().max(40) }).strict()) },
-      responses: {
-        200: json(z.object({ programId: z.string(), affiliateId: z.string(), status: z.string() }), 'Membership'),
-        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
-      },
-    }),
-    async (c) =>
-      c.json(
-        await setMembership(
-          deps,
-          c.get('principal'),
-          parseId('program', c.req.valid('param').id),
-          parseId('affiliate', c.req.valid('json').affiliateId),
-          'approved',
-        ),
-        200,
+  app.openapi(guarded(getProgramsAffiliatesRoute, authorize('merchant')), async (c) =>
+    c.json({ affiliates: await listMembers(deps, c.get('principal'), parseId('program', c.req.valid('param').id)) }, 200),
+  );
+
+  app.openapi(guarded(postProgramsAffiliatesSuspendRoute, authorize('merchant')), async (c) => {
+    const params = c.req.valid('param');
+    return c.json(
+      await setMembership(
+        deps,
+        c.get('principal'),
+        parseId('program', params.id),
+        parseId('affiliate', params.affiliateId),
+        'suspended',
       ),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/programs/{id}/affiliates',
-      tags: ['programs'],
-      summary: "The program's affiliates and their standing",
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: { params: ProgramParam },
-      responses: {
-        200: json(z.object({ affiliates: z.array(Member) }), 'Affiliates'),
-        ...errorResponses(...authErrors, 'not_found'),
-      },
-    }),
-    async (c) =>
-      c.json({ affiliates: await listMembers(deps, c.get('principal'), parseId('program', c.req.valid('param').id)) }, 200),
-  );
-
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/v1/programs/{id}/affiliates/{affiliateId}/suspend',
-      tags: ['programs'],
-      summary: "Suspend an affiliate: their links redirect untracked and they can't make new ones",
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: { params: MemberParams },
-      responses: {
-        200: json(z.object({ programId: z.string(), affiliateId: z.string(), status: z.string() }), 'Membership'),
-        ...errorResponses(...authErrors, 'not_found'),
-      },
-    }),
-    async (c) => {
-      const params = c.req.valid('param');
-      return c.json(
-        await setMembership(
-          deps,
-          c.get('principal'),
-          parseId('program', params.id),
-          parseId('affiliate', params.affiliateId),
-          'suspended',
-        ),
-        200,
-      );
-    },
-  );
+      200,
+    );
+  });
 }

@@ -8,6 +8,7 @@ import { GROUP_BY } from '../../reports/summary-report';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json } from '../schemas/common';
 import { reconciliationForCaller, summaryForCaller } from '../../use-cases/reports';
@@ -84,30 +85,76 @@ function checkRange(from: string, to: string) {
   if (days > MAX_RANGE_DAYS) throw new AppError('bad_request', `at most ${MAX_RANGE_DAYS} days per report`);
 }
 
+const getReportsSummaryRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/summary',
+  tags: ['reports'],
+  summary:
+    'Clicks, orders, revenue and commission by day, affiliate, program, link, sub-id or visitor dimension (merchant: own programs; affiliate: own rows)',
+  security: bearer,
+  request: { query: SummaryQuery },
+  responses: {
+    200: {
+      description: 'The report; text/csv with format=csv',
+      content: {
+        'application/json': {
+          schema: z.object({ from: z.string(), to: z.string(), tz: z.string(), groupBy: z.string(), rows: z.array(Row) }),
+        },
+        'text/csv': { schema: z.string() },
+      },
+    },
+    ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
+  },
+});
+
+const getReportsReconciliationRoute = createRoute({
+  method: 'get',
+  path: '/v1/reports/reconciliation',
+  tags: ['reports'],
+  summary:
+    'Ledger totals per program, day and status in the SQL store against ClickHouse, and orders whose click id did not attribute',
+  security: bearer,
+  request: {
+    query: z
+      .object({
+        from: DateParam.openapi({ description: 'first UTC day' }),
+        to: DateParam.openapi({ description: 'last UTC day (included)' }),
+        program: id('program').optional(),
+      })
+      .strict(),
+  },
+  responses: {
+    200: json(
+      z.object({
+        from: z.string(),
+        to: z.string(),
+        mismatches: z.number(),
+        changesInFlight: z.number().openapi({ description: 'changes not yet exported: the next batch sends them' }),
+        ledger: z.array(
+          z.object({
+            program: z.string(),
+            day: z.string(),
+            status: z.string(),
+            currency: z.string(),
+            sqlAmount: z.string(),
+            sqlEntries: z.number(),
+            clickhouseAmount: z.string(),
+            clickhouseEntries: z.number(),
+            difference: z.string(),
+            matches: z.boolean(),
+          }),
+        ),
+        unattributedClicks: z.array(z.object({ program: z.string(), day: z.string(), reason: z.string(), orders: z.number() })),
+      }),
+      'The comparison; rows that differ have matches: false',
+    ),
+    ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
+  },
+});
+
 export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/reports/summary',
-      tags: ['reports'],
-      summary:
-        'Clicks, orders, revenue and commission by day, affiliate, program, link, sub-id or visitor dimension (merchant: own programs; affiliate: own rows)',
-      security: bearer,
-      middleware: [authorize('merchant', 'affiliate')] as const,
-      request: { query: SummaryQuery },
-      responses: {
-        200: {
-          description: 'The report; text/csv with format=csv',
-          content: {
-            'application/json': {
-              schema: z.object({ from: z.string(), to: z.string(), tz: z.string(), groupBy: z.string(), rows: z.array(Row) }),
-            },
-            'text/csv': { schema: z.string() },
-          },
-        },
-        ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
-      },
-    }),
+    guarded(getReportsSummaryRoute, authorize('merchant', 'affiliate')),
     async (c) => {
       const q = c.req.valid('query');
       checkRange(q.from, q.to);
@@ -130,53 +177,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/reports/reconciliation',
-      tags: ['reports'],
-      summary:
-        'Ledger totals per program, day and status in the SQL store against ClickHouse, and orders whose click id did not attribute',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: {
-        query: z
-          .object({
-            from: DateParam.openapi({ description: 'first UTC day' }),
-            to: DateParam.openapi({ description: 'last UTC day (included)' }),
-            program: id('program').optional(),
-          })
-          .strict(),
-      },
-      responses: {
-        200: json(
-          z.object({
-            from: z.string(),
-            to: z.string(),
-            mismatches: z.number(),
-            changesInFlight: z.number().openapi({ description: 'changes not yet exported: the next batch sends them' }),
-            ledger: z.array(
-              z.object({
-                program: z.string(),
-                day: z.string(),
-                status: z.string(),
-                currency: z.string(),
-                sqlAmount: z.string(),
-                sqlEntries: z.number(),
-                clickhouseAmount: z.string(),
-                clickhouseEntries: z.number(),
-                difference: z.string(),
-                matches: z.boolean(),
-              }),
-            ),
-            unattributedClicks: z.array(
-              z.object({ program: z.string(), day: z.string(), reason: z.string(), orders: z.number() }),
-            ),
-          }),
-          'The comparison; rows that differ have matches: false',
-        ),
-        ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
-      },
-    }),
+    guarded(getReportsReconciliationRoute, authorize('merchant')),
     async (c) => {
       const q = c.req.valid('query');
       checkRange(q.from, q.to);
