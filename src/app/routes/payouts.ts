@@ -6,7 +6,6 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { listOwnPayouts, setPayoutMethod } from '../../use-cases/affiliate-self';
 import { payoutFile } from '../../use-cases/payout-files';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
 
@@ -34,16 +33,6 @@ const IdParam = z.object({
     .max(40)
     .openapi({ param: { name: 'id', in: 'path' }, example: 'pay_1' }),
 });
-
-const PayoutDetails = z.union([
-  z.object({ email: z.email().max(320) }).strict(),
-  z
-    .object({
-      iban: z.string().regex(/^[A-Z]{2}[0-9]{2}[A-Z0-9]{10,30}$/, 'must be an IBAN without spaces'),
-      accountHolder: z.string().trim().min(1).max(200),
-    })
-    .strict(),
-]);
 
 const postPayoutsRoute = createRoute({
   method: 'post',
@@ -129,40 +118,6 @@ const settlePayoutRoute = (action: 'paid' | 'failed' | 'cancel', outcome: 'paid'
     responses: { 200: json(Payout, 'The run'), ...errorResponses(...authErrors, 'not_found', 'conflict') },
   });
 
-const patchAffiliatesMeRoute = createRoute({
-  method: 'patch',
-  path: '/v1/affiliates/me',
-  tags: ['payouts'],
-  summary: 'Set how you are paid: PayPal or Wise by email, or a bank account by IBAN',
-  security: bearer,
-  request: {
-    body: jsonBody(z.object({ payoutMethod: z.enum(['paypal', 'wise', 'bank']), payoutDetails: PayoutDetails }).strict()),
-  },
-  responses: {
-    200: json(z.object({ id: z.string(), payoutMethod: z.string(), payoutDetails: z.record(z.string(), z.string()) }), 'Saved'),
-    ...errorResponses(...authErrors, ...bodyErrors),
-  },
-});
-
-const getAffiliatesMePayoutsRoute = createRoute({
-  method: 'get',
-  path: '/v1/affiliates/me/payouts',
-  tags: ['payouts'],
-  summary: 'Your payouts, newest first',
-  security: bearer,
-  responses: {
-    200: json(
-      z.object({
-        payouts: z.array(
-          z.object({ id: z.string(), status: z.string(), currency: z.string(), amount: z.string(), createdAt: z.string() }),
-        ),
-      }),
-      'Payouts',
-    ),
-    ...errorResponses(...authErrors),
-  },
-});
-
 export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
   app.openapi(guarded(postPayoutsRoute, authorize('finance')), async (c) =>
     c.json(await createPayout(deps, c.req.valid('json')), 201),
@@ -192,13 +147,4 @@ export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       c.json(await settlePayout(deps, parseId('payout', c.req.valid('param').id), outcome), 200),
     );
   }
-
-  app.openapi(guarded(patchAffiliatesMeRoute, authorize('affiliate')), async (c) => {
-    const body = c.req.valid('json');
-    return c.json(await setPayoutMethod(deps, c.get('principal').affiliateId!, body.payoutMethod, body.payoutDetails), 200);
-  });
-
-  app.openapi(guarded(getAffiliatesMePayoutsRoute, authorize('affiliate')), async (c) =>
-    c.json({ payouts: await listOwnPayouts(deps, c.get('principal').affiliateId!) }, 200),
-  );
 }

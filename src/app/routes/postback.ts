@@ -10,7 +10,8 @@ import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
 import { merchantForPostbackToken } from '../../use-cases/merchant-secrets';
 import { recordOrderEvent } from '../../use-cases/record-order-event';
 import type { IntakePrograms } from '../../use-cases/intake-programs';
-import { loadProgramForIntake, OrderIntakeResult } from './orders';
+import { OrderIntakeResult } from '../schemas/order-event';
+import { loadProgramForIntake } from './orders';
 
 const PARAMS = [
   'token',

@@ -1,115 +1,16 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { ATTRIBUTION_SOURCES } from '../../domain/attribution';
 import { parseId } from '../../domain/ids';
+import { percentToBasisPoints } from '../../domain/rate';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
+import { Member, MemberParams, Program, ProgramCreate, ProgramParam, ProgramPatch } from '../schemas/program';
+import { setAffiliateRate } from '../../use-cases/affiliate-rates';
 import { createProgram, getProgram, listMembers, listPrograms, setMembership, updateProgram } from '../../use-cases/programs';
-
-const DomainList = z
-  .array(z.string().min(1).max(253))
-  .min(1)
-  .max(50)
-  .openapi({
-    example: ['shop.example', 'www.shop.example'],
-    description: 'exact hosts (with :port if not the default) a landing URL may use',
-  });
-
-const ProgramFields = {
-  name: NameSchema,
-  landingUrl: z.string().min(1).max(2048).openapi({ example: 'https://shop.example/' }),
-  allowedDomains: DomainList,
-  cookieDays: z.number().int().min(1).max(365),
-  lockDays: z.number().int().min(0).max(365),
-  plan: PlanSchema,
-  attributionOrder: z
-    .array(z.enum(ATTRIBUTION_SOURCES))
-    .min(1)
-    .max(2)
-    .refine((list) => new Set(list).size === list.length, { message: 'each source at most once' })
-    .openapi({ description: 'sources that may attribute an order, in the order tried', example: ['click', 'coupon'] }),
-  fraudChecks: z
-    .object({
-      minClickToOrderSeconds: z.number().int().min(1).max(86_400).optional(),
-      selfReferral: z.boolean().optional(),
-      paidSearch: z.boolean().optional(),
-    })
-    .strict()
-    .openapi('FraudChecks', { description: 'checks that hold an order for review; all off until set' }),
-};
-
-const ProgramCreate = z
-  .object({
-    ...ProgramFields,
-    currency: CurrencySchema,
-    cookieDays: ProgramFields.cookieDays.default(30),
-    lockDays: ProgramFields.lockDays.default(30),
-    attributionOrder: ProgramFields.attributionOrder.optional(),
-    fraudChecks: ProgramFields.fraudChecks.optional(),
-  })
-  .strict()
-  .openapi('ProgramCreate');
-
-const ProgramPatch = z
-  .object({
-    name: ProgramFields.name.optional(),
-    landingUrl: ProgramFields.landingUrl.optional(),
-    allowedDomains: DomainList.optional(),
-    cookieDays: ProgramFields.cookieDays.optional(),
-    lockDays: ProgramFields.lockDays.optional(),
-    plan: PlanSchema.optional(),
-    attributionOrder: ProgramFields.attributionOrder.optional(),
-    fraudChecks: ProgramFields.fraudChecks.optional(),
-    status: z.enum(['active', 'paused']).optional(),
-  })
-  .strict()
-  .openapi('ProgramPatch');
-
-const Program = z
-  .object({
-    id: z.string(),
-    merchantId: z.string(),
-    name: z.string(),
-    landingUrl: z.string(),
-    allowedDomains: z.array(z.string()),
-    currency: z.string(),
-    cookieDays: z.number(),
-    lockDays: z.number(),
-    plan: PlanSchema,
-    attributionOrder: z.array(z.enum(ATTRIBUTION_SOURCES)),
-    fraudChecks: ProgramFields.fraudChecks,
-    status: z.enum(['active', 'paused']),
-    membership: z.enum(['approved', 'suspended']).optional().openapi({ description: "affiliates: the caller's standing" }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('Program');
-
-const Member = z
-  .object({
-    affiliateId: z.string(),
-    name: z.string(),
-    status: z.enum(['approved', 'suspended']),
-    approvedAt: z.string(),
-    updatedAt: z.string(),
-  })
-  .openapi('ProgramAffiliate');
-
-const ProgramParam = z.object({
-  id: z
-    .string()
-    .max(40)
-    .openapi({ param: { name: 'id', in: 'path' }, example: 'prg_1' }),
-});
-const MemberParams = ProgramParam.extend({
-  affiliateId: z
-    .string()
-    .max(40)
-    .openapi({ param: { name: 'affiliateId', in: 'path' }, example: 'aff_1' }),
-});
+import { simulatePlan } from '../../use-cases/simulate-plan';
 
 const postProgramsRoute = createRoute({
   method: 'post',
@@ -189,6 +90,59 @@ const postProgramsAffiliatesSuspendRoute = createRoute({
   },
 });
 
+const Percent = z.string().refine((v) => percentToBasisPoints(v) !== undefined, {
+  message: 'must be a percent from "0" to "100" with at most two decimals',
+});
+
+const putProgramsAffiliatesRateRoute = createRoute({
+  method: 'put',
+  path: '/v1/programs/{id}/affiliates/{affiliateId}/rate',
+  tags: ['commissions'],
+  summary: "A custom rate for one affiliate, replacing the plan's default and tiers for orders placed from now on (null ends it)",
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(40)
+        .openapi({ param: { name: 'id', in: 'path' } }),
+      affiliateId: z
+        .string()
+        .max(40)
+        .openapi({ param: { name: 'affiliateId', in: 'path' } }),
+    }),
+    body: jsonBody(z.object({ percent: Percent.nullable() }).strict()),
+  },
+  responses: {
+    200: json(
+      z.object({ programId: z.string(), affiliateId: z.string(), percent: z.string().nullable(), effectiveFrom: z.string() }),
+      'The rate',
+    ),
+    ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+  },
+});
+
+const postProgramsPlanSimulateRoute = createRoute({
+  method: 'post',
+  path: '/v1/programs/{id}/plan/simulate',
+  tags: ['commissions'],
+  summary: "What-if: the period's orders under a proposed plan, per affiliate, next to the plans in force; writes nothing",
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(40)
+        .openapi({ param: { name: 'id', in: 'path' } }),
+    }),
+    body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
+  },
+  responses: {
+    200: json(z.record(z.string(), z.unknown()).openapi('PlanSimulation'), 'Totals per affiliate: current, proposed, difference'),
+    ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+  },
+});
+
 export function registerProgramRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps & { onTrackingChange: () => void },
@@ -240,4 +194,27 @@ export function registerProgramRoutes(
       200,
     );
   });
+}
+
+/**
+ * A program's commission terms beyond its plan: one affiliate's custom rate, and a proposed
+ * plan tried on past orders. Registered after the coupon routes, where /openapi.json lists them.
+ */
+export function registerProgramCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+  app.openapi(guarded(putProgramsAffiliatesRateRoute, authorize('merchant')), async (c) => {
+    const params = c.req.valid('param');
+    const { percent } = c.req.valid('json');
+    const { effectiveFrom } = await setAffiliateRate(
+      deps,
+      c.get('principal'),
+      parseId('program', params.id),
+      parseId('affiliate', params.affiliateId),
+      percent,
+    );
+    return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
+  });
+
+  app.openapi(guarded(postProgramsPlanSimulateRoute, authorize('merchant')), async (c) =>
+    c.json(await simulatePlan(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
+  );
 }

@@ -1,7 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
-import { type NormalizedOrderEvent, ORDER_EVENT_TYPES, type OrderEventType, type OrderSnapshot } from '../../domain/order';
+import {
+  type NormalizedOrderEvent,
+  ORDER_EVENT_TYPES,
+  ORDER_STATUSES,
+  type OrderEventType,
+  type OrderSnapshot,
+} from '../../domain/order';
 import { AppError } from '../../core/errors';
 import { CurrencySchema } from './common';
 
@@ -46,6 +52,28 @@ export const OrderEventBody = z
     occurredAt: DateTime.openapi({ example: '2026-11-25T10:00:00Z' }),
   })
   .openapi('OrderEvent');
+
+/** What an order delivery answers, whichever channel brought it (API, postback, connector). */
+export const OrderIntakeResult = z
+  .object({
+    id: z.string(),
+    programId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    attribution: z.object({
+      affiliateId: z.string().nullable(),
+      method: z.enum(['click', 'coupon', 'none']),
+      reason: z.string(),
+      held: z.boolean(),
+    }),
+    duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
+    catalog: z
+      .object({ unknownSkus: z.array(z.string()) })
+      .optional()
+      .openapi({
+        description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate",
+      }),
+  })
+  .openapi('OrderIntakeResult');
 
 export type OrderEventInput = z.infer<typeof OrderEventBody>;
 
