@@ -46,7 +46,7 @@ import type {
 } from 'kysely';
 import { runCommissionBatch } from '../src/batch/commission-batch';
 import { deriveOrderState, type OrderEventFacts, type OrderEventType, type OrderSnapshot } from '../src/domain/order';
-import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-open';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { prng } from '../test/support/prng';
 import { stateColumns } from '../src/store/order-rows';

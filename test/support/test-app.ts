@@ -6,7 +6,7 @@ import type { AppDeps, ClickSecrets } from '../../src/core/deps';
 import { ensureAdminKey } from '../../src/use-cases/api-keys';
 import { createSqliteClickRecorder } from '../../src/store/sqlite/sqlite-click-recorder';
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
-import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite, type SqliteStore } from '../../src/store/sqlite/sqlite-open';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import { nodeAssets } from '../../src/runtime/node-assets';
 import { openChdb } from '../../src/clickhouse/chdb-driver';

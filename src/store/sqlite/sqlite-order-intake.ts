@@ -3,7 +3,7 @@ import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../.
 import type { Database, OrderEventTable, OrderTable } from '../database';
 import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
 import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../order-rows';
-import type { SyncQueries } from './sync-queries';
+import type { SyncQueries } from './sqlite-sync-queries';
 
 /**
  * An event whose order is its order's snapshot, byte for byte (a new order's first event, nearly

@@ -5,11 +5,11 @@ import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import type { AtomicWrites } from '../atomic-writes';
 import type { Database } from '../database';
 import type { RowReader } from '../row-reader';
-import { startBackgroundCheckpoint } from './background-checkpoint';
-import { migrateSqlite, type MigrationReport } from './migrate';
+import { startBackgroundCheckpoint } from './sqlite-background-checkpoint';
+import { migrateSqlite, type MigrationReport } from './sqlite-migrate';
 import { sqliteAtomicWrites } from './sqlite-atomic-writes';
 import { sqliteRowReader } from './sqlite-row-reader';
-import { createSyncQueries, type PrepareStatement, type SyncQueries } from './sync-queries';
+import { createSyncQueries, type PrepareStatement, type SyncQueries } from './sqlite-sync-queries';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
 
