@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { Csrf, Layout } from './layout';
-import type { PageContext, PageRunner } from './pages';
+import type { PageContext, PageRunner } from './page-runner';
 import { loadReports, ReportSection, reportSelection } from './report-pages';
 
 interface Program {

@@ -3,7 +3,7 @@ import type { PayoutSummary } from '../../payouts/payout-runs';
 import type { AppEnv } from '../env';
 import { ApiCallError } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
-import type { PageContext, PageRunner } from './pages';
+import type { PageContext, PageRunner } from './page-runner';
 
 /** A payout run as GET /v1/payouts answers it. */
 type Payout = PayoutSummary;

@@ -4,7 +4,7 @@ import { query } from './api-client';
 import { Layout } from './layout';
 import type { OrderDetail, OrderSummary } from './merchant-api';
 import { OrdersTable } from './merchant-orders';
-import type { PageRunner } from './pages';
+import type { PageRunner } from './page-runner';
 
 /** Held orders are looked for in at most this many orders (4 API pages). */
 const HELD_SCAN_PAGES = 4;

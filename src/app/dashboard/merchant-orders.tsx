@@ -4,7 +4,7 @@ import type { AppEnv } from '../env';
 import { query } from './api-client';
 import { ActionButton, Layout } from './layout';
 import type { OrderDetail, OrderSummary } from './merchant-api';
-import { dateParam, type PageRunner } from './pages';
+import { dateParam, type PageRunner } from './page-runner';
 
 /** Orders in a table; with `actions`, each row has release and reject buttons (held orders). */
 export const OrdersTable = (props: { orders: OrderSummary[]; csrf: string; actions?: boolean }) => (

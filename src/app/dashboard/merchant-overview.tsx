@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { Layout } from './layout';
 import type { Program } from './merchant-api';
-import type { PageRunner } from './pages';
+import type { PageRunner } from './page-runner';
 import { loadReports, ReportSection, reportSelection } from './report-pages';
 
 const MERCHANT_BREAKDOWNS = [

@@ -4,7 +4,7 @@ import { registerMerchantHeldPages } from './merchant-held';
 import { registerMerchantOrderPages } from './merchant-orders';
 import { registerMerchantOverview } from './merchant-overview';
 import { registerMerchantPlanPages } from './merchant-plan';
-import type { PageRunner } from './pages';
+import type { PageRunner } from './page-runner';
 
 /** The merchant's pages, one file each: overview, orders, held orders, plan. */
 export function registerMerchantPages(router: Hono<AppEnv>, run: PageRunner) {

@@ -3,7 +3,7 @@ import type { AppEnv } from '../env';
 import { ApiCallError } from './api-client';
 import { Csrf, Layout } from './layout';
 import type { Program, Simulation } from './merchant-api';
-import type { PageContext, PageRunner } from './pages';
+import type { PageContext, PageRunner } from './page-runner';
 
 /** /app/merchant/plan: a program's commission plan, edited and tried on past orders before saving. */
 export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner) {

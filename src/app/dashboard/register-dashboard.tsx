@@ -7,7 +7,7 @@ import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
-import { pageHeaders, pageRunner } from './pages';
+import { pageHeaders, pageRunner } from './page-runner';
 import { registerReportDownload } from './report-pages';
 import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
 import { authenticate } from '../../use-cases/api-keys';
