@@ -5,68 +5,59 @@ import { query } from './api-client';
 import { ActionButton, Layout } from './layout';
 import type { OrderDetail, OrderSummary } from './merchant-api';
 import { dateParam, type PageRunner } from './page-runner';
+import { DataTable, num, text } from './data-table';
 
 /** Orders in a table; with `actions`, each row has release and reject buttons (held orders). */
 export const OrdersTable = (props: { orders: OrderSummary[]; csrf: string; actions?: boolean }) => (
-  <div class="scroll">
-    <table data-testid="orders-table">
-      <thead>
-        <tr>
-          <th scope="col">Order</th>
-          <th scope="col">Placed (UTC)</th>
-          <th scope="col">Status</th>
-          <th scope="col" class="num">
-            Revenue
-          </th>
-          <th scope="col">Affiliate</th>
-          <th scope="col">Attribution</th>
-          <th scope="col">Held</th>
-          {props.actions && <th scope="col">Review</th>}
-        </tr>
-      </thead>
-      <tbody>
-        {props.orders.length === 0 && (
-          <tr>
-            <td colspan={8}>No orders.</td>
-          </tr>
+  <DataTable
+    testId="orders-table"
+    columns={[
+      text('Order'),
+      text('Placed (UTC)'),
+      text('Status'),
+      num('Revenue'),
+      text('Affiliate'),
+      text('Attribution'),
+      text('Held'),
+      ...(props.actions ? [text('Review')] : []),
+    ]}
+    rows={props.orders}
+    empty="No orders."
+    row={(o) => (
+      <tr data-order={o.id}>
+        <th scope="row">
+          <a href={`/app/merchant/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
+        </th>
+        <td>{o.placedAt.slice(0, 16).replace('T', ' ')}</td>
+        <td data-field="status">{o.status}</td>
+        <td class="num">
+          {o.revenue} {o.currency}
+        </td>
+        <td>{o.affiliateId ?? '–'}</td>
+        <td>
+          {o.method} ({o.reason})
+        </td>
+        <td>{o.held ? 'held' : ''}</td>
+        {props.actions && (
+          <td>
+            <ActionButton
+              action={`/app/merchant/orders/${encodeURIComponent(o.id)}/release`}
+              csrf={props.csrf}
+              label="Release"
+              name={o.id}
+            />{' '}
+            <ActionButton
+              action={`/app/merchant/orders/${encodeURIComponent(o.id)}/reject`}
+              csrf={props.csrf}
+              label="Reject"
+              name={o.id}
+              danger
+            />
+          </td>
         )}
-        {props.orders.map((o) => (
-          <tr data-order={o.id}>
-            <th scope="row">
-              <a href={`/app/merchant/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
-            </th>
-            <td>{o.placedAt.slice(0, 16).replace('T', ' ')}</td>
-            <td data-field="status">{o.status}</td>
-            <td class="num">
-              {o.revenue} {o.currency}
-            </td>
-            <td>{o.affiliateId ?? '–'}</td>
-            <td>
-              {o.method} ({o.reason})
-            </td>
-            <td>{o.held ? 'held' : ''}</td>
-            {props.actions && (
-              <td>
-                <ActionButton
-                  action={`/app/merchant/orders/${encodeURIComponent(o.id)}/release`}
-                  csrf={props.csrf}
-                  label="Release"
-                  name={o.id}
-                />{' '}
-                <ActionButton
-                  action={`/app/merchant/orders/${encodeURIComponent(o.id)}/reject`}
-                  csrf={props.csrf}
-                  label="Reject"
-                  name={o.id}
-                  danger
-                />
-              </td>
-            )}
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  </div>
+      </tr>
+    )}
+  />
 );
 
 /** /app/merchant/orders and /app/merchant/orders/:id: the orders, and one order's receipt, ledger and events. */
@@ -196,39 +187,23 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
           </section>
           <section aria-labelledby="ledger-h">
             <h2 id="ledger-h">Commission ledger</h2>
-            <div class="scroll">
-              <table data-testid="ledger-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Entry</th>
-                    <th scope="col">Kind</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" class="num">
-                      Amount
-                    </th>
-                    <th scope="col">Explanation</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {order.ledger.length === 0 && (
-                    <tr>
-                      <td colspan={5}>No entries yet: the batch computes them.</td>
-                    </tr>
-                  )}
-                  {order.ledger.map((e) => (
-                    <tr>
-                      <th scope="row">{e.id}</th>
-                      <td>{e.kind}</td>
-                      <td>{e.status}</td>
-                      <td class="num">
-                        {e.amount} {e.currency}
-                      </td>
-                      <td style="white-space:normal">{e.explanation}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testId="ledger-table"
+              columns={[text('Entry'), text('Kind'), text('Status'), num('Amount'), text('Explanation')]}
+              rows={order.ledger}
+              empty="No entries yet: the batch computes them."
+              row={(e) => (
+                <tr>
+                  <th scope="row">{e.id}</th>
+                  <td>{e.kind}</td>
+                  <td>{e.status}</td>
+                  <td class="num">
+                    {e.amount} {e.currency}
+                  </td>
+                  <td style="white-space:normal">{e.explanation}</td>
+                </tr>
+              )}
+            />
           </section>
           <section aria-labelledby="history-h">
             <h2 id="history-h">Events</h2>

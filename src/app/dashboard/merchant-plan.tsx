@@ -4,6 +4,7 @@ import { ApiCallError } from './api-client';
 import { Csrf, Layout } from './layout';
 import type { Program, Simulation } from './merchant-api';
 import type { PageContext, PageRunner } from './page-runner';
+import { DataTable, num, text } from './data-table';
 
 /** /app/merchant/plan: a program's commission plan, edited and tried on past orders before saving. */
 export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner) {
@@ -89,59 +90,41 @@ export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner)
             <h2 id="sim-h">
               What-if {from} – {to}: {sim.orders} orders
             </h2>
-            <div class="scroll">
-              <table data-testid="simulation-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Affiliate</th>
-                    <th scope="col" class="num">
-                      Orders
-                    </th>
-                    <th scope="col" class="num">
-                      Current
-                    </th>
-                    <th scope="col" class="num">
-                      Proposed
-                    </th>
-                    <th scope="col" class="num">
-                      Difference
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {sim.affiliates.map((a) => (
-                    <tr data-key={a.affiliateId}>
-                      <th scope="row">{a.affiliateId}</th>
-                      <td class="num">{a.orders}</td>
-                      <td class="num" data-field="current">
-                        {a.current}
-                      </td>
-                      <td class="num" data-field="proposed">
-                        {a.proposed}
-                      </td>
-                      <td class="num" data-field="difference">
-                        {a.difference}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-                <tfoot>
-                  <tr data-key="total">
-                    <th scope="row">Total ({sim.currency})</th>
-                    <td class="num">{sim.orders}</td>
-                    <td class="num" data-field="current">
-                      {sim.totals.current}
-                    </td>
-                    <td class="num" data-field="proposed">
-                      {sim.totals.proposed}
-                    </td>
-                    <td class="num" data-field="difference">
-                      {sim.totals.difference}
-                    </td>
-                  </tr>
-                </tfoot>
-              </table>
-            </div>
+            <DataTable
+              testId="simulation-table"
+              columns={[text('Affiliate'), num('Orders'), num('Current'), num('Proposed'), num('Difference')]}
+              rows={sim.affiliates}
+              row={(a) => (
+                <tr data-key={a.affiliateId}>
+                  <th scope="row">{a.affiliateId}</th>
+                  <td class="num">{a.orders}</td>
+                  <td class="num" data-field="current">
+                    {a.current}
+                  </td>
+                  <td class="num" data-field="proposed">
+                    {a.proposed}
+                  </td>
+                  <td class="num" data-field="difference">
+                    {a.difference}
+                  </td>
+                </tr>
+              )}
+              foot={
+                <tr data-key="total">
+                  <th scope="row">Total ({sim.currency})</th>
+                  <td class="num">{sim.orders}</td>
+                  <td class="num" data-field="current">
+                    {sim.totals.current}
+                  </td>
+                  <td class="num" data-field="proposed">
+                    {sim.totals.proposed}
+                  </td>
+                  <td class="num" data-field="difference">
+                    {sim.totals.difference}
+                  </td>
+                </tr>
+              }
+            />
           </section>
         )}
       </Layout>,
