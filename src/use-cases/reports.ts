@@ -75,7 +75,7 @@ async function fromClickHouse<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof ReportTooLargeError) throw new AppError('bad_request', error.message);
+    if (error instanceof ReportTooLargeError) throw new AppError('validation_failed', error.message);
     if (error instanceof ClickHouseError) {
       if (error.failure === 'timeout')
         throw new AppError('timeout', 'the report took longer than its time limit; narrow the dates or add a filter');
@@ -88,7 +88,7 @@ async function fromClickHouse<T>(read: () => Promise<T>): Promise<T> {
 function filterId(kind: IdKind, text: string | undefined): number | null {
   if (text === undefined) return null;
   const parsed = parseId(kind, text);
-  if (parsed === undefined) throw new AppError('bad_request', `${kind}: not a ${kind} id`);
+  if (parsed === undefined) throw new AppError('validation_failed', `${kind}: not a ${kind} id`);
   return parsed;
 }
 

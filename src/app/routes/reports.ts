@@ -24,6 +24,7 @@ const id = (kind: string) =>
     .max(40)
     .openapi({ description: `a ${kind} id` });
 
+/** Report parameters are an allow-list (strict): anything unknown or malformed is refused, never guessed. */
 const SummaryQuery = z
   .object({
     from: DateParam.openapi({ description: 'first day, YYYY-MM-DD, in tz', example: '2026-11-01' }),
@@ -71,18 +72,10 @@ const CSV_COLUMNS = [
   'costRatio',
 ] as const;
 
-/** Report parameters are an allow-list: anything unknown or malformed is a 400, never a guess. */
-function badQuery(result: { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } }): undefined {
-  if (result.success) return undefined;
-  const issue = result.error?.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new AppError('bad_request', `${where}${issue?.message ?? 'invalid query'}`);
-}
-
 function checkRange(from: string, to: string) {
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
-  if (days < 1) throw new AppError('bad_request', 'to: must not be before from');
-  if (days > MAX_RANGE_DAYS) throw new AppError('bad_request', `at most ${MAX_RANGE_DAYS} days per report`);
+  if (days < 1) throw new AppError('validation_failed', 'to: must not be before from');
+  if (days > MAX_RANGE_DAYS) throw new AppError('validation_failed', `at most ${MAX_RANGE_DAYS} days per report`);
 }
 
 const getReportsSummaryRoute = createRoute({
@@ -103,7 +96,7 @@ const getReportsSummaryRoute = createRoute({
         'text/csv': { schema: z.string() },
       },
     },
-    ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
+    ...errorResponses(...authErrors, 'validation_failed', 'not_found', 'unavailable', 'timeout'),
   },
 });
 
@@ -148,68 +141,60 @@ const getReportsReconciliationRoute = createRoute({
       }),
       'The comparison; rows that differ have matches: false',
     ),
-    ...errorResponses(...authErrors, 'bad_request', 'not_found', 'unavailable', 'timeout'),
+    ...errorResponses(...authErrors, 'validation_failed', 'not_found', 'unavailable', 'timeout'),
   },
 });
 
 export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
-  app.openapi(
-    guarded(getReportsSummaryRoute, authorize('merchant', 'affiliate')),
-    async (c) => {
-      const q = c.req.valid('query');
-      checkRange(q.from, q.to);
-      if (!isTimeZone(q.tz)) throw new AppError('bad_request', `tz: unknown time zone ${q.tz}`);
-      const result = await summaryForCaller(deps, c.get('principal'), q);
-      if (q.format === 'csv') {
-        const text = stringify(
-          result.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
-          { header: true, columns: [...CSV_COLUMNS], record_delimiter: '\r\n' },
-        );
-        const name = `report-${q.groupBy}-${q.from}-${q.to}.csv`;
-        return c.body(text, 200, {
-          'content-type': 'text/csv; charset=utf-8',
-          'content-disposition': `attachment; filename="${name}"`,
-        }) as never;
-      }
-      return c.json({ from: q.from, to: q.to, tz: q.tz, groupBy: q.groupBy, rows: result }, 200);
-    },
-    badQuery,
-  );
-
-  app.openapi(
-    guarded(getReportsReconciliationRoute, authorize('merchant')),
-    async (c) => {
-      const q = c.req.valid('query');
-      checkRange(q.from, q.to);
-      const result = await reconciliationForCaller(deps, c.get('principal'), q);
-      return c.json(
-        {
-          from: q.from,
-          to: q.to,
-          mismatches: result.mismatches,
-          changesInFlight: result.changesInFlight,
-          ledger: result.ledger.map((r) => ({
-            program: formatId('program', r.programId),
-            day: r.day,
-            status: r.status,
-            currency: r.currency,
-            sqlAmount: formatMoney({ minor: r.sqlMinor, currency: r.currency }),
-            sqlEntries: r.sqlEntries,
-            clickhouseAmount: formatMoney({ minor: r.clickhouseMinor, currency: r.currency }),
-            clickhouseEntries: r.clickhouseEntries,
-            difference: formatMoney({ minor: r.sqlMinor - r.clickhouseMinor, currency: r.currency }),
-            matches: r.matches,
-          })),
-          unattributedClicks: result.unattributedClicks.map((u) => ({
-            program: formatId('program', u.programId),
-            day: u.day,
-            reason: u.reason,
-            orders: u.orders,
-          })),
-        },
-        200,
+  app.openapi(guarded(getReportsSummaryRoute, authorize('merchant', 'affiliate')), async (c) => {
+    const q = c.req.valid('query');
+    checkRange(q.from, q.to);
+    if (!isTimeZone(q.tz)) throw new AppError('validation_failed', `tz: unknown time zone ${q.tz}`);
+    const result = await summaryForCaller(deps, c.get('principal'), q);
+    if (q.format === 'csv') {
+      const text = stringify(
+        result.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
+        { header: true, columns: [...CSV_COLUMNS], record_delimiter: '\r\n' },
       );
-    },
-    badQuery,
-  );
+      const name = `report-${q.groupBy}-${q.from}-${q.to}.csv`;
+      return c.body(text, 200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="${name}"`,
+      }) as never;
+    }
+    return c.json({ from: q.from, to: q.to, tz: q.tz, groupBy: q.groupBy, rows: result }, 200);
+  });
+
+  app.openapi(guarded(getReportsReconciliationRoute, authorize('merchant')), async (c) => {
+    const q = c.req.valid('query');
+    checkRange(q.from, q.to);
+    const result = await reconciliationForCaller(deps, c.get('principal'), q);
+    return c.json(
+      {
+        from: q.from,
+        to: q.to,
+        mismatches: result.mismatches,
+        changesInFlight: result.changesInFlight,
+        ledger: result.ledger.map((r) => ({
+          program: formatId('program', r.programId),
+          day: r.day,
+          status: r.status,
+          currency: r.currency,
+          sqlAmount: formatMoney({ minor: r.sqlMinor, currency: r.currency }),
+          sqlEntries: r.sqlEntries,
+          clickhouseAmount: formatMoney({ minor: r.clickhouseMinor, currency: r.currency }),
+          clickhouseEntries: r.clickhouseEntries,
+          difference: formatMoney({ minor: r.sqlMinor - r.clickhouseMinor, currency: r.currency }),
+          matches: r.matches,
+        })),
+        unattributedClicks: result.unattributedClicks.map((u) => ({
+          program: formatId('program', u.programId),
+          day: u.day,
+          reason: u.reason,
+          orders: u.orders,
+        })),
+      },
+      200,
+    );
+  });
 }
