@@ -6,7 +6,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, pathId } from '../schemas/common';
 import { replaceCatalog } from '../../use-cases/catalog';
 import { parseJsonBytes } from './orders';
 
@@ -59,10 +59,7 @@ const putProgramsCatalogRoute: RouteConfig = {
   security: bearer,
   request: {
     params: z.object({
-      id: z
-        .string()
-        .max(40)
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId('id'),
     }),
     body: {
       required: true,

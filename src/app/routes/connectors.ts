@@ -13,7 +13,7 @@ import { AppError, notFound } from '../../core/errors';
 import type { IntakePrograms } from '../../use-cases/intake-programs';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, pathId } from '../schemas/common';
 import {
   type ConnectorOutcome,
   recordConnectorDeletion,
@@ -80,10 +80,7 @@ const putProgramsConnectorsByPlatformRoute = createRoute({
   security: bearer,
   request: {
     params: z.object({
-      id: z
-        .string()
-        .max(40)
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId('id'),
       platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
     }),
     body: jsonBody(
@@ -121,6 +118,17 @@ const putProgramsConnectorsByPlatformRoute = createRoute({
   },
 });
 
+/** What either shop's webhook may answer besides its 200 and 202. */
+const webhookErrors = errorResponses(
+  'bad_request',
+  'invalid_json',
+  'invalid_signature',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'validation_failed',
+);
+
 const shopifyWebhookRoute: RouteConfig = {
   method: 'post',
   path: '/v1/connectors/shopify/{programId}',
@@ -147,15 +155,7 @@ const shopifyWebhookRoute: RouteConfig = {
   responses: {
     200: json(z.union([ConnectorResult, ConnectorIgnored]), 'Stored (or already stored), or a topic the connector does not use'),
     202: json(ConnectorPending, 'A refund kept until its order arrives'),
-    ...errorResponses(
-      'bad_request',
-      'invalid_json',
-      'invalid_signature',
-      'not_found',
-      'conflict',
-      'payload_too_large',
-      'validation_failed',
-    ),
+    ...webhookErrors,
   },
 };
 
@@ -186,15 +186,7 @@ const wooCommerceWebhookRoute: RouteConfig = {
       'Stored (or already stored), a ping, or a topic the connector does not use',
     ),
     202: json(ConnectorPending, 'A deletion kept until its order arrives'),
-    ...errorResponses(
-      'bad_request',
-      'invalid_json',
-      'invalid_signature',
-      'not_found',
-      'conflict',
-      'payload_too_large',
-      'validation_failed',
-    ),
+    ...webhookErrors,
   },
 };
 

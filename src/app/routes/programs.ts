@@ -5,7 +5,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, pathId } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
 import { Member, MemberParams, Program, ProgramCreate, ProgramParam, ProgramPatch } from '../schemas/program';
 import { setAffiliateRate } from '../../use-cases/affiliate-rates';
@@ -102,14 +102,8 @@ const putProgramsAffiliatesRateRoute = createRoute({
   security: bearer,
   request: {
     params: z.object({
-      id: z
-        .string()
-        .max(40)
-        .openapi({ param: { name: 'id', in: 'path' } }),
-      affiliateId: z
-        .string()
-        .max(40)
-        .openapi({ param: { name: 'affiliateId', in: 'path' } }),
+      id: pathId('id'),
+      affiliateId: pathId('affiliateId'),
     }),
     body: jsonBody(z.object({ percent: Percent.nullable() }).strict()),
   },
@@ -130,10 +124,7 @@ const postProgramsPlanSimulateRoute = createRoute({
   security: bearer,
   request: {
     params: z.object({
-      id: z
-        .string()
-        .max(40)
-        .openapi({ param: { name: 'id', in: 'path' } }),
+      id: pathId('id'),
     }),
     body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
   },

@@ -66,6 +66,13 @@ export const PageQuery = z.object({
     .openapi({ param: { name: 'after', in: 'query' }, description: 'cursor: the last id of the previous page' }),
 });
 
+/** A path parameter holding a public id ("prg_1"). */
+export const pathId = (name: string) =>
+  z
+    .string()
+    .max(40)
+    .openapi({ param: { name, in: 'path' } });
+
 export function json<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };
 }
