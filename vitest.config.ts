@@ -28,7 +28,7 @@ export default defineConfig({
                 CLICK_SIGNING_KEYS: '2:current-signing-secret-for-tests-0123456789,1:previous-signing-secret-for-tests-987654321',
                 VISITOR_HASH_KEY: 'visitor-key-for-workers-tests-0123456789',
                 PUBLIC_URL: 'https://go.example.com',
-                // The admin key the Worker stores on an isolate's first request (test/workers/admin.ts).
+                // The admin key the Worker stores on an isolate's first request (ADMIN_TOKEN in test/workers/api.ts).
                 ADMIN_TOKEN: 'workers-admin-token-0123456789abcdef',
                 TEST_MIGRATIONS: migrations,
               },

@@ -46,10 +46,10 @@ import type {
 } from 'kysely';
 import { runCommissionBatch } from '../src/batch/commission-batch';
 import { deriveOrderState, type OrderEventFacts, type OrderEventType, type OrderSnapshot } from '../src/domain/order';
-import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-open';
 import { makeTempDir, removeDir } from '../test/support/server-process';
 import { prng } from '../test/support/prng';
-import { stateColumns } from '../src/store/sqlite/sqlite-order-intake';
+import { stateColumns } from '../src/store/order-rows';
 import { positiveInt } from './int-option';
 
 const { values } = parseArgs({

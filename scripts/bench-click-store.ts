@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { encodeClickId } from '../src/domain/click-id';
 import { nodeCrypto } from '../src/runtime/node-crypto';
 import type { ClickToRecord } from '../src/store/click-recorder';
-import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-open';
 import { DEFAULT_MAX_REMEMBERED } from '../src/store/recent-visitors';
 import { createSqliteClickRecorder } from '../src/store/sqlite/sqlite-click-recorder';
 import { makeTempDir, removeDir } from '../test/support/server-process';

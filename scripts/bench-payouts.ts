@@ -13,7 +13,7 @@ import { LAST_AS_OF } from '../src/batch/commission-batch';
 import { parseId } from '../src/domain/ids';
 import { payoutCsvStream } from '../src/payouts/payout-csv';
 import { createPayout, getPayout } from '../src/payouts/payout-runs';
-import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-open';
 
 const { values } = parseArgs({
   options: { affiliates: { type: 'string', default: '100000' }, entries: { type: 'string', default: '3' } },

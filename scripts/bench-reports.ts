@@ -41,7 +41,7 @@ import { applyClickHouseSchema } from '../src/clickhouse/schema';
 import { exportToClickHouse } from '../src/reports/clickhouse-export';
 import { refreshReportDays } from '../src/reports/report-days';
 import { type SummaryQuery, summaryReport } from '../src/reports/summary-report';
-import { openSqlite } from '../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../src/store/sqlite/sqlite-open';
 
 const { values } = parseArgs({
   options: {

@@ -1,31 +1,35 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { AuthThrottle } from './auth-throttle';
-import type { AppDeps } from './deps';
+import type { AppDeps } from '../core/deps';
 import type { AppEnv } from './env';
-import { errorBody, validationFailed } from './errors';
-import { IntakePrograms } from './intake-programs';
+import { errorBody, validationFailed } from '../core/errors';
+import { IntakePrograms } from '../use-cases/intake-programs';
 import { authorizer } from './middleware/authorize';
 import { errorHandler } from './middleware/errors';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerAdminRoutes } from './routes/admin';
+import { registerAffiliateSelfRoutes } from './routes/affiliate-self';
 import { registerCatalogRoutes } from './routes/catalog';
-import { registerCommissionRoutes } from './routes/commissions';
+import { registerCouponRoutes } from './routes/coupons';
+import { registerCustomerRefRoutes } from './routes/customer-refs';
 import { registerConnectorRoutes } from './routes/connectors';
+import { registerEarningsRoutes } from './routes/earnings';
 import { registerFxRateRoutes } from './routes/fx-rates';
 import { registerHealthRoutes } from './routes/health';
 import { registerPayoutRoutes } from './routes/payouts';
 import { registerReadinessRoute } from './routes/readiness';
 import { registerLinkRoutes } from './routes/links';
-import { registerMerchantToolRoutes } from './routes/merchant-tools';
-import { registerOrderRoutes } from './routes/orders';
+import { registerMerchantSecretRoutes } from './routes/merchant-secrets';
+import { registerOrderReviewRoutes, registerOrderRoutes } from './routes/orders';
 import { registerPostbackRoutes } from './routes/postback';
-import { registerProgramRoutes } from './routes/programs';
+import { registerProgramCommissionRoutes, registerProgramRoutes } from './routes/programs';
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
-import { TrackingTargets } from './tracking-targets';
-import { clickIdSigner } from './use-cases/track-click';
+import { TrackingTargets } from '../use-cases/tracking-targets';
+import { clickIdSigner } from '../use-cases/track-click';
 
 /** Builds the whole HTTP app from its dependencies; each runtime calls this once. */
 export function createApp(deps: AppDeps) {
@@ -87,6 +91,7 @@ export function createApp(deps: AppDeps) {
   });
   const authorize = authorizer(deps, throttle);
   const signClickId = clickIdSigner(deps, deps.clickSecrets);
+  // Registration order is the order of /openapi.json's paths (held by test/fixtures/openapi.json).
   registerHealthRoutes(app, deps);
   registerReadinessRoute(app, deps);
   registerTrackRoutes(app, deps, targets, signClickId);
@@ -97,10 +102,16 @@ export function createApp(deps: AppDeps) {
   registerPostbackRoutes(app, deps, signClickId, intakePrograms);
   registerConnectorRoutes(app, routeDeps, authorize, signClickId, intakePrograms);
   registerCatalogRoutes(app, routeDeps, authorize);
-  registerMerchantToolRoutes(app, routeDeps, authorize);
-  registerCommissionRoutes(app, deps, authorize);
+  registerCouponRoutes(app, routeDeps, authorize);
+  registerMerchantSecretRoutes(app, routeDeps, authorize);
+  registerCustomerRefRoutes(app, routeDeps, authorize);
+  registerProgramCommissionRoutes(app, deps, authorize);
+  registerEarningsRoutes(app, deps, authorize);
+  registerAdminRoutes(app, deps, authorize);
+  registerOrderReviewRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
   registerPayoutRoutes(app, deps, authorize);
+  registerAffiliateSelfRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
   registerDashboardRoutes(app, deps, app, throttle);

@@ -1,5 +1,5 @@
-import type { Logger } from './deps';
-import { AppError } from './errors';
+import type { Logger } from '../core/deps';
+import { AppError } from '../core/errors';
 
 /**
  * A refused webhook signature: one log line for the operator (which check failed, for which

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import type { AssetName, AppDeps } from './deps';
+import type { AssetName, AppDeps } from '../core/deps';
 
 const CONTENT_TYPES: Record<AssetName, string> = {
   'chart.js': 'text/javascript; charset=utf-8',

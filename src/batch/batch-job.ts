@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Logger } from '../app/deps';
+import type { Logger } from '../core/deps';
 import type { ReportStore } from '../clickhouse/clickhouse';
 import { type ExportProgress, type ExportReport, exportToClickHouse } from '../reports/clickhouse-export';
 import { reconcile } from '../reports/reconciliation';

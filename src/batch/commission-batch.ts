@@ -298,17 +298,13 @@ async function processChunk(
   report.statusChanges += changes.reduce((n, c) => n + c.statusChanges.length, 0);
 }
 
-const running = new WeakMap<Kysely<Database>, Promise<BatchReport>>();
-
 /**
- * Runs the batch; a call while one runs waits for it and runs after (never two at once).
+ * One run of the batch. It does not queue: the caller that could overlap runs (the timer, the
+ * admin route, the CLI) goes through runBatchJob (batch-job.ts), the one place runs are queued.
  * The store's `writes` commits each chunk: a SQLite transaction, D1's batch() on Workers.
  */
 export function runCommissionBatch(store: BatchStore, asOf: Date, onProgress?: BatchProgress): Promise<BatchReport> {
-  const previous = running.get(store.db) ?? Promise.resolve(undefined);
-  const next = previous.catch(() => undefined).then(() => runOnce(store, asOf, onProgress));
-  running.set(store.db, next);
-  return next;
+  return runOnce(store, asOf, onProgress);
 }
 
 /**

@@ -6,7 +6,7 @@ import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ConfigError, readConfig } from '../runtime/config';
 import { consoleLogger } from '../runtime/logger';
 import { openNodeReportStore } from '../runtime/node-reports';
-import { openSqlite } from '../store/sqlite/open-sqlite';
+import { openSqlite } from '../store/sqlite/sqlite-open';
 
 /**
  * `npm run batch [-- --as-of 2026-11-25T12:00:00Z]`: one batch run over the store under DATA_DIR

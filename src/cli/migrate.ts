@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { ConfigError, readConfig } from '../runtime/config';
-import { openSqlite } from '../store/sqlite/open-sqlite';
+import { openSqlite } from '../store/sqlite/sqlite-open';
 
 /** `npm run migrate`: applies pending SQL migrations to the store under DATA_DIR and says what it did. */
 try {

@@ -8,7 +8,7 @@ import { parseId } from '../domain/ids';
 import { payoutCsvStream } from '../payouts/payout-csv';
 import { createPayout } from '../payouts/payout-runs';
 import { ConfigError, readConfig } from '../runtime/config';
-import { openSqlite } from '../store/sqlite/open-sqlite';
+import { openSqlite } from '../store/sqlite/sqlite-open';
 
 /**
  * `npm run payouts -- --as-of 2026-11-30T00:00:00Z --minimum 50.00 [--currency EUR] --out payout.csv`:

@@ -6,7 +6,7 @@ import { formatMoney } from '../domain/money';
 import { reconcile } from '../reports/reconciliation';
 import { ConfigError, readConfig } from '../runtime/config';
 import { openNodeReportStore } from '../runtime/node-reports';
-import { openSqlite } from '../store/sqlite/open-sqlite';
+import { openSqlite } from '../store/sqlite/sqlite-open';
 
 /**
  * `npm run reconcile [-- --from 2026-11-01 --to 2026-11-30]`: ledger totals per program, UTC day

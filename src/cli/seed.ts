@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app/create-app';
-import { issueApiKey, revokeKey } from '../app/use-cases/api-keys';
+import { issueApiKey, revokeKey } from '../use-cases/api-keys';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { seedDemoMonth } from '../demo/demo-month';
 import { ConfigError, readConfig } from '../runtime/config';

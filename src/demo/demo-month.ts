@@ -1,4 +1,4 @@
-import type { AppCrypto } from '../app/deps';
+import type { AppCrypto } from '../core/deps';
 import { signedContent, webhookSecretKey } from '../domain/webhook-signature';
 
 /**

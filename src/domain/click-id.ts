@@ -1,6 +1,9 @@
 import { decodeBase64Url, encodeBase64Url } from './base64url';
 import { constantTimeEqual } from './constant-time';
 
+/** The query parameter that carries the signed click id on the landing URL. */
+export const CLICK_ID_PARAM = 'clid';
+
 /**
  * A click id is self-describing and signed, so an order that brings one back can be attributed
  * without reading the click row (P2) and a forged or altered id attributes nothing (P15).

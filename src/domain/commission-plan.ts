@@ -11,6 +11,25 @@ export interface PlanSpec {
   excludeNonCash?: boolean;
 }
 
+/** A plan as the API has validated it: lists present and defaults applied (`app/schemas/plan.ts`). */
+export interface Plan extends PlanSpec {
+  rules: NonNullable<PlanSpec['rules']>;
+  tiers: NonNullable<PlanSpec['tiers']>;
+  excludeNonCash: boolean;
+}
+
+/** The money fields of a plan, with a path for error messages. */
+export function planAmounts(plan: Plan): { path: string; value: string }[] {
+  const out: { path: string; value: string }[] = [];
+  plan.rules.forEach((r, i) => {
+    if (r.flat !== undefined) out.push({ path: `plan.rules[${i}].flat`, value: r.flat });
+    if (r.bonusFlat !== undefined) out.push({ path: `plan.rules[${i}].bonusFlat`, value: r.bonusFlat });
+  });
+  plan.tiers.forEach((t, i) => out.push({ path: `plan.tiers[${i}].monthlySalesOver`, value: t.monthlySalesOver }));
+  if (plan.maxPerOrder !== undefined) out.push({ path: 'plan.maxPerOrder', value: plan.maxPerOrder });
+  return out;
+}
+
 export interface PlanRule {
   index: number;
   sku?: string | undefined;

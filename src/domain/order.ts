@@ -39,6 +39,26 @@ export interface OrderSnapshot {
   lines: OrderLine[];
 }
 
+/** One order event as the intake stores it: amounts in minor units, times in UTC. */
+export interface NormalizedOrderEvent {
+  type: OrderEventType;
+  occurredAt: string;
+  order: OrderSnapshot;
+}
+
+/**
+ * `JSON.stringify(event)` (what the content hash is taken over) and the order's own JSON (the
+ * stored payload) from one serialisation of the order: the event's text is the order's inside
+ * the envelope JSON.stringify writes for `{ type, occurredAt, order }`, byte for byte.
+ */
+export function serializeEvent(event: NormalizedOrderEvent): { eventJson: string; orderJson: string } {
+  const orderJson = JSON.stringify(event.order);
+  return {
+    orderJson,
+    eventJson: `{"type":${JSON.stringify(event.type)},"occurredAt":${JSON.stringify(event.occurredAt)},"order":${orderJson}}`,
+  };
+}
+
 export interface OrderEventFacts {
   type: OrderEventType;
   occurredAt: string;

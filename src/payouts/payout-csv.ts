@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely, Selectable } from 'kysely';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../core/deps';
 import { neutralizeCell } from '../domain/csv-cell';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';

@@ -2,8 +2,8 @@ import type { CompiledQuery, ExpressionBuilder } from 'kysely';
 import { LAST_AS_OF } from '../batch/commission-batch';
 import { formatId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
-import type { AppDeps } from '../app/deps';
-import { AppError, notFound } from '../app/errors';
+import type { AppDeps } from '../core/deps';
+import { AppError, notFound } from '../core/errors';
 import { insertedId, nextId, returnedId } from '../store/atomic-writes';
 import type { Database, PayoutStatus } from '../store/database';
 

@@ -2,10 +2,6 @@ import { z } from 'zod';
 import { DATABASE_NAME } from '../clickhouse/clickhouse';
 import { DEFAULT_MAX_REMEMBERED } from '../store/recent-visitors';
 
-/**
- * The one place configuration is read. Every variable is validated here; a bad value stops
- * start-up with a message naming the variable.
- */
 /** Shared with the Workers entry (worker-env.ts): the same keys sign on both runtimes. */
 export const SIGNING_KEYS_PATTERN = /^[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,}(,[0-9]{1,3}:[A-Za-z0-9+/_=-]{32,})*$/;
 export const SIGNING_KEYS_MESSAGE = 'must be "keyId:secret[,keyId:secret…]" (secrets of 32+ base64 characters); the first signs';
@@ -89,6 +85,10 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * The one place configuration is read. Every variable is validated here; a bad value stops
+ * start-up with a message naming the variable.
+ */
 export function readConfig(env: Record<string, string | undefined>): Config {
   // An empty variable means "not set", as in most shells' `FOO= npm start`.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));

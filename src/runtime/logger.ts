@@ -1,4 +1,4 @@
-import type { Logger } from '../app/deps';
+import type { Logger } from '../core/deps';
 
 export function consoleLogger(format: 'text' | 'json' = 'text'): Logger {
   const write = (level: string, message: string, fields?: Record<string, unknown>) => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { AssetReader } from '../app/deps';
+import type { AssetReader } from '../core/deps';
 import { staticFilePath } from './static-files';
 
 /** The browser files (static-files.ts), read once each from node_modules. */

@@ -3,7 +3,7 @@ import { createHash, createHmac, createSecretKey, type KeyObject, randomFillSync
 // The namespace import is only to feature-detect `hash` (Node 20.12+), which the typings of
 // older releases lack; the named imports are the functions every Node 20 has.
 import { HMAC } from 'fast-sha256';
-import type { AppCrypto } from '../app/deps';
+import type { AppCrypto } from '../core/deps';
 
 /**
  * Small random reads (6 bytes per click id) cost more in call overhead than in entropy, so they

@@ -1,9 +1,9 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
-import type { AppDeps, Logger } from '../app/deps';
+import type { AppDeps, Logger } from '../core/deps';
 import { createSqliteClickRecorder } from '../store/sqlite/sqlite-click-recorder';
 import { createSqliteOrderIntake } from '../store/sqlite/sqlite-order-intake';
-import { openSqlite, type SqliteStore } from '../store/sqlite/open-sqlite';
+import { openSqlite, type SqliteStore } from '../store/sqlite/sqlite-open';
 import type { Config } from './config';
 import { nodeAssets } from './node-assets';
 import { nodeCrypto } from './node-crypto';

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
-import type { AppDeps, ReadinessProbe } from '../app/deps';
+import type { AppDeps, ReadinessProbe } from '../core/deps';
 import { clickHouseProbe } from '../clickhouse/readiness-probe';
-import type { SqliteStore } from '../store/sqlite/open-sqlite';
+import type { SqliteStore } from '../store/sqlite/sqlite-open';
 import type { Config } from './config';
 
 const PROBE_KEY = 'readiness_probe';

@@ -1,7 +1,7 @@
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
 import { ClickHouseError } from '../clickhouse/clickhouse';
-import { ensureAdminKey } from '../app/use-cases/api-keys';
+import { ensureAdminKey } from '../use-cases/api-keys';
 import { ConfigError, readConfig } from './config';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClickSecrets } from '../app/deps';
+import type { ClickSecrets } from '../core/deps';
 import { parseSigningKeys } from './config';
 
 /** Temp file, fsync, rename: a crash leaves the old file or the new one, never half of one (P24). */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { AssetName } from '../app/deps';
+import type { AssetName } from '../core/deps';
 
 /**
  * The browser files the service serves itself (no CDN: it must work on a closed network), each

@@ -1,4 +1,4 @@
-import type { AssetReader } from '../app/deps';
+import type { AssetReader } from '../core/deps';
 import type { Fetcher } from '../store/d1/d1-types';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import type { AppCrypto } from '../app/deps';
+import type { AppCrypto } from '../core/deps';
 
 /**
  * AppCrypto on Workers. `hmacSha256` is synchronous in AppCrypto (click ids are signed and

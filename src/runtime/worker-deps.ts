@@ -1,11 +1,12 @@
 import type { Context } from 'hono';
-import type { AppDeps, ClickSecrets } from '../app/deps';
+import type { AppDeps, ClickSecrets } from '../core/deps';
 import { clickHouseProbe } from '../clickhouse/readiness-probe';
 import { withBatchLease } from '../store/d1/d1-batch-lease';
 import { createD1OrderIntake } from '../store/d1/d1-order-intake';
 import { d1RowReader } from '../store/d1/d1-row-reader';
-import { d1AtomicWrites, openD1 } from '../store/d1/open-d1';
-import { createQueueClickRecorder } from '../store/d1/queue-click-recorder';
+import { d1AtomicWrites } from '../store/d1/d1-atomic-writes';
+import { openD1 } from '../store/d1/d1-open';
+import { createQueueClickRecorder } from '../store/d1/d1-click-recorder';
 import { parseSigningKeys } from './config';
 import { consoleLogger } from './logger';
 import { workerAssets } from './worker-assets';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { D1Database, Fetcher, Queue } from '../store/d1/d1-types';
-import type { ClickMessage } from '../store/d1/queue-click-recorder';
+import type { ClickMessage } from '../store/d1/d1-click-recorder';
 import {
   adminTokenSetting,
   authThrottleSettings,

@@ -1,11 +1,11 @@
 import { createApp, type App } from '../app/create-app';
-import type { AppDeps } from '../app/deps';
+import type { AppDeps } from '../core/deps';
 import { runBatchJob } from '../batch/batch-job';
-import { errorBody } from '../app/errors';
-import { ensureAdminKey } from '../app/use-cases/api-keys';
+import { errorBody } from '../core/errors';
+import { ensureAdminKey } from '../use-cases/api-keys';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
 import type { MessageBatch } from '../store/d1/d1-types';
-import type { ClickMessage } from '../store/d1/queue-click-recorder';
+import type { ClickMessage } from '../store/d1/d1-click-recorder';
 import { consoleLogger } from './logger';
 import { buildWorkerDeps } from './worker-deps';
 import { openWorkerReportStore } from './worker-reports';

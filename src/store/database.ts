@@ -1,4 +1,5 @@
 import type { Generated } from 'kysely';
+import type { Role } from '../core/principal';
 
 /** The SQL store as Kysely sees it; one interface per table in sql/sqlite/. */
 export interface Database {
@@ -34,9 +35,6 @@ export interface Database {
   connector_refunds: ConnectorRefundTable;
   catalog_items: CatalogItemTable;
 }
-
-export type Role = 'admin' | 'merchant' | 'affiliate' | 'finance';
-export const ROLES = ['admin', 'merchant', 'affiliate', 'finance'] as const satisfies readonly Role[];
 
 export interface MerchantTable {
   id: Generated<number>;

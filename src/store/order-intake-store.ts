@@ -48,7 +48,7 @@ export type OrderIntakeOutcome =
 /**
  * Stores one order event atomically: a replayed delivery id or repeated content changes nothing
  * (P4, P5), a new order is attributed once via `attributeNew`, and the order's state is
- * re-derived from all its events (P8). SQLite does it in one transaction; D1 will use batch().
+ * re-derived from all its events (P8). SQLite does it in one transaction, D1 in one batch() (store/d1/d1-order-intake.ts).
  */
 export interface OrderIntakeStore {
   record(

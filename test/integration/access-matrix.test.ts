@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/store/database';
+import type { Role } from '../../src/core/principal';
 import { orderEvent, sendOrder } from '../support/shop';
 import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureAdminKey } from '../../src/app/use-cases/api-keys';
+import { ensureAdminKey } from '../../src/use-cases/api-keys';
 import { ADMIN_TOKEN, createAffiliate, createMerchant, startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { describeAtomicWrites } from '../shared/atomic-writes.case';
 
 // The shared unit-of-work suite on SQLite (one transaction); test/workers runs it on D1.

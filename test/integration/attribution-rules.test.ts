@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeClickId } from '../../src/domain/click-id';
-import { clickIdSigner } from '../../src/app/use-cases/track-click';
+import { clickIdSigner } from '../../src/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import { orderEvent, sendOrder } from '../support/shop';
 import {

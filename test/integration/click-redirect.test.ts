@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyClickId } from '../../src/domain/click-id';
-import { clickIdSigner } from '../../src/app/use-cases/track-click';
+import { clickIdSigner } from '../../src/use-cases/track-click';
 import { nodeCrypto } from '../../src/runtime/node-crypto';
 import type { ClickToRecord } from '../../src/store/click-recorder';
 import { createSqliteClickRecorder, UNIQUE_CLICK_BETWEEN } from '../../src/store/sqlite/sqlite-click-recorder';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBatchJob } from '../../src/batch/batch-job';
-import { migrateSqlite } from '../../src/store/sqlite/migrate';
+import { migrateSqlite } from '../../src/store/sqlite/sqlite-migrate';
 import { orderEvent, sendOrder } from '../support/shop';
 import { storeBeforeMigration } from '../support/store-before-migration';
 import { createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';

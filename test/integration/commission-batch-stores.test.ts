@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { describeCommissionBatch } from '../shared/commission-batch.case';
 
 // The shared batch suite on SQLite (a synchronous transaction per chunk); test/workers runs it on D1.

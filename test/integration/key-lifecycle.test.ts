@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHOSEN_ADMIN_PREFIX, ensureAdminKey } from '../../src/app/use-cases/api-keys';
+import { CHOSEN_ADMIN_PREFIX, ensureAdminKey } from '../../src/use-cases/api-keys';
 import { ADMIN_TOKEN, createMerchant, startTestApp, type TestApp } from '../support/test-app';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migrateSqlite } from '../../src/store/sqlite/migrate';
+import { migrateSqlite } from '../../src/store/sqlite/sqlite-migrate';
 import { storeBeforeMigration } from '../support/store-before-migration';
 
 describe('migration 0011 on a store with clicks', () => {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { OrderEventType, OrderSnapshot } from '../../src/domain/order';
 import type { OrderIntakeStore } from '../../src/store/order-intake-store';
 import { createSqliteOrderIntake, PAYLOAD_IS_SNAPSHOT } from '../../src/store/sqlite/sqlite-order-intake';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { describeOrderIntakeStore } from '../shared/order-intake-store.case';
 
 // The shared suite on the SQLite adapter; test/workers/order-intake-store.test.ts runs it on D1.

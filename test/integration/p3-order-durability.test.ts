@@ -34,7 +34,7 @@
  * two temp copies of the tree (CLICKLEDGER_SERVER_ROOT pointed at each; /work/main/src untouched):
  *   - the route handing `recordOrderEvent` to `deps.defer` and answering 200 at once: 3 of 3 runs
  *     failed (`lost 36` of 1426 acked, `lost 25` of 1549, `lost 31` of 1195);
- *   - `sync-queries.ts` running the group inside BEGIN, resolving the callers, and sending COMMIT
+ *   - `sqlite-sync-queries.ts` running the group inside BEGIN, resolving the callers, and sending COMMIT
  *     on the next `setImmediate`: 2 of 2 runs failed (`lost 27` of 2895, `lost 27` of 2137).
  * The unmodified tree passes (`lost 0`).
  */

@@ -69,7 +69,7 @@ import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BatchReport, runCommissionBatch } from '../../src/batch/commission-batch';
-import { openSqlite, type SqliteStore } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite, type SqliteStore } from '../../src/store/sqlite/sqlite-open';
 import {
   type Action,
   buildScenario,

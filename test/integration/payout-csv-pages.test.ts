@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { describePayoutCsvPages } from '../shared/payout-csv-pages.case';
 
 // The shared CSV paging suite on SQLite; test/workers runs it on D1.

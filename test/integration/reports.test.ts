@@ -234,12 +234,12 @@ describe('the summary report, on a day worked out by hand', () => {
     ['to=2027-11-26', 'at most 366 days'],
     ['tz=Mars/Olympus', 'unknown time zone'],
     ['program=aff_1', 'not a program id'],
-  ])('refuses %s with a 400 naming the problem', async (bad, message) => {
+  ])('refuses %s with a 422 naming the problem', async (bad, message) => {
     const query = new URLSearchParams({ from: '2026-11-25', to: '2026-11-25' });
     for (const [k, v] of new URLSearchParams(bad)) query.set(k, v);
     const { status, body } = await report(merchant.apiKey, query.toString());
-    expect(status).toBe(400);
-    expect(body.error?.code).toBe('bad_request');
+    expect(status).toBe(422);
+    expect(body.error?.code).toBe('validation_failed');
     expect(body.error?.message).toContain(message);
   });
 

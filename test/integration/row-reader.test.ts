@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { describeRowReader } from '../shared/row-reader.case';
 
 // The shared RowReader suite on SQLite (raw mode on the cached statement); test/workers runs it on D1.

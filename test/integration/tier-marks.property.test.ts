@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runCommissionBatch } from '../../src/batch/commission-batch';
 import type { OrderEventType, OrderSnapshot } from '../../src/domain/order';
 import { createSqliteOrderIntake } from '../../src/store/sqlite/sqlite-order-intake';
-import { openSqlite } from '../../src/store/sqlite/open-sqlite';
+import { openSqlite } from '../../src/store/sqlite/sqlite-open';
 import { prng } from '../support/prng';
 
 /**

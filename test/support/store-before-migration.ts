@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
-import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../../src/store/sqlite/migrate';
+import { migrateSqlite, SQLITE_MIGRATIONS_DIR } from '../../src/store/sqlite/sqlite-migrate';
 
 /**
  * An in-memory store as an older release left it: migrated up to, not including, the migration

@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fastNormalizedEvent,
-  OrderEventBody,
-  type NormalizedOrderEvent,
-  toNormalizedEvent,
-} from '../../src/app/schemas/order-event';
+import { fastNormalizedEvent, OrderEventBody, toNormalizedEvent } from '../../src/app/schemas/order-event';
+import type { NormalizedOrderEvent } from '../../src/domain/order';
 import { FULL_ORDER_EVENT } from '../fixtures/order-events';
 import { prng } from '../support/prng';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OrderEventBody, serializeEvent, toNormalizedEvent, toUtcIso } from '../../src/app/schemas/order-event';
+import { OrderEventBody, toNormalizedEvent, toUtcIso } from '../../src/app/schemas/order-event';
+import { serializeEvent } from '../../src/domain/order';
 import { FULL_ORDER_EVENT, MINIMAL_ORDER_EVENT } from '../fixtures/order-events';
 
 const minimal = MINIMAL_ORDER_EVENT;

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
-import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
+import { d1AtomicWrites } from '../../src/store/d1/d1-atomic-writes';
+import { openD1 } from '../../src/store/d1/d1-open';
 import { describeAtomicWrites } from '../shared/atomic-writes.case';
 
 // The shared unit-of-work suite on D1 (one batch()), inside workerd over Miniflare's local D1.

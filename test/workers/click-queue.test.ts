@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/runtime/worker';
 import type { ClickToRecord } from '../../src/store/click-recorder';
-import type { ClickMessage } from '../../src/store/d1/queue-click-recorder';
+import type { ClickMessage } from '../../src/store/d1/d1-click-recorder';
 import { seed } from './seed';
 
 function click(clickId: string, overrides: Partial<ClickToRecord> = {}): ClickToRecord {

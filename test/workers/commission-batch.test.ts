@@ -4,7 +4,8 @@ import worker from '../../src/runtime/worker';
 import { createD1OrderIntake } from '../../src/store/d1/d1-order-intake';
 import { d1RowReader } from '../../src/store/d1/d1-row-reader';
 import type { D1Database } from '../../src/store/d1/d1-types';
-import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
+import { d1AtomicWrites } from '../../src/store/d1/d1-atomic-writes';
+import { openD1 } from '../../src/store/d1/d1-open';
 import { describeCommissionBatch } from '../shared/commission-batch.case';
 import { ADMIN_TOKEN, call } from './api';
 

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { d1RowReader } from '../../src/store/d1/d1-row-reader';
-import { d1AtomicWrites, openD1 } from '../../src/store/d1/open-d1';
+import { d1AtomicWrites } from '../../src/store/d1/d1-atomic-writes';
+import { openD1 } from '../../src/store/d1/d1-open';
 import { describePayoutCsvPages } from '../shared/payout-csv-pages.case';
 
 // The shared CSV paging suite on D1 (raw() pages), inside workerd over Miniflare's local D1.

@@ -2,8 +2,9 @@ import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { Csrf, Layout } from './layout';
-import type { PageContext, PageRunner } from './pages';
+import type { PageContext, PageRunner } from './page-runner';
 import { loadReports, ReportSection, reportSelection } from './report-pages';
+import { DataTable, num, text } from './data-table';
 
 interface Program {
   id: string;
@@ -56,82 +57,42 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
           <section aria-labelledby="balance-h">
             <h2 id="balance-h">Balance</h2>
             <p>Estimated: pending orders. Settled: approved, waiting for a payout. Held: under the merchant's review.</p>
-            <div class="scroll">
-              <table data-testid="balance-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Currency</th>
-                    <th scope="col" class="num">
-                      Estimated
-                    </th>
-                    <th scope="col" class="num">
-                      Held
-                    </th>
-                    <th scope="col" class="num">
-                      Settled
-                    </th>
-                    <th scope="col" class="num">
-                      In a payout
-                    </th>
-                    <th scope="col" class="num">
-                      Paid
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {balances.length === 0 && (
-                    <tr>
-                      <td colspan={6}>Nothing earned yet.</td>
-                    </tr>
-                  )}
-                  {balances.map((b) => (
-                    <tr data-key={b.currency}>
-                      <th scope="row">{b.currency}</th>
-                      {(['estimated', 'held', 'settled', 'inPayout', 'paid'] as const).map((field) => (
-                        <td class="num" data-field={field}>
-                          {b[field]}
-                        </td>
-                      ))}
-                    </tr>
+            <DataTable
+              testId="balance-table"
+              columns={[text('Currency'), num('Estimated'), num('Held'), num('Settled'), num('In a payout'), num('Paid')]}
+              rows={balances}
+              empty="Nothing earned yet."
+              row={(b) => (
+                <tr data-key={b.currency}>
+                  <th scope="row">{b.currency}</th>
+                  {(['estimated', 'held', 'settled', 'inPayout', 'paid'] as const).map((field) => (
+                    <td class="num" data-field={field}>
+                      {b[field]}
+                    </td>
                   ))}
-                </tbody>
-              </table>
-            </div>
+                </tr>
+              )}
+            />
           </section>
           <ReportSection action="/app/affiliate" s={s} {...reports} breakdowns={AFFILIATE_BREAKDOWNS} programs={programs} split />
           <section aria-labelledby="payouts-h">
             <h2 id="payouts-h">Payouts</h2>
-            <div class="scroll">
-              <table data-testid="payouts-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Payout</th>
-                    <th scope="col">Created</th>
-                    <th scope="col">Status</th>
-                    <th scope="col" class="num">
-                      Amount
-                    </th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {payouts.length === 0 && (
-                    <tr>
-                      <td colspan={4}>No payouts yet.</td>
-                    </tr>
-                  )}
-                  {payouts.map((po) => (
-                    <tr data-key={`${po.id}:${po.currency}`}>
-                      <th scope="row">{po.id}</th>
-                      <td>{po.createdAt.slice(0, 10)}</td>
-                      <td>{po.status}</td>
-                      <td class="num" data-field="amount">
-                        {po.amount} {po.currency}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              testId="payouts-table"
+              columns={[text('Payout'), text('Created'), text('Status'), num('Amount')]}
+              rows={payouts}
+              empty="No payouts yet."
+              row={(po) => (
+                <tr data-key={`${po.id}:${po.currency}`}>
+                  <th scope="row">{po.id}</th>
+                  <td>{po.createdAt.slice(0, 10)}</td>
+                  <td>{po.status}</td>
+                  <td class="num" data-field="amount">
+                    {po.amount} {po.currency}
+                  </td>
+                </tr>
+              )}
+            />
           </section>
         </Layout>,
       );
@@ -208,32 +169,21 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
         )}
         <section aria-labelledby="links-h">
           <h2 id="links-h">Your links ({links.length})</h2>
-          <div class="scroll">
-            <table data-testid="links-table">
-              <thead>
-                <tr>
-                  <th scope="col">Code</th>
-                  <th scope="col">Program</th>
-                  <th scope="col">Deep link</th>
-                  <th scope="col">Sub-ids</th>
-                  <th scope="col">Tracking URL</th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {[...links].reverse().map((l) => (
-                  <tr data-key={l.code}>
-                    <th scope="row">{l.code}</th>
-                    <td>{names.get(l.programId) ?? l.programId}</td>
-                    <td>{l.url ?? '(landing page)'}</td>
-                    <td>{[l.sub1, l.sub2].filter((s) => s).join(', ')}</td>
-                    <td>{l.trackingUrl}</td>
-                    <td>{l.status}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="links-table"
+            columns={[text('Code'), text('Program'), text('Deep link'), text('Sub-ids'), text('Tracking URL'), text('Status')]}
+            rows={[...links].reverse()}
+            row={(l) => (
+              <tr data-key={l.code}>
+                <th scope="row">{l.code}</th>
+                <td>{names.get(l.programId) ?? l.programId}</td>
+                <td>{l.url ?? '(landing page)'}</td>
+                <td>{[l.sub1, l.sub2].filter((s) => s).join(', ')}</td>
+                <td>{l.trackingUrl}</td>
+                <td>{l.status}</td>
+              </tr>
+            )}
+          />
         </section>
       </Layout>,
     );

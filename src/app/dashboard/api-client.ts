@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../errors';
+import type { ErrorCode } from '../../core/errors';
 
 /** What the pages need of the app: its own fetch, so a page is one more client of the API. */
 export interface InProcessApp {

@@ -3,7 +3,8 @@ import type { PayoutSummary } from '../../payouts/payout-runs';
 import type { AppEnv } from '../env';
 import { ApiCallError } from './api-client';
 import { ActionButton, Csrf, Layout } from './layout';
-import type { PageContext, PageRunner } from './pages';
+import type { PageContext, PageRunner } from './page-runner';
+import { DataTable, num, text } from './data-table';
 
 /** A payout run as GET /v1/payouts answers it. */
 type Payout = PayoutSummary;
@@ -53,59 +54,40 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
         </section>
         <section aria-labelledby="runs-h">
           <h2 id="runs-h">Runs</h2>
-          <div class="scroll">
-            <table data-testid="payouts-table">
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">As of</th>
-                  <th scope="col" class="num">
-                    Affiliates
-                  </th>
-                  <th scope="col" class="num">
-                    Total
-                  </th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {payouts.length === 0 && (
-                  <tr>
-                    <td colspan={6}>No payout runs yet.</td>
-                  </tr>
-                )}
-                {payouts.map((po) => (
-                  <tr data-key={po.id}>
-                    <th scope="row">{po.id}</th>
-                    <td data-field="status">{po.status}</td>
-                    <td>{po.asOf}</td>
-                    <td class="num" data-field="affiliates">
-                      {po.affiliates}
-                    </td>
-                    <td class="num" data-field="total">
-                      {Object.entries(po.total)
-                        .map(([currency, amount]) => `${amount} ${currency}`)
-                        .join(', ')}
-                    </td>
-                    <td>
-                      <a href={`/app/finance/payouts/${po.id}/csv`} download>
-                        CSV<span class="skip"> of {po.id}</span>
-                      </a>{' '}
-                      {po.status === 'created' && (
-                        <ActionButton
-                          action={`/app/finance/payouts/${po.id}/paid`}
-                          csrf={p.session.csrf}
-                          label="Mark paid"
-                          name={po.id}
-                        />
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            testId="payouts-table"
+            columns={[text('Run'), text('Status'), text('As of'), num('Affiliates'), num('Total'), text('Actions')]}
+            rows={payouts}
+            empty="No payout runs yet."
+            row={(po) => (
+              <tr data-key={po.id}>
+                <th scope="row">{po.id}</th>
+                <td data-field="status">{po.status}</td>
+                <td>{po.asOf}</td>
+                <td class="num" data-field="affiliates">
+                  {po.affiliates}
+                </td>
+                <td class="num" data-field="total">
+                  {Object.entries(po.total)
+                    .map(([currency, amount]) => `${amount} ${currency}`)
+                    .join(', ')}
+                </td>
+                <td>
+                  <a href={`/app/finance/payouts/${po.id}/csv`} download>
+                    CSV<span class="skip"> of {po.id}</span>
+                  </a>{' '}
+                  {po.status === 'created' && (
+                    <ActionButton
+                      action={`/app/finance/payouts/${po.id}/paid`}
+                      csrf={p.session.csrf}
+                      label="Mark paid"
+                      name={po.id}
+                    />
+                  )}
+                </td>
+              </tr>
+            )}
+          />
         </section>
       </Layout>,
     );

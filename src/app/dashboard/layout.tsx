@@ -1,5 +1,5 @@
 import type { Child, FC, PropsWithChildren } from 'hono/jsx';
-import type { Role } from '../../store/database';
+import type { Role } from '../../core/principal';
 
 /** Navigation per role: a role only ever sees links to its own pages. */
 const NAV: Record<Role, { href: string; label: string }[]> = {

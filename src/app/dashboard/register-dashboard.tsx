@@ -1,17 +1,17 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import type { AuthThrottle } from '../auth-throttle';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
-import { pageHeaders, pageRunner } from './pages';
+import { pageHeaders, pageRunner } from './page-runner';
 import { registerReportDownload } from './report-pages';
 import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
-import { authenticate } from '../use-cases/api-keys';
+import { authenticate } from '../../use-cases/api-keys';
 import { serveAsset } from '../static-asset';
 
 const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: '/app/finance', admin: '/app/login' } as const;

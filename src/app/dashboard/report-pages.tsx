@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { query, type ApiClient } from './api-client';
-import { dateParam, type PageContext, type PageRunner } from './pages';
+import { dateParam, type PageContext, type PageRunner } from './page-runner';
 import { BREAKDOWNS, type Breakdown, DailyChart, type ReportRow, ReportTable } from './report-views';
 
 const BREAKDOWN_TITLES: Record<Breakdown, string> = {

@@ -1,4 +1,5 @@
 import type { FC } from 'hono/jsx';
+import { DataTable, num, text } from './data-table';
 
 /** A summary report row exactly as GET /v1/reports/summary answers it: the page formats nothing. */
 export interface ReportRow {
@@ -35,39 +36,23 @@ const COLUMNS = [
 
 /** Every value is the API's string or integer as sent; data-* attributes let the tests read cells. */
 export const ReportTable: FC<{ rows: ReportRow[]; keyTitle: string; testId: string }> = ({ rows, keyTitle, testId }) => (
-  <div class="scroll">
-    <table data-testid={testId}>
-      <thead>
-        <tr>
-          <th scope="col">{keyTitle}</th>
-          <th scope="col">Currency</th>
-          {COLUMNS.map(([, title]) => (
-            <th scope="col" class="num">
-              {title}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 && (
-          <tr>
-            <td colspan={COLUMNS.length + 2}>No data in this range.</td>
-          </tr>
-        )}
-        {rows.map((row) => (
-          <tr data-key={row.key} data-currency={row.currency}>
-            <th scope="row">{row.label ? `${row.label} (${row.key})` : row.key === '' ? '(none)' : row.key}</th>
-            <td>{row.currency}</td>
-            {COLUMNS.map(([field]) => (
-              <td class="num" data-field={field}>
-                {row[field] === null ? '–' : String(row[field])}
-              </td>
-            ))}
-          </tr>
+  <DataTable
+    testId={testId}
+    columns={[text(keyTitle), text('Currency'), ...COLUMNS.map(([, title]) => num(title))]}
+    rows={rows}
+    empty="No data in this range."
+    row={(row) => (
+      <tr data-key={row.key} data-currency={row.currency}>
+        <th scope="row">{row.label ? `${row.label} (${row.key})` : row.key === '' ? '(none)' : row.key}</th>
+        <td>{row.currency}</td>
+        {COLUMNS.map(([field]) => (
+          <td class="num" data-field={field}>
+            {row[field] === null ? '–' : String(row[field])}
+          </td>
         ))}
-      </tbody>
-    </table>
-  </div>
+      </tr>
+    )}
+  />
 );
 
 /**

@@ -2,9 +2,9 @@ import type { Context } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { encodeBase64Url } from '../../domain/base64url';
 import { constantTimeEqual } from '../../domain/constant-time';
-import type { AppDeps } from '../deps';
-import type { Principal } from '../env';
-import { authenticate } from '../use-cases/api-keys';
+import type { AppDeps } from '../../core/deps';
+import type { Principal } from '../../core/principal';
+import { authenticate } from '../../use-cases/api-keys';
 
 /**
  * The dashboard's session is the API key itself, in an HttpOnly, SameSite=Strict cookie: the

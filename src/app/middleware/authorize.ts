@@ -1,11 +1,11 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { Role } from '../../store/database';
+import type { Role } from '../../core/principal';
+import type { AppDeps } from '../../core/deps';
 import type { AuthThrottle } from '../auth-throttle';
-import type { AppDeps } from '../deps';
 import type { AppEnv } from '../env';
-import { AppError, errorBody } from '../errors';
-import { authenticate } from '../use-cases/api-keys';
+import { AppError, errorBody } from '../../core/errors';
+import { authenticate } from '../../use-cases/api-keys';
 
 /**
  * Bearer-key authentication plus the route's role list (P21). The key is looked up on every

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import type { Logger } from '../deps';
-import { AppError, errorBody } from '../errors';
+import type { Logger } from '../../core/deps';
+import { AppError, errorBody } from '../../core/errors';
 
 /**
  * A client that closes its connection before its body arrived: an everyday event on the open

@@ -1,6 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Hono } from 'hono';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { serveAsset } from '../static-asset';
 

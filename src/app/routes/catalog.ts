@@ -1,13 +1,13 @@
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { checkCatalog, MAX_CATALOG_ITEMS, parseCatalogCsv } from '../../domain/catalog';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, validationFailed } from '../errors';
+import { AppError, validationFailed } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
-import { replaceCatalog } from '../use-cases/catalog';
+import { authErrors, bearer, bodyErrors, errorResponses, json, pathId } from '../schemas/common';
+import { replaceCatalog } from '../../use-cases/catalog';
 import { parseJsonBytes } from './orders';
 
 const CatalogJson = z
@@ -45,43 +45,42 @@ async function readCatalog(c: Context<AppEnv>) {
   return checked.items;
 }
 
+const putProgramsCatalogRoute: RouteConfig = {
+  method: 'put',
+  path: '/v1/programs/{id}/catalog',
+  tags: ['programs'],
+  summary: "Replace the program's SKU → category catalogue (JSON or CSV with sku and category columns)",
+  description:
+    'Order lines carry SKUs, not categories: every intake path (orders, postback, shop connectors) fills in the category of a line sent without one from this catalogue. ' +
+    'A line whose SKU is not in it earns the default rate, and its receipt and ledger explanation say so. The upload replaces the whole catalogue; orders already stored keep the categories they were stored with.',
+  security: bearer,
+  request: {
+    params: z.object({
+      id: pathId('id'),
+    }),
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: CatalogJson },
+        'text/csv': { schema: z.string().openapi({ example: 'sku,category\nS1,shoes\nTV-55,electronics\n' }) },
+      },
+    },
+  },
+  responses: {
+    200: json(
+      z.object({ programId: z.string(), items: z.number().int(), categories: z.array(z.string()) }),
+      'The catalogue now in force',
+    ),
+    ...errorResponses(...authErrors, ...bodyErrors, 'bad_request', 'not_found', 'unsupported_media_type'),
+  },
+};
+
 export function registerCatalogRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps & { onTrackingChange: () => void },
   authorize: Authorize,
 ) {
-  app.openAPIRegistry.registerPath({
-    method: 'put',
-    path: '/v1/programs/{id}/catalog',
-    tags: ['programs'],
-    summary: "Replace the program's SKU → category catalogue (JSON or CSV with sku and category columns)",
-    description:
-      'Order lines carry SKUs, not categories: every intake path (orders, postback, shop connectors) fills in the category of a line sent without one from this catalogue. ' +
-      'A line whose SKU is not in it earns the default rate, and its receipt and ledger explanation say so. The upload replaces the whole catalogue; orders already stored keep the categories they were stored with.',
-    security: bearer,
-    request: {
-      params: z.object({
-        id: z
-          .string()
-          .max(40)
-          .openapi({ param: { name: 'id', in: 'path' } }),
-      }),
-      body: {
-        required: true,
-        content: {
-          'application/json': { schema: CatalogJson },
-          'text/csv': { schema: z.string().openapi({ example: 'sku,category\nS1,shoes\nTV-55,electronics\n' }) },
-        },
-      },
-    },
-    responses: {
-      200: json(
-        z.object({ programId: z.string(), items: z.number().int(), categories: z.array(z.string()) }),
-        'The catalogue now in force',
-      ),
-      ...errorResponses(...authErrors, ...bodyErrors, 'bad_request', 'not_found', 'unsupported_media_type'),
-    },
-  });
+  app.openAPIRegistry.registerPath(putProgramsCatalogRoute);
 
   app.put('/v1/programs/:id/catalog', authorize('merchant'), async (c) => {
     const programId = parseId('program', c.req.param('id'));

@@ -1,4 +1,4 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { CONNECTOR_PLATFORMS, type ConnectorPlatform } from '../../domain/connectors/connector-order';
@@ -7,34 +7,23 @@ import { MappingError, parsePlatformJson } from '../../domain/connectors/platfor
 import { mapShopifyOrder, mapShopifyRefund, SHOPIFY_ORDER_TOPICS, SHOPIFY_REFUND_TOPIC } from '../../domain/connectors/shopify';
 import { mapWooDeletion, mapWooOrder, WOO_DELETE_TOPIC, WOO_ORDER_TOPICS } from '../../domain/connectors/woocommerce';
 import { parseId } from '../../domain/ids';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, notFound } from '../errors';
+import { AppError, notFound } from '../../core/errors';
 import { signatureRejected } from '../signature-rejection';
-import type { IntakePrograms } from '../intake-programs';
+import type { IntakePrograms } from '../../use-cases/intake-programs';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, pathId } from '../schemas/common';
 import {
   type ConnectorOutcome,
   recordConnectorDeletion,
   recordConnectorOrder,
   recordConnectorRefund,
-} from '../use-cases/connector-intake';
-import { wooRefundDetail } from '../use-cases/woo-refund-detail';
-import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../use-cases/connector-settings';
-import { OrderIntakeResult } from './orders';
-
-const ConnectorResult = OrderIntakeResult.extend({
-  connector: z.object({
-    platform: z.enum(CONNECTOR_PLATFORMS),
-    clickIdSource: z.string().nullable(),
-    refundMethod: z.enum(['none', 'line_items', 'proportional', 'rest_line_detail']),
-    refunds: z.array(z.string()),
-    notes: z.array(z.string()),
-  }),
-}).openapi('ConnectorResult');
-const Pending = z.object({ id: z.string(), pending: z.literal(true), reason: z.string() }).openapi('ConnectorPending');
-const Ignored = z.object({ ignored: z.literal(true), reason: z.string() }).openapi('ConnectorIgnored');
+} from '../../use-cases/connector-intake';
+import { wooRefundDetail } from '../../use-cases/woo-refund-detail';
+import { activeConnectorSecrets, MAX_CONNECTOR_GRACE_SECONDS, setConnectorSettings } from '../../use-cases/connector-settings';
+import { ConnectorIgnored, ConnectorPending, ConnectorResult, WebhookProgramParam } from '../schemas/connector';
 
 /**
  * The REST lookup sends the merchant's credentials to this address from our network: only https,
@@ -48,13 +37,6 @@ function isPublicShopUrl(text: string): boolean {
   if (/^[0-9.]+$/.test(host) || host.startsWith('[')) return false;
   return host.includes('.') && !/(^|\.)(localhost|local|internal|localdomain|home\.arpa)$/.test(host);
 }
-
-const ProgramParam = z.object({
-  programId: z
-    .string()
-    .max(40)
-    .openapi({ param: { name: 'programId', in: 'path' }, example: 'prg_1' }),
-});
 
 /** The raw body as text: signatures are over these bytes, never a re-serialisation (P7). */
 async function rawBody(c: Context<AppEnv>): Promise<{ raw: Uint8Array; text: string }> {
@@ -88,6 +70,127 @@ function answer(c: Context<AppEnv>, outcome: ConnectorOutcome) {
   return 'pending' in outcome ? c.json(outcome, 202) : c.json(outcome, 200);
 }
 
+const putProgramsConnectorsByPlatformRoute = createRoute({
+  method: 'put',
+  path: '/v1/programs/{id}/connectors/{platform}',
+  tags: ['connectors'],
+  summary:
+    "Set the secret the shop signs this program's webhooks with (Shopify's app or store webhook secret, or the one typed into WooCommerce)",
+  description:
+    'The previous secrets keep verifying for graceSeconds (default one day). For WooCommerce, restApi (a read-only REST API key) lets the connector fetch which lines a refund took back; null removes it.',
+  security: bearer,
+  request: {
+    params: z.object({
+      id: pathId('id'),
+      platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
+    }),
+    body: jsonBody(
+      z
+        .object({
+          secret: z.string().min(8).max(256),
+          graceSeconds: z.number().int().min(0).max(MAX_CONNECTOR_GRACE_SECONDS).default(86_400),
+          restApi: z
+            .object({
+              baseUrl: z
+                .url({ protocol: /^https$/ })
+                .max(300)
+                .refine(isPublicShopUrl, 'must be the https address of the shop by its public host name')
+                .openapi({ example: 'https://shop.example' }),
+              consumerKey: z.string().min(1).max(200),
+              consumerSecret: z.string().min(1).max(200),
+            })
+            .strict()
+            .nullish(),
+        })
+        .strict(),
+    ),
+  },
+  responses: {
+    200: json(
+      z.object({
+        platform: z.enum(CONNECTOR_PLATFORMS),
+        webhookPath: z.string(),
+        previousSecretsExpireAt: z.string(),
+        restApi: z.object({ baseUrl: z.string() }).nullable().optional(),
+      }),
+      'Saved',
+    ),
+    ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
+  },
+});
+
+/** What either shop's webhook may answer besides its 200 and 202. */
+const webhookErrors = errorResponses(
+  'bad_request',
+  'invalid_json',
+  'invalid_signature',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'validation_failed',
+);
+
+const shopifyWebhookRoute: RouteConfig = {
+  method: 'post',
+  path: '/v1/connectors/shopify/{programId}',
+  tags: ['connectors'],
+  summary:
+    'Shopify order webhooks as Shopify sends them: orders/create, orders/paid, orders/updated, orders/cancelled, refunds/create',
+  description:
+    'Verified with X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body) under any active Shopify secret of the program; deduplicated by X-Shopify-Event-Id ' +
+    '(else X-Shopify-Webhook-Id) and by content. The order is mapped to the canonical order event and stored through the same intake as POST /v1/orders. ' +
+    'A refund whose order has not arrived yet is kept and answers 202; other topics answer 200 with ignored: true.',
+  request: {
+    params: WebhookProgramParam,
+    headers: z.object({
+      'x-shopify-hmac-sha256': z.string(),
+      'x-shopify-topic': z.string(),
+      'x-shopify-webhook-id': z.string(),
+      'x-shopify-event-id': z.string().optional(),
+    }),
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('ShopifyOrderOrRefund') } },
+    },
+  },
+  responses: {
+    200: json(z.union([ConnectorResult, ConnectorIgnored]), 'Stored (or already stored), or a topic the connector does not use'),
+    202: json(ConnectorPending, 'A refund kept until its order arrives'),
+    ...webhookErrors,
+  },
+};
+
+const wooCommerceWebhookRoute: RouteConfig = {
+  method: 'post',
+  path: '/v1/connectors/woocommerce/{programId}',
+  tags: ['connectors'],
+  summary: 'WooCommerce order webhooks as WooCommerce sends them: order.created, order.updated, order.deleted',
+  description:
+    'Verified with X-WC-Webhook-Signature (base64 HMAC-SHA256 of the raw body) under any active WooCommerce secret of the program; deduplicated by ' +
+    'X-WC-Webhook-Delivery-ID and by content. The unsigned ping WooCommerce sends when the webhook is saved (body webhook_id=…) answers 200 and stores nothing. ' +
+    'Refunds named in the order are reduced in proportion to their amount net of tax, or, with REST API credentials set, by the lines the shop says they took back; the receipt says which.',
+  request: {
+    params: WebhookProgramParam,
+    headers: z.object({
+      'x-wc-webhook-signature': z.string(),
+      'x-wc-webhook-topic': z.string(),
+      'x-wc-webhook-delivery-id': z.string(),
+    }),
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('WooCommerceOrder') } },
+    },
+  },
+  responses: {
+    200: json(
+      z.union([ConnectorResult, ConnectorIgnored, z.object({ pong: z.literal(true) })]),
+      'Stored (or already stored), a ping, or a topic the connector does not use',
+    ),
+    202: json(ConnectorPending, 'A deletion kept until its order arrives'),
+    ...webhookErrors,
+  },
+};
+
 export function registerConnectorRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps & { onTrackingChange: () => void },
@@ -115,106 +218,16 @@ export function registerConnectorRoutes(
     return intake;
   }
 
-  app.openapi(
-    createRoute({
-      method: 'put',
-      path: '/v1/programs/{id}/connectors/{platform}',
-      tags: ['connectors'],
-      summary:
-        "Set the secret the shop signs this program's webhooks with (Shopify's app or store webhook secret, or the one typed into WooCommerce)",
-      description:
-        'The previous secrets keep verifying for graceSeconds (default one day). For WooCommerce, restApi (a read-only REST API key) lets the connector fetch which lines a refund took back; null removes it.',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: {
-        params: z.object({
-          id: z
-            .string()
-            .max(40)
-            .openapi({ param: { name: 'id', in: 'path' } }),
-          platform: z.enum(CONNECTOR_PLATFORMS).openapi({ param: { name: 'platform', in: 'path' } }),
-        }),
-        body: jsonBody(
-          z
-            .object({
-              secret: z.string().min(8).max(256),
-              graceSeconds: z.number().int().min(0).max(MAX_CONNECTOR_GRACE_SECONDS).default(86_400),
-              restApi: z
-                .object({
-                  baseUrl: z
-                    .url({ protocol: /^https$/ })
-                    .max(300)
-                    .refine(isPublicShopUrl, 'must be the https address of the shop by its public host name')
-                    .openapi({ example: 'https://shop.example' }),
-                  consumerKey: z.string().min(1).max(200),
-                  consumerSecret: z.string().min(1).max(200),
-                })
-                .strict()
-                .nullish(),
-            })
-            .strict(),
-        ),
-      },
-      responses: {
-        200: json(
-          z.object({
-            platform: z.enum(CONNECTOR_PLATFORMS),
-            webhookPath: z.string(),
-            previousSecretsExpireAt: z.string(),
-            restApi: z.object({ baseUrl: z.string() }).nullable().optional(),
-          }),
-          'Saved',
-        ),
-        ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
-      },
-    }),
-    async (c) => {
-      const { id, platform } = c.req.valid('param');
-      const body = c.req.valid('json');
-      if (platform !== 'woocommerce' && body.restApi) throw new AppError('validation_failed', 'restApi: only for woocommerce');
-      const saved = await setConnectorSettings(deps, c.get('principal'), parseId('program', id), platform, body);
-      deps.onTrackingChange();
-      return c.json(saved, 200);
-    },
-  );
-
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/v1/connectors/shopify/{programId}',
-    tags: ['connectors'],
-    summary:
-      'Shopify order webhooks as Shopify sends them: orders/create, orders/paid, orders/updated, orders/cancelled, refunds/create',
-    description:
-      'Verified with X-Shopify-Hmac-Sha256 (base64 HMAC-SHA256 of the raw body) under any active Shopify secret of the program; deduplicated by X-Shopify-Event-Id ' +
-      '(else X-Shopify-Webhook-Id) and by content. The order is mapped to the canonical order event and stored through the same intake as POST /v1/orders. ' +
-      'A refund whose order has not arrived yet is kept and answers 202; other topics answer 200 with ignored: true.',
-    request: {
-      params: ProgramParam,
-      headers: z.object({
-        'x-shopify-hmac-sha256': z.string(),
-        'x-shopify-topic': z.string(),
-        'x-shopify-webhook-id': z.string(),
-        'x-shopify-event-id': z.string().optional(),
-      }),
-      body: {
-        required: true,
-        content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('ShopifyOrderOrRefund') } },
-      },
-    },
-    responses: {
-      200: json(z.union([ConnectorResult, Ignored]), 'Stored (or already stored), or a topic the connector does not use'),
-      202: json(Pending, 'A refund kept until its order arrives'),
-      ...errorResponses(
-        'bad_request',
-        'invalid_json',
-        'invalid_signature',
-        'not_found',
-        'conflict',
-        'payload_too_large',
-        'validation_failed',
-      ),
-    },
+  app.openapi(guarded(putProgramsConnectorsByPlatformRoute, authorize('merchant')), async (c) => {
+    const { id, platform } = c.req.valid('param');
+    const body = c.req.valid('json');
+    if (platform !== 'woocommerce' && body.restApi) throw new AppError('validation_failed', 'restApi: only for woocommerce');
+    const saved = await setConnectorSettings(deps, c.get('principal'), parseId('program', id), platform, body);
+    deps.onTrackingChange();
+    return c.json(saved, 200);
   });
+
+  app.openAPIRegistry.registerPath(shopifyWebhookRoute);
 
   app.post('/v1/connectors/shopify/:programId', async (c) => {
     const { raw, text } = await rawBody(c);
@@ -248,44 +261,7 @@ export function registerConnectorRoutes(
     return c.json({ ignored: true, reason: `topic ${topic || '(none)'} is not one the connector uses` }, 200);
   });
 
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/v1/connectors/woocommerce/{programId}',
-    tags: ['connectors'],
-    summary: 'WooCommerce order webhooks as WooCommerce sends them: order.created, order.updated, order.deleted',
-    description:
-      'Verified with X-WC-Webhook-Signature (base64 HMAC-SHA256 of the raw body) under any active WooCommerce secret of the program; deduplicated by ' +
-      'X-WC-Webhook-Delivery-ID and by content. The unsigned ping WooCommerce sends when the webhook is saved (body webhook_id=…) answers 200 and stores nothing. ' +
-      'Refunds named in the order are reduced in proportion to their amount net of tax, or, with REST API credentials set, by the lines the shop says they took back; the receipt says which.',
-    request: {
-      params: ProgramParam,
-      headers: z.object({
-        'x-wc-webhook-signature': z.string(),
-        'x-wc-webhook-topic': z.string(),
-        'x-wc-webhook-delivery-id': z.string(),
-      }),
-      body: {
-        required: true,
-        content: { 'application/json': { schema: z.record(z.string(), z.unknown()).openapi('WooCommerceOrder') } },
-      },
-    },
-    responses: {
-      200: json(
-        z.union([ConnectorResult, Ignored, z.object({ pong: z.literal(true) })]),
-        'Stored (or already stored), a ping, or a topic the connector does not use',
-      ),
-      202: json(Pending, 'A deletion kept until its order arrives'),
-      ...errorResponses(
-        'bad_request',
-        'invalid_json',
-        'invalid_signature',
-        'not_found',
-        'conflict',
-        'payload_too_large',
-        'validation_failed',
-      ),
-    },
-  });
+  app.openAPIRegistry.registerPath(wooCommerceWebhookRoute);
 
   app.post('/v1/connectors/woocommerce/:programId', async (c) => {
     const { raw, text } = await rawBody(c);

@@ -1,40 +1,21 @@
-import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { parseId } from '../../domain/ids';
-import { ORDER_STATUSES } from '../../domain/order';
+import { ORDER_STATUSES, serializeEvent } from '../../domain/order';
 import { verifyWebhook } from '../../domain/webhook-signature';
-import { activeKeys, type IntakePrograms } from '../intake-programs';
-import type { AppDeps } from '../deps';
+import { activeKeys, type IntakePrograms } from '../../use-cases/intake-programs';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, validationFailed } from '../errors';
+import { AppError, validationFailed } from '../../core/errors';
 import { signatureRejected } from '../signature-rejection';
+import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
-import { fastNormalizedEvent, OrderEventBody, serializeEvent, toNormalizedEvent } from '../schemas/order-event';
-import { getMerchantOrder, listOrders } from '../use-cases/order-views';
-import { recordOrderEvent } from '../use-cases/record-order-event';
+import { fastNormalizedEvent, OrderEventBody, OrderIntakeResult, toNormalizedEvent } from '../schemas/order-event';
+import { getMerchantOrder, listOrders } from '../../use-cases/order-views';
+import { reviewHeldOrder } from '../../use-cases/order-review';
+import { recordOrderEvent } from '../../use-cases/record-order-event';
 import type { ClickIdSigner } from '../../domain/click-id';
-
-export const OrderIntakeResult = z
-  .object({
-    id: z.string(),
-    programId: z.string(),
-    status: z.enum(ORDER_STATUSES),
-    attribution: z.object({
-      affiliateId: z.string().nullable(),
-      method: z.enum(['click', 'coupon', 'none']),
-      reason: z.string(),
-      held: z.boolean(),
-    }),
-    duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
-    catalog: z
-      .object({ unknownSkus: z.array(z.string()) })
-      .optional()
-      .openapi({
-        description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate",
-      }),
-  })
-  .openapi('OrderIntakeResult');
 
 const DateParam = z.iso.date();
 
@@ -63,6 +44,89 @@ export async function loadProgramForIntake(programs: IntakePrograms, programIdTe
   return intake;
 }
 
+const getOrdersByIdRoute = createRoute({
+  method: 'get',
+  path: '/v1/orders/{id}',
+  tags: ['orders'],
+  summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
+  security: bearer,
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .max(128)
+        .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
+    }),
+  },
+  responses: {
+    200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
+    ...errorResponses(...authErrors, 'not_found'),
+  },
+});
+
+const getOrdersRoute = createRoute({
+  method: 'get',
+  path: '/v1/orders',
+  tags: ['orders'],
+  summary: 'Merchants: their orders; affiliates: the orders attributed to them, without customer data',
+  security: bearer,
+  request: {
+    query: PageQuery.extend({
+      programId: z.string().max(40).optional(),
+      status: z.enum(ORDER_STATUSES).optional(),
+      from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
+      to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
+    }),
+  },
+  responses: {
+    200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+    ...errorResponses(...authErrors, 'validation_failed'),
+  },
+});
+
+const OrderParam = z.object({
+  id: z
+    .string()
+    .max(128)
+    .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
+});
+
+const reviewOrderRoute = (decision: 'release' | 'reject') =>
+  createRoute({
+    method: 'post',
+    path: `/v1/orders/{id}/${decision}`,
+    tags: ['commissions'],
+    summary:
+      decision === 'release'
+        ? 'Release a held order: its commission follows the normal lifecycle'
+        : 'Reject a held order: its commission is reversed',
+    security: bearer,
+    request: { params: OrderParam },
+    responses: {
+      200: json(z.object({ id: z.string(), review: z.enum(['released', 'rejected']) }), 'Recorded; the next batch applies it'),
+      ...errorResponses(...authErrors, 'not_found', 'conflict'),
+    },
+  });
+
+const postOrdersRoute: RouteConfig = {
+  method: 'post',
+  path: '/v1/orders',
+  tags: ['orders'],
+  summary: "The shop's order event, signed per Standard Webhooks with the merchant's webhook secret",
+  description:
+    'Headers webhook-id, webhook-timestamp (unix seconds, within ±5 minutes) and webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body">). ' +
+    'A 2xx means the event is stored. Replays (same webhook-id, or the same content under a new id) answer 200 with duplicate: true and change nothing. ' +
+    'A click id that fails verification still stores the order, unattributed, with the reason.',
+  request: {
+    headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
+    body: { required: true, content: { 'application/json': { schema: OrderEventBody } } },
+  },
+  responses: {
+    200: json(OrderIntakeResult, 'Stored (or already stored)'),
+    ...errorResponses('invalid_json', 'invalid_signature', 'conflict', 'payload_too_large', 'validation_failed'),
+  },
+};
+
 export function registerOrderRoutes(
   app: OpenAPIHono<AppEnv>,
   deps: AppDeps,
@@ -70,24 +134,7 @@ export function registerOrderRoutes(
   signClickId: ClickIdSigner,
   programs: IntakePrograms,
 ) {
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/v1/orders',
-    tags: ['orders'],
-    summary: "The shop's order event, signed per Standard Webhooks with the merchant's webhook secret",
-    description:
-      'Headers webhook-id, webhook-timestamp (unix seconds, within ±5 minutes) and webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body">). ' +
-      'A 2xx means the event is stored. Replays (same webhook-id, or the same content under a new id) answer 200 with duplicate: true and change nothing. ' +
-      'A click id that fails verification still stores the order, unattributed, with the reason.',
-    request: {
-      headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
-      body: { required: true, content: { 'application/json': { schema: OrderEventBody } } },
-    },
-    responses: {
-      200: json(OrderIntakeResult, 'Stored (or already stored)'),
-      ...errorResponses('invalid_json', 'invalid_signature', 'conflict', 'payload_too_large', 'validation_failed'),
-    },
-  });
+  app.openAPIRegistry.registerPath(postOrdersRoute);
 
   const intakeDeps = { ...deps, signClickId };
   app.post('/v1/orders', async (c: Context<AppEnv>) => {
@@ -122,72 +169,37 @@ export function registerOrderRoutes(
     return c.json(result, 200);
   });
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/orders/{id}',
-      tags: ['orders'],
-      summary: 'An order as tracked: status, history, attribution receipt and ledger entries',
-      security: bearer,
-      middleware: [authorize('merchant')] as const,
-      request: {
-        params: z.object({
-          id: z
-            .string()
-            .max(128)
-            .openapi({ param: { name: 'id', in: 'path' }, description: "the shop's order id" }),
-        }),
-      },
-      responses: {
-        200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
-        ...errorResponses(...authErrors, 'not_found'),
-      },
-    }),
-    async (c) => c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
+  app.openapi(guarded(getOrdersByIdRoute, authorize('merchant')), async (c) =>
+    c.json(await getMerchantOrder(deps, c.get('principal'), c.req.valid('param').id), 200),
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/v1/orders',
-      tags: ['orders'],
-      summary: 'Merchants: their orders; affiliates: the orders attributed to them, without customer data',
-      security: bearer,
-      middleware: [authorize('merchant', 'affiliate')] as const,
-      request: {
-        query: PageQuery.extend({
-          programId: z.string().max(40).optional(),
-          status: z.enum(ORDER_STATUSES).optional(),
-          from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
-          to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
-        }),
-      },
-      responses: {
-        200: json(
-          z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }),
-          'A page of orders',
-        ),
-        ...errorResponses(...authErrors, 'validation_failed'),
-      },
-    }),
-    async (c) => {
-      const q = c.req.valid('query');
-      const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
-      const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
-      if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
-        return c.json({ orders: [], next: null }, 200);
-      }
-      return c.json(
-        await listOrders(deps, c.get('principal'), {
-          limit: q.limit,
-          after,
-          programId,
-          status: q.status,
-          from: q.from,
-          to: q.to,
-        }),
-        200,
-      );
-    },
-  );
+  app.openapi(guarded(getOrdersRoute, authorize('merchant', 'affiliate')), async (c) => {
+    const q = c.req.valid('query');
+    const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
+    const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
+    if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
+      return c.json({ orders: [], next: null }, 200);
+    }
+    return c.json(
+      await listOrders(deps, c.get('principal'), {
+        limit: q.limit,
+        after,
+        programId,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+      }),
+      200,
+    );
+  });
+}
+
+/** A merchant's release or rejection of a held order; registered with the commission routes, as /openapi.json lists them. */
+export function registerOrderReviewRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+  for (const decision of ['release', 'reject'] as const) {
+    app.openapi(guarded(reviewOrderRoute(decision), authorize('merchant')), async (c) => {
+      const { id } = c.req.valid('param');
+      return c.json({ id, review: await reviewHeldOrder(deps, c.get('principal'), id, decision) }, 200);
+    });
+  }
 }

@@ -2,15 +2,16 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { ORDER_STATUSES } from '../../domain/order';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError, validationFailed } from '../errors';
+import { AppError, validationFailed } from '../../core/errors';
 import { errorResponses, json } from '../schemas/common';
 import { OrderEventBody, toNormalizedEvent } from '../schemas/order-event';
-import { merchantForPostbackToken } from '../use-cases/merchant-secrets';
-import { recordOrderEvent } from '../use-cases/record-order-event';
-import type { IntakePrograms } from '../intake-programs';
-import { loadProgramForIntake, OrderIntakeResult } from './orders';
+import { merchantForPostbackToken } from '../../use-cases/merchant-secrets';
+import { recordOrderEvent } from '../../use-cases/record-order-event';
+import type { IntakePrograms } from '../../use-cases/intake-programs';
+import { OrderIntakeResult } from '../schemas/order-event';
+import { loadProgramForIntake } from './orders';
 
 const PARAMS = [
   'token',

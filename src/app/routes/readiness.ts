@@ -1,7 +1,7 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import type { AppDeps, ReadinessProbe } from '../deps';
+import type { AppDeps, ReadinessProbe } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
+import { AppError } from '../../core/errors';
 import { errorResponses, json } from '../schemas/common';
 
 /** A load balancer may poll every few hundred milliseconds: one round of probes serves them all for this long. */

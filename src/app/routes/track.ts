@@ -1,13 +1,14 @@
-import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, type RouteConfig, z } from '@hono/zod-openapi';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { SUB_ID_KEYS } from '../../domain/sub-id';
-import type { AppDeps } from '../deps';
+import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
-import { errorBody } from '../errors';
+import { errorBody } from '../../core/errors';
 import { errorResponses } from '../schemas/common';
-import type { TrackingTargets } from '../tracking-targets';
-import { CLICK_ID_PARAM, trackClick } from '../use-cases/track-click';
-import { LINK_CODE_PATTERN } from '../use-cases/links';
+import type { TrackingTargets } from '../../use-cases/tracking-targets';
+import { CLICK_ID_PARAM } from '../../domain/click-id';
+import { trackClick } from '../../use-cases/track-click';
+import { LINK_CODE_PATTERN } from '../../use-cases/links';
 
 export const CLICK_COOKIE = 'clid';
 
@@ -16,29 +17,31 @@ const NOT_FOUND_PAGE =
   '<meta name="robots" content="noindex"><title>Link not found</title></head><body style="font-family:system-ui;margin:3rem">' +
   '<h1>Link not found</h1><p>This tracking link does not exist or was removed.</p></body></html>';
 
+const getCByCodeRoute: RouteConfig = {
+  method: 'get',
+  path: '/c/{code}',
+  tags: ['tracking'],
+  summary: 'Tracked redirect: 302 to the landing URL with clid=<click id>; also answers HEAD (counted as a bot)',
+  request: {
+    params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) }),
+    query: z.object(
+      Object.fromEntries(
+        SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "overrides the link's own value" })]),
+      ),
+    ),
+  },
+  responses: {
+    302: {
+      description: `Redirect to the landing URL with ${CLICK_ID_PARAM}=<click id>; sets the ${CLICK_COOKIE} cookie. Paused links redirect without a click id.`,
+    },
+    ...errorResponses('not_found'),
+  },
+};
+
 export function registerTrackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, targets: TrackingTargets, sign: ClickIdSigner) {
   // Documented through the registry but served by a plain handler: the redirect is the hot
   // path and junk codes must be a 404, not a validation error.
-  app.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/c/{code}',
-    tags: ['tracking'],
-    summary: 'Tracked redirect: 302 to the landing URL with clid=<click id>; also answers HEAD (counted as a bot)',
-    request: {
-      params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) }),
-      query: z.object(
-        Object.fromEntries(
-          SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "overrides the link's own value" })]),
-        ),
-      ),
-    },
-    responses: {
-      302: {
-        description: `Redirect to the landing URL with ${CLICK_ID_PARAM}=<click id>; sets the ${CLICK_COOKIE} cookie. Paused links redirect without a click id.`,
-      },
-      ...errorResponses('not_found'),
-    },
-  });
+  app.openAPIRegistry.registerPath(getCByCodeRoute);
 
   const publicHttps = deps.config.publicUrl.startsWith('https:');
   app.get('/c/:code', async (c) => {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
-import { ERROR_CODES, type ErrorCode, errorStatus } from '../errors';
+import { ERROR_CODES, type ErrorCode, errorStatus } from '../../core/errors';
 
 export const ErrorSchema = z
   .object({
@@ -71,6 +71,13 @@ export const PageQuery = z.object({
     .optional()
     .openapi({ param: { name: 'after', in: 'query' }, description: 'cursor: the last id of the previous page' }),
 });
+
+/** A path parameter holding a public id ("prg_1"). */
+export const pathId = (name: string) =>
+  z
+    .string()
+    .max(40)
+    .openapi({ param: { name, in: 'path' } });
 
 export function json<T extends z.ZodType>(schema: T, description: string) {
   return { description, content: { 'application/json': { schema } } };

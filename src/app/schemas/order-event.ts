@@ -1,8 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { isCurrency } from '../../domain/currency';
 import { moneyParseMessages, parseMoney } from '../../domain/money';
-import { ORDER_EVENT_TYPES, type OrderEventType, type OrderSnapshot } from '../../domain/order';
-import { AppError } from '../errors';
+import {
+  type NormalizedOrderEvent,
+  ORDER_EVENT_TYPES,
+  ORDER_STATUSES,
+  type OrderEventType,
+  type OrderSnapshot,
+} from '../../domain/order';
+import { AppError } from '../../core/errors';
 import { CurrencySchema } from './common';
 
 const Amount = z.string().openapi({ example: '49.90', description: "decimal string in the order's currency" });
@@ -46,6 +52,28 @@ export const OrderEventBody = z
     occurredAt: DateTime.openapi({ example: '2026-11-25T10:00:00Z' }),
   })
   .openapi('OrderEvent');
+
+/** What an order delivery answers, whichever channel brought it (API, postback, connector). */
+export const OrderIntakeResult = z
+  .object({
+    id: z.string(),
+    programId: z.string(),
+    status: z.enum(ORDER_STATUSES),
+    attribution: z.object({
+      affiliateId: z.string().nullable(),
+      method: z.enum(['click', 'coupon', 'none']),
+      reason: z.string(),
+      held: z.boolean(),
+    }),
+    duplicate: z.boolean().openapi({ description: 'true when this delivery changed nothing (a replay)' }),
+    catalog: z
+      .object({ unknownSkus: z.array(z.string()) })
+      .optional()
+      .openapi({
+        description: "SKUs sent without a category that the program's catalogue does not know: they earn the default rate",
+      }),
+  })
+  .openapi('OrderIntakeResult');
 
 export type OrderEventInput = z.infer<typeof OrderEventBody>;
 
@@ -107,27 +135,8 @@ export function toOrderSnapshot(order: z.infer<typeof OrderBody>): OrderSnapshot
   return snapshot;
 }
 
-export interface NormalizedOrderEvent {
-  type: OrderEventType;
-  occurredAt: string;
-  order: OrderSnapshot;
-}
-
 export function toNormalizedEvent(input: OrderEventInput): NormalizedOrderEvent {
   return { type: input.type, occurredAt: toUtcIso(input.occurredAt), order: toOrderSnapshot(input.order) };
-}
-
-/**
- * `JSON.stringify(event)` (what the content hash is taken over) and the order's own JSON (the
- * stored payload) from one serialisation of the order: the event's text is the order's inside
- * the envelope JSON.stringify writes for `{ type, occurredAt, order }`, byte for byte.
- */
-export function serializeEvent(event: NormalizedOrderEvent): { eventJson: string; orderJson: string } {
-  const orderJson = JSON.stringify(event.order);
-  return {
-    orderJson,
-    eventJson: `{"type":${JSON.stringify(event.type)},"occurredAt":${JSON.stringify(event.occurredAt)},"order":${orderJson}}`,
-  };
 }
 
 /**

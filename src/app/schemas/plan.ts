@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import type { Plan } from '../../domain/commission-plan';
 import { percentToBasisPoints } from '../../domain/rate';
 
 /** Rates are percent strings with at most two decimals ("2.9"), held inside as basis points. */
@@ -65,16 +66,7 @@ export const PlanSchema = z
     },
   });
 
-export type Plan = z.infer<typeof PlanSchema>;
-
-/** The money fields of a plan, with a path for error messages. */
-export function planAmounts(plan: Plan): { path: string; value: string }[] {
-  const out: { path: string; value: string }[] = [];
-  plan.rules.forEach((r, i) => {
-    if (r.flat !== undefined) out.push({ path: `plan.rules[${i}].flat`, value: r.flat });
-    if (r.bonusFlat !== undefined) out.push({ path: `plan.rules[${i}].bonusFlat`, value: r.bonusFlat });
-  });
-  plan.tiers.forEach((t, i) => out.push({ path: `plan.tiers[${i}].monthlySalesOver`, value: t.monthlySalesOver }));
-  if (plan.maxPerOrder !== undefined) out.push({ path: 'plan.maxPerOrder', value: plan.maxPerOrder });
-  return out;
-}
+// The schema's output is the domain's Plan, both ways: a field added to one and not the other
+// fails the type check here.
+type Parsed = z.infer<typeof PlanSchema>;
+export const planMatchesDomain: [Parsed extends Plan ? true : false, Plan extends Parsed ? true : false] = [true, true];

@@ -1,6 +1,7 @@
 import { currencyExponent } from '../currency';
 import { parseMoney } from '../money';
 import { divideRounded } from '../rounding';
+import { CLICK_ID_PARAM } from '../click-id';
 
 /** A platform payload that cannot be mapped: the intake answers 422 and stores nothing. */
 export class MappingError extends Error {
@@ -91,9 +92,6 @@ export function positiveInt(value: unknown, path: string, options: { allowZero?:
   }
   return value;
 }
-
-/** The signed click id as our redirect appends it to the landing URL. */
-export const CLICK_ID_PARAM = 'clid';
 
 /** A click id from a landing URL or path with query ("/p/42?clid=…"), if it has one. */
 export function clickIdFromUrl(value: unknown): string | undefined {

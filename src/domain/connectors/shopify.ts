@@ -1,7 +1,7 @@
+import { CLICK_ID_PARAM } from '../click-id';
 import type { ConnectorLine, ConnectorOrder, ConnectorRefund, ConnectorStatus } from './connector-order';
 import {
   arrayOf,
-  CLICK_ID_PARAM,
   clickIdFromUrl,
   isRecord,
   MappingError,

@@ -8,7 +8,7 @@ import type {
   OrderIntakeStore,
   StoredOrderSummary,
 } from '../order-intake-store';
-import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../sqlite/sqlite-order-intake';
+import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../order-rows';
 import type { D1Database } from './d1-types';
 
 /**

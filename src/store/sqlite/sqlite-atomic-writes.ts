@@ -1,6 +1,6 @@
 import type { AtomicWrites, WriteResult } from '../atomic-writes';
 import { multiRowInserts } from '../atomic-writes';
-import type { PrepareStatement, SyncQueries } from './sync-queries';
+import type { PrepareStatement, SyncQueries } from './sqlite-sync-queries';
 
 /**
  * The SQLite unit of work: every statement run synchronously in one group-committed transaction

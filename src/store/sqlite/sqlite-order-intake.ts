@@ -1,21 +1,10 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
-import { deriveOrderState, type OrderEventFacts, type OrderSnapshot, type OrderState } from '../../domain/order';
+import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
 import type { Database, OrderEventTable, OrderTable } from '../database';
-import type {
-  AttributionLookups,
-  NewOrderAttribution,
-  OrderDeliveryRecord,
-  OrderIntakeOutcome,
-  OrderIntakeStore,
-  StoredOrderSummary,
-} from '../order-intake-store';
-import type { SyncQueries } from './sync-queries';
+import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
+import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../order-rows';
+import type { SyncQueries } from './sqlite-sync-queries';
 
-/**
- * The order intake on SQLite: every step of one delivery in a single synchronous transaction,
- * so the unique constraints and the re-derivation see a consistent order and concurrent copies
- * of a delivery serialise into one conversion.
- */
 /**
  * An event whose order is its order's snapshot, byte for byte (a new order's first event, nearly
  * always), stores this instead of a second copy of the same JSON: the payload is the snapshot's.
@@ -25,105 +14,15 @@ import type { SyncQueries } from './sync-queries';
  */
 export const PAYLOAD_IS_SNAPSHOT = '';
 
-/**
- * A new order's row: attributed once, with the state its first event gives. SQLite and D1 alike.
- * `snapshotJson` is `state.snapshot` as JSON when the caller already has it.
- */
-export function newOrderRow(
-  d: OrderDeliveryRecord,
-  a: NewOrderAttribution,
-  state: OrderState,
-  now: string,
-  snapshotJson?: string,
-) {
-  return {
-    merchant_id: d.merchantId,
-    program_id: d.programId,
-    external_id: d.order.id,
-    currency: d.order.currency,
-    placed_at: d.order.placedAt ?? d.occurredAt,
-    attribution_method: a.method,
-    attribution_reason: a.reason,
-    affiliate_id: a.affiliateId,
-    link_id: a.linkId,
-    click_id: a.clickId,
-    coupon_code: a.couponCode,
-    held: a.held ? 1 : 0,
-    receipt: JSON.stringify(a.receipt),
-    ...stateColumns(state, now, snapshotJson),
-    customer_id: d.order.customerId ?? null,
-    new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
-    created_at: now,
-  };
-}
-
-/** The order's columns that follow from its events; `snapshotJson` is `state.snapshot` as JSON when known. */
-export function stateColumns(state: OrderState, now: string, snapshotJson = JSON.stringify(state.snapshot)) {
-  return {
-    status: state.status,
-    paid_at: state.paidAt,
-    completed_at: state.completedAt,
-    refunded_at: state.refundedAt,
-    cancelled_at: state.cancelledAt,
-    snapshot: snapshotJson,
-    snapshot_at: state.snapshotAt,
-    revenue_minor: state.revenueMinor,
-    refunded_minor: state.refundedMinor,
-    updated_at: now,
-  };
-}
-
-/** The columns `stateColumns` sets, in its order: what an event changes on its order (the D1 intake's UPDATE). */
-export const STATE_COLUMNS = [
-  'status',
-  'paid_at',
-  'completed_at',
-  'refunded_at',
-  'cancelled_at',
-  'snapshot',
-  'snapshot_at',
-  'revenue_minor',
-  'refunded_minor',
-  'updated_at',
-] as const satisfies readonly (keyof ReturnType<typeof stateColumns>)[];
-
-// Prepared inserts list their columns: the placeholder object has no keys to enumerate. The D1
-// intake writes the same columns.
-export const ORDER_COLUMNS = [
-  'merchant_id',
-  'program_id',
-  'external_id',
-  'currency',
-  'placed_at',
-  'attribution_method',
-  'attribution_reason',
-  'affiliate_id',
-  'link_id',
-  'click_id',
-  'coupon_code',
-  'held',
-  'receipt',
-  'customer_id',
-  'new_customer',
-  'created_at',
-  ...STATE_COLUMNS,
-] as const satisfies readonly (keyof Insertable<OrderTable>)[];
-export const EVENT_COLUMNS = [
-  'order_id',
-  'merchant_id',
-  'delivery_id',
-  'channel',
-  'type',
-  'occurred_at',
-  'received_at',
-  'content_hash',
-  'payload',
-] as const satisfies readonly (keyof Insertable<OrderEventTable>)[];
-
 function pick<T extends object, K extends keyof T>(row: T, columns: readonly K[]): Pick<T, K> {
   return Object.fromEntries(columns.map((c) => [c, row[c]])) as Pick<T, K>;
 }
 
+/**
+ * The order intake on SQLite: every step of one delivery in a single synchronous transaction,
+ * so the unique constraints and the re-derivation see a consistent order and concurrent copies
+ * of a delivery serialise into one conversion.
+ */
 export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, clock: { now(): Date }): OrderIntakeStore {
   const clickRow = q.prepared((p: { clickId: string }) =>
     db.selectFrom('clicks').select('paid_search_param').where('click_id', '=', p.clickId),

@@ -1,5 +1,5 @@
 import type { RowReader } from '../row-reader';
-import type { PrepareStatement } from './sync-queries';
+import type { PrepareStatement } from './sqlite-sync-queries';
 
 /**
  * Rows as arrays on SQLite: the statement from the shared cache, switched to raw mode for this

@@ -1,0 +1,53 @@
+// What the merchant pages read from the API, as the API answers it.
+
+export interface Program {
+  id: string;
+  name: string;
+  currency: string;
+  plan: unknown;
+}
+export interface OrderSummary {
+  id: string;
+  programId: string;
+  status: string;
+  currency: string;
+  revenue: string;
+  placedAt: string;
+  affiliateId: string | null;
+  method: string;
+  reason: string;
+  held: boolean;
+}
+export interface OrderDetail extends OrderSummary {
+  refunded: string;
+  review: string | null;
+  commission: string | null;
+  commissionCurrency: string | null;
+  attribution: {
+    affiliateId: string | null;
+    method: string;
+    reason: string;
+    held: boolean;
+    clickId: string | null;
+    linkId: string | null;
+    coupon: string | null;
+    receipt: unknown;
+  };
+  history: { type: string; occurredAt: string; channel: string }[];
+  ledger: {
+    id: string;
+    affiliateId: string;
+    kind: string;
+    status: string;
+    amount: string;
+    currency: string;
+    rule: string | null;
+    explanation: string;
+  }[];
+}
+export interface Simulation {
+  currency: string;
+  orders: number;
+  affiliates: { affiliateId: string; orders: number; current: string; proposed: string; difference: string }[];
+  totals: { current: string; proposed: string; difference: string };
+}

@@ -1,0 +1,39 @@
+import type { Hono } from 'hono';
+import type { AppEnv } from '../env';
+import { Layout } from './layout';
+import type { Program } from './merchant-api';
+import type { PageRunner } from './page-runner';
+import { loadReports, ReportSection, reportSelection } from './report-pages';
+
+const MERCHANT_BREAKDOWNS = [
+  'affiliate',
+  'link',
+  'program',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
+  'country',
+  'device',
+] as const;
+
+/** /app/merchant: the report over the merchant's programs. */
+export function registerMerchantOverview(router: Hono<AppEnv>, run: PageRunner) {
+  const merchant = ['merchant'] as const;
+  router.get(
+    '/app/merchant',
+    run.page([...merchant], async (c, p) => {
+      const s = reportSelection(c, p, 'affiliate');
+      const [{ programs }, reports] = await Promise.all([
+        p.api.get<{ programs: Program[] }>('/v1/programs'),
+        loadReports(p.api, s),
+      ]);
+      return c.html(
+        <Layout title="Merchant overview" role="merchant" csrf={p.session.csrf}>
+          <ReportSection action="/app/merchant" s={s} {...reports} breakdowns={MERCHANT_BREAKDOWNS} programs={programs} />
+        </Layout>,
+      );
+    }),
+  );
+}

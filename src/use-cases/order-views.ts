@@ -1,0 +1,170 @@
+import type { Selectable } from 'kysely';
+import { dayAfter, startOfDay } from '../domain/calendar';
+import { formatId } from '../domain/ids';
+import { formatMoney } from '../domain/money';
+import { basisPointsToPercent } from '../domain/rate';
+import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
+import type { OrderTable } from '../store/database';
+import type { AppDeps } from '../core/deps';
+import type { Principal } from '../core/principal';
+import { notFound } from '../core/errors';
+
+type OrderRow = Selectable<OrderTable>;
+
+function amount(minor: number, currency: string) {
+  return formatMoney({ minor, currency });
+}
+
+/** What an affiliate may see of an order: no customer data, no line detail. */
+export function affiliateOrderView(row: OrderRow) {
+  return {
+    id: row.external_id,
+    programId: formatId('program', row.program_id),
+    status: row.status,
+    currency: row.currency,
+    revenue: amount(row.revenue_minor - row.refunded_minor, row.currency),
+    placedAt: row.placed_at,
+    completedAt: row.completed_at,
+    method: row.attribution_method,
+    linkId: row.link_id === null ? null : formatId('link', row.link_id),
+    held: row.held === 1,
+  };
+}
+
+export function merchantOrderSummary(row: OrderRow) {
+  return {
+    ...affiliateOrderView(row),
+    affiliateId: row.affiliate_id === null ? null : formatId('affiliate', row.affiliate_id),
+    reason: row.attribution_reason,
+  };
+}
+
+export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Principal, externalId: string) {
+  const row = await deps.db
+    .selectFrom('orders')
+    .selectAll()
+    .where('merchant_id', '=', principal.merchantId!)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
+  if (!row) throw notFound('order');
+  const events = await deps.db
+    .selectFrom('order_events')
+    .select(['type', 'occurred_at', 'received_at', 'channel', 'delivery_id'])
+    .where('order_id', '=', row.id)
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .execute();
+  const ledger = await deps.db.selectFrom('ledger_entries').selectAll().where('order_id', '=', row.id).orderBy('id').execute();
+  const connectorRow = await deps.db
+    .selectFrom('connector_orders')
+    .select('receipt')
+    .where('program_id', '=', row.program_id)
+    .where('external_id', '=', row.external_id)
+    .where('receipt', 'is not', null)
+    .executeTakeFirst();
+  const snapshot = JSON.parse(row.snapshot) as OrderSnapshot;
+  const c = row.currency;
+  return {
+    id: row.external_id,
+    programId: formatId('program', row.program_id),
+    status: row.status,
+    currency: c,
+    placedAt: row.placed_at,
+    paidAt: row.paid_at,
+    completedAt: row.completed_at,
+    refundedAt: row.refunded_at,
+    cancelledAt: row.cancelled_at,
+    revenue: amount(row.revenue_minor, c),
+    refunded: amount(row.refunded_minor, c),
+    shipping: amount(snapshot.shippingMinor, c),
+    tax: amount(snapshot.taxMinor, c),
+    nonCashAmount: amount(snapshot.nonCashMinor, c),
+    customer: { id: row.customer_id, newCustomer: row.new_customer === null ? null : row.new_customer === 1 },
+    items: snapshot.lines.map((l) => ({
+      sku: l.sku,
+      category: l.category ?? null,
+      quantity: l.quantity,
+      unitPrice: amount(l.unitPriceMinor, c),
+      discount: amount(l.discountMinor, c),
+      refundedQuantity: l.refundedQuantity,
+      ...(l.refundedAmountMinor ? { refundedAmount: amount(l.refundedAmountMinor, c) } : {}),
+      ...(l.catalog ? { catalog: l.catalog } : {}),
+      base: amount(lineBase(l), c),
+      baseAfterRefunds: amount(lineBaseAfterRefunds(l), c),
+    })),
+    attribution: {
+      affiliateId: row.affiliate_id === null ? null : formatId('affiliate', row.affiliate_id),
+      method: row.attribution_method,
+      reason: row.attribution_reason,
+      held: row.held === 1,
+      clickId: row.click_id,
+      linkId: row.link_id === null ? null : formatId('link', row.link_id),
+      coupon: row.coupon_code,
+      receipt: JSON.parse(row.receipt) as unknown,
+    },
+    history: events.map((e) => ({
+      type: e.type,
+      occurredAt: e.occurred_at,
+      receivedAt: e.received_at,
+      channel: e.channel,
+      deliveryId: e.delivery_id,
+    })),
+    review: row.review,
+    // How a shop connector (Shopify, WooCommerce) took the order: click id source, refund method, notes.
+    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as unknown } : {}),
+    commission:
+      ledger.length === 0
+        ? null
+        : amount(
+            ledger.filter((e) => e.affiliate_id === row.affiliate_id).reduce((sum, e) => sum + e.amount_minor, 0),
+            ledger[0]!.currency,
+          ),
+    commissionCurrency: ledger[0]?.currency ?? null,
+    ledger: ledger.map((e) => ({
+      id: e.entry_id,
+      affiliateId: formatId('affiliate', e.affiliate_id),
+      slot: e.slot,
+      kind: e.kind,
+      status: e.status,
+      amount: amount(e.amount_minor, e.currency),
+      currency: e.currency,
+      base: e.base_minor === null ? null : amount(e.base_minor, e.currency),
+      rate: e.rate_bp === null ? null : basisPointsToPercent(e.rate_bp),
+      rule: e.rule,
+      planVersion: e.plan_version,
+      fx:
+        e.fx_rate === null
+          ? null
+          : { from: e.order_currency, rate: e.fx_rate, source: e.fx_source, effectiveAt: e.fx_effective_at },
+      explanation: e.explanation,
+      createdAt: e.created_at,
+    })),
+  };
+}
+
+export async function listOrders(
+  deps: Pick<AppDeps, 'db'>,
+  principal: Principal,
+  filter: {
+    limit: number;
+    after?: number | undefined;
+    programId?: number | undefined;
+    status?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+  },
+) {
+  let query = deps.db.selectFrom('orders').selectAll().orderBy('id').limit(filter.limit);
+  query =
+    principal.role === 'merchant'
+      ? query.where('merchant_id', '=', principal.merchantId!)
+      : query.where('affiliate_id', '=', principal.affiliateId!);
+  if (filter.after !== undefined) query = query.where('id', '>', filter.after);
+  if (filter.programId !== undefined) query = query.where('program_id', '=', filter.programId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status as OrderRow['status']);
+  if (filter.from !== undefined) query = query.where('placed_at', '>=', startOfDay(filter.from));
+  if (filter.to !== undefined) query = query.where('placed_at', '<', dayAfter(filter.to));
+  const rows = await query.execute();
+  const orders = rows.map((r) => (principal.role === 'merchant' ? merchantOrderSummary(r) : affiliateOrderView(r)));
+  return { orders, next: rows.length === filter.limit ? String(rows[rows.length - 1]!.id) : null };
+}
