@@ -22,4 +22,4 @@ for (const [name, version] of Object.entries(chdb?.optionalDependencies ?? {})) 
   added++;
 }
 if (added > 0) writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
-console.log(`package-lock.json: ${added} chdb platform package entr${added === 1 ? 'y' : 'ies'} added`);
+if (added > 0) console.log(`package-lock.json: ${added} chdb platform package entr${added === 1 ? 'y' : 'ies'} added`);

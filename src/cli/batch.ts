@@ -1,34 +1,37 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { runBatchJob } from '../batch/batch-job';
-import { StaleAsOfError } from '../batch/commission-batch';
-import { ClickHouseError } from '../clickhouse/clickhouse';
-import { ConfigError, readConfig } from '../runtime/config';
+import { readConfig } from '../runtime/config';
 import { consoleLogger } from '../runtime/logger';
 import { openNodeReportStore } from '../runtime/node-reports';
 import { openSqlite } from '../store/sqlite/sqlite-open';
+import { ownDataDir, runCommand, UsageError } from './command';
+import { createProgress } from './progress';
 
 /**
- * `npm run batch [-- --as-of 2026-11-25T12:00:00Z]`: one batch run over the store under DATA_DIR
- * (commissions, then the export to ClickHouse and its reconciliation), with progress on the
- * terminal and a summary. The server runs the same batch every minute and holds the chDB data
- * while it runs: stop it first, or call POST /v1/admin/batch instead.
+ * `npm run batch`: one batch run over the store under DATA_DIR (commissions, then the export to
+ * ClickHouse and its reconciliation), with progress on the terminal and a summary.
  */
-const tty = process.stdout.isTTY;
-function progress(label: string) {
-  return (done: number, total: number) => {
-    const pct = total > 0 ? Math.floor((done / total) * 100) : 100;
-    if (tty) process.stdout.write(`\r  ${label} ${done}/${total} (${pct}%)`);
-    else console.log(`  ${label} ${done}/${total}`);
-  };
-}
+const spec = {
+  invocation: 'npm run batch --',
+  description:
+    'Runs the commission batch once over the store under DATA_DIR: commissions as of --as-of, then the\n' +
+    'export to ClickHouse and its reconciliation. Exits 3 when the ledger totals differ. A running server\n' +
+    'runs the same batch every minute and owns DATA_DIR: call POST /v1/admin/batch on it instead.',
+  options: {
+    'as-of': {
+      type: 'string',
+      value: '<date-time>',
+      help: 'the batch as of this ISO date-time, not in the future (default now)',
+    },
+  },
+} as const;
 
-try {
-  const { values } = parseArgs({ options: { 'as-of': { type: 'string' } } });
+await runCommand(spec, async (values) => {
   const config = readConfig(process.env);
   const asOf = values['as-of'] ? new Date(values['as-of']) : new Date();
-  if (Number.isNaN(asOf.getTime())) throw new ConfigError('--as-of: not a date-time');
-  if (asOf.getTime() > Date.now()) throw new ConfigError('--as-of: must not be in the future');
+  if (Number.isNaN(asOf.getTime())) throw new UsageError('--as-of: not a date-time');
+  if (asOf.getTime() > Date.now()) throw new UsageError('--as-of: must not be in the future');
+  ownDataDir(config, spec, 'use POST /v1/admin/batch');
   const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
   let reports;
   try {
@@ -38,12 +41,14 @@ try {
     throw error;
   }
   const log = consoleLogger(config.LOG_FORMAT);
+  const progress = createProgress();
+  const clicks = progress.stage('clicks to ClickHouse');
+  const changes = progress.stage('changes to ClickHouse');
   const report = await runBatchJob({ db: store.db, reports, log, writes: store.writes, rows: store.rows }, asOf, {
-    commissions: progress('orders'),
-    export: (stream, through, last) =>
-      progress(stream === 'clicks' ? 'clicks to ClickHouse' : 'changes to ClickHouse')(through, last),
+    commissions: progress.stage('orders'),
+    export: (stream, through, last) => (stream === 'clicks' ? clicks : changes)(through, last),
   });
-  if (tty) process.stdout.write('\n');
+  progress.end();
   console.log(
     `batch as of ${report.asOf}: ${report.ordersExamined} orders examined, ${report.ordersChanged} changed, ` +
       `${report.entriesAppended} entries appended, ${report.statusChanges} status changes` +
@@ -59,10 +64,5 @@ try {
   }
   await reports.clickhouse.close();
   await store.close();
-  if (report.export && report.export.mismatches > 0) process.exit(3);
-} catch (error) {
-  console.error(
-    error instanceof ConfigError || error instanceof StaleAsOfError || error instanceof ClickHouseError ? error.message : error,
-  );
-  process.exit(1);
-}
+  return report.export && report.export.mismatches > 0 ? 3 : 0;
+});

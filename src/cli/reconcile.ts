@@ -1,32 +1,38 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import { ClickHouseError } from '../clickhouse/clickhouse';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
 import { reconcile } from '../reports/reconciliation';
-import { ConfigError, readConfig } from '../runtime/config';
+import { readConfig } from '../runtime/config';
 import { openNodeReportStore } from '../runtime/node-reports';
 import { openSqlite } from '../store/sqlite/sqlite-open';
+import { ownDataDir, runCommand, UsageError } from './command';
 
 /**
- * `npm run reconcile [-- --from 2026-11-01 --to 2026-11-30]`: ledger totals per program, UTC day
- * and status in the SQL store against ClickHouse (P11), and the orders whose click id did not
- * attribute. Exits 3 when anything differs. While the server holds the chDB data, ask it instead:
- * GET /v1/reports/reconciliation with a merchant key.
+ * `npm run reconcile`: ledger totals per program, UTC day and status in the SQL store against
+ * ClickHouse (P11), and the orders whose click id did not attribute. Exits 3 when anything differs.
  */
-try {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string' } } });
-  const today = new Date().toISOString().slice(0, 10);
-  const to = values.to ?? today;
-  const from = values.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10);
-  for (const [name, value] of [
-    ['--from', from],
-    ['--to', to],
-  ] as const) {
+const spec = {
+  invocation: 'npm run reconcile --',
+  description:
+    'Compares the ledger totals per program, UTC day and status in the store under DATA_DIR with ClickHouse,\n' +
+    'and lists orders whose click id did not attribute. Exits 3 when any total differs. A running server owns\n' +
+    'DATA_DIR: ask it instead, GET /v1/reports/reconciliation with a merchant key.',
+  options: {
+    from: { type: 'string', value: '<YYYY-MM-DD>', help: 'first UTC day (default 29 days before --to)' },
+    to: { type: 'string', value: '<YYYY-MM-DD>', help: 'last UTC day (default today)' },
+  },
+} as const;
+
+await runCommand(spec, async (values) => {
+  const day = (name: string, value: string) => {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value)))
-      throw new ConfigError(`${name}: not a date (YYYY-MM-DD)`);
-  }
+      throw new UsageError(`${name}: not a date (YYYY-MM-DD)`);
+    return value;
+  };
+  const to = day('--to', values.to ?? new Date().toISOString().slice(0, 10));
+  const from = day('--from', values.from ?? new Date(Date.parse(to) - 29 * 86_400_000).toISOString().slice(0, 10));
   const config = readConfig(process.env);
+  ownDataDir(config, spec, 'use GET /v1/reports/reconciliation with a merchant key');
   const store = openSqlite({ path: join(config.DATA_DIR, 'clickledger.sqlite'), synchronous: config.SQLITE_SYNCHRONOUS });
   const reports = await openNodeReportStore(config, new Date()).catch(async (error: unknown) => {
     await store.close();
@@ -61,8 +67,5 @@ try {
   );
   await reports.clickhouse.close();
   await store.close();
-  if (result.mismatches > 0) process.exit(3);
-} catch (error) {
-  console.error(error instanceof ConfigError || error instanceof ClickHouseError ? error.message : error);
-  process.exit(1);
-}
+  return result.mismatches > 0 ? 3 : 0;
+});

@@ -1,21 +1,32 @@
-import { parseArgs } from 'node:util';
 import { createApp } from '../app/create-app';
 import { issueApiKey, revokeKey } from '../use-cases/api-keys';
-import { ClickHouseError } from '../clickhouse/clickhouse';
 import { seedDemoMonth } from '../demo/demo-month';
 import { ConfigError, readConfig } from '../runtime/config';
 import { consoleLogger } from '../runtime/logger';
 import { nodeCrypto } from '../runtime/node-crypto';
 import { buildNodeDeps } from '../runtime/node-deps';
 import { openNodeReportStore } from '../runtime/node-reports';
+import { ownDataDir, runCommand, UsageError } from './command';
 
 /**
  * `npm run seed`: fills a fresh instance (DATA_DIR) with the demo month (two merchants, four
  * affiliates, three programs, about a thousand clicks a week, orders with refunds, cancellations
  * and held ones, a batch per day, two payout runs) through the app's own API, then prints the
- * keys to sign in to the dashboards with. Run it with the server stopped: chDB is one process's.
- * The month is the 30 days ending now, so the dashboards' default range shows all of it.
+ * keys to sign in to the dashboards with. The month is the 30 days ending now, so the dashboards'
+ * default range shows all of it.
  */
+const spec = {
+  invocation: 'npm run seed --',
+  description:
+    'Fills a fresh DATA_DIR with a demo month through the API (two merchants, four affiliates, three programs,\n' +
+    'clicks, orders with refunds, cancellations and held ones, a batch per day, two payout runs), then prints\n' +
+    'the keys to sign in to the dashboards with. Run it before starting the server: the server owns DATA_DIR.',
+  options: {
+    force: { type: 'boolean', help: 'add the demo even though DATA_DIR already has merchants' },
+    clicks: { type: 'string', value: '<n>', default: '12', help: 'clicks per link and day' },
+  },
+} as const;
+
 const DEMO_IP_HEADER = 'x-demo-client-ip';
 
 /**
@@ -31,18 +42,19 @@ async function whileAlive<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-try {
-  const { values } = parseArgs({
-    options: { force: { type: 'boolean', default: false }, clicks: { type: 'string', default: '12' } },
-  });
+await runCommand(spec, async (values) => {
+  const clicksPerLinkDay = Number(values.clicks);
+  if (!Number.isInteger(clicksPerLinkDay) || clicksPerLinkDay < 1)
+    throw new UsageError('--clicks: not a whole number of 1 or more');
   const config = readConfig(process.env);
+  ownDataDir(config, spec, 'seed another, fresh DATA_DIR');
   const log = consoleLogger(config.LOG_FORMAT);
   const { deps, store } = buildNodeDeps(config, log);
   const existing = await deps.db.selectFrom('merchants').select('id').executeTakeFirst();
   if (existing && !values.force) {
     await whileAlive(() => store.close());
     throw new ConfigError(
-      `${config.DATA_DIR} already has merchants: seed a fresh DATA_DIR (or pass -- --force to add the demo anyway)`,
+      `${config.DATA_DIR} already has merchants: seed a fresh DATA_DIR (or pass --force to add the demo anyway)`,
     );
   }
   let now = Date.now();
@@ -68,7 +80,7 @@ try {
       ipHeader: DEMO_IP_HEADER,
       crypto: nodeCrypto,
     },
-    { end, clicksPerLinkDay: Number(values.clicks), log: (line) => console.log(line) },
+    { end, clicksPerLinkDay, log: (line) => console.log(line) },
   );
   now = Date.now();
   await revokeKey(deps, { keyId: admin.keyId, role: 'admin', merchantId: null, affiliateId: null }, admin.keyId);
@@ -86,7 +98,4 @@ ${accounts.affiliates.map((a) => `  affiliate ${a.name.padEnd(14)} ${a.apiKey}`)
     await deps.reports!.clickhouse.close();
     await store.close();
   });
-} catch (error) {
-  console.error(error instanceof ConfigError || error instanceof ClickHouseError ? error.message : error);
-  process.exit(1);
-}
+});

@@ -39,6 +39,7 @@ export type CreateClickHouseClient = (options: {
   password?: string;
   request_timeout?: number;
   clickhouse_settings?: Record<string, unknown>;
+  log?: { level: number };
 }) => ClickHouseClientLike;
 
 export interface HttpClickHouseOptions {
@@ -71,6 +72,9 @@ export async function openHttpClickHouse(
     password: options.password,
     request_timeout: 60_000,
     clickhouse_settings: { output_format_json_quote_64bit_integers: 1 },
+    // Off (127): every failure reaches the caller as a ClickHouseError and is logged, or said, there
+    // once; the client's own log would print it again first, with a stack trace.
+    log: { level: 127 },
   };
   // The client names its database on every request, so the database must exist before it is used.
   const bootstrap = createClient({ ...common, database: 'default' });

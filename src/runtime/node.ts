@@ -2,19 +2,32 @@ import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../use-cases/api-keys';
+import { readCommandLine } from '../cli/command';
 import { ConfigError, readConfig } from './config';
+import { claimDataDir, DataDirBusyError } from './data-dir-owner';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
 import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
+const startCommand = {
+  invocation: 'npm start --',
+  description:
+    'Starts the clickledger server: the API, redirects and dashboards on PORT, the commission batch every\n' +
+    'BATCH_INTERVAL_SECONDS, the store and chDB under DATA_DIR (which it owns while it runs).',
+  options: {},
+} as const;
+
 /** `npm start`: the Node server on the embedded defaults. */
 async function main() {
+  readCommandLine(startCommand);
   let config;
   try {
     config = readConfig(process.env);
+    // Before the store opens: one process owns DATA_DIR (the CLIs take the same lock).
+    claimDataDir(config.DATA_DIR, 'server', 'give this one another DATA_DIR');
   } catch (error) {
-    if (error instanceof ConfigError) {
+    if (error instanceof ConfigError || error instanceof DataDirBusyError) {
       console.error(error.message);
       process.exit(2);
     }

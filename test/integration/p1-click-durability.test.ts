@@ -39,6 +39,9 @@ import {
 import { seedLink } from '../support/seed-link';
 
 const ROUNDS = 10;
+/** On a loaded machine a round acknowledges fewer clicks: more rounds until the check means something. */
+const MIN_ACKED = 1000;
+const MAX_ROUNDS = 30;
 const CLIENTS = 16;
 const KILL_AFTER_MS: [number, number] = [150, 700];
 /** Bounds on every round's load, whatever happens: requests per client loop, and wall time. */
@@ -189,7 +192,7 @@ describe('P1 + P24: acknowledged clicks survive kill -9, and the server restarts
     removeDir(dataDir);
   });
 
-  it(`loses no acked click over ${ROUNDS} kill -9 rounds, with no duplicates and an intact database`, async () => {
+  it(`loses no acked click over ${ROUNDS}+ kill -9 rounds, with no duplicates and an intact database`, async () => {
     let server = await startServer({ dataDir });
     const { code } = await seedLink(server.url);
 
@@ -198,7 +201,7 @@ describe('P1 + P24: acknowledged clicks survive kill -9, and the server restarts
     let ackedResponses = 0;
     let untracked = 0;
     const log: string[] = [];
-    for (let round = 1; round <= ROUNDS; round++) {
+    for (let round = 1; round <= ROUNDS || (acked.size <= MIN_ACKED && round <= MAX_ROUNDS); round++) {
       const result = await loadAndKill(server, code);
       for (const id of result.acked) acked.add(id);
       ackedResponses += result.acked.length;
@@ -240,7 +243,7 @@ describe('P1 + P24: acknowledged clicks survive kill -9, and the server restarts
       );
 
       expect(ackedResponses, 'every 302 carried a different click id').toBe(acked.size);
-      expect(acked.size, 'enough clicks were acknowledged for the check to mean something').toBeGreaterThan(1000);
+      expect(acked.size, 'enough clicks were acknowledged for the check to mean something').toBeGreaterThan(MIN_ACKED);
       expect(lost.length, `lost = acked − present (first few: ${lost.slice(0, 5).join(', ')})`).toBe(0);
       expect(dups, 'dups = rows − distinct click_id').toBe(0);
       expect(lostWrites, 'acknowledged API writes made alongside the clicks').toEqual([]);
@@ -248,5 +251,5 @@ describe('P1 + P24: acknowledged clicks survive kill -9, and the server restarts
     } finally {
       db.close();
     }
-  }, 120_000);
+  }, 300_000);
 });
