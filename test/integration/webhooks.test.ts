@@ -63,8 +63,8 @@ afterEach(async () => {
   await t.close();
 });
 
-async function subscribe(events: string[], key = tenant.merchant.apiKey) {
-  const res = await t.request('/v1/webhook-endpoints', { method: 'POST', key, json: { url: `${receiver.url}/hook`, events } });
+async function subscribe(events: string[], key = tenant.merchant.apiKey, path = '/hook') {
+  const res = await t.request('/v1/webhook-endpoints', { method: 'POST', key, json: { url: `${receiver.url}${path}`, events } });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; secret: string };
 }
@@ -275,6 +275,77 @@ describe('merchant webhooks', () => {
     ).toBe(204);
     expect(await dispatch()).toMatchObject({ delivered: 0 });
     expect(receiver.received).toHaveLength(0);
+  });
+});
+
+describe('the commission and payout events', () => {
+  it('follows a sale to commission.approved for the merchant and payout.created / payout.paid for finance, to the cent', async () => {
+    const merchantHook = await subscribe(['commission.created', 'commission.approved']);
+    const finance = (
+      (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string }
+    ).apiKey;
+    const financeHook = await subscribe(['payout.created', 'payout.paid'], finance, '/finance');
+    const clickId = await click();
+    await order('L-1', clickId, 'order.completed');
+    const batch = async () =>
+      expect(
+        (await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: { asOf: t.clock.now().toISOString() } }))
+          .status,
+      ).toBe(200);
+    await batch();
+    t.clock.advance(15 * 86_400_000); // past the 14-day lock period
+    await batch();
+    const payout = await t.request('/v1/payouts', {
+      method: 'POST',
+      key: finance,
+      json: { asOf: t.clock.now().toISOString(), minimumAmount: '1.00' },
+    });
+    expect(payout.status).toBe(201);
+    const { id: payoutId } = (await payout.json()) as { id: string };
+    expect((await t.request(`/v1/payouts/${payoutId}/paid`, { method: 'POST', key: finance, json: {} })).status).toBe(200);
+
+    expect(await dispatch()).toMatchObject({ fannedOut: 4, attempted: 4, delivered: 4 });
+    const received = (path: string, secret: string) =>
+      receiver.received.filter((r) => r.url === path).map((r) => verify(secret, r));
+    const merchantEvents = received('/hook', merchantHook.secret);
+    expect(merchantEvents.map((e) => [e.type, e.data.status, e.data.amount, e.data.orderId])).toEqual([
+      ['commission.created', 'pending', '7.58', 'L-1'],
+      ['commission.approved', 'approved', '7.58', 'L-1'],
+    ]);
+    const financeEvents = received('/finance', financeHook.secret);
+    expect(financeEvents.map((e) => [e.type, e.data.id, e.data.status, e.data.total])).toEqual([
+      ['payout.created', payoutId, 'created', { EUR: '7.58' }],
+      ['payout.paid', payoutId, 'paid', { EUR: '7.58' }],
+    ]);
+    // Each endpoint's secret signs only its own deliveries.
+    expect(() =>
+      verify(
+        merchantHook.secret,
+        receiver.received.find((r) => r.url === '/finance')!,
+      ),
+    ).toThrow();
+  });
+
+  it('writes no event when the change that causes it rolls back', async () => {
+    const finance = (
+      (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as { apiKey: string }
+    ).apiKey;
+    await subscribe(['payout.created'], finance);
+    const now = t.clock.now().toISOString();
+    const insertPayout = t.deps.db
+      .insertInto('payouts')
+      .values({ as_of: now, minimum_amount: '1.00', currency: null, status: 'created', created_at: now, settled_at: null })
+      .compile();
+    // The second statement breaks a NOT NULL constraint: the unit of work, trigger included, is undone.
+    const broken = t.deps.db
+      .insertInto('merchants')
+      .values({ name: null as never, created_at: now })
+      .compile();
+    await expect(t.deps.writes.commit([insertPayout, broken])).rejects.toThrow();
+    const count = () => (t.store.raw.prepare('SELECT count(*) AS n FROM outbound_events').get() as { n: number }).n;
+    expect(count()).toBe(0);
+    await t.deps.writes.commit([insertPayout]);
+    expect(count()).toBe(1);
   });
 });
 
