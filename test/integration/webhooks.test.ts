@@ -225,6 +225,28 @@ describe('merchant webhooks', () => {
     expect(await dispatch()).toMatchObject({ fannedOut: 1, attempted: 1, delivered: 1 });
   });
 
+  it('follows no redirect (a 3xx is a failure) and keeps only the first 1 KB of an answer', async () => {
+    const endpoint = await subscribe(['sale.created']);
+    await order('R-1', await click());
+    receiver.script.push((res) => res.writeHead(302, { location: `${receiver.url}/elsewhere` }).end());
+    expect(await dispatch()).toMatchObject({ attempted: 1, delivered: 0 });
+    expect(receiver.received.map((r) => r.url)).toEqual(['/hook']);
+    t.clock.advance(70_000);
+    receiver.script.push((res) => res.writeHead(200).end('x'.repeat(100_000)));
+    expect(await dispatch()).toMatchObject({ attempted: 1, delivered: 1 });
+    const [log] = await deliveries(endpoint.id);
+    expect(log!.attemptLog.map((a) => [a.statusCode, a.error])).toEqual([
+      [302, 'HTTP 302'],
+      [200, null],
+    ]);
+    const answers = (await (
+      await t.request(`/v1/webhook-endpoints/${endpoint.id}/deliveries`, { key: tenant.merchant.apiKey })
+    ).json()) as {
+      deliveries: { attemptLog: { response: string }[] }[];
+    };
+    expect(answers.deliveries[0]!.attemptLog[1]!.response).toBe('x'.repeat(1024));
+  });
+
   it('refuses an http or private URL without WEBHOOK_ALLOW_PRIVATE, and an event a merchant cannot receive', async () => {
     const strict = await startTestApp();
     try {
