@@ -28,6 +28,7 @@ import { registerPostbackRoutes } from './routes/postback';
 import { registerProgramCommissionRoutes, registerProgramRoutes } from './routes/programs';
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
+import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
 import { TrackingTargets } from '../use-cases/tracking-targets';
 import { clickIdSigner } from '../use-cases/track-click';
 
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   registerPayoutRoutes(app, deps, authorize);
   registerAffiliateSelfRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
+  registerWebhookEndpointRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
   registerDashboardRoutes(app, deps, app, throttle);
 

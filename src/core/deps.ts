@@ -37,6 +37,11 @@ export interface AppConfig {
   /** Failed key authentications one client address may make per window before 429 (default 20 per 60 s). */
   authFailureLimit?: number;
   authFailureWindowSeconds?: number;
+  /**
+   * Webhook and postback receivers may be http and on loopback or private addresses
+   * (WEBHOOK_ALLOW_PRIVATE=true): for development and tests, unsafe in production (SSRF).
+   */
+  webhookAllowPrivate?: boolean;
 }
 
 /**

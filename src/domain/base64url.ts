@@ -25,6 +25,12 @@ export function encodeBase64Url(bytes: Uint8Array, length = bytes.length): strin
   return out;
 }
 
+/** Standard base64 with padding (a Standard Webhooks signature, a `whsec_` secret). */
+export function encodeBase64(bytes: Uint8Array): string {
+  const url = encodeBase64Url(bytes).replace(/-/g, '+').replace(/_/g, '/');
+  return url + '='.repeat((4 - (url.length % 4)) % 4);
+}
+
 /** Decodes strict base64url (no padding, no stray bits); undefined for anything else. */
 export function decodeBase64Url(text: string): Uint8Array | undefined {
   return decodeChars(text, text.length, LOOKUP);

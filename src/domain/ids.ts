@@ -10,6 +10,9 @@ export const idKinds = {
   link: 'lnk',
   key: 'key',
   payout: 'pay',
+  event: 'evt',
+  webhookEndpoint: 'whe',
+  webhookDelivery: 'whd',
 } as const;
 
 export type IdKind = keyof typeof idKinds;

@@ -1,4 +1,4 @@
-import { decodeBase64 } from './base64url';
+import { decodeBase64, encodeBase64 } from './base64url';
 import { constantTimeEqual } from './constant-time';
 
 /**
@@ -31,6 +31,11 @@ export function webhookSecretKey(secret: string): Uint8Array | undefined {
  */
 export function signedContent(id: string, timestamp: string, body: Uint8Array): [string, Uint8Array] {
   return [`${id}.${timestamp}.`, body];
+}
+
+/** The `webhook-signature` header for one message: what `verifyWebhook` (and any Standard Webhooks library) accepts. */
+export function signWebhook(id: string, timestamp: string, body: Uint8Array, key: Uint8Array, hmac: Hmac): string {
+  return `v1,${encodeBase64(hmac(key, ...signedContent(id, timestamp, body)))}`;
 }
 
 export function verifyWebhook(

@@ -38,6 +38,14 @@ export const authThrottleSettings = {
 };
 
 /**
+ * Outbound webhooks and postbacks (docs/webhooks.md). WEBHOOK_ALLOW_PRIVATE=true admits http and
+ * loopback or private receivers: for development and tests only, unsafe in production (SSRF).
+ */
+export const webhookSettings = {
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
+};
+
+/**
  * Limits at the door (Node's HTTP server): a client that is slow to send its headers or its body,
  * or holds an idle keep-alive socket, is cut; beyond MAX_CONNECTIONS new sockets are closed.
  */
@@ -69,6 +77,9 @@ const ConfigFields = z.object({
   ...reportSettings,
   ...serverLimitSettings,
   ...authThrottleSettings,
+  ...webhookSettings,
+  /** How often the server sends due webhooks and postbacks; 0 turns the timer off. */
+  WEBHOOK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   /** /readyz fails while the file system holding DATA_DIR has less free space than this. */
   READY_MIN_FREE_DISK_MB: z.coerce.number().int().min(0).max(1_000_000_000).default(256),
 });

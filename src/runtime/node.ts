@@ -1,5 +1,6 @@
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
+import { dispatchWebhooks } from '../webhooks/webhook-dispatcher';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../use-cases/api-keys';
 import { readCommandLine } from '../cli/command';
@@ -73,6 +74,16 @@ async function main() {
         }, config.BATCH_INTERVAL_SECONDS * 1000)
       : undefined;
   batchTimer?.unref();
+  // Webhooks and postbacks leave from the outbox on their own timer, never from a request.
+  const webhookTimer =
+    config.WEBHOOK_INTERVAL_SECONDS > 0
+      ? setInterval(() => {
+          dispatchWebhooks({ ...deps, allowPrivate: config.WEBHOOK_ALLOW_PRIVATE }).catch((error: unknown) =>
+            log.error('webhook dispatch failed', { error: String(error) }),
+          );
+        }, config.WEBHOOK_INTERVAL_SECONDS * 1000)
+      : undefined;
+  webhookTimer?.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -80,6 +91,7 @@ async function main() {
     stopping = true;
     log.info(`${signal}: shutting down`);
     clearInterval(batchTimer);
+    clearInterval(webhookTimer);
     const finish = async (code: number) => {
       await deps.clicks.flush();
       await deps.reports?.clickhouse.close();

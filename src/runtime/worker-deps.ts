@@ -52,6 +52,7 @@ export function buildWorkerDeps(env: WorkerEnv): AppDeps {
       reportTimeoutSeconds: env.REPORT_TIMEOUT_SECONDS,
       authFailureLimit: env.AUTH_FAILURE_LIMIT,
       authFailureWindowSeconds: env.AUTH_FAILURE_WINDOW_SECONDS,
+      webhookAllowPrivate: env.WEBHOOK_ALLOW_PRIVATE,
     },
     // Set by Cloudflare's edge on every request; a client cannot forge it there.
     clientIp: (c) => c.req.header('cf-connecting-ip') ?? '',

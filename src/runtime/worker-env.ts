@@ -4,6 +4,7 @@ import type { ClickMessage } from '../store/d1/d1-click-recorder';
 import {
   adminTokenSetting,
   authThrottleSettings,
+  webhookSettings,
   bodyLimitSetting,
   reportSettings,
   SIGNING_KEYS_MESSAGE,
@@ -44,6 +45,7 @@ const WorkerEnvSchema = z.object({
   BODY_LIMIT_BYTES: bodyLimitSetting,
   /** Failed key authentications per address and window, counted per isolate. */
   ...authThrottleSettings,
+  ...webhookSettings,
   /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
   ...reportSettings,
 });

@@ -1,6 +1,7 @@
 import { createApp, type App } from '../app/create-app';
 import type { AppDeps } from '../core/deps';
 import { runBatchJob } from '../batch/batch-job';
+import { dispatchWebhooks } from '../webhooks/webhook-dispatcher';
 import { errorBody } from '../core/errors';
 import { ensureAdminKey } from '../use-cases/api-keys';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
@@ -136,5 +137,9 @@ export default {
     const report = await deps.exclusiveBatch!(deps.clock.now(), () => runBatchJob(deps, asOf));
     if (!report) log.info('commission batch skipped: another run holds the lease', { asOf: asOf.toISOString() });
     else if (report.entriesAppended > 0 || report.statusChanges > 0) log.info('commission batch', { ...report });
+    // Then the webhooks and postbacks due, the batch's commission events included; deliveries are
+    // claimed one by one, so an overlapping trigger never sends the same attempt twice.
+    const sent = await dispatchWebhooks({ ...deps, allowPrivate: deps.config.webhookAllowPrivate });
+    if (sent.attempted > 0) log.info('webhooks', { ...sent });
   },
 };

@@ -34,6 +34,11 @@ export interface Database {
   connector_orders: ConnectorOrderTable;
   connector_refunds: ConnectorRefundTable;
   catalog_items: CatalogItemTable;
+  webhook_endpoints: WebhookEndpointTable;
+  affiliate_postbacks: AffiliatePostbackTable;
+  outbound_events: OutboundEventTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_attempts: WebhookAttemptTable;
 }
 
 export interface MerchantTable {
@@ -374,4 +379,62 @@ export interface CatalogItemTable {
   program_id: number;
   sku: string;
   category: string;
+}
+
+/** A merchant's (or, with merchant_id NULL, an operator's) webhook endpoint (sql/sqlite/0015). */
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  merchant_id: number | null;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  description: Generated<string>;
+  secret: string;
+  created_at: string;
+  deleted_at: string | null;
+}
+
+export interface AffiliatePostbackTable {
+  affiliate_id: number;
+  url: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The outbox of outbound events, filled by triggers; `snapshot` is the row as it was (JSON). */
+export interface OutboundEventTable {
+  seq: Generated<number>;
+  type: string;
+  merchant_id: number | null;
+  affiliate_id: number | null;
+  resource_id: number;
+  snapshot: string;
+  created_at: string;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  event_seq: number;
+  endpoint_id: number | null;
+  postback_affiliate_id: number | null;
+  status: WebhookDeliveryStatus;
+  attempts: Generated<number>;
+  failures: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookAttemptTable {
+  delivery_id: number;
+  attempt: number;
+  attempted_at: string;
+  status_code: number | null;
+  error: string | null;
+  latency_ms: number;
+  response: Generated<string>;
 }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import { dayAfter, startOfDay } from '../domain/calendar';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
-import { basisPointsToPercent } from '../domain/rate';
+import { affiliateOrderView, ledgerEntryView, merchantOrderSummary } from '../domain/resource-views';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
 import type { OrderTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
@@ -13,30 +13,6 @@ type OrderRow = Selectable<OrderTable>;
 
 function amount(minor: number, currency: string) {
   return formatMoney({ minor, currency });
-}
-
-/** What an affiliate may see of an order: no customer data, no line detail. */
-export function affiliateOrderView(row: OrderRow) {
-  return {
-    id: row.external_id,
-    programId: formatId('program', row.program_id),
-    status: row.status,
-    currency: row.currency,
-    revenue: amount(row.revenue_minor - row.refunded_minor, row.currency),
-    placedAt: row.placed_at,
-    completedAt: row.completed_at,
-    method: row.attribution_method,
-    linkId: row.link_id === null ? null : formatId('link', row.link_id),
-    held: row.held === 1,
-  };
-}
-
-export function merchantOrderSummary(row: OrderRow) {
-  return {
-    ...affiliateOrderView(row),
-    affiliateId: row.affiliate_id === null ? null : formatId('affiliate', row.affiliate_id),
-    reason: row.attribution_reason,
-  };
 }
 
 export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Principal, externalId: string) {
@@ -120,25 +96,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
             ledger[0]!.currency,
           ),
     commissionCurrency: ledger[0]?.currency ?? null,
-    ledger: ledger.map((e) => ({
-      id: e.entry_id,
-      affiliateId: formatId('affiliate', e.affiliate_id),
-      slot: e.slot,
-      kind: e.kind,
-      status: e.status,
-      amount: amount(e.amount_minor, e.currency),
-      currency: e.currency,
-      base: e.base_minor === null ? null : amount(e.base_minor, e.currency),
-      rate: e.rate_bp === null ? null : basisPointsToPercent(e.rate_bp),
-      rule: e.rule,
-      planVersion: e.plan_version,
-      fx:
-        e.fx_rate === null
-          ? null
-          : { from: e.order_currency, rate: e.fx_rate, source: e.fx_source, effectiveAt: e.fx_effective_at },
-      explanation: e.explanation,
-      createdAt: e.created_at,
-    })),
+    ledger: ledger.map(ledgerEntryView),
   };
 }
 

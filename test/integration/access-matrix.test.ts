@@ -60,6 +60,12 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/connectors/shopify/{programId}': 'public', // signed by Shopify with the program's connector secret
   'POST /v1/connectors/woocommerce/{programId}': 'public', // signed by WooCommerce with the program's connector secret
   'PUT /v1/programs/{id}/catalog': ['merchant'],
+  'PUT /v1/affiliates/me/postback': ['affiliate'],
+  'POST /v1/webhook-endpoints': ['admin', 'merchant', 'finance'],
+  'GET /v1/webhook-endpoints': ['admin', 'merchant', 'finance'],
+  'DELETE /v1/webhook-endpoints/{id}': ['admin', 'merchant', 'finance'],
+  'GET /v1/webhook-endpoints/{id}/deliveries': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-deliveries/{id}/replay': ['admin', 'merchant', 'finance'],
 };
 
 let t: TestApp;

@@ -186,6 +186,24 @@ describe('provisioning to payout on D1, through the Worker', () => {
     expect(await count("SELECT count(*) AS n FROM api_keys WHERE role = 'merchant'")).toBe(2);
   });
 
+  it('merchant and finance subscribe webhook endpoints; a private or http URL is refused', async () => {
+    const merchantHook = await call<{ id: string; secret: string }>('/v1/webhook-endpoints', {
+      key: merchantKey,
+      json: { url: 'https://hooks.example/clickledger', events: ['sale.created', 'sale.updated', 'commission.created'] },
+    });
+    expect(merchantHook).toMatchObject({ status: 201, body: { id: 'whe_1', secret: expect.stringMatching(/^whsec_/) } });
+    const financeHook = await call('/v1/webhook-endpoints', {
+      key: finance,
+      json: { url: 'https://finance.example/hook', events: ['payout.created', 'payout.paid'] },
+    });
+    expect(financeHook.status).toBe(201);
+    const refused = await call('/v1/webhook-endpoints', {
+      key: merchantKey,
+      json: { url: 'http://127.0.0.1:9/x', events: ['sale.created'] },
+    });
+    expect(refused.status).toBe(422);
+  });
+
   it('affiliate creates a link; a click and a signed order are attributed to it', async () => {
     const link = await call<{ code: string; trackingUrl: string }>('/v1/links', { key: affiliate.apiKey, json: { programId } });
     expect(link).toMatchObject({ status: 201 });
@@ -276,6 +294,27 @@ describe('provisioning to payout on D1, through the Worker', () => {
     expect(earnings.body.balances).toEqual([
       { currency: 'EUR', estimated: '0.00', held: '0.00', settled: '0.00', inPayout: '0.00', paid: '11.38' },
     ]);
+  });
+
+  it('every change above left its outbound event in the outbox, written by the same D1 batch as the change', async () => {
+    const events = await env.DB.prepare('SELECT type, merchant_id, affiliate_id FROM outbound_events ORDER BY seq').all();
+    expect(events.results).toEqual([
+      { type: 'sale.created', merchant_id: 1, affiliate_id: 1 },
+      { type: 'sale.updated', merchant_id: 1, affiliate_id: 1 },
+      { type: 'commission.created', merchant_id: 1, affiliate_id: 1 },
+      { type: 'payout.created', merchant_id: null, affiliate_id: null },
+      { type: 'payout.created', merchant_id: null, affiliate_id: null },
+      { type: 'payout.paid', merchant_id: null, affiliate_id: null },
+    ]);
+    const snapshot = await env.DB.prepare("SELECT snapshot FROM outbound_events WHERE type = 'commission.created'").first<{
+      snapshot: string;
+    }>();
+    expect(JSON.parse(snapshot!.snapshot)).toMatchObject({
+      order_external_id: 'EDGE-100',
+      amount_minor: 1138,
+      currency: 'EUR',
+      status: 'approved',
+    });
   });
 
   it('a cancelled run returns its entries to the balance, in one batch with the status change', async () => {
