@@ -10,6 +10,7 @@ export const idKinds = {
   link: 'lnk',
   key: 'key',
   payout: 'pay',
+  postbackToken: 'ptk',
 } as const;
 
 export type IdKind = keyof typeof idKinds;
