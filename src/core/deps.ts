@@ -37,6 +37,8 @@ export interface AppConfig {
   /** Failed key authentications one client address may make per window before 429 (default 20 per 60 s). */
   authFailureLimit?: number;
   authFailureWindowSeconds?: number;
+  /** Heavy requests (what-if, payout detail, payout CSV) one tenant may run at once (default 2). */
+  heavyRequestsPerTenant?: number;
 }
 
 /**

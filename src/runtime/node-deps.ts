@@ -50,6 +50,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       reportTimeoutSeconds: config.REPORT_TIMEOUT_SECONDS,
       authFailureLimit: config.AUTH_FAILURE_LIMIT,
       authFailureWindowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+      heavyRequestsPerTenant: config.HEAVY_REQUESTS_PER_TENANT,
     },
     clientIp: (c) => {
       if (config.TRUST_PROXY) {
