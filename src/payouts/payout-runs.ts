@@ -1,4 +1,4 @@
-import type { CompiledQuery, ExpressionBuilder } from 'kysely';
+import type { CompiledQuery, ExpressionBuilder, Selectable } from 'kysely';
 import { LAST_AS_OF } from '../batch/commission-batch';
 import { formatId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
@@ -6,7 +6,7 @@ import type { AppDeps } from '../core/deps';
 import { timeSlice } from '../core/time-slice';
 import { AppError, notFound } from '../core/errors';
 import { insertedId, nextId, returnedId } from '../store/atomic-writes';
-import type { Database, PayoutStatus } from '../store/database';
+import type { Database, PayoutLineTable, PayoutStatus } from '../store/database';
 
 type PayoutDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;
 
@@ -180,7 +180,7 @@ export interface PayoutLineView {
   entries: string[];
 }
 
-/** Payout entries read per page by the run's detail (about a millisecond of SQLite each). */
+/** Payout lines and entries read per page by the run's detail (a few milliseconds of SQLite each). */
 const ENTRY_PAGE = 2000;
 
 export async function getPayout(
@@ -190,18 +190,32 @@ export async function getPayout(
   if (id === undefined) throw notFound('payout');
   const payout = await deps.db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!payout) throw notFound('payout');
-  const lines = await deps.db
-    .selectFrom('payout_lines')
-    .selectAll()
-    .where('payout_id', '=', id)
-    .orderBy('affiliate_id')
-    .orderBy('currency')
-    .execute();
+  const slice = timeSlice();
+  // Lines a page at a time too (a run can pay 100k affiliates), walking the primary key.
+  const lines: Selectable<PayoutLineTable>[] = [];
+  for (;;) {
+    const last = lines[lines.length - 1];
+    const page = await deps.db
+      .selectFrom('payout_lines')
+      .selectAll()
+      .where('payout_id', '=', id)
+      .$if(last !== undefined, (q) =>
+        q.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('affiliate_id', 'currency'), '>', tuple(last!.affiliate_id, last!.currency)),
+        ),
+      )
+      .orderBy('affiliate_id')
+      .orderBy('currency')
+      .limit(ENTRY_PAGE)
+      .execute();
+    lines.push(...page);
+    if (page.length < ENTRY_PAGE) break;
+    await slice.pause();
+  }
   // Entries a page at a time, in time slices: a run of 300k entries is read and grouped without
   // holding the event loop that serves redirects. Appended in place: a copy per entry made this
   // view quadratic in one affiliate's entries (7 s at 15k).
   const byLine = new Map<string, string[]>();
-  const slice = timeSlice();
   let after = '';
   for (;;) {
     const page = await deps.db

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedAttributedOrders } from '../support/seed-orders';
-import { createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
+import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
 
 /**
  * Issue 21 item 1: a heavy request works in time slices, so a timer (a redirect's turn) runs
@@ -53,5 +53,30 @@ describe('heavy requests', () => {
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     // The places are given back: the tenant may run heavy requests again.
     expect((await simulate(a)).status).toBe(200);
+  });
+
+  it("reads a payout run's detail a page at a time, every entry once", async () => {
+    t.clock.advance(15 * 86_400_000);
+    expect((await t.request('/v1/admin/batch', { method: 'POST', key: ADMIN_TOKEN, json: {} })).status).toBe(200);
+    const finance = (await (await t.request('/v1/finance-keys', { method: 'POST', key: ADMIN_TOKEN })).json()) as {
+      apiKey: string;
+    };
+    const created = await t.request('/v1/payouts', {
+      method: 'POST',
+      key: finance.apiKey,
+      json: { asOf: t.clock.now().toISOString(), minimumAmount: '0.01' },
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const detail = (await (await t.request(`/v1/payouts/${id}`, { key: finance.apiKey })).json()) as {
+      lines: { affiliateId: string; amount: string; entries: string[] }[];
+    };
+    expect(detail.lines.map((l) => [l.affiliateId, l.entries.length, l.amount])).toEqual([
+      [a.affiliate.id, ORDERS, (ORDERS * 7.58).toFixed(2)],
+      [b.affiliate.id, 10, '75.80'],
+    ]);
+    const entries = detail.lines.flatMap((l) => l.entries);
+    expect(new Set(entries).size).toBe(ORDERS + 10);
+    expect(entries.slice(0, ORDERS)).toEqual([...entries.slice(0, ORDERS)].sort());
   });
 });
