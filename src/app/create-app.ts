@@ -6,6 +6,7 @@ import type { AppEnv } from './env';
 import { errorBody, validationFailed } from '../core/errors';
 import { IntakePrograms } from '../use-cases/intake-programs';
 import { authorizer } from './middleware/authorize';
+import { tenantLimit } from './middleware/tenant-limit';
 import { errorHandler } from './middleware/errors';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerApiDocsRoutes } from './routes/api-docs';
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
     windowMs: (deps.config.authFailureWindowSeconds ?? 60) * 1000,
   });
   const authorize = authorizer(deps, throttle);
+  const heavy = tenantLimit(deps.config.heavyRequestsPerTenant ?? 2);
   const signClickId = clickIdSigner(deps, deps.clickSecrets);
   // Registration order is the order of /openapi.json's paths (held by test/fixtures/openapi.json).
   registerHealthRoutes(app, deps);
@@ -106,12 +108,12 @@ export function createApp(deps: AppDeps) {
   registerCouponRoutes(app, routeDeps, authorize);
   registerMerchantSecretRoutes(app, routeDeps, authorize);
   registerCustomerRefRoutes(app, routeDeps, authorize);
-  registerProgramCommissionRoutes(app, deps, authorize);
+  registerProgramCommissionRoutes(app, deps, authorize, heavy);
   registerEarningsRoutes(app, deps, authorize);
   registerAdminRoutes(app, deps, authorize);
   registerOrderReviewRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
-  registerPayoutRoutes(app, deps, authorize);
+  registerPayoutRoutes(app, deps, authorize, heavy);
   registerAffiliateSelfRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   registerWebhookEndpointRoutes(app, deps, authorize);

@@ -42,6 +42,8 @@ export interface AppConfig {
    * (WEBHOOK_ALLOW_PRIVATE=true): for development and tests, unsafe in production (SSRF).
    */
   webhookAllowPrivate?: boolean;
+  /** Heavy requests (what-if, payout detail, payout CSV) one tenant may run at once (default 2). */
+  heavyRequestsPerTenant?: number;
 }
 
 /**

@@ -13,6 +13,7 @@ export const idKinds = {
   event: 'evt',
   webhookEndpoint: 'whe',
   webhookDelivery: 'whd',
+  postbackToken: 'ptk',
 } as const;
 
 export type IdKind = keyof typeof idKinds;

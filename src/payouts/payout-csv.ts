@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Kysely, Selectable } from 'kysely';
 import type { AppDeps } from '../core/deps';
+import { timeSlice } from '../core/time-slice';
 import { neutralizeCell } from '../domain/csv-cell';
 import { formatId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
@@ -138,11 +139,15 @@ export function payoutCsvStream(
       }
       return query;
     });
+  // A fast reader pulls the next page at once, in the same turn of the event loop: without a
+  // pause, a file of 100k lines would be written in one stretch that holds every redirect.
+  const slice = timeSlice();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       // A pull that enqueues nothing is not called again: a page holding none of a provider's
       // affiliates (nothing to write once the header is out) must not end the pull.
       for (;;) {
+        await slice.pause();
         const rows = await nextPage();
         const records = rows.map((r) => record(format, payout, r)).filter((r): r is string[] => r !== undefined);
         const text = stringify(records, { header: !headerSent, columns, record_delimiter: '\r\n' });

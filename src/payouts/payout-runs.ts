@@ -1,11 +1,12 @@
-import type { CompiledQuery, ExpressionBuilder } from 'kysely';
+import type { CompiledQuery, ExpressionBuilder, Selectable } from 'kysely';
 import { LAST_AS_OF } from '../batch/commission-batch';
 import { formatId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
 import type { AppDeps } from '../core/deps';
+import { timeSlice } from '../core/time-slice';
 import { AppError, notFound } from '../core/errors';
 import { insertedId, nextId, returnedId } from '../store/atomic-writes';
-import type { Database, PayoutStatus } from '../store/database';
+import type { Database, PayoutLineTable, PayoutStatus } from '../store/database';
 
 type PayoutDeps = Pick<AppDeps, 'db' | 'writes' | 'clock'>;
 
@@ -179,6 +180,9 @@ export interface PayoutLineView {
   entries: string[];
 }
 
+/** Payout lines and entries read per page by the run's detail (a few milliseconds of SQLite each). */
+const ENTRY_PAGE = 2000;
+
 export async function getPayout(
   deps: Pick<AppDeps, 'db'>,
   id: number | undefined,
@@ -186,27 +190,51 @@ export async function getPayout(
   if (id === undefined) throw notFound('payout');
   const payout = await deps.db.selectFrom('payouts').selectAll().where('id', '=', id).executeTakeFirst();
   if (!payout) throw notFound('payout');
-  const lines = await deps.db
-    .selectFrom('payout_lines')
-    .selectAll()
-    .where('payout_id', '=', id)
-    .orderBy('affiliate_id')
-    .orderBy('currency')
-    .execute();
-  const entries = await deps.db
-    .selectFrom('payout_entries')
-    .select(['affiliate_id', 'currency', 'entry_id'])
-    .where('payout_id', '=', id)
-    .orderBy('entry_id')
-    .execute();
-  // Appended in place: a copy per entry made this view quadratic in one affiliate's entries
-  // (7 s at 15k), holding the event loop that serves redirects.
+  const slice = timeSlice();
+  // Lines a page at a time too (a run can pay 100k affiliates), walking the primary key.
+  const lines: Selectable<PayoutLineTable>[] = [];
+  for (;;) {
+    const last = lines[lines.length - 1];
+    const page = await deps.db
+      .selectFrom('payout_lines')
+      .selectAll()
+      .where('payout_id', '=', id)
+      .$if(last !== undefined, (q) =>
+        q.where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('affiliate_id', 'currency'), '>', tuple(last!.affiliate_id, last!.currency)),
+        ),
+      )
+      .orderBy('affiliate_id')
+      .orderBy('currency')
+      .limit(ENTRY_PAGE)
+      .execute();
+    lines.push(...page);
+    if (page.length < ENTRY_PAGE) break;
+    await slice.pause();
+  }
+  // Entries a page at a time, in time slices: a run of 300k entries is read and grouped without
+  // holding the event loop that serves redirects. Appended in place: a copy per entry made this
+  // view quadratic in one affiliate's entries (7 s at 15k).
   const byLine = new Map<string, string[]>();
-  for (const e of entries) {
-    const key = `${e.affiliate_id}:${e.currency}`;
-    const list = byLine.get(key);
-    if (list) list.push(e.entry_id);
-    else byLine.set(key, [e.entry_id]);
+  let after = '';
+  for (;;) {
+    const page = await deps.db
+      .selectFrom('payout_entries')
+      .select(['affiliate_id', 'currency', 'entry_id'])
+      .where('payout_id', '=', id)
+      .where('entry_id', '>', after)
+      .orderBy('entry_id')
+      .limit(ENTRY_PAGE)
+      .execute();
+    for (const e of page) {
+      const key = `${e.affiliate_id}:${e.currency}`;
+      const list = byLine.get(key);
+      if (list) list.push(e.entry_id);
+      else byLine.set(key, [e.entry_id]);
+    }
+    if (page.length < ENTRY_PAGE) break;
+    after = page[page.length - 1]!.entry_id;
+    await slice.pause();
   }
   const total: Record<string, number> = {};
   for (const l of lines) total[l.currency] = (total[l.currency] ?? 0) + l.amount_minor;

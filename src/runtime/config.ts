@@ -26,6 +26,7 @@ export const reportSettings = {
   CLICKHOUSE_USER: z.string().min(1).optional(),
   CLICKHOUSE_PASSWORD: z.string().optional(),
   REPORT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(300).default(10),
+  HEAVY_REQUESTS_PER_TENANT: z.coerce.number().int().min(1).max(100).default(2),
 };
 
 /**

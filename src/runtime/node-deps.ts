@@ -51,6 +51,7 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
       authFailureLimit: config.AUTH_FAILURE_LIMIT,
       authFailureWindowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
       webhookAllowPrivate: config.WEBHOOK_ALLOW_PRIVATE,
+      heavyRequestsPerTenant: config.HEAVY_REQUESTS_PER_TENANT,
     },
     clientIp: (c) => {
       if (config.TRUST_PROXY) {

@@ -226,7 +226,12 @@ export interface PostbackTokenTable {
   id: Generated<number>;
   merchant_id: number;
   token_hash: string;
+  /** The token's first 12 characters, to tell tokens apart in a list. */
+  token_prefix: Generated<string>;
   created_at: string;
+  /** When a postback last used it, written at most once a minute (`POSTBACK_USE_RESOLUTION_MS`). */
+  last_used_at: string | null;
+  /** In the future while a rotated token's grace runs; in the past once it is dead. */
   revoked_at: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
 import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } from '../support/test-app';
+import { DashboardBrowser } from '../support/dashboard-browser';
 
 /**
  * The dashboards' session, CSRF and tenancy rules, through app.request (no browser needed):
@@ -11,40 +12,6 @@ import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } fr
 let t: TestApp;
 let a: Tenant;
 let b: Tenant;
-
-/** A tiny cookie jar: what Set-Cookie gave, sent back as Cookie. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(private readonly base = 'http://dash.test') {}
-  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
-    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
-    const response = await t.app.request(`${this.base}${path}`, { ...init, headers });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const [name, value] = pair!.split('=') as [string, string];
-      if (/max-age=0/i.test(line) || value === '') this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    return response;
-  }
-  post(path: string, form: Record<string, string>) {
-    return this.fetch(path, {
-      method: 'POST',
-      body: new URLSearchParams(form),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    });
-  }
-  /** The CSRF token a page's forms carry. */
-  async token(path: string): Promise<string> {
-    const html = await (await this.fetch(path)).text();
-    return /name="csrf" value="([^"]+)"/.exec(html)![1]!;
-  }
-  async signIn(apiKey: string, next = ''): Promise<Response> {
-    const csrf = await this.token('/app/login');
-    return this.post(`/app/login${next}`, { csrf, apiKey });
-  }
-}
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -61,13 +28,13 @@ afterAll(() => t.close());
 
 describe('dashboard sign-in and session', () => {
   it('sends a visitor without a session to the sign-in page, remembering where they were going', async () => {
-    const response = await new Browser().fetch('/app/merchant/orders');
+    const response = await new DashboardBrowser(t).fetch('/app/merchant/orders');
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/app/login?next=%2Fapp%2Fmerchant%2Forders');
   });
 
   it('keeps the key in an HttpOnly, SameSite=Strict cookie scoped to /app, Secure over https', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     const response = await browser.signIn(a.merchant.apiKey);
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe('/app/merchant');
@@ -77,12 +44,12 @@ describe('dashboard sign-in and session', () => {
     expect(cookie).toMatch(/Path=\/app/);
     expect(cookie).toMatch(/Max-Age=\d+/);
     expect(cookie).not.toMatch(/Secure/);
-    const secure = await new Browser('https://dash.test').signIn(a.merchant.apiKey);
+    const secure = await new DashboardBrowser(t, 'https://dash.test').signIn(a.merchant.apiKey);
     expect(secure.headers.getSetCookie().find((c) => c.startsWith('cl_session='))).toMatch(/Secure/);
   });
 
   it('refuses a sign-in without the form token, with an unknown key, or with the admin key', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     await browser.token('/app/login');
     const forged = await browser.post('/app/login', { apiKey: a.merchant.apiKey });
     expect(forged.status).toBe(403);
@@ -104,15 +71,15 @@ describe('dashboard sign-in and session', () => {
       '/app/../evil',
       '/app/./../x',
     ]) {
-      const response = await new Browser().signIn(a.merchant.apiKey, `?next=${encodeURIComponent(next)}`);
+      const response = await new DashboardBrowser(t).signIn(a.merchant.apiKey, `?next=${encodeURIComponent(next)}`);
       expect(response.headers.get('location'), next).toBe('/app/merchant');
     }
-    const inside = await new Browser().signIn(a.merchant.apiKey, `?next=${encodeURIComponent('/app/merchant/orders')}`);
+    const inside = await new DashboardBrowser(t).signIn(a.merchant.apiKey, `?next=${encodeURIComponent('/app/merchant/orders')}`);
     expect(inside.headers.get('location')).toBe('/app/merchant/orders');
   });
 
   it('ends the session at the next click once the key is revoked', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     const issued = (await (
       await t.request('/v1/merchants', { method: 'POST', key: ADMIN_TOKEN, json: { name: 'Gamma' } })
     ).json()) as { apiKey: string; keyId: number | string };
@@ -126,7 +93,7 @@ describe('dashboard sign-in and session', () => {
   });
 
   it('signs out only with the form token', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     await browser.signIn(a.affiliate.apiKey);
     expect((await browser.post('/app/logout', { csrf: 'wrong' })).status).toBe(403);
     expect(browser.cookies.has('cl_session')).toBe(true);
@@ -138,9 +105,9 @@ describe('dashboard sign-in and session', () => {
 
 describe('dashboard pages: CSRF, roles and tenancy', () => {
   it('refuses every POST without the session token, and with another session token, changing nothing', async () => {
-    const alpha = new Browser();
+    const alpha = new DashboardBrowser(t);
     await alpha.signIn(a.merchant.apiKey);
-    const beta = new Browser();
+    const beta = new DashboardBrowser(t);
     await beta.signIn(b.merchant.apiKey);
     const betaToken = await beta.token('/app/merchant/plan');
     const plan = JSON.stringify({ default: { percent: '50' } });
@@ -179,27 +146,27 @@ describe('dashboard pages: CSRF, roles and tenancy', () => {
   });
 
   it("shows each role only its own pages: a 403 page for another role's", async () => {
-    const affiliate = new Browser();
+    const affiliate = new DashboardBrowser(t);
     await affiliate.signIn(a.affiliate.apiKey);
     for (const path of ['/app/merchant', '/app/merchant/orders', '/app/finance']) {
       const response = await affiliate.fetch(path);
       expect(response.status, path).toBe(403);
       expect(await response.text()).toContain('you signed in with a affiliate key');
     }
-    const merchant = new Browser();
+    const merchant = new DashboardBrowser(t);
     await merchant.signIn(a.merchant.apiKey);
     expect((await merchant.fetch('/app/affiliate/links')).status).toBe(403);
     expect((await merchant.fetch('/app/finance')).status).toBe(403);
   });
 
   it("answers another merchant's order with the same 404 page as a missing one, and never shows it", async () => {
-    const alpha = new Browser();
+    const alpha = new DashboardBrowser(t);
     await alpha.signIn(a.merchant.apiKey);
     const own = await alpha.fetch('/app/merchant/orders/ALPHA-1');
     expect(own.status).toBe(200);
     expect(await own.text()).toContain('ALPHA-1');
 
-    const beta = new Browser();
+    const beta = new DashboardBrowser(t);
     await beta.signIn(b.merchant.apiKey);
     const theirs = await beta.fetch('/app/merchant/orders/ALPHA-1');
     const missing = await beta.fetch('/app/merchant/orders/NO-SUCH-ORDER');
@@ -220,7 +187,7 @@ describe('dashboard pages: CSRF, roles and tenancy', () => {
   });
 
   it('sends pages with a strict content security policy, no framing and no caching; serves Chart.js from node_modules', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     await browser.signIn(a.merchant.apiKey);
     const page = await browser.fetch('/app/merchant/orders');
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -234,7 +201,7 @@ describe('dashboard pages: CSRF, roles and tenancy', () => {
   });
 
   it("keeps a plan the API refuses in the editor, with the API's reason, and saves nothing", async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     await browser.signIn(b.merchant.apiKey);
     const csrf = await browser.token('/app/merchant/plan');
     const plan = '{"default":{"percent":"8.123"}}';
@@ -256,7 +223,7 @@ describe('dashboard pages: CSRF, roles and tenancy', () => {
   });
 
   it('shows a friendly page, not the API envelope, when the report store is missing', async () => {
-    const browser = new Browser();
+    const browser = new DashboardBrowser(t);
     await browser.signIn(a.merchant.apiKey);
     const response = await browser.fetch('/app/merchant');
     expect(response.status).toBe(503);

@@ -8,6 +8,7 @@ const NAV: Record<Role, { href: string; label: string }[]> = {
     { href: '/app/merchant/orders', label: 'Orders' },
     { href: '/app/merchant/held', label: 'Held orders' },
     { href: '/app/merchant/plan', label: 'Plan & what-if' },
+    { href: '/app/merchant/postback-tokens', label: 'Postback tokens' },
   ],
   affiliate: [
     { href: '/app/affiliate', label: 'Overview' },

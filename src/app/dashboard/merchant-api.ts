@@ -51,3 +51,10 @@ export interface Simulation {
   affiliates: { affiliateId: string; orders: number; current: string; proposed: string; difference: string }[];
   totals: { current: string; proposed: string; difference: string };
 }
+export interface PostbackToken {
+  id: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}

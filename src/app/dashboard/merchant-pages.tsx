@@ -4,12 +4,14 @@ import { registerMerchantHeldPages } from './merchant-held';
 import { registerMerchantOrderPages } from './merchant-orders';
 import { registerMerchantOverview } from './merchant-overview';
 import { registerMerchantPlanPages } from './merchant-plan';
+import { registerMerchantTokenPages } from './merchant-tokens';
 import type { PageRunner } from './page-runner';
 
-/** The merchant's pages, one file each: overview, orders, held orders, plan. */
+/** The merchant's pages, one file each: overview, orders, held orders, plan, postback tokens. */
 export function registerMerchantPages(router: Hono<AppEnv>, run: PageRunner) {
   registerMerchantOverview(router, run);
   registerMerchantOrderPages(router, run);
   registerMerchantHeldPages(router, run);
   registerMerchantPlanPages(router, run);
+  registerMerchantTokenPages(router, run);
 }

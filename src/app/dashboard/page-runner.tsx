@@ -9,6 +9,8 @@ import { readSession, sameToken, type Session } from './session';
 export interface PageContext {
   session: Session;
   api: ApiClient;
+  /** The service clock's time of the request, ISO. */
+  now: string;
   today: string;
   /** The first day of the default range: the 30 days ending today. */
   monthAgo: string;
@@ -58,6 +60,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
     return {
       session,
       api: apiClient(app, session.apiKey),
+      now: now.toISOString(),
       today: now.toISOString().slice(0, 10),
       monthAgo: new Date(now.getTime() - 29 * DAY_MS).toISOString().slice(0, 10),
     };

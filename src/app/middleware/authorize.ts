@@ -36,13 +36,13 @@ export function authorizer(deps: Pick<AppDeps, 'db' | 'crypto' | 'clock' | 'clie
 
 export type Authorize = ReturnType<typeof authorizer>;
 
-/** 429 with the seconds until the address's window ends. */
-export function rateLimited(c: Context, retryAfterSeconds: number) {
-  return c.json(
-    errorBody('rate_limited', `too many failed authentications from this address; try again in ${retryAfterSeconds} s`),
-    429,
-    { 'Retry-After': String(retryAfterSeconds) },
-  );
+/** 429 with the seconds to wait (by default: until the address's window of failed keys ends). */
+export function rateLimited(
+  c: Context,
+  retryAfterSeconds: number,
+  message = `too many failed authentications from this address; try again in ${retryAfterSeconds} s`,
+) {
+  return c.json(errorBody('rate_limited', message), 429, { 'Retry-After': String(retryAfterSeconds) });
 }
 
 /**

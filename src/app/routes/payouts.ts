@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
 import { PAYOUT_FORMATS } from '../../payouts/payout-csv';
@@ -118,18 +119,24 @@ const settlePayoutRoute = (action: 'paid' | 'failed' | 'cancel', outcome: 'paid'
     responses: { 200: json(Payout, 'The run'), ...errorResponses(...authErrors, 'not_found', 'conflict') },
   });
 
-export function registerPayoutRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+/** The run's detail and its files are heavy requests: `heavy` limits how many one tenant runs at once. */
+export function registerPayoutRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  authorize: Authorize,
+  heavy: MiddlewareHandler<AppEnv>,
+) {
   app.openapi(guarded(postPayoutsRoute, authorize('finance')), async (c) =>
     c.json(await createPayout(deps, c.req.valid('json')), 201),
   );
 
   app.openapi(guarded(getPayoutsRoute, authorize('finance')), async (c) => c.json({ payouts: await listPayouts(deps) }, 200));
 
-  app.openapi(guarded(getPayoutsByIdRoute, authorize('finance')), async (c) =>
+  app.openapi(guarded(getPayoutsByIdRoute, authorize('finance'), heavy), async (c) =>
     c.json(await getPayout(deps, parseId('payout', c.req.valid('param').id)), 200),
   );
 
-  app.openapi(guarded(getPayoutsCsvRoute, authorize('finance')), async (c) => {
+  app.openapi(guarded(getPayoutsCsvRoute, authorize('finance'), heavy), async (c) => {
     const { format, currency } = c.req.valid('query');
     const file = await payoutFile(deps, parseId('payout', c.req.valid('param').id), format, currency);
     return new Response(file.body, {

@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from 'hono';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
 import { percentToBasisPoints } from '../../domain/rate';
@@ -189,9 +190,15 @@ export function registerProgramRoutes(
 
 /**
  * A program's commission terms beyond its plan: one affiliate's custom rate, and a proposed
- * plan tried on past orders. Registered after the coupon routes, where /openapi.json lists them.
+ * plan tried on past orders (a heavy request: `heavy` limits how many one tenant runs at once).
+ * Registered after the coupon routes, where /openapi.json lists them.
  */
-export function registerProgramCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
+export function registerProgramCommissionRoutes(
+  app: OpenAPIHono<AppEnv>,
+  deps: AppDeps,
+  authorize: Authorize,
+  heavy: MiddlewareHandler<AppEnv>,
+) {
   app.openapi(guarded(putProgramsAffiliatesRateRoute, authorize('merchant')), async (c) => {
     const params = c.req.valid('param');
     const { percent } = c.req.valid('json');
@@ -205,7 +212,7 @@ export function registerProgramCommissionRoutes(app: OpenAPIHono<AppEnv>, deps: 
     return c.json({ programId: params.id, affiliateId: params.affiliateId, percent, effectiveFrom }, 200);
   });
 
-  app.openapi(guarded(postProgramsPlanSimulateRoute, authorize('merchant')), async (c) =>
+  app.openapi(guarded(postProgramsPlanSimulateRoute, authorize('merchant'), heavy), async (c) =>
     c.json(await simulatePlan(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
   );
 }

@@ -21,7 +21,8 @@ const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   payload_too_large: 'The body is larger than the limit',
   validation_failed: 'The request does not match the schema',
   bad_request: 'A query parameter is unknown or out of range',
-  rate_limited: 'Too many failed authentications from this address; Retry-After gives the seconds to wait',
+  rate_limited:
+    'Too many failed authentications from this address, or too many heavy requests (what-if, payout detail, payout CSV) of one account at once; Retry-After gives the seconds to wait',
   unavailable: 'A store the answer needs (ClickHouse) failed or is not configured; nothing was read as zero',
   timeout: 'The query ran longer than the report time limit',
 };
