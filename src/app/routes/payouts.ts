@@ -14,8 +14,23 @@ const Payout = z
     id: z.string(),
     status: z.enum(['created', 'paid', 'failed', 'cancelled']),
     asOf: z.string(),
-    minimumAmount: z.string(),
+    minimumAmount: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the one minimum asked for; null when the run was given minimums' }),
     currency: z.string().nullable(),
+    minimums: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'the minimum applied in each currency the run pays', example: { EUR: '25.00', JPY: '4000' } }),
+    skipped: z
+      .array(
+        z.object({
+          currency: z.string(),
+          reason: z.enum(['no_minimum', 'minimum_too_precise', 'below_minimum']),
+          message: z.string(),
+        }),
+      )
+      .openapi({ description: 'currencies with approved, unpaid entries up to asOf that the run did not pay, and why' }),
     affiliates: z.number(),
     total: z
       .record(z.string(), z.string())
@@ -34,29 +49,35 @@ const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'pay_1' }),
 });
 
+const MinimumSchema = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"');
+
 const postPayoutsRoute = createRoute({
   method: 'post',
   path: '/v1/payouts',
   tags: ['payouts'],
   summary:
-    'Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches minimumAmount',
+    "Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches that currency's minimum",
+  description:
+    'minimums gives each currency its own minimum, in that currency\'s precision ({"EUR":"25.00","JPY":"4000"}); minimumAmount with currency pays that one currency; minimumAmount alone applies in every currency whose precision holds it ("10.00" pays EUR and USD, and skips JPY as minimum_too_precise). Currencies left out are listed in skipped. A run that would pay nobody is refused with 422 nothing_to_pay and creates nothing.',
   security: bearer,
   request: {
     body: jsonBody(
       z
         .object({
           asOf: z.iso.datetime({ offset: true }),
-          minimumAmount: z
-            .string()
-            .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"'),
+          minimumAmount: MinimumSchema.optional(),
           currency: CurrencySchema.optional(),
+          minimums: z
+            .record(CurrencySchema, MinimumSchema)
+            .optional()
+            .openapi({ example: { EUR: '25.00', JPY: '4000' } }),
         })
         .strict(),
     ),
   },
   responses: {
     201: json(Payout, 'The run; its lines are at GET /v1/payouts/{id}'),
-    ...errorResponses(...authErrors, ...bodyErrors, 'conflict'),
+    ...errorResponses(...authErrors, ...bodyErrors, 'conflict', 'nothing_to_pay'),
   },
 });
 
@@ -98,7 +119,7 @@ const getPayoutsCsvRoute = createRoute({
   },
   responses: {
     200: { description: 'text/csv', content: { 'text/csv': { schema: z.string() } } },
-    ...errorResponses(...authErrors, 'not_found', 'validation_failed'),
+    ...errorResponses(...authErrors, 'not_found', 'validation_failed', 'nothing_to_pay'),
   },
 });
 

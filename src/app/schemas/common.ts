@@ -20,6 +20,7 @@ const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   conflict: 'The request conflicts with the current state',
   payload_too_large: 'The body is larger than the limit',
   validation_failed: 'The request does not match the schema',
+  nothing_to_pay: 'Nothing to pay: the run would pay nobody, or the file would hold no row',
   bad_request: 'A query parameter is unknown or out of range',
   rate_limited: 'Too many failed authentications from this address; Retry-After gives the seconds to wait',
   unavailable: 'A store the answer needs (ClickHouse) failed or is not configured; nothing was read as zero',
