@@ -64,6 +64,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     .executeTakeFirst();
   const snapshot = JSON.parse(row.snapshot) as OrderSnapshot;
   const c = row.currency;
+  const waitingForRate = ledger.length === 0 ? await rateAwaited(deps, row) : null;
   return {
     id: row.external_id,
     programId: formatId('program', row.program_id),
@@ -120,6 +121,8 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
             ledger[0]!.currency,
           ),
     commissionCurrency: ledger[0]?.currency ?? null,
+    // Why commission is null for an attributed order in another currency: no rate either way yet.
+    waitingForRate,
     ledger: ledger.map((e) => ({
       id: e.entry_id,
       affiliateId: formatId('affiliate', e.affiliate_id),
@@ -140,6 +143,32 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       createdAt: e.created_at,
     })),
   };
+}
+
+/**
+ * The pair an attributed order waits for: its currency differs from its program's, no rate is
+ * pinned to it, and no rate in either direction was in force when it was placed. The batch
+ * skips such an order until one is added (and names the pair in its log); null otherwise.
+ */
+async function rateAwaited(
+  deps: Pick<AppDeps, 'db'>,
+  row: Pick<OrderRow, 'affiliate_id' | 'fx_rate' | 'program_id' | 'currency' | 'placed_at'>,
+): Promise<{ from: string; to: string } | null> {
+  if (row.affiliate_id === null || row.fx_rate !== null) return null;
+  const program = await deps.db.selectFrom('programs').select('currency').where('id', '=', row.program_id).executeTakeFirst();
+  if (!program || program.currency === row.currency) return null;
+  const rate = await deps.db
+    .selectFrom('fx_rates')
+    .select('rate')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('base', '=', row.currency), eb('quote', '=', program.currency)]),
+        eb.and([eb('base', '=', program.currency), eb('quote', '=', row.currency)]),
+      ]),
+    )
+    .where('effective_at', '<=', row.placed_at)
+    .executeTakeFirst();
+  return rate ? null : { from: row.currency, to: program.currency };
 }
 
 export async function listOrders(

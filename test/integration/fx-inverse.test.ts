@@ -8,8 +8,10 @@ import { ADMIN_TOKEN, createTenant, startTestApp, TEST_IP_HEADER, type Tenant, t
  */
 let t: TestApp;
 let tenant: Tenant;
+let logs: string[];
 beforeEach(async () => {
-  t = await startTestApp();
+  logs = [];
+  t = await startTestApp({ log: { info: (m) => logs.push(m), error: (m) => logs.push(m) } });
   tenant = await createTenant(t);
 });
 afterEach(() => t.close());
@@ -43,7 +45,14 @@ describe('exchange rates in both directions', () => {
       t.clock.now().toISOString(),
     );
     expect((await sendOrder(t, tenant.merchant.webhookSecret, event)).status).toBe(200);
-    expect(await batch()).toMatchObject({ skippedOtherCurrency: 1 });
+    expect(await batch()).toMatchObject({ skippedOtherCurrency: 1, waitingForRate: [{ from: 'USD', to: 'EUR', orders: 1 }] });
+    // The wait is visible: on the order, and in the batch's log by pair.
+    const waiting = (await (await t.request('/v1/orders/USD-1', { key: tenant.merchant.apiKey })).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(waiting).toMatchObject({ commission: null, waitingForRate: { from: 'USD', to: 'EUR' } });
+    expect(logs).toContain('orders wait for an exchange rate: USD→EUR (1); add one with POST /v1/fx-rates');
 
     const stored = await t.request('/v1/fx-rates', {
       method: 'POST',
@@ -51,14 +60,15 @@ describe('exchange rates in both directions', () => {
       json: { base: 'EUR', quote: 'USD', rate: '1.0834', source: 'ECB', effectiveAt: '2026-11-24T00:00:00Z' },
     });
     expect(stored.status).toBe(201);
-    expect(await batch()).toMatchObject({ skippedOtherCurrency: 0 });
+    expect(await batch()).toMatchObject({ skippedOtherCurrency: 0, waitingForRate: [] });
     const view = (await (await t.request('/v1/orders/USD-1', { key: tenant.merchant.apiKey })).json()) as {
+      waitingForRate: unknown;
       commission: string;
       commissionCurrency: string;
       ledger: { amount: string; currency: string; fx: unknown }[];
     };
     // 100.00 USD ÷ 1.0834 = 92.3020… → 92.30 EUR a unit; 2 × 92.30 = 184.60; 8 % = 14.768 → 14.77.
-    expect(view).toMatchObject({ commission: '14.77', commissionCurrency: 'EUR' });
+    expect(view).toMatchObject({ commission: '14.77', commissionCurrency: 'EUR', waitingForRate: null });
     expect(view.ledger[0]).toMatchObject({
       amount: '14.77',
       currency: 'EUR',
