@@ -458,6 +458,37 @@ describe('payout CSV (P19)', () => {
     });
   });
 
+  it('neutralises formulas after leading whitespace and invisible separators in every payout export', async () => {
+    const names = [' =1+1', '\u00a0=HYPERLINK("http://evil.example","x")', ';@SUM(A1:A2)'];
+    const methods = [
+      { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } },
+      { payoutMethod: 'wise', payoutDetails: { email: 'wise@example.com' } },
+      { payoutMethod: 'bank', payoutDetails: { iban: 'DE89370400440532013000', accountHolder: '\u2028-2+3' } },
+    ];
+    for (const [i, a] of affiliates.entries()) {
+      t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run(names[i], Number(a.id.slice(4)));
+      await t.request('/v1/affiliates/me', { method: 'PATCH', key: a.apiKey, json: methods[i] });
+      await sale(i, '200.00');
+    }
+    t.clock.advance(8 * DAY);
+    await batch();
+    const run = await runPayout('1.00');
+    const files = await Promise.all(
+      ['csv', 'paypal', 'wise'].map(async (format) => {
+        const response = await t.request(`/v1/payouts/${run.id}/csv?format=${format}`, { key: finance });
+        expect(response.status).toBe(200);
+        return parse(await response.text(), { relax_column_count: true }) as string[][];
+      }),
+    );
+    const cells = files.flat(2);
+    // Each malicious name reaches some file, always behind the apostrophe.
+    for (const text of [names[0], names[1], names[2]]) expect(cells).toContain(`'${text}`);
+    for (const cell of cells) {
+      if (/^-?[0-9]+\.[0-9]{2}$/.test(cell)) continue; // amounts stay numbers
+      expect(cell.startsWith("'") || !/^[\s\u200b-\u200d\u2060\ufeff;]*[=+\-@]/.test(cell)).toBe(true);
+    }
+  });
+
   it('npm run payouts creates a run and writes its CSV', async () => {
     await sale(0, '200.00');
     t.clock.advance(8 * DAY);

@@ -241,6 +241,20 @@ describe('the summary report, on a day worked out by hand', () => {
     ]);
   });
 
+  it('neutralises a formula after leading whitespace or a separator in a report CSV label', async () => {
+    const id = Number(b.id.slice(4));
+    t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run('\u2029+cmd|calc', id);
+    try {
+      const response = await t.request('/v1/reports/summary?from=2026-11-25&to=2026-11-25&groupBy=affiliate&format=csv', {
+        key: merchant.apiKey,
+      });
+      const records = parse(await response.text(), { columns: true }) as Record<string, string>[];
+      expect(records.map((r) => r.label)).toEqual(['Blog A', "'\u2029+cmd|calc"]);
+    } finally {
+      t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run('Blog B', id);
+    }
+  });
+
   it.each([
     ['groupBy=nope', 'groupBy'],
     ['foo=1', 'foo'],
