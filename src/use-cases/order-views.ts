@@ -178,7 +178,9 @@ export async function listOrders(
     limit: number;
     after?: number | undefined;
     programId?: number | undefined;
+    affiliateId?: number | undefined;
     status?: string | undefined;
+    held?: boolean | undefined;
     from?: string | undefined;
     to?: string | undefined;
   },
@@ -190,7 +192,9 @@ export async function listOrders(
       : query.where('affiliate_id', '=', principal.affiliateId!);
   if (filter.after !== undefined) query = query.where('id', '>', filter.after);
   if (filter.programId !== undefined) query = query.where('program_id', '=', filter.programId);
+  if (filter.affiliateId !== undefined) query = query.where('affiliate_id', '=', filter.affiliateId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status as OrderRow['status']);
+  if (filter.held !== undefined) query = query.where('held', '=', filter.held ? 1 : 0);
   if (filter.from !== undefined) query = query.where('placed_at', '>=', startOfDay(filter.from));
   if (filter.to !== undefined) query = query.where('placed_at', '<', dayAfter(filter.to));
   const rows = await query.execute();

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 import { listOwnPayouts, setPayoutMethod } from '../../use-cases/affiliate-self';
 import { guarded } from './guarded';
 
@@ -37,6 +37,7 @@ const getAffiliatesMePayoutsRoute = createRoute({
   tags: ['payouts'],
   summary: 'Your payouts, newest first',
   security: bearer,
+  request: { query: NoQuery },
   responses: {
     200: json(
       z.object({
@@ -46,7 +47,7 @@ const getAffiliatesMePayoutsRoute = createRoute({
       }),
       'Payouts',
     ),
-    ...errorResponses(...authErrors),
+    ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
 

@@ -82,7 +82,7 @@ const getLinksRoute = createRoute({
         .max(40)
         .optional()
         .openapi({ param: { name: 'programId', in: 'query' } }),
-    }),
+    }).strict(),
   },
   responses: {
     200: json(z.object({ links: z.array(Link), next: z.string().nullable() }), 'A page of links'),

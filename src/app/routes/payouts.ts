@@ -7,7 +7,7 @@ import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { payoutFile } from '../../use-cases/payout-files';
-import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 
 const Payout = z
   .object({
@@ -87,7 +87,8 @@ const getPayoutsRoute = createRoute({
   tags: ['payouts'],
   summary: 'Payout runs, newest first',
   security: bearer,
-  responses: { 200: json(z.object({ payouts: z.array(Payout) }), 'Runs'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: { 200: json(z.object({ payouts: z.array(Payout) }), 'Runs'), ...errorResponses(...authErrors, 'validation_failed') },
 });
 
 const getPayoutsByIdRoute = createRoute({
@@ -109,13 +110,15 @@ const getPayoutsCsvRoute = createRoute({
   security: bearer,
   request: {
     params: IdParam,
-    query: z.object({
-      format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
-        description:
-          'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
-      }),
-      currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
-    }),
+    query: z
+      .object({
+        format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
+          description:
+            'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
+        }),
+        currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
+      })
+      .strict(),
   },
   responses: {
     200: { description: 'text/csv', content: { 'text/csv': { schema: z.string() } } },

@@ -58,6 +58,12 @@ export const CurrencySchema = z
 
 export const NameSchema = z.string().trim().min(1).max(200);
 
+/**
+ * A list route that takes no query parameters: one it does not know is refused (422), never
+ * ignored, so `?affiliateId=…` on a route without that filter cannot look like it worked.
+ */
+export const NoQuery = z.object({}).strict();
+
 export const PageQuery = z.object({
   limit: z.coerce
     .number()
