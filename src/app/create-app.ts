@@ -8,6 +8,7 @@ import { IntakePrograms } from '../use-cases/intake-programs';
 import { authorizer } from './middleware/authorize';
 import { tenantLimit } from './middleware/tenant-limit';
 import { errorHandler } from './middleware/errors';
+import { utf8Json } from './middleware/utf8-json';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps) {
     }
     return limitBody(c, next);
   });
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', utf8Json);
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 

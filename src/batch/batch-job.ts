@@ -42,6 +42,13 @@ export function runBatchJob(
 
 async function runOnce(deps: BatchJobDeps, asOf: Date, progress: { commissions?: BatchProgress; export?: ExportProgress }) {
   const commissions = await runCommissionBatch(deps, asOf, progress.commissions);
+  if (commissions.waitingForRate.length > 0) {
+    // Named at every run until a rate is added: an order that never converts must not be silent.
+    deps.log.info(
+      `orders wait for an exchange rate: ${commissions.waitingForRate.map((p) => `${p.from}→${p.to} (${p.orders})`).join(', ')}; add one with POST /v1/fx-rates`,
+      { waitingForRate: commissions.waitingForRate },
+    );
+  }
   if (!deps.reports) return { ...commissions, export: null };
   const { clickhouse, targetId } = deps.reports;
   const { days, ...exported } = await exportToClickHouse(deps.db, clickhouse, targetId, progress.export);

@@ -25,6 +25,8 @@ export interface BatchReport {
   entriesAppended: number;
   statusChanges: number;
   skippedOtherCurrency: number;
+  /** The currency pairs those orders wait for (order currency → program currency), and how many wait for each. */
+  waitingForRate: { from: string; to: string; orders: number }[];
   watermark: string;
   durationMs: number;
 }
@@ -94,6 +96,9 @@ function settleOrders(
     if (evaluation.kind === 'no_rate') {
       // No rate stored for the day it was placed: the order waits, visibly counted.
       report.skippedOtherCurrency++;
+      const pair = report.waitingForRate.find((p) => p.from === evaluation.from && p.to === evaluation.to);
+      if (pair) pair.orders++;
+      else report.waitingForRate.push({ from: evaluation.from, to: evaluation.to, orders: 1 });
       continue;
     }
     if (sales && (sales.mark?.before !== sales.before || sales.mark.kept !== evaluation.keptMinor)) {
@@ -394,6 +399,7 @@ async function runOnce(store: BatchStore, asOfDate: Date, onProgress?: BatchProg
     entriesAppended: 0,
     statusChanges: 0,
     skippedOtherCurrency: 0,
+    waitingForRate: [],
     watermark,
     durationMs: 0,
   };

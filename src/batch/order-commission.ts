@@ -178,7 +178,7 @@ export function tierThresholds(ref: Reference, programId: number): number[] {
 }
 
 export type OrderEvaluation =
-  | { kind: 'no_rate' }
+  | { kind: 'no_rate'; from: string; to: string }
   | { kind: 'no_plan'; keptMinor: number }
   | {
       kind: 'earned';
@@ -202,7 +202,7 @@ export function evaluateOrder(
 ): OrderEvaluation {
   const program = ref.programs.get(order.program_id)!;
   const keptMinor = keptSalesMinor(ref, order);
-  if (keptMinor === undefined) return { kind: 'no_rate' };
+  if (keptMinor === undefined) return { kind: 'no_rate', from: order.currency, to: program.currency };
   const fx = order.currency === program.currency ? undefined : fxFor(ref, order, program.currency);
   let snapshot = JSON.parse(order.snapshot) as OrderSnapshot;
   if (fx) snapshot = convertOrder(snapshot, program.currency, fx.rate);

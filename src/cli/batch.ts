@@ -52,7 +52,9 @@ await runCommand(spec, async (values) => {
   console.log(
     `batch as of ${report.asOf}: ${report.ordersExamined} orders examined, ${report.ordersChanged} changed, ` +
       `${report.entriesAppended} entries appended, ${report.statusChanges} status changes` +
-      (report.skippedOtherCurrency ? `, ${report.skippedOtherCurrency} waiting for a currency conversion` : '') +
+      (report.skippedOtherCurrency
+        ? `, ${report.skippedOtherCurrency} waiting for a currency conversion (${report.waitingForRate.map((p) => `${p.from}→${p.to}`).join(', ')})`
+        : '') +
       ` in ${report.durationMs} ms`,
   );
   if (report.export) {

@@ -1,4 +1,5 @@
 import type { OrderSnapshot } from './order';
+import { hasLoneSurrogate, LONE_SURROGATE_MESSAGE } from './unicode';
 
 /**
  * What an order event may carry before it reaches the store. Every intake path (signed events,
@@ -23,7 +24,10 @@ export const MAX_ORDER_TOTAL_MINOR = 2 ** 37;
 
 export type BoundsCheck = { ok: true } | { ok: false; field: string; message: string };
 
-/** Checks an event's dates against `nowMs` and its order's totals against exact arithmetic. */
+/**
+ * Checks an event's dates against `nowMs`, its identifiers for valid Unicode and its order's
+ * totals against exact arithmetic.
+ */
 export function checkOrderBounds(event: { occurredAt: string; order: OrderSnapshot }, nowMs: number): BoundsCheck {
   const dates: [string, string | undefined][] = [
     ['occurredAt', event.occurredAt],
@@ -37,6 +41,19 @@ export function checkOrderBounds(event: { occurredAt: string; order: OrderSnapsh
       return { ok: false, field, message: `${field}: ${value} is more than one hour in the future` };
   }
   const { order } = event;
+  const identifiers: [string, string | undefined][] = [
+    ['order.id', order.id],
+    ['order.coupon', order.coupon],
+    ['order.customerId', order.customerId],
+    ['order.clickId', order.clickId],
+  ];
+  order.lines.forEach((line, i) => {
+    identifiers.push([`order.items[${i}].sku`, line.sku], [`order.items[${i}].category`, line.category]);
+  });
+  for (const [field, value] of identifiers) {
+    if (value !== undefined && hasLoneSurrogate(value))
+      return { ok: false, field, message: `${field}: ${LONE_SURROGATE_MESSAGE}` };
+  }
   let total = order.shippingMinor + order.taxMinor;
   for (const line of order.lines) total += line.quantity * line.unitPriceMinor;
   if (!(total <= MAX_ORDER_TOTAL_MINOR))

@@ -2,13 +2,22 @@
  * Time zones as callers name them (IANA, "Europe/Berlin"). Intl is part of the language, on
  * Node and Workers alike, so this stays free of runtime imports.
  */
-export function isTimeZone(name: string): boolean {
+/**
+ * The zone's name as ClickHouse knows it ("utc" → "UTC", "europe/berlin" → "Europe/Berlin"), or
+ * undefined for no zone. Intl matches names case-insensitively but ClickHouse does not, so a
+ * lower-case zone Intl accepted used to fail inside the query as a 503. A name written with
+ * capitals that Intl resolves to an older alias ("Asia/Kolkata" → "Asia/Calcutta") is kept as
+ * written; one in a single case takes the name Intl resolves it to (both are in tzdata).
+ */
+export function canonicalTimeZone(name: string): string | undefined {
+  let resolved: string;
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: name });
-    return true;
+    resolved = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+  if (resolved.toLowerCase() === name.toLowerCase()) return resolved;
+  return name === name.toLowerCase() || name === name.toUpperCase() ? resolved : name;
 }
 
 /** The zone's offset from UTC at `instant`, in minutes ("GMT+05:30" → 330). */

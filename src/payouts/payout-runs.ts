@@ -14,30 +14,109 @@ export interface PayoutSummary {
   id: string;
   status: PayoutStatus;
   asOf: string;
-  minimumAmount: string;
+  /** The one minimum asked for, or null when the run was given `minimums`. */
+  minimumAmount: string | null;
   currency: string | null;
+  /** The minimum applied in each currency the run pays. */
+  minimums: Record<string, string>;
+  /** Currencies with approved, unpaid entries up to asOf that the run did not pay, and why. */
+  skipped: SkippedCurrency[];
   affiliates: number;
   total: Record<string, string>;
   createdAt: string;
   settledAt: string | null;
 }
 
+export type SkipReason = 'no_minimum' | 'minimum_too_precise' | 'below_minimum';
+export interface SkippedCurrency {
+  currency: string;
+  reason: SkipReason;
+  message: string;
+}
+
+export interface PayoutRequest {
+  asOf: string;
+  minimumAmount?: string | undefined;
+  currency?: string | undefined;
+  minimums?: Record<string, string> | undefined;
+}
+
+const DECIMAL = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
+
 /**
- * A payout run: every approved, unpaid entry up to `asOf`, netted per affiliate and currency,
- * paid where the net reaches the minimum. One unit of work (a transaction on SQLite, a batch()
- * on D1) whose statements pick the candidates themselves, as of when they run: an entry a
- * concurrent run took before ours is no candidate, and the database's unique index on live
- * payout entries refuses the whole unit if one were taken twice anyway.
+ * What a run pays in each currency that has something to pay. `minimums` names each currency and
+ * its minimum, read in that currency's precision; `minimumAmount` with `currency` pays that one;
+ * `minimumAmount` alone applies in every currency whose precision can hold it ("10.00" is €10.00
+ * but no yen amount), and the others are skipped, never paid against a number meant for another
+ * currency.
  */
-export async function createPayout(
-  deps: PayoutDeps,
-  input: { asOf: string; minimumAmount: string; currency?: string | undefined },
-) {
-  if (!/^(0|[1-9][0-9]*)(\.[0-9]+)?$/.test(input.minimumAmount)) {
+function minimumsFor(input: PayoutRequest, currencies: readonly string[]) {
+  const applied = new Map<string, number>();
+  const skipped: SkippedCurrency[] = [];
+  const parse = (text: string, currency: string, field: string) => {
+    if (!DECIMAL.test(text))
+      throw new AppError('validation_failed', `${field}: must be a non-negative decimal string such as "50.00"`);
+    const parsed = parseMoney(text, currency);
+    if (!parsed.ok) throw new AppError('validation_failed', `${field} ${moneyParseMessages[parsed.error]} (${currency})`);
+    return parsed.value.minor;
+  };
+  if (input.minimums !== undefined) {
+    if (input.minimumAmount !== undefined || input.currency !== undefined) {
+      throw new AppError(
+        'validation_failed',
+        'minimums: give either minimums or minimumAmount (with an optional currency), not both',
+      );
+    }
+    if (Object.keys(input.minimums).length === 0) throw new AppError('validation_failed', 'minimums: name at least one currency');
+    // Every minimum is checked, paid or not: a typo in one currency is an error, not a skip.
+    const asked = new Map(Object.entries(input.minimums).map(([c, text]) => [c, parse(text, c, `minimums.${c}`)]));
+    for (const currency of currencies) {
+      const minimum = asked.get(currency);
+      if (minimum !== undefined) applied.set(currency, minimum);
+      else skipped.push({ currency, reason: 'no_minimum', message: `no minimum given for ${currency}; add it to minimums` });
+    }
+    return { applied, skipped };
+  }
+  if (input.minimumAmount === undefined) {
+    throw new AppError('validation_failed', 'minimums: required (or minimumAmount, with an optional currency)');
+  }
+  if (input.currency !== undefined) {
+    const minimum = parse(input.minimumAmount, input.currency, 'minimumAmount');
+    for (const currency of currencies) {
+      if (currency === input.currency) applied.set(currency, minimum);
+      else skipped.push({ currency, reason: 'no_minimum', message: `this run pays ${input.currency} only` });
+    }
+    return { applied, skipped };
+  }
+  if (!DECIMAL.test(input.minimumAmount)) {
     throw new AppError('validation_failed', 'minimumAmount: must be a non-negative decimal string such as "50.00"');
   }
+  for (const currency of currencies) {
+    const parsed = parseMoney(input.minimumAmount, currency);
+    if (parsed.ok) applied.set(currency, parsed.value.minor);
+    else
+      skipped.push({
+        currency,
+        reason: 'minimum_too_precise',
+        message: `minimumAmount ${input.minimumAmount} ${moneyParseMessages[parsed.error]} (${currency}); give minimums per currency`,
+      });
+  }
+  return { applied, skipped };
+}
+
+/**
+ * A payout run: every approved, unpaid entry up to `asOf`, netted per affiliate and currency,
+ * paid where the net reaches the currency's minimum. One unit of work (a transaction on SQLite,
+ * a batch() on D1) whose statements pick the candidates themselves, as of when they run: an
+ * entry a concurrent run took before ours is no candidate, and the database's unique index on
+ * live payout entries refuses the whole unit if one were taken twice anyway. A run that would
+ * pay nobody is refused (`nothing_to_pay`) and leaves nothing behind.
+ */
+export async function createPayout(deps: PayoutDeps, input: PayoutRequest) {
   if (Number.isNaN(Date.parse(input.asOf))) throw new AppError('validation_failed', 'asOf: not a date-time');
   const asOf = new Date(input.asOf).toISOString();
+  // Shape errors first, before any read: minimums given for currencies nobody earned still count.
+  minimumsFor(input, []);
   const lastBatch = await deps.db.selectFrom('settings').select('value').where('key', '=', LAST_AS_OF).executeTakeFirst();
   if (!lastBatch || asOf > lastBatch.value) {
     throw new AppError(
@@ -45,28 +124,8 @@ export async function createPayout(
       `asOf: must not be later than the last commission batch (${lastBatch?.value ?? 'none yet'})`,
     );
   }
-  const minimums = new Map<string, number>();
-  const minimumMinor = (currency: string) => {
-    let m = minimums.get(currency);
-    if (m === undefined) {
-      const parsed = parseMoney(input.minimumAmount, currency);
-      if (!parsed.ok) throw new AppError('validation_failed', `minimumAmount ${moneyParseMessages[parsed.error]} (${currency})`);
-      minimums.set(currency, (m = parsed.value.minor));
-    }
-    return m;
-  };
-  if (input.currency) minimumMinor(input.currency);
 
   const now = deps.clock.now().toISOString();
-  // Currencies with approved entries (a cheap superset read first: one with nothing payable
-  // adds no line, and one that appears after this read waits for the next run).
-  const currencies = await deps.db
-    .selectFrom('ledger_entries')
-    .select('currency')
-    .distinct()
-    .where('status', '=', 'approved')
-    .$if(input.currency !== undefined, (q) => q.where('currency', '=', input.currency!))
-    .execute();
   const payoutId = insertedId('payouts');
   // Approved entries up to asOf that no live payout holds: the run's candidates.
   const candidates = () =>
@@ -83,16 +142,24 @@ export async function createPayout(
               .where('p.active', '=', 1),
           ),
         ),
-      )
-      .$if(input.currency !== undefined, (q) => q.where('e.currency', '=', input.currency!));
+      );
+  // The currencies with candidates now (one appearing after this read waits for the next run).
+  const currencies = (await candidates().select('e.currency').distinct().orderBy('e.currency').execute()).map((r) => r.currency);
+  const { applied, skipped } = minimumsFor(input, currencies);
+  if (applied.size === 0) throw nothingToPay(skipped);
   const statements: CompiledQuery[] = [
     deps.db
       .insertInto('payouts')
       .values({
         id: nextId('payouts'),
         as_of: asOf,
-        minimum_amount: input.minimumAmount,
+        // '' when the run was given minimums: the column predates them and is NOT NULL.
+        minimum_amount: input.minimumAmount ?? '',
         currency: input.currency ?? null,
+        minimums: JSON.stringify(
+          Object.fromEntries([...applied].map(([currency, minor]) => [currency, formatMoney({ minor, currency })])),
+        ),
+        skipped: JSON.stringify(skipped),
         status: 'created',
         created_at: now,
         settled_at: null,
@@ -102,8 +169,7 @@ export async function createPayout(
   ];
   // Netting happens in SQL, set-based: one line per
   // affiliate and currency whose net is positive and reaches the minimum in that currency.
-  for (const { currency } of currencies) {
-    const minimum = minimumMinor(currency);
+  for (const [currency, minimum] of applied) {
     statements.push(
       deps.db
         .insertInto('payout_lines')
@@ -143,16 +209,46 @@ export async function createPayout(
           .orderBy('e.entry_id'),
       )
       .compile(),
+    // No affiliate reached a minimum (or a concurrent run took the entries first): the run
+    // goes again, in the same unit, so an empty run is never seen.
+    deps.db
+      .deleteFrom('payouts')
+      .where('id', '=', payoutId)
+      .where(({ not, exists, selectFrom }) =>
+        not(exists(selectFrom('payout_lines').select('payout_id').where('payout_id', '=', payoutId))),
+      )
+      .compile(),
   );
   try {
-    const [payout] = await deps.writes.commit(statements);
-    return summarize(deps, returnedId(payout));
+    const results = await deps.writes.commit(statements);
+    if (results.at(-1)!.changes > 0) {
+      throw nothingToPay([...skipped, ...[...applied.keys()].map((currency) => belowMinimum(currency))]);
+    }
+    return summarize(deps, returnedId(results[0]));
   } catch (error) {
     if (String(error).includes('UNIQUE constraint failed: payout_entries.entry_id')) {
       throw new AppError('conflict', 'another payout run took some of these entries at the same time; run it again');
     }
     throw error;
   }
+}
+
+function belowMinimum(currency: string): SkippedCurrency {
+  return { currency, reason: 'below_minimum', message: `no affiliate's net ${currency} balance reaches the minimum` };
+}
+
+function byCurrency(skipped: SkippedCurrency[]) {
+  return skipped.sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+}
+
+function nothingToPay(skipped: SkippedCurrency[]) {
+  byCurrency(skipped);
+  return new AppError(
+    'nothing_to_pay',
+    skipped.length === 0
+      ? 'no approved, unpaid commission up to asOf: the run would pay nobody'
+      : `the run would pay nobody: ${skipped.map((s) => `${s.currency}: ${s.message}`).join('; ')}`,
+  );
 }
 
 /** A run's headline: status, affiliates, totals per currency. */
@@ -256,18 +352,28 @@ function summaryOf(
     as_of: string;
     minimum_amount: string;
     currency: string | null;
+    minimums: string | null;
+    skipped: string | null;
     created_at: string;
     settled_at: string | null;
   },
   affiliates: number,
   total: Record<string, number>,
 ): PayoutSummary {
+  // Runs made before per-currency minimums applied their one minimum in each currency they paid.
+  const minimums: Record<string, string> = payout.minimums
+    ? (JSON.parse(payout.minimums) as Record<string, string>)
+    : Object.fromEntries(Object.keys(total).map((currency) => [currency, payout.minimum_amount]));
+  const skipped: SkippedCurrency[] = payout.skipped ? (JSON.parse(payout.skipped) as SkippedCurrency[]) : [];
+  for (const currency of Object.keys(minimums)) if (!(currency in total)) skipped.push(belowMinimum(currency));
   return {
     id: formatId('payout', payout.id),
     status: payout.status,
     asOf: payout.as_of,
-    minimumAmount: payout.minimum_amount,
+    minimumAmount: payout.minimum_amount === '' ? null : payout.minimum_amount,
     currency: payout.currency,
+    minimums,
+    skipped: byCurrency(skipped),
     affiliates,
     total: Object.fromEntries(Object.entries(total).map(([currency, minor]) => [currency, formatMoney({ minor, currency })])),
     createdAt: payout.created_at,

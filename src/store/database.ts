@@ -306,6 +306,8 @@ export interface PayoutTable {
   as_of: string;
   minimum_amount: string;
   currency: string | null;
+  minimums: string | null;
+  skipped: string | null;
   status: PayoutStatus;
   created_at: string;
   settled_at: string | null;

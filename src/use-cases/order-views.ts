@@ -40,6 +40,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     .executeTakeFirst();
   const snapshot = JSON.parse(row.snapshot) as OrderSnapshot;
   const c = row.currency;
+  const waitingForRate = ledger.length === 0 ? await rateAwaited(deps, row) : null;
   return {
     id: row.external_id,
     programId: formatId('program', row.program_id),
@@ -96,8 +97,36 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
             ledger[0]!.currency,
           ),
     commissionCurrency: ledger[0]?.currency ?? null,
+    // Why commission is null for an attributed order in another currency: no rate either way yet.
+    waitingForRate,
     ledger: ledger.map(ledgerEntryView),
   };
+}
+
+/**
+ * The pair an attributed order waits for: its currency differs from its program's, no rate is
+ * pinned to it, and no rate in either direction was in force when it was placed. The batch
+ * skips such an order until one is added (and names the pair in its log); null otherwise.
+ */
+async function rateAwaited(
+  deps: Pick<AppDeps, 'db'>,
+  row: Pick<OrderRow, 'affiliate_id' | 'fx_rate' | 'program_id' | 'currency' | 'placed_at'>,
+): Promise<{ from: string; to: string } | null> {
+  if (row.affiliate_id === null || row.fx_rate !== null) return null;
+  const program = await deps.db.selectFrom('programs').select('currency').where('id', '=', row.program_id).executeTakeFirst();
+  if (!program || program.currency === row.currency) return null;
+  const rate = await deps.db
+    .selectFrom('fx_rates')
+    .select('rate')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('base', '=', row.currency), eb('quote', '=', program.currency)]),
+        eb.and([eb('base', '=', program.currency), eb('quote', '=', row.currency)]),
+      ]),
+    )
+    .where('effective_at', '<=', row.placed_at)
+    .executeTakeFirst();
+  return rate ? null : { from: row.currency, to: program.currency };
 }
 
 export async function listOrders(
@@ -107,7 +136,9 @@ export async function listOrders(
     limit: number;
     after?: number | undefined;
     programId?: number | undefined;
+    affiliateId?: number | undefined;
     status?: string | undefined;
+    held?: boolean | undefined;
     from?: string | undefined;
     to?: string | undefined;
   },
@@ -119,7 +150,9 @@ export async function listOrders(
       : query.where('affiliate_id', '=', principal.affiliateId!);
   if (filter.after !== undefined) query = query.where('id', '>', filter.after);
   if (filter.programId !== undefined) query = query.where('program_id', '=', filter.programId);
+  if (filter.affiliateId !== undefined) query = query.where('affiliate_id', '=', filter.affiliateId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status as OrderRow['status']);
+  if (filter.held !== undefined) query = query.where('held', '=', filter.held ? 1 : 0);
   if (filter.from !== undefined) query = query.where('placed_at', '>=', startOfDay(filter.from));
   if (filter.to !== undefined) query = query.where('placed_at', '<', dayAfter(filter.to));
   const rows = await query.execute();

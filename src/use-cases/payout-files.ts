@@ -27,6 +27,12 @@ export async function payoutFile(
       );
     }
     const lines = shape.reduce((n, s) => n + s.lines, 0);
+    if (lines === 0) {
+      throw new AppError(
+        'nothing_to_pay',
+        `no affiliate in this run${currency ? ` paid in ${currency}` : ''} is paid by ${format}: the file would be empty`,
+      );
+    }
     if (lines > PROVIDER_ROW_LIMIT[format]) {
       throw new AppError(
         'validation_failed',

@@ -107,9 +107,11 @@ describe('payout runs', () => {
     expect(first.lines).toEqual([
       { affiliateId: affiliates[0]!.id, currency: 'EUR', amount: '20.00', entries: [expect.any(String)] },
     ]);
-    // Nothing is taken twice.
-    const again = await runPayout();
-    expect(again).toMatchObject({ affiliates: 0, total: {} });
+    // Nothing is taken twice, and a run that would pay nobody is refused and creates nothing.
+    const again = await payout();
+    expect(again.status).toBe(422);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('nothing_to_pay');
+    expect((t.store.raw.prepare('SELECT COUNT(*) AS n FROM payouts').get() as { n: number }).n).toBe(1);
     // The carried-over 5.00 is paid once it reaches the minimum.
     await sale(1, '60.00');
     t.clock.advance(8 * DAY);
@@ -168,7 +170,14 @@ describe('payout runs', () => {
     t.clock.advance(8 * DAY);
     await batch();
     // −20.00 clawback + 15.00 = −5.00: nothing to pay, carried over.
-    expect((await runPayout('0.01')).lines).toEqual([]);
+    const none = await payout('0.01');
+    expect(none.status).toBe(422);
+    expect(await none.json()).toEqual({
+      error: {
+        code: 'nothing_to_pay',
+        message: "the run would pay nobody: EUR: no affiliate's net EUR balance reaches the minimum",
+      },
+    });
     await sale(0, '300.00'); // +30.00 → net 25.00
     t.clock.advance(8 * DAY);
     await batch();
@@ -176,7 +185,8 @@ describe('payout runs', () => {
     expect(next.lines.map((l) => [l.amount, l.entries.length])).toEqual([['25.00', 3]]);
   });
 
-  it('nets per affiliate and currency, never across currencies, and carries over what is under the minimum', async () => {
+  /** Approved entries as the batch would leave them, in the currencies given, replacing the ledger. */
+  async function seedApproved(entries: readonly (readonly [string, number, number, string])[]) {
     const { id } = await sale(0, '10.00');
     t.clock.advance(8 * DAY);
     await batch();
@@ -189,16 +199,29 @@ describe('payout runs', () => {
        VALUES (?, ?, ?, ?, 'line:0', 'accrual', 'approved', ?, ?, 'default', 1, 'seeded', ?, ?, ?)`,
     );
     const at = t.clock.now().toISOString();
-    const [a, b, c] = affiliates.map((x) => Number(x.id.slice(4)));
-    for (const [entry, affiliate, minor, currency] of [
-      ['a1', a, 3000, 'EUR'],
-      ['a2', a, -1000, 'EUR'],
-      ['a3', a, 900, 'USD'],
-      ['b1', b, -500, 'EUR'],
-      ['c1', c, 5000, 'JPY'],
-    ] as const) {
-      insert.run(entry, orderId, Number(program.id.slice(4)), affiliate, minor, currency, at, at, at);
+    for (const [entry, affiliate, minor, currency] of entries) {
+      insert.run(
+        entry,
+        orderId,
+        Number(program.id.slice(4)),
+        Number(affiliates[affiliate]!.id.slice(4)),
+        minor,
+        currency,
+        at,
+        at,
+        at,
+      );
     }
+  }
+
+  it('nets per affiliate and currency, never across currencies, and carries over what is under the minimum', async () => {
+    await seedApproved([
+      ['a1', 0, 3000, 'EUR'],
+      ['a2', 0, -1000, 'EUR'],
+      ['a3', 0, 900, 'USD'],
+      ['b1', 1, -500, 'EUR'],
+      ['c1', 2, 5000, 'JPY'],
+    ]);
     const run = await runPayout('10');
     expect(run.total).toEqual({ EUR: '20.00', JPY: '5000' });
     expect(run.lines).toEqual([
@@ -214,12 +237,73 @@ describe('payout runs', () => {
     expect(left).toEqual([{ entry_id: 'a3' }, { entry_id: 'b1' }]);
   });
 
+  it('pays EUR and JPY in one run, each against its own minimum, to the cent and the yen', async () => {
+    await seedApproved([
+      ['e1', 0, 2550, 'EUR'], // 25.50 ≥ 25.00: paid
+      ['e2', 0, 1, 'EUR'], // + 0.01 → 25.51
+      ['e3', 1, 2499, 'EUR'], // 24.99 < 25.00: carried over
+      ['j1', 1, 4000, 'JPY'], // ¥4000 ≥ ¥4000: paid
+      ['j2', 2, 3999, 'JPY'], // ¥3999 < ¥4000: carried over
+      ['j3', 2, 7001, 'JPY'], // → ¥11000: paid
+      ['u1', 2, 5000, 'USD'], // no minimum given: skipped
+    ]);
+    const created = await payout(undefined, { minimumAmount: undefined, minimums: { EUR: '25.00', JPY: '4000' } });
+    expect(created.status).toBe(201);
+    const summary = await created.json();
+    expect(summary).toMatchObject({
+      minimumAmount: null,
+      minimums: { EUR: '25.00', JPY: '4000' },
+      total: { EUR: '25.51', JPY: '15000' },
+      affiliates: 3,
+      skipped: [{ currency: 'USD', reason: 'no_minimum', message: 'no minimum given for USD; add it to minimums' }],
+    });
+    const run = (await (await t.request(`/v1/payouts/${(summary as { id: string }).id}`, { key: finance })).json()) as Detail;
+    expect(run.lines).toEqual([
+      { affiliateId: affiliates[0]!.id, currency: 'EUR', amount: '25.51', entries: ['e1', 'e2'] },
+      { affiliateId: affiliates[1]!.id, currency: 'JPY', amount: '4000', entries: ['j1'] },
+      { affiliateId: affiliates[2]!.id, currency: 'JPY', amount: '11000', entries: ['j2', 'j3'] },
+    ]);
+    // The same minimums again: nothing left reaches them (EUR 24.99, USD without a minimum).
+    const again = await payout(undefined, { minimumAmount: undefined, minimums: { EUR: '25.00', JPY: '4000' } });
+    expect(again.status).toBe(422);
+    expect(((await again.json()) as { error: { code: string; message: string } }).error).toEqual({
+      code: 'nothing_to_pay',
+      message:
+        "the run would pay nobody: EUR: no affiliate's net EUR balance reaches the minimum; USD: no minimum given for USD; add it to minimums",
+    });
+    expect((t.store.raw.prepare('SELECT COUNT(*) AS n FROM payouts').get() as { n: number }).n).toBe(1);
+  });
+
+  it('applies one minimumAmount in the currencies whose precision holds it and skips the others', async () => {
+    await seedApproved([
+      ['e1', 0, 2000, 'EUR'],
+      ['j1', 1, 5000, 'JPY'],
+    ]);
+    const created = await payout('10.00');
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({
+      minimumAmount: '10.00',
+      minimums: { EUR: '10.00' },
+      total: { EUR: '20.00' },
+      skipped: [
+        {
+          currency: 'JPY',
+          reason: 'minimum_too_precise',
+          message: 'minimumAmount 10.00 has more decimals than the currency allows (JPY); give minimums per currency',
+        },
+      ],
+    });
+    // "10" is a yen amount too: the yen are paid by the next run.
+    expect((await runPayout('10')).total).toEqual({ JPY: '5000' });
+  });
+
   it('lets concurrent runs take each entry at most once', async () => {
     for (let i = 0; i < 12; i++) await sale(i % 3, `${100 + i}.00`);
     t.clock.advance(8 * DAY);
     await batch();
     const responses = await Promise.all(Array.from({ length: 6 }, () => payout('0.01')));
-    expect(responses.every((r) => r.status === 201 || r.status === 409)).toBe(true);
+    // The first run takes everything; the others find nothing to pay, or lose the race (409).
+    expect(responses.every((r) => r.status === 201 || r.status === 409 || r.status === 422)).toBe(true);
     const ids = ((await Promise.all(responses.filter((r) => r.status === 201).map((r) => r.json()))) as { id: string }[]).map(
       (b) => b.id,
     );
@@ -240,6 +324,12 @@ describe('payout runs', () => {
     [{ minimumAmount: 'ten' }, 422],
     [{ currency: 'XYZ' }, 422],
     [{ currency: 'JPY', minimumAmount: '10.50' }, 422],
+    [{ minimumAmount: undefined, minimums: { EUR: '25.00', JPY: '40.5' } }, 422],
+    [{ minimumAmount: undefined, minimums: { EUR: '-1' } }, 422],
+    [{ minimumAmount: undefined, minimums: { EURO: '1' } }, 422],
+    [{ minimumAmount: undefined, minimums: {} }, 422],
+    [{ minimums: { EUR: '25.00' } }, 422],
+    [{ minimumAmount: undefined }, 422],
     [{ asOf: '2030-01-01T00:00:00Z' }, 422],
   ])('refuses %j and creates nothing', async (change, status) => {
     await sale(0, '200.00');
@@ -357,6 +447,46 @@ describe('payout CSV (P19)', () => {
       },
     ]);
     expect((await t.request(`/v1/payouts/${run.id}/csv?format=venmo`, { key: finance })).status).toBe(422);
+    // A provider file that would hold no row is refused, saying so, instead of an empty 200.
+    const empty = await t.request(`/v1/payouts/${run.id}/csv?format=paypal&currency=USD`, { key: finance });
+    expect(empty.status).toBe(422);
+    expect(await empty.json()).toEqual({
+      error: {
+        code: 'nothing_to_pay',
+        message: 'no affiliate in this run paid in USD is paid by paypal: the file would be empty',
+      },
+    });
+  });
+
+  it('neutralises formulas after leading whitespace and invisible separators in every payout export', async () => {
+    const names = [' =1+1', '\u00a0=HYPERLINK("http://evil.example","x")', ';@SUM(A1:A2)'];
+    const methods = [
+      { payoutMethod: 'paypal', payoutDetails: { email: 'pay@example.com' } },
+      { payoutMethod: 'wise', payoutDetails: { email: 'wise@example.com' } },
+      { payoutMethod: 'bank', payoutDetails: { iban: 'DE89370400440532013000', accountHolder: '\u2028-2+3' } },
+    ];
+    for (const [i, a] of affiliates.entries()) {
+      t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run(names[i], Number(a.id.slice(4)));
+      await t.request('/v1/affiliates/me', { method: 'PATCH', key: a.apiKey, json: methods[i] });
+      await sale(i, '200.00');
+    }
+    t.clock.advance(8 * DAY);
+    await batch();
+    const run = await runPayout('1.00');
+    // One file after another: a tenant runs at most two heavy exports at once.
+    const files: string[][][] = [];
+    for (const format of ['csv', 'paypal', 'wise']) {
+      const response = await t.request(`/v1/payouts/${run.id}/csv?format=${format}`, { key: finance });
+      expect(response.status).toBe(200);
+      files.push(parse(await response.text(), { relax_column_count: true }) as string[][]);
+    }
+    const cells = files.flat(2);
+    // Each malicious name reaches some file, always behind the apostrophe.
+    for (const text of [names[0], names[1], names[2]]) expect(cells).toContain(`'${text}`);
+    for (const cell of cells) {
+      if (/^-?[0-9]+\.[0-9]{2}$/.test(cell)) continue; // amounts stay numbers
+      expect(cell.startsWith("'") || !/^[\s\u200b-\u200d\u2060\ufeff;]*[=+\-@]/.test(cell)).toBe(true);
+    }
   });
 
   it('npm run payouts creates a run and writes its CSV', async () => {

@@ -204,6 +204,20 @@ describe('the summary report, on a day worked out by hand', () => {
     expect((await report(merchant.apiKey, 'from=2026-11-25&to=2026-11-25&tz=Asia/Kolkata')).body.rows).toEqual([dayRow]);
   });
 
+  it('reads a time zone in any case, answering with its canonical name', async () => {
+    for (const [tz, canonical] of [
+      ['utc', 'UTC'],
+      ['europe/berlin', 'Europe/Berlin'],
+      ['Asia/Kolkata', 'Asia/Kolkata'],
+      ['asia/kolkata', 'Asia/Calcutta'], // the name Intl resolves it to; the same zone in tzdata
+    ]) {
+      const { status, body } = await report(merchant.apiKey, `from=2026-11-25&to=2026-11-25&tz=${tz}`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ tz: canonical });
+      if (canonical !== 'Europe/Berlin') expect(body.rows).toEqual([dayRow]);
+    }
+  });
+
   it('shows an affiliate its own rows only, and nobody another tenant’s', async () => {
     const own = await report(a.apiKey, 'from=2026-11-25&to=2026-11-25');
     expect(own.body.rows.map((r) => [r.clicks, r.orders, r.commission])).toEqual([[4, 1, '9.48']]);
@@ -227,12 +241,29 @@ describe('the summary report, on a day worked out by hand', () => {
     ]);
   });
 
+  it('neutralises a formula after leading whitespace or a separator in a report CSV label', async () => {
+    const id = Number(b.id.slice(4));
+    t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run('\u2029+cmd|calc', id);
+    try {
+      const response = await t.request('/v1/reports/summary?from=2026-11-25&to=2026-11-25&groupBy=affiliate&format=csv', {
+        key: merchant.apiKey,
+      });
+      const records = parse(await response.text(), { columns: true }) as Record<string, string>[];
+      expect(records.map((r) => r.label)).toEqual(['Blog A', "'\u2029+cmd|calc"]);
+    } finally {
+      t.store.raw.prepare('UPDATE affiliates SET name = ? WHERE id = ?').run('Blog B', id);
+    }
+  });
+
   it.each([
     ['groupBy=nope', 'groupBy'],
     ['foo=1', 'foo'],
     ['to=2026-11-24', 'to: must not be before from'],
     ['to=2027-11-26', 'at most 366 days'],
     ['tz=Mars/Olympus', 'unknown time zone'],
+    ['from=9999-12-01&to=9999-12-01', 'from: must be a day from 2000-01-01 to 2099-12-31'],
+    ['from=2199-12-01&to=2199-12-02', 'from: must be a day from 2000-01-01 to 2099-12-31'],
+    ['from=1999-12-31', 'from: must be a day from 2000-01-01 to 2099-12-31'],
     ['program=aff_1', 'not a program id'],
   ])('refuses %s with a 422 naming the problem', async (bad, message) => {
     const query = new URLSearchParams({ from: '2026-11-25', to: '2026-11-25' });

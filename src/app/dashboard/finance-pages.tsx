@@ -11,6 +11,17 @@ type Payout = PayoutSummary;
 
 const ID_PATTERN = /^[a-z]+_[0-9]+$/;
 
+/**
+ * "EUR 25.00, JPY 4000" (or "EUR=25.00 JPY=4000") as the API's minimums; undefined when the field
+ * is empty. Text that reads as no pair goes through as written, so the API's own message names it.
+ */
+function parseMinimums(text: string): Record<string, string> | undefined {
+  if (text.trim() === '') return undefined;
+  const pairs = [...text.matchAll(/([A-Za-z]{3})\s*[=:\s]\s*([^\s,;]+)/g)];
+  if (pairs.length === 0) return { [text.trim()]: '' };
+  return Object.fromEntries(pairs.map(([, currency, amount]) => [currency!.toUpperCase(), amount!]));
+}
+
 export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
   async function renderRuns(
     c: Context,
@@ -25,7 +36,8 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
           <h2 id="create-h">New payout run</h2>
           <p>
             Takes every approved entry up to "as of" not yet in a payout, netted per affiliate and currency; affiliates under the
-            minimum carry over.
+            minimum carry over. Give each currency its own minimum; one minimum amount applies only in the currencies whose
+            decimals it fits, and the run lists the currencies it skipped.
           </p>
           <form method="post" action="/app/finance/payouts" class="inline" aria-label="New payout run">
             <Csrf token={p.session.csrf} />
@@ -34,11 +46,14 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
               <input type="text" name="asOf" required value={form.asOf ?? `${p.today}T00:00:00Z`} size={26} />
             </label>
             <label>
-              Minimum amount
+              Minimums per currency (e.g. EUR 25.00, JPY 4000)
+              <input type="text" name="minimums" value={form.minimums ?? ''} size={24} />
+            </label>
+            <label>
+              or one minimum amount
               <input
                 type="text"
                 name="minimumAmount"
-                required
                 inputmode="decimal"
                 pattern="[0-9]+(\.[0-9]+)?"
                 value={form.minimumAmount ?? '10.00'}
@@ -101,12 +116,16 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
   router.post(
     '/app/finance/payouts',
     run.action(['finance'], async (c, p, form) => {
-      const body: Record<string, string> = { asOf: form.asOf ?? '', minimumAmount: form.minimumAmount ?? '' };
+      const body: Record<string, unknown> = { asOf: form.asOf ?? '' };
+      const minimums = parseMinimums(form.minimums ?? '');
+      if (minimums) body.minimums = minimums;
+      else body.minimumAmount = form.minimumAmount ?? '';
       if (form.currency) body.currency = form.currency;
       try {
         const created = await p.api.send<Payout>('POST', '/v1/payouts', body);
+        const skipped = created.skipped.map((s) => `${s.currency} skipped: ${s.message}`).join('; ');
         return c.redirect(
-          `/app/finance?done=${encodeURIComponent(`Run ${created.id} created for ${created.affiliates} affiliates`)}`,
+          `/app/finance?done=${encodeURIComponent(`Run ${created.id} created for ${created.affiliates} affiliates${skipped ? `. ${skipped}` : ''}`)}`,
           303,
         );
       } catch (error) {

@@ -23,6 +23,7 @@ export interface OrderDetail extends OrderSummary {
   review: string | null;
   commission: string | null;
   commissionCurrency: string | null;
+  waitingForRate: { from: string; to: string } | null;
   attribution: {
     affiliateId: string | null;
     method: string;

@@ -15,12 +15,12 @@ export function registerMerchantHeldPages(router: Hono<AppEnv>, run: PageRunner)
   router.get(
     '/app/merchant/held',
     run.page([...merchant], async (c, p) => {
-      // The API lists orders by page; held ones are picked from the most recent pages it returns.
+      // The API lists the held orders by page (held=true); those not yet decided are shown.
       const held: OrderSummary[] = [];
       let after: string | undefined;
       for (let page = 0; page < HELD_SCAN_PAGES; page++) {
         const result = await p.api.get<{ orders: OrderSummary[]; next: string | null }>(
-          `/v1/orders${query({ limit: 200, after })}`,
+          `/v1/orders${query({ limit: 200, after, held: 'true' })}`,
         );
         held.push(...result.orders.filter((o) => o.held));
         if (!result.next) break;

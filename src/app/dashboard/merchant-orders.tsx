@@ -147,7 +147,11 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
               <div class="card">
                 <dt>Commission</dt>
                 <dd data-field="commission">
-                  {order.commission === null ? 'not computed yet' : `${order.commission} ${order.commissionCurrency}`}
+                  {order.commission !== null
+                    ? `${order.commission} ${order.commissionCurrency}`
+                    : order.waitingForRate
+                      ? `waiting for a ${order.waitingForRate.from}/${order.waitingForRate.to} exchange rate (either direction)`
+                      : 'not computed yet'}
                 </dd>
               </div>
               <div class="card">

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env';
 import { notFound } from '../../core/errors';
 import { guarded } from './guarded';
 import { type Authorize, refuseRetiringKey } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NameSchema } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NameSchema, NoQuery } from '../schemas/common';
 import { createAffiliate, createFinanceKey, createMerchant } from '../../use-cases/accounts';
 import { listKeys, MAX_ROTATION_GRACE_SECONDS, revokeKey, rotateKey } from '../../use-cases/api-keys';
 
@@ -89,7 +89,8 @@ const getKeysRoute = createRoute({
   tags: ['keys'],
   summary: "List the caller's keys (admin: all keys); never the keys themselves",
   security: bearer,
-  responses: { 200: json(z.object({ keys: z.array(KeyView) }), 'Keys'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: { 200: json(z.object({ keys: z.array(KeyView) }), 'Keys'), ...errorResponses(...authErrors, 'validation_failed') },
 });
 
 const postKeysRevokeRoute = createRoute({

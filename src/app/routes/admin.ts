@@ -14,6 +14,9 @@ const BatchReport = z
     entriesAppended: z.number(),
     statusChanges: z.number(),
     skippedOtherCurrency: z.number(),
+    waitingForRate: z
+      .array(z.object({ from: z.string(), to: z.string(), orders: z.number() }))
+      .openapi({ description: 'the currency pairs (order → program) the skipped orders wait for; add a rate either way' }),
     watermark: z.string(),
     durationMs: z.number(),
     export: z

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 import { listOwnPayouts, setPayoutMethod } from '../../use-cases/affiliate-self';
 import { setAffiliatePostback } from '../../use-cases/webhook-endpoints';
 import { POSTBACK_MACROS } from '../../domain/outbound-events';
@@ -39,6 +39,7 @@ const getAffiliatesMePayoutsRoute = createRoute({
   tags: ['payouts'],
   summary: 'Your payouts, newest first',
   security: bearer,
+  request: { query: NoQuery },
   responses: {
     200: json(
       z.object({
@@ -48,7 +49,7 @@ const getAffiliatesMePayoutsRoute = createRoute({
       }),
       'Payouts',
     ),
-    ...errorResponses(...authErrors),
+    ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
 

@@ -4,7 +4,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 import { createCoupon, listCoupons } from '../../use-cases/coupons';
 
 const Coupon = z
@@ -42,7 +42,11 @@ const getCouponsRoute = createRoute({
   tags: ['attribution'],
   summary: "Merchants: their programs' coupons; affiliates: the coupons assigned to them",
   security: bearer,
-  responses: { 200: json(z.object({ coupons: z.array(Coupon) }), 'Coupons'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: {
+    200: json(z.object({ coupons: z.array(Coupon) }), 'Coupons'),
+    ...errorResponses(...authErrors, 'validation_failed'),
+  },
 });
 
 /** Coupon codes that attribute orders to an affiliate. */

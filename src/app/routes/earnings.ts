@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, errorResponses, json } from '../schemas/common';
+import { authErrors, bearer, errorResponses, json, NoQuery } from '../schemas/common';
 import { affiliateBalances } from '../../use-cases/earnings';
 import { guarded } from './guarded';
 
@@ -13,6 +13,7 @@ const getEarningsRoute = createRoute({
   summary:
     'Your commission by currency: estimated (pending), held, settled (approved, not yet in a payout: carried over), inPayout (in a run not yet paid) and paid',
   security: bearer,
+  request: { query: NoQuery },
   responses: {
     200: json(
       z.object({
@@ -29,7 +30,7 @@ const getEarningsRoute = createRoute({
       }),
       'Balances',
     ),
-    ...errorResponses(...authErrors),
+    ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
 

@@ -5,7 +5,7 @@ import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { addFxRate, listFxRates } from '../../use-cases/fx-rates';
-import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 
 const FxRate = z
   .object({
@@ -46,7 +46,8 @@ const getFxRatesRoute = createRoute({
   tags: ['commissions'],
   summary: 'The stored exchange rates, oldest first',
   security: bearer,
-  responses: { 200: json(z.object({ rates: z.array(FxRate) }), 'Rates'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: { 200: json(z.object({ rates: z.array(FxRate) }), 'Rates'), ...errorResponses(...authErrors, 'validation_failed') },
 });
 
 /**

@@ -8,13 +8,15 @@ import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, PageQuery } from '../schemas/common';
 import { createLink, LINK_CODE_PATTERN, listLinks, setLinkStatus } from '../../use-cases/links';
+import { hasLoneSurrogate, LONE_SURROGATE_MESSAGE } from '../../domain/unicode';
 
 // eslint-disable-next-line no-control-regex
 const SubId = z
   .string()
   .min(1)
   .max(MAX_SUB_ID_LENGTH)
-  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+  .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+  .refine((text) => !hasLoneSurrogate(text), LONE_SURROGATE_MESSAGE);
 
 const LinkCreate = z
   .object({
@@ -80,7 +82,7 @@ const getLinksRoute = createRoute({
         .max(40)
         .optional()
         .openapi({ param: { name: 'programId', in: 'query' } }),
-    }),
+    }).strict(),
   },
   responses: {
     200: json(z.object({ links: z.array(Link), next: z.string().nullable() }), 'A page of links'),

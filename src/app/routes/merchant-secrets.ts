@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { type Authorize, refuseRetiringKey } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, pathId } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, NoQuery, pathId } from '../schemas/common';
 import {
   createPostbackToken,
   listPostbackTokens,
@@ -67,9 +67,10 @@ const getPostbackTokensRoute = createRoute({
   tags: ['orders'],
   summary: "The merchant's postback tokens, newest first; never the tokens themselves",
   security: bearer,
+  request: { query: NoQuery },
   responses: {
     200: json(z.object({ tokens: z.array(PostbackTokenView) }), 'Tokens'),
-    ...errorResponses(...authErrors),
+    ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
 

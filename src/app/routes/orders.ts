@@ -73,10 +73,16 @@ const getOrdersRoute = createRoute({
   request: {
     query: PageQuery.extend({
       programId: z.string().max(40).optional(),
+      affiliateId: z
+        .string()
+        .max(40)
+        .optional()
+        .openapi({ description: "only this affiliate's orders (an affiliate key sees only its own anyway)" }),
       status: z.enum(ORDER_STATUSES).optional(),
+      held: z.enum(['true', 'false']).optional().openapi({ description: 'only orders held for review (true) or not (false)' }),
       from: DateParam.optional().openapi({ description: 'placed on or after this date (UTC)' }),
       to: DateParam.optional().openapi({ description: 'placed on or before this date (UTC)' }),
-    }),
+    }).strict(),
   },
   responses: {
     200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
@@ -176,7 +182,11 @@ export function registerOrderRoutes(
   app.openapi(guarded(getOrdersRoute, authorize('merchant', 'affiliate')), async (c) => {
     const q = c.req.valid('query');
     const programId = q.programId === undefined ? undefined : parseId('program', q.programId);
+    const affiliateId = q.affiliateId === undefined ? undefined : parseId('affiliate', q.affiliateId);
     const after = q.after === undefined ? undefined : /^[0-9]{1,15}$/.test(q.after) ? Number(q.after) : undefined;
+    if (q.affiliateId !== undefined && affiliateId === undefined) {
+      throw new AppError('validation_failed', 'affiliateId: not an affiliate id');
+    }
     if ((q.programId !== undefined && programId === undefined) || (q.after !== undefined && after === undefined)) {
       return c.json({ orders: [], next: null }, 200);
     }
@@ -185,7 +195,9 @@ export function registerOrderRoutes(
         limit: q.limit,
         after,
         programId,
+        affiliateId,
         status: q.status,
+        held: q.held === undefined ? undefined : q.held === 'true',
         from: q.from,
         to: q.to,
       }),

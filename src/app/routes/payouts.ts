@@ -8,15 +8,30 @@ import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { payoutFile } from '../../use-cases/payout-files';
-import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 
 const Payout = z
   .object({
     id: z.string(),
     status: z.enum(['created', 'paid', 'failed', 'cancelled']),
     asOf: z.string(),
-    minimumAmount: z.string(),
+    minimumAmount: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the one minimum asked for; null when the run was given minimums' }),
     currency: z.string().nullable(),
+    minimums: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'the minimum applied in each currency the run pays', example: { EUR: '25.00', JPY: '4000' } }),
+    skipped: z
+      .array(
+        z.object({
+          currency: z.string(),
+          reason: z.enum(['no_minimum', 'minimum_too_precise', 'below_minimum']),
+          message: z.string(),
+        }),
+      )
+      .openapi({ description: 'currencies with approved, unpaid entries up to asOf that the run did not pay, and why' }),
     affiliates: z.number(),
     total: z
       .record(z.string(), z.string())
@@ -35,29 +50,35 @@ const IdParam = z.object({
     .openapi({ param: { name: 'id', in: 'path' }, example: 'pay_1' }),
 });
 
+const MinimumSchema = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"');
+
 const postPayoutsRoute = createRoute({
   method: 'post',
   path: '/v1/payouts',
   tags: ['payouts'],
   summary:
-    'Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches minimumAmount',
+    "Create a payout run: approved, unpaid entries up to asOf, netted per affiliate and currency, where the net reaches that currency's minimum",
+  description:
+    'minimums gives each currency its own minimum, in that currency\'s precision ({"EUR":"25.00","JPY":"4000"}); minimumAmount with currency pays that one currency; minimumAmount alone applies in every currency whose precision holds it ("10.00" pays EUR and USD, and skips JPY as minimum_too_precise). Currencies left out are listed in skipped. A run that would pay nobody is refused with 422 nothing_to_pay and creates nothing.',
   security: bearer,
   request: {
     body: jsonBody(
       z
         .object({
           asOf: z.iso.datetime({ offset: true }),
-          minimumAmount: z
-            .string()
-            .regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/, 'must be a non-negative decimal string such as "50.00"'),
+          minimumAmount: MinimumSchema.optional(),
           currency: CurrencySchema.optional(),
+          minimums: z
+            .record(CurrencySchema, MinimumSchema)
+            .optional()
+            .openapi({ example: { EUR: '25.00', JPY: '4000' } }),
         })
         .strict(),
     ),
   },
   responses: {
     201: json(Payout, 'The run; its lines are at GET /v1/payouts/{id}'),
-    ...errorResponses(...authErrors, ...bodyErrors, 'conflict'),
+    ...errorResponses(...authErrors, ...bodyErrors, 'conflict', 'nothing_to_pay'),
   },
 });
 
@@ -67,7 +88,8 @@ const getPayoutsRoute = createRoute({
   tags: ['payouts'],
   summary: 'Payout runs, newest first',
   security: bearer,
-  responses: { 200: json(z.object({ payouts: z.array(Payout) }), 'Runs'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: { 200: json(z.object({ payouts: z.array(Payout) }), 'Runs'), ...errorResponses(...authErrors, 'validation_failed') },
 });
 
 const getPayoutsByIdRoute = createRoute({
@@ -89,17 +111,19 @@ const getPayoutsCsvRoute = createRoute({
   security: bearer,
   request: {
     params: IdParam,
-    query: z.object({
-      format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
-        description:
-          'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
-      }),
-      currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
-    }),
+    query: z
+      .object({
+        format: z.enum(PAYOUT_FORMATS).default('csv').openapi({
+          description:
+            'csv: every line; paypal: a PayPal Payouts upload (one currency, ≤ 5,000 rows, no header); wise: a Wise batch "send by email" file (≤ 1,000 rows). Provider files hold only affiliates paid that way.',
+        }),
+        currency: CurrencySchema.optional().openapi({ description: 'only this currency (a PayPal file must hold one)' }),
+      })
+      .strict(),
   },
   responses: {
     200: { description: 'text/csv', content: { 'text/csv': { schema: z.string() } } },
-    ...errorResponses(...authErrors, 'not_found', 'validation_failed'),
+    ...errorResponses(...authErrors, 'not_found', 'validation_failed', 'nothing_to_pay'),
   },
 });
 

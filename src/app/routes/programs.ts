@@ -6,7 +6,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, pathId } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery, pathId } from '../schemas/common';
 import { PlanSchema } from '../schemas/plan';
 import { Member, MemberParams, Program, ProgramCreate, ProgramParam, ProgramPatch } from '../schemas/program';
 import { setAffiliateRate } from '../../use-cases/affiliate-rates';
@@ -29,7 +29,11 @@ const getProgramsRoute = createRoute({
   tags: ['programs'],
   summary: 'Merchants: their programs; affiliates: the programs they belong to',
   security: bearer,
-  responses: { 200: json(z.object({ programs: z.array(Program) }), 'Programs'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: {
+    200: json(z.object({ programs: z.array(Program) }), 'Programs'),
+    ...errorResponses(...authErrors, 'validation_failed'),
+  },
 });
 
 const getProgramsByIdRoute = createRoute({
@@ -71,10 +75,10 @@ const getProgramsAffiliatesRoute = createRoute({
   tags: ['programs'],
   summary: "The program's affiliates and their standing",
   security: bearer,
-  request: { params: ProgramParam },
+  request: { params: ProgramParam, query: NoQuery },
   responses: {
     200: json(z.object({ affiliates: z.array(Member) }), 'Affiliates'),
-    ...errorResponses(...authErrors, 'not_found'),
+    ...errorResponses(...authErrors, 'validation_failed', 'not_found'),
   },
 });
 

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { stringify } from 'csv-stringify/sync';
 import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
-import { isTimeZone } from '../../domain/time-zone';
+import { canonicalTimeZone } from '../../domain/time-zone';
 import { neutralizeCell } from '../../domain/csv-cell';
 import { GROUP_BY } from '../../reports/summary-report';
 import type { AppDeps } from '../../core/deps';
@@ -72,7 +72,22 @@ const CSV_COLUMNS = [
   'costRatio',
 ] as const;
 
+/**
+ * Report days the stores can hold: ClickHouse's DateTime ends in 2106, so a day past that fails
+ * inside the query; such a range is a caller's mistake (422), never "try again" (503).
+ */
+const FIRST_REPORT_DAY = '2000-01-01';
+const LAST_REPORT_DAY = '2099-12-31';
+
 function checkRange(from: string, to: string) {
+  for (const [field, day] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
+    if (day < FIRST_REPORT_DAY || day > LAST_REPORT_DAY) {
+      throw new AppError('validation_failed', `${field}: must be a day from ${FIRST_REPORT_DAY} to ${LAST_REPORT_DAY}`);
+    }
+  }
   const days = (Date.parse(to) - Date.parse(from)) / DAY_MS + 1;
   if (days < 1) throw new AppError('validation_failed', 'to: must not be before from');
   if (days > MAX_RANGE_DAYS) throw new AppError('validation_failed', `at most ${MAX_RANGE_DAYS} days per report`);
@@ -149,8 +164,9 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
   app.openapi(guarded(getReportsSummaryRoute, authorize('merchant', 'affiliate')), async (c) => {
     const q = c.req.valid('query');
     checkRange(q.from, q.to);
-    if (!isTimeZone(q.tz)) throw new AppError('validation_failed', `tz: unknown time zone ${q.tz}`);
-    const result = await summaryForCaller(deps, c.get('principal'), q);
+    const tz = canonicalTimeZone(q.tz);
+    if (tz === undefined) throw new AppError('validation_failed', `tz: unknown time zone ${q.tz}`);
+    const result = await summaryForCaller(deps, c.get('principal'), { ...q, tz });
     if (q.format === 'csv') {
       const text = stringify(
         result.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
@@ -162,7 +178,7 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
         'content-disposition': `attachment; filename="${name}"`,
       }) as never;
     }
-    return c.json({ from: q.from, to: q.to, tz: q.tz, groupBy: q.groupBy, rows: result }, 200);
+    return c.json({ from: q.from, to: q.to, tz, groupBy: q.groupBy, rows: result }, 200);
   });
 
   app.openapi(guarded(getReportsReconciliationRoute, authorize('merchant')), async (c) => {

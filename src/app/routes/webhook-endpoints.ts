@@ -11,7 +11,7 @@ import {
 } from '../../use-cases/webhook-endpoints';
 import type { AppEnv } from '../env';
 import { type Authorize, refuseRetiringKey } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, pathId } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery, pathId } from '../schemas/common';
 import { guarded } from './guarded';
 
 const WebhookEndpoint = z
@@ -79,7 +79,11 @@ const getWebhookEndpointsRoute = createRoute({
   tags: ['webhooks'],
   summary: 'Your webhook endpoints',
   security: bearer,
-  responses: { 200: json(z.object({ endpoints: z.array(WebhookEndpoint) }), 'Endpoints'), ...errorResponses(...authErrors) },
+  request: { query: NoQuery },
+  responses: {
+    200: json(z.object({ endpoints: z.array(WebhookEndpoint) }), 'Endpoints'),
+    ...errorResponses(...authErrors, 'validation_failed'),
+  },
 });
 
 const deleteWebhookEndpointRoute = createRoute({
@@ -98,10 +102,10 @@ const getWebhookDeliveriesRoute = createRoute({
   tags: ['webhooks'],
   summary: "An endpoint's last 100 deliveries, newest first, with every attempt",
   security: bearer,
-  request: { params: IdParam },
+  request: { params: IdParam, query: NoQuery },
   responses: {
     200: json(z.object({ deliveries: z.array(WebhookDelivery) }), 'Deliveries'),
-    ...errorResponses(...authErrors, 'not_found'),
+    ...errorResponses(...authErrors, 'not_found', 'validation_failed'),
   },
 });
 

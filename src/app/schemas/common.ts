@@ -20,6 +20,7 @@ const errorDescriptions: Partial<Record<ErrorCode, string>> = {
   conflict: 'The request conflicts with the current state',
   payload_too_large: 'The body is larger than the limit',
   validation_failed: 'The request does not match the schema',
+  nothing_to_pay: 'Nothing to pay: the run would pay nobody, or the file would hold no row',
   bad_request: 'A query parameter is unknown or out of range',
   rate_limited:
     'Too many failed authentications from this address, or too many heavy requests (what-if, payout detail, payout CSV) of one account at once; Retry-After gives the seconds to wait',
@@ -57,6 +58,12 @@ export const CurrencySchema = z
   .openapi({ example: 'EUR' });
 
 export const NameSchema = z.string().trim().min(1).max(200);
+
+/**
+ * A list route that takes no query parameters: one it does not know is refused (422), never
+ * ignored, so `?affiliateId=…` on a route without that filter cannot look like it worked.
+ */
+export const NoQuery = z.object({}).strict();
 
 export const PageQuery = z.object({
   limit: z.coerce
