@@ -305,7 +305,7 @@ describe('provisioning to payout on D1, through the Worker', () => {
       { type: 'sale.created', merchant_id: 1, affiliate_id: 1 },
       { type: 'sale.updated', merchant_id: 1, affiliate_id: 1 },
       { type: 'commission.created', merchant_id: 1, affiliate_id: 1 },
-      { type: 'payout.created', merchant_id: null, affiliate_id: null },
+      // One run: the concurrent run that found the entry taken left nothing behind, its event neither.
       { type: 'payout.created', merchant_id: null, affiliate_id: null },
       { type: 'payout.paid', merchant_id: null, affiliate_id: null },
     ]);
