@@ -1,5 +1,5 @@
 import type { AppCrypto } from '../core/deps';
-import { signedContent, webhookSecretKey } from '../domain/webhook-signature';
+import { signWebhook, webhookSecretKey } from '../domain/webhook-signature';
 
 /**
  * A realistic month for a fresh instance, made only through the public API (the same routes a
@@ -92,12 +92,6 @@ function prng(seed: number) {
 }
 
 const money = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
-
-function base64(bytes: Uint8Array): string {
-  let text = '';
-  for (const b of bytes) text += String.fromCharCode(b);
-  return btoa(text);
-}
 
 type Timed = { at: number; run: () => Promise<void> };
 
@@ -242,7 +236,7 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
     const id = `msg_demo_${++deliveries}`;
     const timestamp = String(Math.floor(at / 1000));
     const key = webhookSecretKey(secretOf.get(programId)!)!;
-    const signature = `v1,${base64(target.crypto.hmacSha256(key, ...signedContent(id, timestamp, new TextEncoder().encode(body))))}`;
+    const signature = signWebhook(id, timestamp, new TextEncoder().encode(body), key, target.crypto.hmacSha256);
     const response = await target.request('/v1/orders', {
       method: 'POST',
       body,

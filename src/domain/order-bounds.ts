@@ -22,6 +22,8 @@ export const MAX_CLOCK_AHEAD_MS = 3600 * 1000;
  */
 export const MAX_ORDER_TOTAL_MINOR = 2 ** 37;
 
+const EARLIEST_ORDER_MS = Date.parse(EARLIEST_ORDER_TIME);
+
 export type BoundsCheck = { ok: true } | { ok: false; field: string; message: string };
 
 /**
@@ -36,7 +38,8 @@ export function checkOrderBounds(event: { occurredAt: string; order: OrderSnapsh
   for (const [field, value] of dates) {
     if (value === undefined) continue;
     const at = Date.parse(value);
-    if (at < Date.parse(EARLIEST_ORDER_TIME)) return { ok: false, field, message: `${field}: ${value} is before 2000-01-01` };
+    // Written as "not at or after" so that an unparseable date (NaN) is refused, never let through.
+    if (!(at >= EARLIEST_ORDER_MS)) return { ok: false, field, message: `${field}: ${value} is before 2000-01-01` };
     if (at > nowMs + MAX_CLOCK_AHEAD_MS)
       return { ok: false, field, message: `${field}: ${value} is more than one hour in the future` };
   }

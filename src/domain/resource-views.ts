@@ -42,7 +42,8 @@ export interface LedgerEntryViewRow {
   created_at: string;
 }
 
-function amount(minor: number, currency: string) {
+/** An amount as the API writes it: a decimal string in its currency's precision. */
+export function amount(minor: number, currency: string) {
   return formatMoney({ minor, currency });
 }
 

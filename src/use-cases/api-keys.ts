@@ -133,10 +133,7 @@ export async function rotateKey(
   const next = newApiKey(deps, { role: row.role, merchantId: row.merchant_id, affiliateId: row.affiliate_id });
   // Rotating the service's own admin key makes the replacement its own: a restart with the old
   // ADMIN_TOKEN must not bring the rotated key back (ensureAdminKey).
-  const isServiceAdmin =
-    row.role === 'admin' &&
-    (await deps.db.selectFrom('settings').select('value').where('key', '=', ADMIN_KEY_SETTING).executeTakeFirst())?.value ===
-      String(keyId);
+  const isServiceAdmin = row.role === 'admin' && (await serviceAdminKeyId(deps)) === keyId;
   const [stored] = await deps.writes.commit([
     next.insert,
     deps.db.updateTable('api_keys').set({ revoked_at: revokedAt }).where('id', '=', keyId).compile(),
@@ -146,6 +143,12 @@ export async function rotateKey(
 }
 
 const ADMIN_KEY_SETTING = 'admin_key_id';
+
+/** The id of the admin key the service knows as its own, if any. */
+async function serviceAdminKeyId(deps: KeyReadDeps): Promise<number | undefined> {
+  const setting = await deps.db.selectFrom('settings').select('value').where('key', '=', ADMIN_KEY_SETTING).executeTakeFirst();
+  return setting ? Number(setting.value) : undefined;
+}
 
 /** The admin key the service knows as its own (ADMIN_TOKEN's, or the one it generated). */
 function adminKeyIs(deps: KeyReadDeps, hash: string): CompiledQuery {
@@ -177,10 +180,11 @@ export interface AdminKeyOutcome {
  * life at the next restart.
  */
 export async function ensureAdminKey(deps: KeyDeps, configuredToken: string | undefined): Promise<AdminKeyOutcome> {
-  const setting = await deps.db.selectFrom('settings').select('value').where('key', '=', ADMIN_KEY_SETTING).executeTakeFirst();
-  const current = setting
-    ? await deps.db.selectFrom('api_keys').selectAll().where('id', '=', Number(setting.value)).executeTakeFirst()
-    : undefined;
+  const currentId = await serviceAdminKeyId(deps);
+  const current =
+    currentId === undefined
+      ? undefined
+      : await deps.db.selectFrom('api_keys').selectAll().where('id', '=', currentId).executeTakeFirst();
   const live = current && current.revoked_at === null ? current : undefined;
   const now = deps.clock.now().toISOString();
   const revokeLive = live ? [deps.db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', live.id).compile()] : [];

@@ -1,8 +1,7 @@
 import type { Selectable } from 'kysely';
 import { dayAfter, startOfDay } from '../domain/calendar';
 import { formatId } from '../domain/ids';
-import { formatMoney } from '../domain/money';
-import { affiliateOrderView, ledgerEntryView, merchantOrderSummary } from '../domain/resource-views';
+import { affiliateOrderView, amount, ledgerEntryView, merchantOrderSummary } from '../domain/resource-views';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
 import type { OrderTable } from '../store/database';
 import type { AppDeps } from '../core/deps';
@@ -10,10 +9,6 @@ import type { Principal } from '../core/principal';
 import { notFound } from '../core/errors';
 
 type OrderRow = Selectable<OrderTable>;
-
-function amount(minor: number, currency: string) {
-  return formatMoney({ minor, currency });
-}
 
 export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Principal, externalId: string) {
   const row = await deps.db

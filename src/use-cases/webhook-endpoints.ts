@@ -12,6 +12,7 @@ import {
   receiverUrlProblem,
 } from '../domain/outbound-events';
 import type { WebhookEndpointTable } from '../store/database';
+import { jsonList } from '../store/json-list';
 import type { Selectable } from 'kysely';
 
 type Deps = Pick<AppDeps, 'db' | 'clock' | 'config'>;
@@ -86,14 +87,19 @@ export async function listWebhookEndpoints(deps: Pick<AppDeps, 'db'>, principal:
   return { endpoints: rows.map(endpointView) };
 }
 
-/** Deleting stops every delivery not yet made: the dispatcher fails them as it meets them. */
-export async function deleteWebhookEndpoint(deps: Deps, principal: Principal, id: number | undefined) {
+/** Deleting stops every delivery not yet made: they fail with the endpoint, in one unit of work. */
+export async function deleteWebhookEndpoint(deps: Deps & Pick<AppDeps, 'writes'>, principal: Principal, id: number | undefined) {
   const row = await ownEndpoint(deps, principal, id);
-  await deps.db
-    .updateTable('webhook_endpoints')
-    .set({ deleted_at: deps.clock.now().toISOString() })
-    .where('id', '=', row.id)
-    .execute();
+  const now = deps.clock.now().toISOString();
+  await deps.writes.commit([
+    deps.db.updateTable('webhook_endpoints').set({ deleted_at: now }).where('id', '=', row.id).compile(),
+    deps.db
+      .updateTable('webhook_deliveries')
+      .set({ status: 'failed', last_error: 'endpoint deleted', next_attempt_at: null, updated_at: now })
+      .where('endpoint_id', '=', row.id)
+      .where('status', '=', 'pending')
+      .compile(),
+  ]);
 }
 
 /** An endpoint's deliveries, newest first, each with its attempts. */
@@ -123,11 +129,7 @@ export async function listWebhookDeliveries(deps: Pick<AppDeps, 'db'>, principal
       : await deps.db
           .selectFrom('webhook_attempts')
           .selectAll()
-          .where(
-            'delivery_id',
-            'in',
-            deliveries.map((d) => d.id),
-          )
+          .where('delivery_id', 'in', jsonList(deliveries.map((d) => d.id)))
           .orderBy('delivery_id')
           .orderBy('attempt')
           .execute();

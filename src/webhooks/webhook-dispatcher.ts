@@ -241,8 +241,8 @@ async function attempt(deps: DispatchDeps, d: Claimed, timeoutMs: number): Promi
     const outgoing = await request(deps, d, event, snapshot);
     const refused = typeof outgoing === 'string' ? outgoing : receiverUrlProblem(outgoing.url, deps.allowPrivate ?? false);
     answer =
-      refused !== undefined || typeof outgoing === 'string'
-        ? { statusCode: null, error: refused ?? 'refused', response: '', latencyMs: 0 }
+      typeof outgoing === 'string' || refused !== undefined
+        ? { statusCode: null, error: refused!, response: '', latencyMs: 0 }
         : await sendToReceiver(deps.fetch ?? fetch, outgoing.url, outgoing.init, timeoutMs);
   } catch (error) {
     answer = { statusCode: null, error: String(error), response: '', latencyMs: 0 };

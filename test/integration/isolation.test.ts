@@ -30,20 +30,17 @@ function simulate(tenant: Tenant) {
 
 describe('heavy requests', () => {
   it('a what-if over thousands of orders lets a timer scheduled before it run before it returns', async () => {
-    let fired = false;
-    let returned = false;
-    setTimeout(() => {
-      fired = true;
-      expect(returned).toBe(false);
-    }, 0);
+    // A timer ticking through the what-if: held for the whole request, it would tick once at most.
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
     const response = await simulate(a);
-    returned = true;
+    clearInterval(timer);
     expect(response.status).toBe(200);
     const body = (await response.json()) as { orders: number; totals: { current: string; proposed: string } };
     expect(body.orders).toBe(ORDERS);
     // 94.80 per order: 8% now, 10% proposed, exact in cents.
     expect(body.totals).toMatchObject({ current: (ORDERS * 7.58).toFixed(2), proposed: (ORDERS * 9.48).toFixed(2) });
-    expect(fired).toBe(true);
+    expect(ticks).toBeGreaterThanOrEqual(3);
   });
 
   it('refuses a third heavy request of one tenant with 429 and Retry-After; another tenant is unaffected', async () => {

@@ -292,11 +292,18 @@ describe('merchant webhooks', () => {
       (await t.request(`/v1/webhook-endpoints/${endpoint.id}`, { method: 'DELETE', key: other.merchant.apiKey })).status,
     ).toBe(404);
     await order('D-1', await click());
+    // The first attempt fails, so the delivery waits for its retry when the endpoint goes.
+    receiver.script.push((res) => res.writeHead(500).end('try later'));
+    await dispatch();
+    expect(receiver.received).toHaveLength(1);
     expect(
       (await t.request(`/v1/webhook-endpoints/${endpoint.id}`, { method: 'DELETE', key: tenant.merchant.apiKey })).status,
     ).toBe(204);
+    t.clock.advance(24 * 3600 * 1000);
     expect(await dispatch()).toMatchObject({ delivered: 0 });
-    expect(receiver.received).toHaveLength(0);
+    expect(receiver.received).toHaveLength(1);
+    const rows = t.store.raw.prepare('SELECT status, last_error FROM webhook_deliveries').all();
+    expect(rows).toEqual([{ status: 'failed', last_error: 'endpoint deleted' }]);
   });
 });
 

@@ -1,10 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { errorBody } from '../../core/errors';
+import { decodeUtf8 } from '../utf8';
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\b/i;
-
-// Without `stream`, every decode() starts afresh: one decoder serves every request.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A JSON body must be UTF-8 (RFC 8259). Hono's c.req.json() decodes with replacement, so a
@@ -15,11 +13,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 export const utf8Json: MiddlewareHandler = async (c, next) => {
   if (!JSON_TYPE.test(c.req.header('content-type') ?? '')) return next();
   // Read outside the try: a body over the limit fails here with the limit's own answer (413).
-  const bytes = await c.req.arrayBuffer();
-  try {
-    utf8.decode(bytes);
-  } catch {
+  if (decodeUtf8(await c.req.arrayBuffer()) === undefined)
     return c.json(errorBody('invalid_json', 'the body must be valid UTF-8 JSON'), 400);
-  }
   return next();
 };

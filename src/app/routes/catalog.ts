@@ -8,7 +8,7 @@ import { AppError, validationFailed } from '../../core/errors';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, pathId } from '../schemas/common';
 import { replaceCatalog } from '../../use-cases/catalog';
-import { parseJsonBytes } from './orders';
+import { decodeUtf8, parseJsonBytes } from '../utf8';
 
 const CatalogJson = z
   .object({ items: z.array(z.object({ sku: z.string(), category: z.string() }).strict()).max(MAX_CATALOG_ITEMS) })
@@ -26,12 +26,8 @@ const CatalogJson = z
 async function readCatalog(c: Context<AppEnv>) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'text/csv') {
-    let text: string;
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(await c.req.arrayBuffer());
-    } catch {
-      throw new AppError('bad_request', 'the CSV must be UTF-8');
-    }
+    const text = decodeUtf8(await c.req.arrayBuffer());
+    if (text === undefined) throw new AppError('bad_request', 'the CSV must be UTF-8');
     const parsed = parseCatalogCsv(text);
     if (!parsed.ok) throw new AppError('validation_failed', parsed.message);
     return parsed.items;

@@ -11,6 +11,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError, notFound } from '../../core/errors';
 import { signatureRejected } from '../signature-rejection';
+import { decodeUtf8 } from '../utf8';
 import type { IntakePrograms } from '../../use-cases/intake-programs';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
@@ -41,11 +42,9 @@ function isPublicShopUrl(text: string): boolean {
 /** The raw body as text: signatures are over these bytes, never a re-serialisation (P7). */
 async function rawBody(c: Context<AppEnv>): Promise<{ raw: Uint8Array; text: string }> {
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  try {
-    return { raw, text: new TextDecoder('utf-8', { fatal: true }).decode(raw) };
-  } catch {
-    throw new AppError('invalid_json', 'the body must be valid UTF-8');
-  }
+  const text = decodeUtf8(raw);
+  if (text === undefined) throw new AppError('invalid_json', 'the body must be valid UTF-8');
+  return { raw, text };
 }
 
 function parseBody(text: string): unknown {

@@ -8,6 +8,7 @@ import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError, validationFailed } from '../../core/errors';
 import { signatureRejected } from '../signature-rejection';
+import { parseJsonBytes } from '../utf8';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
@@ -18,18 +19,6 @@ import { recordOrderEvent } from '../../use-cases/record-order-event';
 import type { ClickIdSigner } from '../../domain/click-id';
 
 const DateParam = z.iso.date();
-
-// Without `stream`, every decode() starts afresh: one decoder serves every request.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Reads a JSON body from raw bytes: the signature is over these bytes, not a re-serialisation. */
-export function parseJsonBytes(raw: Uint8Array): unknown {
-  try {
-    return JSON.parse(utf8.decode(raw));
-  } catch {
-    throw new AppError('invalid_json', 'the body must be valid UTF-8 JSON');
-  }
-}
 
 /** The event through zod: for a body the fast path turned down, and the error it deserves. */
 function validatedEvent(body: unknown) {
