@@ -15,6 +15,7 @@ import { registerAccountRoutes } from './routes/accounts';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAffiliateSelfRoutes } from './routes/affiliate-self';
 import { registerCatalogRoutes } from './routes/catalog';
+import { registerCommissionRoutes } from './routes/commissions';
 import { registerCouponRoutes } from './routes/coupons';
 import { registerCustomerRefRoutes } from './routes/customer-refs';
 import { registerConnectorRoutes } from './routes/connectors';
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps) {
   registerCustomerRefRoutes(app, routeDeps, authorize);
   registerProgramCommissionRoutes(app, deps, authorize, heavy);
   registerEarningsRoutes(app, deps, authorize);
+  registerCommissionRoutes(app, deps, authorize, heavy);
   registerAdminRoutes(app, deps, authorize);
   registerOrderReviewRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);

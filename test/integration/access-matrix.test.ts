@@ -45,6 +45,7 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/orders/{id}/reject': ['merchant'],
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': ['merchant'],
   'GET /v1/earnings': ['affiliate'],
+  'GET /v1/commissions': ['admin', 'merchant', 'affiliate', 'finance'],
   'POST /v1/fx-rates': ['admin', 'finance'],
   'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
   'POST /v1/programs/{id}/plan/simulate': ['merchant'],
