@@ -43,7 +43,9 @@ function parseInteger(text: string): number {
 
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID || oid === NUMERIC_OID ? parseInteger : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID || oid === NUMERIC_OID
+      ? parseInteger
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 /** Kysely's PostgreSQL dialect with unique violations said as SQLite says them (postgres-errors.ts). */
@@ -51,8 +53,12 @@ class ClickledgerPostgresDialect extends PostgresDialect {
   override createDriver() {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
+    // The driver hands out the same connection object for a pooled client each time: wrap once.
+    const wrapped = new WeakSet<object>();
     driver.acquireConnection = async () => {
       const connection = await acquire();
+      if (wrapped.has(connection)) return connection;
+      wrapped.add(connection);
       const execute = connection.executeQuery.bind(connection);
       connection.executeQuery = async <R>(query: CompiledQuery): Promise<QueryResult<R>> => {
         try {
