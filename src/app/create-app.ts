@@ -13,6 +13,7 @@ import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAdminRoutes } from './routes/admin';
+import { registerAffiliatePostbackRoutes } from './routes/affiliate-postbacks';
 import { registerAffiliateSelfRoutes } from './routes/affiliate-self';
 import { registerCatalogRoutes } from './routes/catalog';
 import { registerCommissionRoutes } from './routes/commissions';
@@ -119,6 +120,7 @@ export function createApp(deps: AppDeps) {
   registerFxRateRoutes(app, deps, authorize);
   registerPayoutRoutes(app, deps, authorize, heavy);
   registerAffiliateSelfRoutes(app, deps, authorize);
+  registerAffiliatePostbackRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   registerWebhookEndpointRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
