@@ -47,6 +47,17 @@ export const webhookSettings = {
 };
 
 /**
+ * Outbound mail (docs/operations.md, "Mail"): SMTP_URL (smtp:// or smtps://, credentials in the
+ * URL) names the server; without it messages are written as .eml files under DATA_DIR/mail/.
+ */
+export const mailSettings = {
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).max(200).default('clickledger <noreply@localhost>'),
+  /** How often the server sends queued mail; 0 turns the timer off. */
+  MAIL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+};
+
+/**
  * Limits at the door (Node's HTTP server): a client that is slow to send its headers or its body,
  * or holds an idle keep-alive socket, is cut; beyond MAX_CONNECTIONS new sockets are closed.
  */
@@ -79,6 +90,7 @@ const ConfigFields = z.object({
   ...serverLimitSettings,
   ...authThrottleSettings,
   ...webhookSettings,
+  ...mailSettings,
   /** How often the server sends due webhooks and postbacks; 0 turns the timer off. */
   WEBHOOK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   /** /readyz fails while the file system holding DATA_DIR has less free space than this. */

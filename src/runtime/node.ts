@@ -1,6 +1,7 @@
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
 import { dispatchWebhooks, releaseClaims } from '../webhooks/webhook-dispatcher';
+import { sendPendingMail } from '../mail/mail-outbox';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../use-cases/api-keys';
 import { readCommandLine } from '../cli/command';
@@ -8,6 +9,7 @@ import { ConfigError, readConfig } from './config';
 import { claimDataDir, DataDirBusyError } from './data-dir-owner';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
+import { nodeMailTransport } from './node-mail';
 import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
@@ -88,6 +90,16 @@ async function main() {
         }, config.WEBHOOK_INTERVAL_SECONDS * 1000)
       : undefined;
   webhookTimer?.unref();
+  // Mail leaves from its outbox the same way: queued with its cause, sent by this timer.
+  const mail = { ...deps, transport: nodeMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.DATA_DIR }), from: config.MAIL_FROM };
+  log.info(config.SMTP_URL ? `mail: SMTP at ${new URL(config.SMTP_URL).host}` : `mail: .eml files in ${config.DATA_DIR}/mail`);
+  const mailTimer =
+    config.MAIL_INTERVAL_SECONDS > 0
+      ? setInterval(() => {
+          sendPendingMail(mail).catch((error: unknown) => log.error('mail sending failed', { error: String(error) }));
+        }, config.MAIL_INTERVAL_SECONDS * 1000)
+      : undefined;
+  mailTimer?.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -96,6 +108,7 @@ async function main() {
     log.info(`${signal}: shutting down`);
     clearInterval(batchTimer);
     clearInterval(webhookTimer);
+    clearInterval(mailTimer);
     const finish = async (code: number) => {
       await deps.clicks.flush();
       await deps.reports?.clickhouse.close();

@@ -40,6 +40,7 @@ export interface Database {
   outbound_events: OutboundEventTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  mail_outbox: MailOutboxTable;
 }
 
 export interface MerchantTable {
@@ -464,4 +465,21 @@ export interface WebhookAttemptTable {
   error: string | null;
   latency_ms: number;
   response: Generated<string>;
+}
+
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  template: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
 }
