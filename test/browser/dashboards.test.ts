@@ -7,6 +7,7 @@ import type { DemoAccounts } from '../../src/demo/demo-month';
 import { CHROMIUM, hasChromium, openBrowser } from '../support/browser';
 import { startDemoApp } from '../support/demo-app';
 import type { TestApp } from '../support/test-app';
+import { formatter } from '../../src/app/dashboard/format';
 
 /**
  * The dashboards in a real browser (Debian's chromium through playwright-core) against the real
@@ -40,15 +41,57 @@ const FIELDS = [
   'costRatio',
 ];
 
-/** A report row as the page must print it: the API's own strings and integers, '–' for null. */
+/** The viewer's locale in these tests: German separators prove the page follows Accept-Language. */
+const LOCALE = 'de-DE';
+const fmt = formatter(LOCALE);
+const RATES = new Set(['conversionRate', 'costRatio']);
+const COUNTS = new Set(['clicks', 'uniqueClicks', 'orders']);
+
+/** A report row as the page holds it: the API's own strings and integers in data-value, '' for null. */
 function expectedCells(rows: ApiRow[]) {
   return rows.map((r) => ({
     key: r.key,
     currency: r.currency,
-    ...Object.fromEntries(FIELDS.map((f) => [f, r[f] === null ? '–' : String(r[f])])),
+    ...Object.fromEntries(FIELDS.map((f) => [f, r[f] === null ? '' : String(r[f])])),
   }));
 }
 
+/** The same row as the viewer reads it: counts grouped, amounts in currency, rates as percentages. */
+function expectedText(rows: ApiRow[]) {
+  return rows.map((r) => ({
+    key: r.key,
+    ...Object.fromEntries(
+      FIELDS.map((f) => {
+        const v = r[f] as string | number | null;
+        const shown = COUNTS.has(f)
+          ? fmt.count(v as number)
+          : RATES.has(f)
+            ? fmt.percent(v as string | null)
+            : v === null
+              ? '–'
+              : fmt.money(v as string, r.currency);
+        return [f, shown];
+      }),
+    ),
+  }));
+}
+
+/** Cells' printed text by data-field, per row. */
+function tableText(page: Page, testId: string) {
+  return page.$$eval(`[data-testid="${testId}"] tbody tr[data-key]`, (rows) =>
+    rows.map((row) => ({
+      key: (row as HTMLElement).dataset.key!,
+      ...Object.fromEntries(
+        Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
+          (td as HTMLElement).dataset.field!,
+          td.textContent!.trim(),
+        ]),
+      ),
+    })),
+  );
+}
+
+/** Cells' exact values (data-value, the API's) by data-field, per row. */
 function tableRows(page: Page, testId: string) {
   return page.$$eval(`[data-testid="${testId}"] tbody tr[data-key]`, (rows) =>
     rows.map((row) => ({
@@ -57,7 +100,7 @@ function tableRows(page: Page, testId: string) {
       ...Object.fromEntries(
         Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
           (td as HTMLElement).dataset.field!,
-          td.textContent!.trim(),
+          (td as HTMLElement).dataset.value ?? td.textContent!.trim(),
         ]),
       ),
     })),
@@ -70,15 +113,13 @@ type ChartJs = {
   ): { data: { labels: string[]; datasets: { label: string; data: number[]; exact?: string[] }[] } } | undefined;
 };
 
-/** What Chart.js itself holds for the day chart, once it has drawn it. */
-async function chartData(page: Page) {
-  await page.waitForFunction(() =>
-    (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById('daily-chart')),
-  );
-  return page.evaluate(() => {
-    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById('daily-chart'))!;
+/** What Chart.js itself holds for one of the day charts, once it has drawn it. */
+async function chartData(page: Page, id: string) {
+  await page.waitForFunction((id) => (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById(id)), id);
+  return page.evaluate((id) => {
+    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById(id))!;
     return { labels: c.data.labels, sets: c.data.datasets.map((d) => ({ label: d.label, data: d.data, exact: d.exact })) };
-  });
+  }, id);
 }
 
 describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, () => {
@@ -137,7 +178,7 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await openBrowser();
+    browser = await openBrowser({ viewport: { width: 1400, height: 900 }, locale: LOCALE });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   }, 180_000);
 
@@ -155,13 +196,50 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(byAffiliate.rows.length).toBeGreaterThan(1);
     expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(byAffiliate.rows));
     expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
+    // As the viewer reads them: German grouping and decimal comma, euro sign, percentages.
+    expect(await tableText(page, 'breakdown-table')).toEqual(expectedText(byAffiliate.rows));
+    expect(await tableText(page, 'day-table')).toEqual(expectedText(byDay.rows));
+    expect(await page.textContent('[data-testid=breakdown-table] tbody [data-field=revenue]')).toMatch(/^[0-9.]+,[0-9]{2}\s€$/);
+    // Affiliates by name, the id on hover; no bare "(none)".
+    const named = byAffiliate.rows.find((r) => r.key !== '')! as ApiRow & { label: string };
+    expect(await page.textContent(`[data-testid=breakdown-table] tr[data-key="${named.key}"] th`)).toBe(named.label);
+    expect(await page.getAttribute(`[data-testid=breakdown-table] tr[data-key="${named.key}"] th [title]`, 'title')).toBe(
+      named.key,
+    );
+    expect(await page.textContent('[data-testid=breakdown-table]')).not.toContain('(none)');
+    // The by-affiliate table fits its card at 1400 px: no sideways scrolling there.
+    expect(await page.$eval('[data-testid=breakdown-table]', (t) => t.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
 
-    // The chart is Chart.js, drawn from the same day rows: labels, clicks, orders, exact commission.
-    const chart = await chartData(page);
-    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
-    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
-    expect(chart.sets[1]!.data).toEqual(byDay.rows.map((r) => r.orders));
-    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commission)} EUR`));
+    // Headline figures: the sums of the day rows, and the previous 30 days' from the API too.
+    const prev = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=2026-09-27&to=2026-10-26&groupBy=day`);
+    const sum = (rows: ApiRow[], f: string) => rows.reduce((n, r) => n + (r[f] as number), 0);
+    const cents = (rows: ApiRow[], f: string) => (rows.reduce((n, r) => n + Math.round(Number(r[f]) * 100), 0) / 100).toFixed(2);
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=clicks] .value', 'data-value')).toBe(
+      String(sum(byDay.rows, 'clicks')),
+    );
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=orders] .value', 'data-value')).toBe(
+      String(sum(byDay.rows, 'orders')),
+    );
+    expect(await page.getAttribute('[data-testid="kpis"] [data-field="commission:EUR"] .value', 'data-value')).toBe(
+      cents(byDay.rows, 'commission'),
+    );
+    expect(await page.getAttribute('[data-testid="kpis"] [data-field="revenue:EUR"] .value', 'data-value')).toBe(
+      cents(byDay.rows, 'revenue'),
+    );
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=clicks] [data-previous]', 'data-previous')).toBe(
+      fmt.count(sum(prev.rows, 'clicks')),
+    );
+
+    // Small multiples from the same day rows: clicks, orders and commission each on its own axis,
+    // the previous period dashed beside each.
+    const clicks = await chartData(page, 'chart-clicks');
+    expect(clicks.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(clicks.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    expect(clicks.sets[1]!.label).toBe('Clicks (previous period)');
+    const orders = await chartData(page, 'chart-orders');
+    expect(orders.sets[0]!.data).toEqual(byDay.rows.map((r) => r.orders));
+    const commission = await chartData(page, 'chart-commission');
+    expect(commission.sets[0]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commission)} EUR`));
     await page.screenshot({ path: `${SHOTS}/merchant-overview.png`, fullPage: true });
 
     const csv = await download(page, 'Download CSV (by affiliate)');
@@ -310,15 +388,21 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
     const payouts = await api<{ payouts: { id: string; currency: string; amount: string }[] }>(key, '/v1/affiliates/me/payouts');
     expect(await tableRows(page, 'payouts-table')).toEqual(
-      payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: `${p.amount} ${p.currency}` })),
+      payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: p.amount })),
     );
     // The affiliate's chart draws estimated and settled commission apart, from the same day rows.
-    const chart = await chartData(page);
-    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
-    expect(chart.sets.map((d) => d.label)).toEqual(['Clicks', 'Orders', 'Estimated (EUR)', 'Settled (EUR)']);
-    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
-    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
-    expect(chart.sets[3]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
+    const clicks = await chartData(page, 'chart-clicks');
+    expect(clicks.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(clicks.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    const chart = await chartData(page, 'chart-commission');
+    expect(chart.sets.map((d) => d.label)).toEqual([
+      'Estimated',
+      'Estimated (previous period)',
+      'Settled',
+      'Settled (previous period)',
+    ]);
+    expect(chart.sets[0]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
+    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
     await page.screenshot({ path: `${SHOTS}/affiliate-overview.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Link builder' }).click();

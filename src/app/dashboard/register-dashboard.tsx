@@ -14,6 +14,9 @@ import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSes
 import { authenticate } from '../../use-cases/api-keys';
 import { serveAsset } from '../static-asset';
 
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b57d0"/><path d="M9 22l5-6 4 3 5-8" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+
 const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: '/app/finance', admin: '/app/login' } as const;
 
 /** Only our own pages as the place to go after signing in: no open redirect through ?next=. */
@@ -35,6 +38,10 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }),
   );
   router.get('/app/assets/chart.js', (c) => serveAsset(c, deps, 'chart.js'));
+  // Browsers ask for /favicon.ico on every site; an SVG answers it (Chromium and Firefox read it by type).
+  router.get('/favicon.ico', (c) =>
+    c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }),
+  );
 
   router.get('/app', async (c) => {
     const session = await readSession(deps, c);
