@@ -10,6 +10,7 @@ import { tenantLimit } from './middleware/tenant-limit';
 import { errorHandler } from './middleware/errors';
 import { utf8Json } from './middleware/utf8-json';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
+import { withOperationIds } from './openapi-document';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
 import { registerAdminRoutes } from './routes/admin';
@@ -126,14 +127,17 @@ export function createApp(deps: AppDeps) {
   // Pages last: they call the routes above in-process, as one more API client.
   registerDashboardRoutes(app, deps, app, throttle);
 
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'clickledger',
       version: '0.1.0',
       description: 'Cost-per-sale affiliate tracking and commissions. Errors are always { error: { code, message } }.',
     },
-  });
+    // Relative: the API is served where this document is, whatever the deployment's host.
+    servers: [{ url: '/', description: 'this service' }],
+  };
+  app.get('/openapi.json', (c) => c.json(withOperationIds(app.getOpenAPI31Document(documentConfig))));
   registerApiDocsRoutes(app, deps);
   return app;
 }

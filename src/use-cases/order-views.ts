@@ -1,5 +1,7 @@
 import type { Selectable } from 'kysely';
 import { dayAfter, startOfDay } from '../domain/calendar';
+import type { AttributionReceipt } from '../domain/attribution';
+import type { ConnectorReceipt } from '../domain/connectors/connector-order';
 import { formatId } from '../domain/ids';
 import { affiliateOrderView, amount, ledgerEntryView, merchantOrderSummary } from '../domain/resource-views';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
@@ -74,7 +76,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       clickId: row.click_id,
       linkId: row.link_id === null ? null : formatId('link', row.link_id),
       coupon: row.coupon_code,
-      receipt: JSON.parse(row.receipt) as unknown,
+      receipt: JSON.parse(row.receipt) as AttributionReceipt,
     },
     history: events.map((e) => ({
       type: e.type,
@@ -85,7 +87,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     })),
     review: row.review,
     // How a shop connector (Shopify, WooCommerce) took the order: click id source, refund method, notes.
-    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as unknown } : {}),
+    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as ConnectorReceipt } : {}),
     commission:
       ledger.length === 0
         ? null

@@ -12,7 +12,7 @@ import { parseJsonBytes } from '../utf8';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
-import { AffiliateOrderWithCommission, MerchantOrderSummary } from '../schemas/ledger';
+import { AffiliateOrderWithCommission, MerchantOrderSummary, TrackedOrder } from '../schemas/ledger';
 import { fastNormalizedEvent, OrderEventBody, OrderIntakeResult, toNormalizedEvent } from '../schemas/order-event';
 import { getMerchantOrder, listOrders } from '../../use-cases/order-views';
 import { reviewHeldOrder } from '../../use-cases/order-review';
@@ -49,7 +49,7 @@ const getOrdersByIdRoute = createRoute({
     }),
   },
   responses: {
-    200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
+    200: json(TrackedOrder, 'The order'),
     ...errorResponses(...authErrors, 'not_found'),
   },
 });
@@ -116,6 +116,7 @@ const postOrdersRoute: RouteConfig = {
   method: 'post',
   path: '/v1/orders',
   tags: ['orders'],
+  security: [],
   summary: "The shop's order event, signed per Standard Webhooks with the merchant's webhook secret",
   description:
     'Headers webhook-id, webhook-timestamp (unix seconds, within ±5 minutes) and webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body">). ' +

@@ -1,3 +1,4 @@
+import { PlanSimulation } from '../schemas/ledger';
 import type { MiddlewareHandler } from 'hono';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
@@ -134,7 +135,7 @@ const postProgramsPlanSimulateRoute = createRoute({
     body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
   },
   responses: {
-    200: json(z.record(z.string(), z.unknown()).openapi('PlanSimulation'), 'Totals per affiliate: current, proposed, difference'),
+    200: json(PlanSimulation, 'Totals per affiliate: current, proposed, difference'),
     ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
   },
 });
