@@ -39,10 +39,11 @@ if (hasPostgres) {
   // 100-value limit), which PostgreSQL spells otherwise (docs/operations.md, "Scaling out").
   describe.skip('the commission batch on PostgreSQL (json_each/json_extract not ported yet)', () => {});
   void describeCommissionBatch;
-  if (process.env.CLICKLEDGER_PG_BATCH) describeCommissionBatch('PostgreSQL', async () => {
-    const store = await open();
-    return { db: store.db, writes: store.writes, rows: store.rows, ...raw(store, '2026-01-04T00:00:00.000Z') };
-  });
+  if (process.env.CLICKLEDGER_PG_BATCH)
+    describeCommissionBatch('PostgreSQL', async () => {
+      const store = await open();
+      return { db: store.db, writes: store.writes, rows: store.rows, ...raw(store, '2026-01-04T00:00:00.000Z') };
+    });
 } else {
   describe('shared store suites on PostgreSQL', () => it.skip(postgresSkipReason!, () => {}));
 }
