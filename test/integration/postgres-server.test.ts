@@ -91,6 +91,20 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
       expect(await view.json()).toMatchObject({ revenue: '120.00' });
       expect((await db.query('SELECT 1 FROM orders')).rowCount).toBe(1);
       expect((await db.query('SELECT 1 FROM order_events')).rowCount).toBe(1);
+
+      // A key revoked through A is refused by B on its very next request (keys are never cached).
+      const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+      expect((await fetch(`${b!.url}/v1/links`, { headers: auth(seeded.affiliateKey) })).status).toBe(200);
+      const { keys } = (await (await fetch(`${a!.url}/v1/keys`, { headers: auth(TEST_ADMIN_TOKEN) })).json()) as {
+        keys: { id: string; role: string }[];
+      };
+      const affiliateKey = keys.find((k) => k.role === 'affiliate')!;
+      const revoked = await fetch(`${a!.url}/v1/keys/${affiliateKey.id}/revoke`, {
+        method: 'POST',
+        headers: auth(TEST_ADMIN_TOKEN),
+      });
+      expect(revoked.status).toBe(200);
+      expect((await fetch(`${b!.url}/v1/links`, { headers: auth(seeded.affiliateKey) })).status).toBe(401);
     } finally {
       await db.end();
     }
