@@ -81,6 +81,16 @@ const ConfigFields = z.object({
     .regex(/^[A-Za-z0-9-]+$/)
     .default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  /**
+   * postgres://user:password@host:port/database: the store is PostgreSQL, shared by every
+   * instance given the same URL (docs/operations.md, "Scaling out"). Unset: SQLite under DATA_DIR.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL')
+    .optional(),
+  /** Connections each instance keeps open to PostgreSQL. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
   UNIQUE_VISITORS_IN_MEMORY: z.coerce.number().int().min(1000).max(100_000_000).default(DEFAULT_MAX_REMEMBERED),
   BODY_LIMIT_BYTES: bodyLimitSetting,
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),

@@ -10,6 +10,7 @@ import { claimDataDir, DataDirBusyError } from './data-dir-owner';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
 import { nodeMailTransport } from './node-mail';
+import { buildPostgresNodeDeps } from './node-deps-postgres';
 import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
@@ -37,8 +38,21 @@ async function main() {
     throw error;
   }
   const log = consoleLogger(config.LOG_FORMAT);
-  const { deps, store } = buildNodeDeps(config, log);
+  const databaseUrl = config.DATABASE_URL;
+  const { deps, store } = databaseUrl
+    ? await buildPostgresNodeDeps({ ...config, DATABASE_URL: databaseUrl }, log)
+    : buildNodeDeps(config, log);
   if (store.migrations.applied.length > 0) log.info(`migrations applied: ${store.migrations.applied.join(', ')}`);
+  if (databaseUrl) {
+    const url = new URL(databaseUrl);
+    log.info(`store: PostgreSQL at ${url.host}${url.pathname}`);
+    if (!config.CLICKHOUSE_URL) {
+      // chDB keeps its data in this process: instances beside this one would each hold a copy.
+      log.info(
+        'reports: chDB is per process, so with DATABASE_URL only ONE instance may report; give every instance CLICKHOUSE_URL to run several (docs/operations.md, "Scaling out")',
+      );
+    }
+  }
   try {
     deps.reports = await openNodeReportStore(config, deps.clock.now());
   } catch (error) {

@@ -35,11 +35,8 @@ if (hasPostgres) {
     const { intake, run, all } = raw(await open(), '2026-01-06T00:00:00.000Z');
     return { store: intake, run, all };
   });
-  // Not yet: the batch's SQL reads its chunk lists with SQLite's json_each/json_extract (D1's
-  // 100-value limit), which PostgreSQL spells otherwise (docs/operations.md, "Scaling out").
-  describe.skip('the commission batch on PostgreSQL (json_each/json_extract not ported yet)', () => {});
-  void describeCommissionBatch;
-  if (process.env.CLICKLEDGER_PG_BATCH) describeCommissionBatch('PostgreSQL', async () => {
+  // The batch's SQLite functions (json_each, json_extract) run through postgres-sqlite-functions.ts.
+  describeCommissionBatch('PostgreSQL', async () => {
     const store = await open();
     return { db: store.db, writes: store.writes, rows: store.rows, ...raw(store, '2026-01-04T00:00:00.000Z') };
   });

@@ -8,6 +8,7 @@ import { postgresAtomicWrites } from './postgres-atomic-writes';
 import { sqliteSpelling } from './postgres-errors';
 import { migratePostgres } from './postgres-migrate';
 import { postgresRowReader } from './postgres-row-reader';
+import { SqliteFunctionsCompiler } from './postgres-sqlite-functions';
 
 export interface OpenPostgresOptions {
   /** postgres://user:password@host:port/database (DATABASE_URL). */
@@ -48,8 +49,15 @@ const types = {
       : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-/** Kysely's PostgreSQL dialect with unique violations said as SQLite says them (postgres-errors.ts). */
+/**
+ * Kysely's PostgreSQL dialect with unique violations said as SQLite says them (postgres-errors.ts)
+ * and the shared queries' SQLite functions in PostgreSQL's spelling (postgres-sqlite-functions.ts).
+ */
 class ClickledgerPostgresDialect extends PostgresDialect {
+  override createQueryCompiler() {
+    return new SqliteFunctionsCompiler();
+  }
+
   override createDriver() {
     const driver = super.createDriver();
     const acquire = driver.acquireConnection.bind(driver);
