@@ -13,6 +13,7 @@ import {
   type Tenant,
   type TestApp,
 } from '../support/test-app';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { type Receiver, startReceiver } from '../support/webhook-receiver';
 
 /** Affiliate postbacks per program and the affiliate's own delivery log (docs/webhooks.md). */
@@ -153,5 +154,22 @@ describe("the affiliate's postback log", () => {
       (await t.request('/v1/affiliates/me/postback/deliveries?status=failed', { key: tenant.affiliate.apiKey })).status,
     ).toBe(422);
     expect((await t.request('/v1/affiliates/me/postback/deliveries', { key: tenant.merchant.apiKey })).status).toBe(403);
+  });
+});
+
+describe('the postbacks page', () => {
+  it("shows the affiliate's URLs and its own delivery log", async () => {
+    expect((await put(tenant.affiliate.apiKey, '/v1/affiliates/me/postback', `${receiver.url}/mine?o={order_id}`)).status).toBe(
+      200,
+    );
+    await sale(tenant.link.code, tenant.program.id, 'D-1');
+    await batch();
+    receiver.script.push((res) => res.writeHead(410).end('gone'));
+    await dispatch();
+    const browser = new DashboardBrowser(t);
+    expect((await browser.signIn(tenant.affiliate.apiKey)).status).toBe(303);
+    const page = await (await browser.fetch('/app/affiliate/postbacks')).text();
+    expect(page).toContain(`${receiver.url}/mine?o={order_id}`);
+    expect(page).toMatch(/commission\.created[\s\S]*?data-field="status">pending[\s\S]*?<td>410<\/td>/);
   });
 });
