@@ -4,6 +4,7 @@ import {
   type CommissionSnapshot,
   type EventType,
   type OutboundEvent,
+  type PayoutData,
   POSTBACK_EVENTS,
   AUTO_DISABLE_FAILURES,
   AUTO_DISABLE_HOURS,
@@ -213,9 +214,32 @@ export async function buildEvent(deps: Pick<DispatchDeps, 'db'>, seq: number) {
   }
   if (type.startsWith('sale.')) return { event: saleEvent(seq, type, row.created_at, snapshot as never), snapshot };
   if (type.startsWith('commission.')) return { event: commissionEvent(seq, type, row.created_at, snapshot as never), snapshot };
-  const summary = await summarize(deps, row.resource_id);
-  const data = { ...summary, status: snapshot.status as string, settledAt: snapshot.settled_at as string | null };
-  return { event: payoutEvent(seq, type, row.created_at, data), snapshot };
+  return {
+    event: payoutEvent(seq, type, row.created_at, await frozenPayout(deps, row.seq, row.resource_id, snapshot)),
+    snapshot,
+  };
+}
+
+/**
+ * A payout event's run, written into its snapshot the first time the event is built and read
+ * from there ever after, so retries and replays carry the same run to the byte whatever happens
+ * to it later. The trigger cannot take the totals itself (the lines are written after the run's
+ * row), but nothing but the status changes once the run commits, and the status and settledAt
+ * are the trigger's own: this is the run as of the event.
+ */
+async function frozenPayout(deps: Pick<DispatchDeps, 'db'>, seq: number, payoutId: number, snapshot: Record<string, unknown>) {
+  if (snapshot.summary !== undefined) return snapshot.summary as PayoutData;
+  const summary = await summarize(deps, payoutId);
+  const data: PayoutData = { ...summary, status: snapshot.status as string, settledAt: snapshot.settled_at as string | null };
+  // Two senders building it at once both write the same thing; the first one stays.
+  await deps.db
+    .updateTable('outbound_events')
+    .set({ snapshot: JSON.stringify({ ...snapshot, summary: data }) })
+    .where('seq', '=', seq)
+    .where(sql<boolean>`json_extract(snapshot, '$.summary') IS NULL`)
+    .execute();
+  const stored = await deps.db.selectFrom('outbound_events').select('snapshot').where('seq', '=', seq).executeTakeFirstOrThrow();
+  return (JSON.parse(stored.snapshot) as { summary: PayoutData }).summary;
 }
 
 interface Outgoing {

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatchWebhooks } from '../../src/webhooks/webhook-dispatcher';
 import { orderEvent, sendOrder } from '../support/shop';
 import { createTenant, startTestApp, TEST_IP_HEADER, type Tenant, type TestApp } from '../support/test-app';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { type Receiver, startReceiver, verify } from '../support/webhook-receiver';
 
 /** Endpoint lifecycle (docs/webhooks.md): edit, pause/resume, secret rotation, test send, bulk replay, auto-disable. */
@@ -219,7 +220,7 @@ describe('test send and bulk replay', () => {
     await dispatch();
     for (let i = 0; i < 5; i++) {
       receiver.script.push((res) => res.writeHead(503).end());
-      t.clock.advance(13 * 3600_000);
+      t.clock.advance(14 * 3600_000); // past the longest backoff, 12 h + 10 %
       expect((await dispatch()).attempted).toBe(1);
     }
     await sale(); // L-2: delivered
@@ -232,7 +233,7 @@ describe('test send and bulk replay', () => {
     await dispatch();
     for (let i = 0; i < 5; i++) {
       receiver.script.push((res) => res.writeHead(503).end());
-      t.clock.advance(13 * 3600_000);
+      t.clock.advance(14 * 3600_000); // past the longest backoff, 12 h + 10 %
       await dispatch();
     }
     const log = await deliveries(endpoint.id);
@@ -340,5 +341,39 @@ describe('auto-disable', () => {
     expect(t.store.raw.prepare("SELECT count(*) AS n FROM outbound_events WHERE type = 'endpoint.disabled'").get()).toEqual({
       n: 0,
     });
+  });
+});
+
+describe('the webhooks page', () => {
+  it('lists endpoints with their delivery log, and sends a test, pauses, resumes and replays from its buttons', async () => {
+    const endpoint = await subscribe(['sale.created']);
+    await sale();
+    await dispatch();
+    const browser = new DashboardBrowser(t);
+    expect((await browser.signIn(tenant.merchant.apiKey)).status).toBe(303);
+    let page = await (await browser.fetch('/app/merchant/webhooks')).text();
+    expect(page).toContain(`data-endpoint="${endpoint.id}"`);
+    expect(page).toMatch(/sale\.created[\s\S]*?data-field="status">delivered/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+
+    const tested = await browser.post(`/app/merchant/webhooks/${endpoint.id}/test`, { csrf });
+    expect(tested.status).toBe(303);
+    await dispatch();
+    expect(JSON.parse(receiver.received.at(-1)!.body)).toMatchObject({ type: 'webhook.test' });
+
+    expect((await browser.post(`/app/merchant/webhooks/${endpoint.id}/pause`, { csrf })).status).toBe(303);
+    page = await (await browser.fetch('/app/merchant/webhooks')).text();
+    expect(page).toMatch(/data-field="state">paused/);
+    expect((await browser.post(`/app/merchant/webhooks/${endpoint.id}/resume`, { csrf })).status).toBe(303);
+
+    const [first] = (await deliveries(endpoint.id)).filter((d) => d.eventType === 'sale.created');
+    const replayed = await browser.post(`/app/merchant/webhook-deliveries/${first!.id}/replay`, { csrf });
+    expect(replayed.status).toBe(303);
+    const before = receiver.received.length;
+    await dispatch();
+    expect(receiver.received.slice(before).map((r) => r.headers['webhook-id'])).toEqual([first!.eventId]);
+    // Without the form's token nothing happens.
+    expect((await browser.post(`/app/merchant/webhooks/${endpoint.id}/pause`, { csrf: 'wrong' })).status).toBe(403);
+    expect(((await call('/v1/webhook-endpoints')).body.endpoints as Endpoint[])[0]!.pausedAt).toBeNull();
   });
 });

@@ -294,6 +294,18 @@ describe('the commission and payout events', () => {
       ['payout.created', payoutId, 'created', { EUR: '7.58' }],
       ['payout.paid', payoutId, 'paid', { EUR: '7.58' }],
     ]);
+    // The run as of the event: a replay after the run's row changed carries the same body.
+    const firstPayout = receiver.received.find((r) => r.url === '/finance')!;
+    t.store.raw.prepare("UPDATE payouts SET as_of = '2030-01-01T00:00:00.000Z', minimum_amount = '99.00'").run();
+    const logged = (await (
+      await t.request(`/v1/webhook-endpoints/${financeHook.id}/deliveries`, { key: finance })
+    ).json()) as DeliveryLog;
+    const created = logged.deliveries.find((d) => d.eventType === 'payout.created')!;
+    expect((await t.request(`/v1/webhook-deliveries/${created.id}/replay`, { method: 'POST', key: finance })).status).toBe(202);
+    await dispatch();
+    const again = receiver.received.at(-1)!;
+    expect(again.headers['webhook-id']).toBe(firstPayout.headers['webhook-id']);
+    expect(again.body).toBe(firstPayout.body);
     // Each endpoint's secret signs only its own deliveries.
     expect(() =>
       verify(

@@ -4,6 +4,7 @@ import type { AuthThrottle } from '../auth-throttle';
 import type { AppDeps } from '../../core/deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
+import { registerAffiliatePostbackPages } from './affiliate-postbacks';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
 import { Csrf, Layout } from './layout';
@@ -119,5 +120,6 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
   registerReportDownload(router, run);
   registerMerchantPages(router, run);
   registerAffiliatePages(router, run);
+  registerAffiliatePostbackPages(router, run);
   registerFinancePages(router, run);
 }
