@@ -1,6 +1,6 @@
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
-import { dispatchWebhooks } from '../webhooks/webhook-dispatcher';
+import { dispatchWebhooks, releaseClaims } from '../webhooks/webhook-dispatcher';
 import { sendPendingMail } from '../mail/mail-outbox';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../use-cases/api-keys';
@@ -58,6 +58,10 @@ async function main() {
       `\nAdmin API key (shown once, stored only as a hash; set ADMIN_TOKEN to choose your own):\n  ${admin.generated}\n`,
     );
   }
+  // This process owns DATA_DIR: a delivery still held is one a killed server was sending. It goes
+  // again at once rather than after its lease (at least once, never lost).
+  const released = await releaseClaims(deps);
+  if (released > 0) log.info(`webhook deliveries interrupted by the last stop, sent again: ${released}`);
   const app = createApp(deps);
   const server = serveWithLimits(app.fetch, config, (port) => {
     log.info(`clickledger listening on http://localhost:${port} (data in ${config.DATA_DIR})`);

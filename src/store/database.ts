@@ -36,6 +36,7 @@ export interface Database {
   catalog_items: CatalogItemTable;
   webhook_endpoints: WebhookEndpointTable;
   affiliate_postbacks: AffiliatePostbackTable;
+  affiliate_program_postbacks: AffiliateProgramPostbackTable;
   outbound_events: OutboundEventTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
@@ -401,6 +402,23 @@ export interface WebhookEndpointTable {
   secret: string;
   created_at: string;
   deleted_at: string | null;
+  /** sql/sqlite/0023: paused by its owner, disabled by the dispatcher, the secret a rotation replaced. */
+  paused_at: Generated<string | null>;
+  disabled_at: Generated<string | null>;
+  disabled_reason: Generated<string | null>;
+  previous_secret: Generated<string | null>;
+  previous_secret_expires_at: Generated<string | null>;
+  consecutive_failures: Generated<number>;
+  failing_since: Generated<string | null>;
+}
+
+/** An affiliate's postback URL for one program, used instead of its default (sql/sqlite/0023). */
+export interface AffiliateProgramPostbackTable {
+  affiliate_id: number;
+  program_id: number;
+  url: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface AffiliatePostbackTable {
@@ -434,6 +452,8 @@ export interface WebhookDeliveryTable {
   last_status_code: number | null;
   last_error: string | null;
   next_attempt_at: string | null;
+  /** Set while a sender holds it (next_attempt_at is then a lease); sql/sqlite/0023. */
+  claimed_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }

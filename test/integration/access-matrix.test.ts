@@ -49,6 +49,7 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/orders/{id}/reject': ['merchant'],
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': ['merchant'],
   'GET /v1/earnings': ['affiliate'],
+  'GET /v1/commissions': ['admin', 'merchant', 'affiliate', 'finance'],
   'POST /v1/fx-rates': ['admin', 'finance'],
   'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
   'POST /v1/programs/{id}/plan/simulate': ['merchant'],
@@ -73,6 +74,16 @@ const access: Record<string, Role[] | 'public'> = {
   'DELETE /v1/webhook-endpoints/{id}': ['admin', 'merchant', 'finance'],
   'GET /v1/webhook-endpoints/{id}/deliveries': ['admin', 'merchant', 'finance'],
   'POST /v1/webhook-deliveries/{id}/replay': ['admin', 'merchant', 'finance'],
+  'PATCH /v1/webhook-endpoints/{id}': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-endpoints/{id}/pause': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-endpoints/{id}/resume': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-endpoints/{id}/test': ['admin', 'merchant', 'finance'],
+  'POST /v1/webhook-endpoints/{id}/replay': ['admin', 'merchant', 'finance'],
+  'GET /v1/affiliates/me/postback': ['affiliate'],
+  'GET /v1/affiliates/me/postback/deliveries': ['affiliate'],
+  'PUT /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
+  'DELETE /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
 };
 
 let t: TestApp;
@@ -108,6 +119,7 @@ function fill(path: string): string {
             : a.program.id,
     )
     .replace('{affiliateId}', a.affiliate.id)
+    .replace('{programId}', a.program.id)
     .replace('{platform}', 'shopify')
     .replace('{code}', a.link.code);
 }
@@ -136,6 +148,10 @@ const sampleBodies: Record<string, unknown> = {
   'PUT /v1/admin/signup': { enabled: true },
   'PUT /v1/programs/{id}/connectors/{platform}': { secret: 'shpss_0123456789' },
   'PUT /v1/programs/{id}/catalog': { items: [{ sku: 'S1', category: 'shoes' }] },
+  'PATCH /v1/webhook-endpoints/{id}': { description: 'x' },
+  'POST /v1/webhook-endpoints/{id}/rotate-secret': { graceSeconds: 60 },
+  'POST /v1/webhook-endpoints/{id}/replay': { from: '2026-11-01T00:00:00Z' },
+  'PUT /v1/affiliates/me/programs/{programId}/postback': { url: 'https://t.example/pb' },
 };
 
 describe('access matrix', () => {

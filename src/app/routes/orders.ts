@@ -12,6 +12,7 @@ import { parseJsonBytes } from '../utf8';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
+import { AffiliateOrderWithCommission, MerchantOrderSummary } from '../schemas/ledger';
 import { fastNormalizedEvent, OrderEventBody, OrderIntakeResult, toNormalizedEvent } from '../schemas/order-event';
 import { getMerchantOrder, listOrders } from '../../use-cases/order-views';
 import { reviewHeldOrder } from '../../use-cases/order-review';
@@ -74,7 +75,15 @@ const getOrdersRoute = createRoute({
     }).strict(),
   },
   responses: {
-    200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+    200: json(
+      z.object({
+        orders: z.array(z.union([MerchantOrderSummary, AffiliateOrderWithCommission])).openapi({
+          description: "a merchant's summaries, or an affiliate's own orders with the commission it earns on each",
+        }),
+        next: z.string().nullable(),
+      }),
+      'A page of orders',
+    ),
     ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
