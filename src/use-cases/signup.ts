@@ -54,7 +54,9 @@ export async function requestSignup(deps: SignupDeps, input: { name: string; ema
     .where((eb) => eb(eb.fn('lower', ['email']), '=', email))
     .executeTakeFirst();
   if (known) {
-    await deps.writes.commit([queueMail(deps, { template: 'signup_known', to: email, content: signupKnownMail({ name: known.name }) })]);
+    await deps.writes.commit([
+      queueMail(deps, { template: 'signup_known', to: email, content: signupKnownMail({ name: known.name }) }),
+    ]);
     return;
   }
   const token = encodeBase64Url(deps.crypto.randomBytes(32));
@@ -63,7 +65,13 @@ export async function requestSignup(deps: SignupDeps, input: { name: string; ema
   await deps.writes.commit([
     deps.db
       .insertInto('signup_requests')
-      .values({ token_hash: deps.crypto.sha256Hex(token), name: input.name, email, created_at: now.toISOString(), expires_at: expiresAt })
+      .values({
+        token_hash: deps.crypto.sha256Hex(token),
+        name: input.name,
+        email,
+        created_at: now.toISOString(),
+        expires_at: expiresAt,
+      })
       .compile(),
     queueMail(deps, { template: 'signup_verify', to: email, content: signupVerifyMail({ name: input.name, link, expiresAt }) }),
   ]);

@@ -20,10 +20,14 @@ describe('affiliate sign-up with email verification', () => {
 
   /** What the server's mail timer does, against the real SMTP server. */
   const deliver = () =>
-    sendPendingMail({ ...t.deps, transport: nodeMailTransport({ smtpUrl: smtp.url, dataDir: t.dir }), from: 'clickledger <noreply@clickledger.test>' });
+    sendPendingMail({
+      ...t.deps,
+      transport: nodeMailTransport({ smtpUrl: smtp.url, dataDir: t.dir }),
+      from: 'clickledger <noreply@clickledger.test>',
+    });
   const signup = (body: unknown, ip = '198.51.100.7') =>
     t.request('/v1/signup', { method: 'POST', json: body, headers: { [TEST_IP_HEADER]: ip } });
-  const affiliates = async () => (await t.deps.db.selectFrom('affiliates').select(['id', 'name', 'email']).execute());
+  const affiliates = async () => await t.deps.db.selectFrom('affiliates').select(['id', 'name', 'email']).execute();
   const linkIn = (text: string | undefined) => {
     const match = LINK.exec(text ?? '');
     if (!match) throw new Error(`no link in ${text}`);
@@ -109,7 +113,9 @@ describe('affiliate sign-up with email verification', () => {
     t.clock.advance(24 * 3600_000 + 1000);
     const late = await t.request('/v1/signup/verify', { method: 'POST', json: { token } });
     expect(late.status).toBe(409);
-    expect(((await late.json()) as { error: { message: string } }).error.message).toBe('this sign-up link has expired; sign up again');
+    expect(((await late.json()) as { error: { message: string } }).error.message).toBe(
+      'this sign-up link has expired; sign up again',
+    );
     const unknown = await t.request('/v1/signup/verify', { method: 'POST', json: { token: `${token.slice(0, -2)}xx` } });
     expect(unknown.status).toBe(404);
     expect(await affiliates()).toEqual([]);
@@ -151,7 +157,8 @@ describe('affiliate sign-up with email verification', () => {
   });
 
   it('throttles per email address and per client address with 429 and Retry-After', async () => {
-    for (let i = 0; i < 3; i++) expect((await signup({ name: 'N', email: 'flood@example.com' }, `192.0.2.${i}`)).status).toBe(202);
+    for (let i = 0; i < 3; i++)
+      expect((await signup({ name: 'N', email: 'flood@example.com' }, `192.0.2.${i}`)).status).toBe(202);
     const perEmail = await signup({ name: 'N', email: 'flood@example.com' }, '192.0.2.50');
     expect(perEmail.status).toBe(429);
     expect(Number(perEmail.headers.get('retry-after'))).toBeGreaterThan(3500);

@@ -22,7 +22,10 @@ const postSignupRoute = createRoute({
   tags: ['signup'],
   summary: 'Ask for an affiliate account; the same 202 whether the address is new or known (a link or a note is emailed)',
   request: { body: jsonBody(z.object({ name: NameSchema, email: z.email().max(320) }).strict()) },
-  responses: { 202: json(SignupAccepted, 'Accepted: check the inbox'), ...errorResponses(...bodyErrors, 'forbidden', 'rate_limited') },
+  responses: {
+    202: json(SignupAccepted, 'Accepted: check the inbox'),
+    ...errorResponses(...bodyErrors, 'forbidden', 'rate_limited'),
+  },
 });
 
 const postSignupVerifyRoute = createRoute({
