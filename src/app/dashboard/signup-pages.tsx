@@ -9,7 +9,7 @@ import { SIGNUP_ACCEPTED } from '../routes/signup';
 import { normalizeEmail, requestSignup, verifySignup } from '../../use-cases/signup';
 import { Csrf, Layout } from './layout';
 import { pageHeaders } from './page-runner';
-import { checkLoginCsrf, loginCsrf, startSession } from './session';
+import { checkLoginCsrf, csrfToken, loginCsrf, startSession } from './session';
 
 const SignupForm = z.object({ name: NameSchema, email: z.email().max(320) });
 type Status = 200 | 202 | 201 | 400 | 403 | 404 | 409 | 422 | 429;
@@ -127,7 +127,12 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
     startSession(c, created.apiKey);
     pageHeaders(c);
     return c.html(
-      <Layout title="Welcome" role="affiliate" notice={`Your affiliate account ${created.id} is ready.`}>
+      <Layout
+        title="Welcome"
+        role="affiliate"
+        csrf={csrfToken(deps, created.apiKey)}
+        notice={`Your affiliate account ${created.id} is ready.`}
+      >
         <section aria-labelledby="key-h">
           <h2 id="key-h">Your API key</h2>
           <p>Shown only this once, and stored only as a hash: copy it somewhere safe. It signs you in here and calls the API.</p>
