@@ -34,6 +34,8 @@ import { registerProgramCommissionRoutes, registerProgramRoutes } from './routes
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
+import { registerSignupRoutes } from './routes/signup';
+import { SignupGate } from './signup-gate';
 import { TrackingTargets } from '../use-cases/tracking-targets';
 import { clickIdSigner } from '../use-cases/track-click';
 
@@ -124,8 +126,10 @@ export function createApp(deps: AppDeps) {
   registerAffiliatePostbackRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   registerWebhookEndpointRoutes(app, deps, authorize);
+  const signupGate = new SignupGate();
+  registerSignupRoutes(app, deps, signupGate);
   // Pages last: they call the routes above in-process, as one more API client.
-  registerDashboardRoutes(app, deps, app, throttle);
+  registerDashboardRoutes(app, deps, app, throttle, signupGate);
 
   const documentConfig = {
     openapi: '3.1.0',

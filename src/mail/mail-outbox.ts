@@ -103,7 +103,15 @@ async function runOnce(deps: MailSenderDeps, limit: number): Promise<MailSendRep
       report.sent++;
       await deps.db
         .updateTable('mail_outbox')
-        .set({ status: 'sent', attempts, sent_at: at.toISOString(), next_attempt_at: null, last_error: null, text_body: '', html_body: '' })
+        .set({
+          status: 'sent',
+          attempts,
+          sent_at: at.toISOString(),
+          next_attempt_at: null,
+          last_error: null,
+          text_body: '',
+          html_body: '',
+        })
         .where('id', '=', row.id)
         .execute();
       continue;

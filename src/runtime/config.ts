@@ -50,9 +50,12 @@ export const webhookSettings = {
  * Outbound mail (docs/operations.md, "Mail"): SMTP_URL (smtp:// or smtps://, credentials in the
  * URL) names the server; without it messages are written as .eml files under DATA_DIR/mail/.
  */
+/** The sender of every message: the same variable on Node and Workers. */
+export const mailFromSetting = z.string().min(3).max(200).default('clickledger <noreply@localhost>');
+
 export const mailSettings = {
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-  MAIL_FROM: z.string().min(3).max(200).default('clickledger <noreply@localhost>'),
+  MAIL_FROM: mailFromSetting,
   /** How often the server sends queued mail; 0 turns the timer off. */
   MAIL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
 };

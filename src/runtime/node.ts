@@ -105,7 +105,11 @@ async function main() {
       : undefined;
   webhookTimer?.unref();
   // Mail leaves from its outbox the same way: queued with its cause, sent by this timer.
-  const mail = { ...deps, transport: nodeMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.DATA_DIR }), from: config.MAIL_FROM };
+  const mail = {
+    ...deps,
+    transport: nodeMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.DATA_DIR }),
+    from: config.MAIL_FROM,
+  };
   log.info(config.SMTP_URL ? `mail: SMTP at ${new URL(config.SMTP_URL).host}` : `mail: .eml files in ${config.DATA_DIR}/mail`);
   const mailTimer =
     config.MAIL_INTERVAL_SECONDS > 0

@@ -41,6 +41,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
   mail_outbox: MailOutboxTable;
+  signup_requests: SignupRequestTable;
 }
 
 export interface MerchantTable {
@@ -482,4 +483,15 @@ export interface MailOutboxTable {
   next_attempt_at: string | null;
   created_at: string;
   sent_at: string | null;
+}
+
+export interface SignupRequestTable {
+  id: Generated<number>;
+  token_hash: string;
+  name: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  affiliate_id: number | null;
 }

@@ -10,7 +10,11 @@ import { startSmtpServer } from '../support/smtp-server';
 import { startTestApp, type TestApp } from '../support/test-app';
 
 const FROM = 'Clickledger <noreply@mail.clickledger.test>';
-const content = signupVerifyMail({ name: '<b>Eve</b> & co', link: 'https://go.example/app/signup/verify?token=abc&x=1', expiresAt: '2026-11-26T10:00:00.000Z' });
+const content = signupVerifyMail({
+  name: '<b>Eve</b> & co',
+  link: 'https://go.example/app/signup/verify?token=abc&x=1',
+  expiresAt: '2026-11-26T10:00:00.000Z',
+});
 
 describe('mail outbox', () => {
   let t: TestApp;

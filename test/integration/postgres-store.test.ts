@@ -1,6 +1,12 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { POSTGRES_MIGRATIONS_DIR } from '../../src/store/postgres/postgres-migrate';
 import { openPostgres, type PostgresStore } from '../../src/store/postgres/postgres-open';
 import { hasPostgres, type PostgresCluster, postgresSkipReason, startPostgresCluster } from '../support/postgres-cluster';
+
+const files = readdirSync(POSTGRES_MIGRATIONS_DIR)
+  .filter((f) => f.endsWith('.sql'))
+  .sort();
 
 // The PostgreSQL store's own start: migrations applied once, under a lock, by instances that start together.
 describe.skipIf(!hasPostgres)(`PostgreSQL store start${postgresSkipReason ? ` (${postgresSkipReason})` : ''}`, () => {
@@ -14,11 +20,12 @@ describe.skipIf(!hasPostgres)(`PostgreSQL store start${postgresSkipReason ? ` ($
     const url = await cluster.createDatabase();
     const stores: PostgresStore[] = await Promise.all([1, 2, 3, 4].map(() => openPostgres({ url, maxConnections: 2 })));
     const applied = stores.map((s) => s.migrations.applied.length).sort();
-    expect(applied).toEqual([0, 0, 0, 1]);
+    expect(applied).toEqual([0, 0, 0, files.length]);
     const again = await openPostgres({ url, maxConnections: 1 });
-    expect(again.migrations).toEqual({ applied: [], alreadyApplied: 1 });
-    const rows = await again.db.selectFrom('schema_migrations').select('name').execute();
-    expect(rows).toEqual([{ name: '0001_schema.sql' }]);
+    expect(again.migrations).toEqual({ applied: [], alreadyApplied: files.length });
+    const rows = await again.db.selectFrom('schema_migrations').select('name').orderBy('name').execute();
+    expect(rows.map((r) => r.name)).toEqual(files);
+    expect(files[0]).toBe('0001_schema.sql');
     await Promise.all([...stores, again].map((s) => s.close()));
   });
 

@@ -1,6 +1,8 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import type { AuthThrottle } from '../auth-throttle';
+import type { SignupGate } from '../signup-gate';
+import { registerSignupPages } from './signup-pages';
 import type { AppDeps } from '../../core/deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
@@ -32,7 +34,13 @@ function safeNext(next: string | undefined, fallback: string): string {
  * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
  * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
  */
-export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp, throttle: AuthThrottle) {
+export function registerDashboardRoutes(
+  router: Hono<AppEnv>,
+  deps: AppDeps,
+  app: InProcessApp,
+  throttle: AuthThrottle,
+  signupGate: SignupGate,
+) {
   const run = pageRunner(deps, app);
 
   router.get('/app/assets/dashboard.js', (c) =>
@@ -77,6 +85,9 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
             </label>
             <button type="submit">Sign in</button>
           </form>
+          <p>
+            New affiliate? <a href="/app/signup">Sign up</a>.
+          </p>
         </section>
       </Layout>,
       status,
@@ -117,6 +128,7 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     return c.redirect('/app/login', 303);
   });
 
+  registerSignupPages(router, deps, signupGate);
   registerReportDownload(router, run);
   registerMerchantPages(router, run);
   registerAffiliatePages(router, run);
