@@ -5,7 +5,8 @@ import type { CommissionComponent } from './commission';
  * entries and status changes bring its ledger to the amounts it now earns. Entries are only
  * appended; approving or holding changes statuses, never sums (P10).
  */
-export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+/** `manual`: a merchant's or finance's adjustment by hand (use-cases/adjustments.ts), never the batch's. */
+export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override' | 'manual';
 export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid';
 export type OrderStanding = 'pending' | 'approved' | 'held' | 'void';
 

@@ -69,6 +69,11 @@ const access: Record<string, Role[] | 'public'> = {
   'DELETE /v1/webhook-endpoints/{id}': ['admin', 'merchant', 'finance'],
   'GET /v1/webhook-endpoints/{id}/deliveries': ['admin', 'merchant', 'finance'],
   'POST /v1/webhook-deliveries/{id}/replay': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/bulk': ['admin', 'merchant', 'finance'],
+  'GET /v1/adjustments/{id}': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/{id}/reverse': ['admin', 'merchant', 'finance'],
+  'GET /v1/audit': ['admin', 'merchant', 'finance'],
 };
 
 let t: TestApp;
