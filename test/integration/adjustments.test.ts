@@ -213,4 +213,30 @@ describe('manual adjustments', () => {
     expect(() => t.store.raw.prepare('UPDATE adjustments SET amount_minor = 1').run()).toThrow(/append-only/);
     expect(() => t.store.raw.prepare('DELETE FROM adjustments').run()).toThrow(/append-only/);
   });
+
+  it('emits commission.created for a bonus and commission.reversed for a penalty, kind manual, without an order', async () => {
+    const endpoint = await t.request('/v1/webhook-endpoints', {
+      method: 'POST',
+      key: merchant.apiKey,
+      json: { url: 'https://hooks.example/clickledger', events: ['commission.created', 'commission.reversed'] },
+    });
+    expect(endpoint.status).toBe(201);
+    await adjust({ affiliateId: affiliates[0]!.id, amount: '5.00', reason: 'bonus' });
+    await adjust({ affiliateId: affiliates[0]!.id, amount: '-2.00', reason: 'penalty' });
+    const events = t.store.raw
+      .prepare("SELECT type, snapshot FROM outbound_events WHERE type LIKE 'commission.%' ORDER BY seq")
+      .all() as {
+      type: string;
+      snapshot: string;
+    }[];
+    expect(
+      events.map((e) => {
+        const s = JSON.parse(e.snapshot) as Record<string, unknown>;
+        return [e.type, s.kind, s.amount_minor, s.order_external_id];
+      }),
+    ).toEqual([
+      ['commission.created', 'manual', 500, null],
+      ['commission.reversed', 'manual', -200, null],
+    ]);
+  });
 });

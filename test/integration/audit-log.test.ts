@@ -1,6 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { orderEvent, sendOrder } from '../support/shop';
+import { DashboardBrowser } from '../support/dashboard-browser';
 import { ADMIN_TOKEN, createTenant, startTestApp, TEST_IP_HEADER, type Tenant, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -152,5 +153,28 @@ describe('audit log', () => {
     expect(
       (t.store.raw.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'program.update'").get() as { n: number }).n,
     ).toBe(1);
+  });
+
+  it("records a plan saved on the dashboard with the visitor's address, and shows it on the audit page", async () => {
+    const browser = new DashboardBrowser(t);
+    expect((await browser.signIn(a.merchant.apiKey)).status).toBe(303);
+    const csrf = await browser.token('/app/merchant/plan');
+    const plan = { default: { percent: '9' } };
+    const saved = await browser.fetch('/app/merchant/plan', {
+      method: 'POST',
+      body: new URLSearchParams({ csrf, plan: JSON.stringify(plan), program: a.program.id, intent: 'save' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', [TEST_IP_HEADER]: '192.0.2.77' },
+    });
+    expect(saved.status).toBe(200);
+    const { entries } = await audit(a.merchant.apiKey, '?action=program.update');
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ objectId: a.program.id, clientAddress: '192.0.2.77', summary: { after: { plan } } });
+    const page = await (await browser.fetch('/app/audit?action=program.update')).text();
+    expect(page).toContain('data-testid="audit-table"');
+    expect(page).toContain(a.program.id);
+    expect(page).toContain('192.0.2.77');
+    const csv = await browser.fetch('/app/audit.csv?action=program.update');
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(await csv.text()).toContain('program.update');
   });
 });

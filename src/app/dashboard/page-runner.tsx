@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { Role } from '../../core/principal';
 import type { AppDeps } from '../../core/deps';
-import { ApiCallError, apiClient, type ApiClient, type InProcessApp } from './api-client';
+import { ApiCallError, apiClient, type ApiClient, type InProcessApp, originOf } from './api-client';
 import { Layout } from './layout';
 import { readSession, sameToken, type Session } from './session';
 
@@ -55,11 +55,11 @@ export function errorPage(c: Context, error: unknown, session?: Session) {
 }
 
 export function pageRunner(deps: AppDeps, app: InProcessApp) {
-  function context(session: Session): PageContext {
+  function context(session: Session, c: Context): PageContext {
     const now = deps.clock.now();
     return {
       session,
-      api: apiClient(app, session.apiKey),
+      api: apiClient(app, session.apiKey, originOf(c.env, c.req.raw.headers)),
       now: now.toISOString(),
       today: now.toISOString().slice(0, 10),
       monthAgo: new Date(now.getTime() - 29 * DAY_MS).toISOString().slice(0, 10),
@@ -99,7 +99,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
         if (session instanceof Response) return session;
         try {
           pageHeaders(c);
-          return await handler(c, context(session));
+          return await handler(c, context(session, c));
         } catch (error) {
           return errorPage(c, error, session);
         }
@@ -131,7 +131,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
         }
         try {
           pageHeaders(c);
-          return await handler(c, context(session), form);
+          return await handler(c, context(session, c), form);
         } catch (error) {
           return errorPage(c, error, session);
         }

@@ -6,6 +6,7 @@ import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
+import { registerAuditPage } from './audit-page';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
 import { pageHeaders, pageRunner } from './page-runner';
@@ -113,4 +114,5 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
   registerMerchantPages(router, run);
   registerAffiliatePages(router, run);
   registerFinancePages(router, run);
+  registerAuditPage(router, run);
 }
