@@ -32,7 +32,7 @@ export interface AuditEntry {
   at: string;
 }
 
-const SECRET_NAME = /secret|token|password|passphrase|credential|apikey|api_key|^key$|privatekey|signature/i;
+const SECRET_NAME = /secret|token|password|passphrase|credential|signature|key$/i;
 const REDACTED = '[redacted]';
 const MOST_SUMMARY_CHARS = 8_000;
 

@@ -177,4 +177,27 @@ describe('audit log', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(await csv.text()).toContain('program.update');
   });
+
+  it('never stores a connector secret or REST credentials, only that they were set', async () => {
+    const secret = 'shpss_very-secret-value-123';
+    const set = await t.request(`/v1/programs/${a.program.id}/connectors/woocommerce`, {
+      method: 'PUT',
+      key: a.merchant.apiKey,
+      json: {
+        secret,
+        restApi: { baseUrl: 'https://shop.example', consumerKey: 'ck_public-ish-4242', consumerSecret: 'cs_hidden-4242' },
+      },
+    });
+    expect(set.status).toBe(200);
+    const row = t.store.raw.prepare("SELECT summary FROM audit_log WHERE action = 'program.connector_set'").get() as {
+      summary: string;
+    };
+    expect(JSON.parse(row.summary)).toMatchObject({
+      after: {
+        secret: '[redacted]',
+        restApi: { baseUrl: 'https://shop.example', consumerKey: '[redacted]', consumerSecret: '[redacted]' },
+      },
+    });
+    for (const value of [secret, 'ck_public-ish-4242', 'cs_hidden-4242']) expect(row.summary).not.toContain(value);
+  });
 });
