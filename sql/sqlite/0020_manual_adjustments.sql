@@ -4,9 +4,10 @@
 -- ledger_entries is rebuilt because SQLite cannot relax `order_id NOT NULL` nor widen the kind
 -- CHECK in place: same columns in the same order, same rows and ids; its indexes and triggers are
 -- made again below, the outbound ones with LEFT JOIN orders so an entry without an order still
--- emits its event. payout_entries' reference to ledger_entries (entry_id) holds across the swap:
--- foreign keys are checked at commit (defer_foreign_keys, honoured by SQLite and D1 alike).
-PRAGMA defer_foreign_keys = ON;
+-- emits its event. payout_entries, the one table referring to ledger_entries, is set aside and
+-- made again around the swap: dropping a table others refer to counts their rows as foreign-key
+-- violations, and a migration runs in a transaction, where foreign keys cannot be switched off
+-- (on SQLite; D1 has no such switch at all).
 
 CREATE TABLE ledger_entries_next (
   id INTEGER PRIMARY KEY,
@@ -39,10 +40,27 @@ INSERT INTO ledger_entries_next
     base_minor, rate_bp, rule, plan_version, explanation, as_of, created_at, status_changed_at, fx_rate, fx_source,
     fx_effective_at, order_currency
   FROM ledger_entries;
+CREATE TABLE payout_entries_kept (payout_id INTEGER, entry_id TEXT, affiliate_id INTEGER, currency TEXT, active INTEGER);
+INSERT INTO payout_entries_kept SELECT payout_id, entry_id, affiliate_id, currency, active FROM payout_entries;
+DROP TABLE payout_entries;
 DROP TABLE ledger_entries;
 ALTER TABLE ledger_entries_next RENAME TO ledger_entries;
 CREATE INDEX ledger_entries_order ON ledger_entries (order_id, slot);
 CREATE INDEX ledger_entries_affiliate ON ledger_entries (affiliate_id, status);
+
+-- As 0005.
+CREATE TABLE payout_entries (
+  payout_id INTEGER NOT NULL REFERENCES payouts (id),
+  entry_id TEXT NOT NULL REFERENCES ledger_entries (entry_id),
+  affiliate_id INTEGER NOT NULL,
+  currency TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1,
+  PRIMARY KEY (payout_id, entry_id)
+) WITHOUT ROWID;
+INSERT INTO payout_entries (payout_id, entry_id, affiliate_id, currency, active)
+  SELECT payout_id, entry_id, affiliate_id, currency, active FROM payout_entries_kept;
+DROP TABLE payout_entries_kept;
+CREATE UNIQUE INDEX payout_entries_live ON payout_entries (entry_id) WHERE active = 1;
 
 -- As 0012.
 CREATE TRIGGER ledger_to_clickhouse_insert AFTER INSERT ON ledger_entries

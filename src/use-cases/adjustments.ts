@@ -4,6 +4,7 @@ import { AppError, notFound } from '../core/errors';
 import type { Principal } from '../core/principal';
 import { formatId, parseId } from '../domain/ids';
 import { formatMoney, moneyParseMessages, parseMoney } from '../domain/money';
+import { jsonList } from '../store/json-list';
 import { auditInsert, type AuditOrigin } from './audit-log';
 
 /**
@@ -36,47 +37,63 @@ interface Resolved {
 /** Why one adjustment cannot be made, or what it is in row numbers; `notFound` maps to 404 for a single POST. */
 type Resolution = { ok: true; value: Resolved } | { ok: false; notFound: boolean; message: string };
 
-async function resolve(deps: Deps, principal: Principal, input: AdjustmentInput): Promise<Resolution> {
+/** What a bulk upload's rows share, read once: programs, and which affiliates are in them. */
+interface Lookups {
+  programs: Map<number, { id: number; merchant_id: number; currency: string } | undefined>;
+  members: Map<string, { id: number } | undefined>;
+}
+
+const noLookups = (): Lookups => ({ programs: new Map(), members: new Map() });
+
+async function findProgram(deps: Deps, id: number) {
+  return deps.db.selectFrom('programs').select(['id', 'merchant_id', 'currency']).where('id', '=', id).executeTakeFirst();
+}
+
+/** The affiliate, when it is in the program: approved there, or with a link to it. */
+async function findMember(deps: Deps, programId: number, affiliateId: number) {
+  return deps.db
+    .selectFrom('affiliates as a')
+    .select('a.id')
+    .where('a.id', '=', affiliateId)
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('program_affiliates as m')
+            .select('m.affiliate_id')
+            .whereRef('m.affiliate_id', '=', 'a.id')
+            .where('m.program_id', '=', programId),
+        ),
+        eb.exists(
+          eb
+            .selectFrom('links as l')
+            .select('l.id')
+            .whereRef('l.affiliate_id', '=', 'a.id')
+            .where('l.program_id', '=', programId),
+        ),
+      ]),
+    )
+    .executeTakeFirst();
+}
+
+async function resolve(
+  deps: Deps,
+  principal: Principal,
+  input: AdjustmentInput,
+  seen: Lookups = noLookups(),
+): Promise<Resolution> {
   const fail = (message: string, missing = false): Resolution => ({ ok: false, notFound: missing, message });
   const programId = parseId('program', input.programId);
-  const program =
-    programId === undefined
-      ? undefined
-      : await deps.db
-          .selectFrom('programs')
-          .select(['id', 'merchant_id', 'currency'])
-          .where('id', '=', programId)
-          .executeTakeFirst();
+  if (programId !== undefined && !seen.programs.has(programId)) seen.programs.set(programId, await findProgram(deps, programId));
+  const program = programId === undefined ? undefined : seen.programs.get(programId);
   // Another merchant's program is as unknown as a missing one.
   if (!program || (principal.role === 'merchant' && program.merchant_id !== principal.merchantId))
     return fail('programId: no such program', true);
   const affiliateId = parseId('affiliate', input.affiliateId);
-  const related =
-    affiliateId === undefined
-      ? undefined
-      : await deps.db
-          .selectFrom('affiliates as a')
-          .select('a.id')
-          .where('a.id', '=', affiliateId)
-          .where((eb) =>
-            eb.or([
-              eb.exists(
-                eb
-                  .selectFrom('program_affiliates as m')
-                  .select('m.affiliate_id')
-                  .whereRef('m.affiliate_id', '=', 'a.id')
-                  .where('m.program_id', '=', program.id),
-              ),
-              eb.exists(
-                eb
-                  .selectFrom('links as l')
-                  .select('l.id')
-                  .whereRef('l.affiliate_id', '=', 'a.id')
-                  .where('l.program_id', '=', program.id),
-              ),
-            ]),
-          )
-          .executeTakeFirst();
+  const memberKey = `${program.id}:${affiliateId}`;
+  if (affiliateId !== undefined && !seen.members.has(memberKey))
+    seen.members.set(memberKey, await findMember(deps, program.id, affiliateId));
+  const related = affiliateId === undefined ? undefined : seen.members.get(memberKey);
   if (!related) return fail('affiliateId: no such affiliate in this program', true);
   if (input.currency !== program.currency)
     return fail(`currency: must be the program's currency, ${program.currency} (the ledger keeps one currency per program)`);
@@ -186,8 +203,8 @@ export interface AdjustmentView {
   createdAt: string;
 }
 
-async function readAdjustments(deps: Pick<AppDeps, 'db'>, where: { merchantId: number; ref: string } | { id: number }) {
-  let q = deps.db
+function adjustmentQuery(deps: Pick<AppDeps, 'db'>) {
+  return deps.db
     .selectFrom('adjustments as a')
     .innerJoin('ledger_entries as e', 'e.entry_id', 'a.entry_id')
     .leftJoin('orders as o', 'o.id', 'a.order_id')
@@ -198,6 +215,7 @@ async function readAdjustments(deps: Pick<AppDeps, 'db'>, where: { merchantId: n
       'a.merchant_id',
       'a.program_id',
       'a.affiliate_id',
+      'a.order_id',
       'o.external_id',
       'a.amount_minor',
       'a.currency',
@@ -206,18 +224,35 @@ async function readAdjustments(deps: Pick<AppDeps, 'db'>, where: { merchantId: n
       'r.id as reversed_by',
       'a.actor_key_id',
       'a.actor_role',
+      'a.ref',
       'a.request_hash',
       'e.status',
       'a.created_at',
     ]);
-  q =
+}
+
+async function readAdjustments(deps: Pick<AppDeps, 'db'>, where: { merchantId: number; ref: string } | { id: number }) {
+  const q = adjustmentQuery(deps);
+  return (
     'id' in where
       ? q.where('a.id', '=', where.id)
-      : q.where('a.merchant_id', '=', where.merchantId).where('a.ref', '=', where.ref);
-  return q.executeTakeFirst();
+      : q.where('a.merchant_id', '=', where.merchantId).where('a.ref', '=', where.ref)
+  ).executeTakeFirst();
 }
 
 type AdjustmentRow = NonNullable<Awaited<ReturnType<typeof readAdjustments>>>;
+
+/** The adjustments made under these refs, a few hundred a read (a bulk upload's rows). */
+async function readByRefs(deps: Pick<AppDeps, 'db'>, wanted: readonly { merchantId: number; ref: string }[]) {
+  const found = new Map<string, AdjustmentRow>();
+  const key = (merchantId: number, ref: string) => `${merchantId}\u0000${ref}`;
+  for (let i = 0; i < wanted.length; i += 500) {
+    const refs = wanted.slice(i, i + 500).map((w) => w.ref);
+    const rows = await adjustmentQuery(deps).where('a.ref', 'in', jsonList(refs)).execute();
+    for (const r of rows) found.set(key(r.merchant_id, r.ref), r);
+  }
+  return (merchantId: number, ref: string) => found.get(key(merchantId, ref));
+}
 
 function view(r: AdjustmentRow): AdjustmentView {
   return {
@@ -313,8 +348,7 @@ export async function reverseAdjustment(
     merchantId: row.merchant_id,
     programId: row.program_id,
     affiliateId: row.affiliate_id,
-    orderId: (await deps.db.selectFrom('adjustments').select('order_id').where('id', '=', row.id).executeTakeFirstOrThrow())
-      .order_id,
+    orderId: row.order_id,
     amountMinor: -row.amount_minor,
     currency: row.currency,
     reason: text,
@@ -333,8 +367,11 @@ export interface BulkRowProblem {
   message: string;
 }
 
-/** At most this many rows in one upload: one unit of work writes three statements per row. */
-export const BULK_MOST_ROWS = 500;
+/**
+ * At most this many rows in one upload: one unit of work writes three statements per row, and a
+ * Worker's invocation allows about a thousand D1 queries for the lookups and the batch together.
+ */
+export const BULK_MOST_ROWS = 250;
 
 /**
  * Many adjustments from one upload, validated whole first: any bad row and nothing is written,
@@ -355,6 +392,7 @@ export async function createAdjustmentsInBulk(
   const problems: BulkRowProblem[] = [];
   const ready: { value: Resolved; ref: string; row: number }[] = [];
   const refs = new Set<string>();
+  const seen = noLookups();
   for (const [i, input] of rows.entries()) {
     const rowNumber = i + 2;
     const reference = input.reference?.trim();
@@ -368,13 +406,15 @@ export async function createAdjustmentsInBulk(
       continue;
     }
     refs.add(ref);
-    const r = await resolve(deps, principal, input);
+    const r = await resolve(deps, principal, input, seen);
     if (!r.ok) problems.push({ row: rowNumber, message: r.message });
     else ready.push({ value: r.value, ref, row: rowNumber });
   }
   // A row made before (a re-upload) must be the same adjustment again.
+  const wanted = ready.map((item) => ({ merchantId: item.value.merchantId, ref: item.ref }));
+  const madeBefore = await readByRefs(deps, wanted);
   for (const item of ready) {
-    const before = await readAdjustments(deps, { merchantId: item.value.merchantId, ref: item.ref });
+    const before = madeBefore(item.value.merchantId, item.ref);
     if (before && before.request_hash !== deps.crypto.sha256Hex(item.value.request))
       problems.push({ row: item.row, message: 'reference: already used for a different adjustment' });
   }
@@ -389,9 +429,10 @@ export async function createAdjustmentsInBulk(
   const results = await deps.writes.commit(statements);
   let created = 0;
   for (let i = 2; i < results.length; i += 3) if ((results[i]?.changes ?? 0) > 0) created++;
+  const made = await readByRefs(deps, wanted);
   const adjustments: AdjustmentView[] = [];
   for (const item of ready) {
-    const row = await readAdjustments(deps, { merchantId: item.value.merchantId, ref: item.ref });
+    const row = made(item.value.merchantId, item.ref);
     if (row) adjustments.push(view(row));
   }
   return { created, existing: ready.length - created, adjustments };
