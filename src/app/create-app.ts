@@ -9,10 +9,13 @@ import { authorizer } from './middleware/authorize';
 import { tenantLimit } from './middleware/tenant-limit';
 import { errorHandler } from './middleware/errors';
 import { utf8Json } from './middleware/utf8-json';
+import { auditTrail } from './middleware/audit-trail';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
 import { withOperationIds } from './openapi-document';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerAdjustmentRoutes } from './routes/adjustments';
+import { registerAuditRoutes } from './routes/audit';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAffiliatePostbackRoutes } from './routes/affiliate-postbacks';
 import { registerAffiliateSelfRoutes } from './routes/affiliate-self';
@@ -75,6 +78,8 @@ export function createApp(deps: AppDeps) {
     return limitBody(c, next);
   });
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', utf8Json);
+  // Every successful change made with an API key (the dashboards' in-process calls too) leaves an audit row.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/v1/*', auditTrail(deps));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
@@ -128,6 +133,8 @@ export function createApp(deps: AppDeps) {
   registerWebhookEndpointRoutes(app, deps, authorize);
   const signupGate = new SignupGate();
   registerSignupRoutes(app, deps, signupGate);
+  registerAdjustmentRoutes(app, deps, authorize);
+  registerAuditRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
   registerDashboardRoutes(app, deps, app, throttle, signupGate);
 

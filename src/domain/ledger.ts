@@ -5,7 +5,8 @@ import type { CommissionComponent } from './commission';
  * entries and status changes bring its ledger to the amounts it now earns. Entries are only
  * appended; approving or holding changes statuses, never sums (P10).
  */
-export const LEDGER_KINDS = ['accrual', 'adjustment', 'reversal', 'clawback', 'override'] as const;
+/** `manual`: a merchant's or finance's adjustment by hand (use-cases/adjustments.ts), never the batch's. */
+export const LEDGER_KINDS = ['accrual', 'adjustment', 'reversal', 'clawback', 'override', 'manual'] as const;
 export const LEDGER_STATUSES = ['pending', 'approved', 'held', 'reversed', 'paid'] as const;
 export type LedgerKind = (typeof LEDGER_KINDS)[number];
 export type LedgerStatus = (typeof LEDGER_STATUSES)[number];

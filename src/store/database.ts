@@ -42,6 +42,8 @@ export interface Database {
   webhook_attempts: WebhookAttemptTable;
   mail_outbox: MailOutboxTable;
   signup_requests: SignupRequestTable;
+  adjustments: AdjustmentTable;
+  audit_log: AuditLogTable;
 }
 
 export interface MerchantTable {
@@ -253,7 +255,7 @@ export interface AffiliateRateTable {
   rate_bp: number | null;
 }
 
-export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override' | 'manual';
 /** The month sales before an order of a tiered program, as the batch last evaluated it with. */
 /** Per order of a tiered program, as the batch last evaluated it (sql/sqlite/0010). */
 export interface CommissionTierMarkTable {
@@ -270,7 +272,8 @@ export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid'
 export interface LedgerEntryTable {
   id: Generated<number>;
   entry_id: string;
-  order_id: number;
+  /** NULL only for a manual adjustment on no order (sql/sqlite/0020). */
+  order_id: number | null;
   program_id: number;
   affiliate_id: number;
   slot: string;
@@ -494,4 +497,38 @@ export interface SignupRequestTable {
   expires_at: string;
   used_at: string | null;
   affiliate_id: number | null;
+}
+
+/** A manual adjustment (sql/sqlite/0020): append-only, its amount in the ledger entry `entry_id`. */
+export interface AdjustmentTable {
+  id: number;
+  entry_id: string;
+  merchant_id: number;
+  program_id: number;
+  affiliate_id: number;
+  order_id: number | null;
+  amount_minor: number;
+  currency: string;
+  reason: string;
+  reverses: number | null;
+  actor_key_id: number;
+  actor_role: Role;
+  ref: string;
+  request_hash: string;
+  created_at: string;
+}
+
+/** One audited change (sql/sqlite/0021): append-only, enforced by triggers. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_key_id: number | null;
+  actor_role: Role;
+  merchant_id: number | null;
+  affiliate_id: number | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  summary: string;
+  client_address: string;
 }

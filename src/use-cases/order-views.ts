@@ -188,6 +188,8 @@ async function affiliateCommissions(deps: Pick<AppDeps, 'db'>, affiliateId: numb
   const completed = new Map(orders.map((o) => [o.id, o.completed_at]));
   const sums = new Map<number, { currency: string; estimated: number; settled: number; status: LedgerStatus; lockDays: number }>();
   for (const r of rows) {
+    // Only entries of the listed orders are read, so order_id is set (a manual adjustment has none).
+    if (r.order_id === null) continue;
     const s = sums.get(r.order_id) ?? { currency: r.currency, estimated: 0, settled: 0, status: r.status, lockDays: r.lock_days };
     if (r.status === 'pending' || r.status === 'held') s.estimated += r.amount_minor;
     if (r.status === 'approved' || r.status === 'paid') s.settled += r.amount_minor;

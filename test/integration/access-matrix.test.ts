@@ -84,6 +84,11 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/affiliates/me/postback/deliveries': ['affiliate'],
   'PUT /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
   'DELETE /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
+  'POST /v1/adjustments': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/bulk': ['admin', 'merchant', 'finance'],
+  'GET /v1/adjustments/{id}': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/{id}/reverse': ['admin', 'merchant', 'finance'],
+  'GET /v1/audit': ['admin', 'merchant', 'finance'],
 };
 
 let t: TestApp;

@@ -9,6 +9,7 @@ import { registerAffiliatePages } from './affiliate-pages';
 import { registerAffiliatePostbackPages } from './affiliate-postbacks';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
+import { registerAuditPage } from './audit-page';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
 import { pageHeaders, pageRunner } from './page-runner';
@@ -134,4 +135,5 @@ export function registerDashboardRoutes(
   registerAffiliatePages(router, run);
   registerAffiliatePostbackPages(router, run);
   registerFinancePages(router, run);
+  registerAuditPage(router, run);
 }

@@ -157,9 +157,12 @@ export function registerProgramRoutes(
     c.json(await getProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id)), 200),
   );
 
-  app.openapi(guarded(patchProgramsByIdRoute, authorize('merchant')), async (c) =>
-    c.json(await updateProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
-  );
+  app.openapi(guarded(patchProgramsByIdRoute, authorize('merchant')), async (c) => {
+    const id = parseId('program', c.req.valid('param').id);
+    // The program as it was, for the audit row's before → after (a plan change above all).
+    c.set('auditBefore', await getProgram(deps, c.get('principal'), id));
+    return c.json(await updateProgram(deps, c.get('principal'), id, c.req.valid('json')), 200);
+  });
 
   app.openapi(guarded(postProgramsAffiliatesRoute, authorize('merchant')), async (c) =>
     c.json(
