@@ -58,7 +58,7 @@ export const Kpis = (p: { items: Kpi[]; testId: string }) => (
  */
 export const Named = (p: { id: string | null | undefined; name?: string | null; href?: string }) => {
   if (!p.id) return <span class="muted">–</span>;
-  const label = p.name ?? p.id;
+  const label = p.name || p.id;
   const inner = p.name ? (
     <span class="named" title={p.id} data-id={p.id}>
       {label}
@@ -72,6 +72,7 @@ export const Named = (p: { id: string | null | undefined; name?: string | null; 
 /** A status word with its colour: ok (paid, approved), danger (failed, rejected), warn (held). */
 const TONES: Record<string, string> = {
   paid: 'ok',
+  won: 'ok',
   approved: 'ok',
   completed: 'ok',
   released: 'ok',
