@@ -557,12 +557,40 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     );
     await page.screenshot({ path: `${SHOTS}/finance-runs.png`, fullPage: true });
     const open = payouts.find((p) => p.status === 'created')!;
-    const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-key="${open.id}"] a`).click()]);
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`tr[data-key="${open.id}"] a[download]`).click(),
+    ]);
     expect(readFileSync((await file.path())!, 'utf8')).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
 
-    await page.getByRole('button', { name: `Mark paid ${open.id}` }).click();
+    // The run's own page: every line to the cent, names from the run's CSV, then paid after a confirmation.
+    await page.getByRole('link', { name: open.id, exact: true }).click();
+    await page.waitForURL(new RegExp(`/app/finance/payouts/${open.id}$`));
+    const detail = await api<{ lines: { affiliateId: string; currency: string; amount: string; entries: string[] }[] }>(
+      key,
+      `/v1/payouts/${open.id}`,
+    );
+    expect(detail.lines.length).toBeGreaterThan(0);
+    expect(await tableRows(page, 'lines-table')).toEqual(
+      detail.lines.map((l) => ({ key: `${l.affiliateId}:${l.currency}`, amount: l.amount, entries: String(l.entries.length) })),
+    );
+    expect(await page.textContent(`[data-testid=lines-table] tr[data-key="${detail.lines[0]!.affiliateId}:EUR"] th`)).not.toBe(
+      detail.lines[0]!.affiliateId,
+    );
+    const runCsv = await download(page, 'CSV (every line)');
+    expect(runCsv).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
+    await page.screenshot({ path: `${SHOTS}/finance-run.png`, fullPage: true });
+    await page.getByRole('link', { name: 'Mark paid…' }).click();
+    await page.waitForSelector('[data-testid=confirm]');
+    expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('created');
+    await page.screenshot({ path: `${SHOTS}/finance-run-confirm.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Confirm: mark paid' }).click();
     await page.waitForURL(/done=/);
     expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('paid');
+    expect(await page.textContent('[data-testid=run-summary] [data-field=status]')).toBe('paid');
+    expect(await page.$$('text=Mark paid…')).toHaveLength(0);
+    await page.getByRole('link', { name: 'Payout runs' }).click();
+    await page.waitForURL(/\/app\/finance$/);
     expect(await page.textContent(`tr[data-key="${open.id}"] [data-field=status]`)).toBe('paid');
 
     await page.getByLabel(/^As of/).fill('2026-12-31T00:00:00Z');
