@@ -270,6 +270,27 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(bySubCsv).toBe(
       await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1&format=csv`),
     );
+    // A preset: the last 7 days ending today, compared with the 7 before.
+    await page.getByRole('link', { name: 'Last 7 days' }).click();
+    await page.waitForURL(/from=2026-11-19&to=2026-11-25/);
+    expect(await page.getAttribute('a[aria-current=true]', 'href')).toContain('from=2026-11-19');
+    const week = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-19&to=2026-11-25&tz=Europe/Berlin&groupBy=day`,
+    );
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(week.rows));
+    expect(await page.textContent('#summary')).toContain('Compared with 2026-11-12 – 2026-11-18');
+
+    // A zone the API refuses: its reason beside the form, which keeps what was typed.
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForSelector('[role=alert]');
+    expect(await page.inputValue('input[name=tz]')).toBe('Mars/Olympus');
+    expect(await page.inputValue('input[name=from]')).toBe('2026-11-19');
+    expect(await page.$('[data-testid=day-table]')).toBeNull();
+
+    // The browser's icon request is answered.
+    expect((await page.goto(`${base}/favicon.ico`))!.status()).toBe(200);
     await expectAccessibleBasics(page, '/app/merchant');
     await page.close();
   });
@@ -493,6 +514,10 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await expectAccessibleBasics(page, '/app/affiliate/links');
     const outdoor = accounts.programs[0]!;
     await page.locator('select[name=programId]').selectOption(outdoor.id);
+    // The deep link's example is a page of the chosen program's shop, not a made-up domain.
+    const programs = await api<{ programs: { id: string; landingUrl: string }[] }>(key, '/v1/programs');
+    const landing = new URL(programs.programs.find((pr) => pr.id === outdoor.id)!.landingUrl).origin;
+    expect(await page.getAttribute('input[name=url]', 'placeholder')).toBe(`${landing}/product/42`);
     // A deep link off the program's domains is refused, with the API's reason, the form kept.
     await page.getByLabel(/^Deep link/).fill('https://evil.example/p/1');
     await page.getByLabel('Sub-id 1').fill('browser-test');

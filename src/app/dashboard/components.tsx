@@ -8,7 +8,7 @@ import type { Formatter } from './format';
 
 /** A titled box: every block of a page is one card; `actions` sit at the right of the title. */
 export const Card = (p: PropsWithChildren<{ id: string; title: Child; actions?: Child; testId?: string }>) => (
-  <section class="card" aria-labelledby={`${p.id}-h`} data-testid={p.testId}>
+  <section class="card" id={p.id} aria-labelledby={`${p.id}-h`} data-testid={p.testId}>
     <div class="card-head">
       <h2 id={`${p.id}-h`}>{p.title}</h2>
       {p.actions}
