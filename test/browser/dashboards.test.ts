@@ -270,6 +270,27 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(bySubCsv).toBe(
       await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1&format=csv`),
     );
+    // A preset: the last 7 days ending today, compared with the 7 before.
+    await page.getByRole('link', { name: 'Last 7 days' }).click();
+    await page.waitForURL(/from=2026-11-19&to=2026-11-25/);
+    expect(await page.getAttribute('a[aria-current=true]', 'href')).toContain('from=2026-11-19');
+    const week = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-19&to=2026-11-25&tz=Europe/Berlin&groupBy=day`,
+    );
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(week.rows));
+    expect(await page.textContent('#summary')).toContain('Compared with 2026-11-12 – 2026-11-18');
+
+    // A zone the API refuses: its reason beside the form, which keeps what was typed.
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForSelector('[role=alert]');
+    expect(await page.inputValue('input[name=tz]')).toBe('Mars/Olympus');
+    expect(await page.inputValue('input[name=from]')).toBe('2026-11-19');
+    expect(await page.$('[data-testid=day-table]')).toBeNull();
+
+    // The browser's icon request is answered.
+    expect((await page.goto(`${base}/favicon.ico`))!.status()).toBe(200);
     await expectAccessibleBasics(page, '/app/merchant');
     await page.close();
   });
@@ -279,7 +300,21 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     const page = await signIn(key, /\/app\/merchant$/);
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.waitForURL(/\/app\/merchant\/orders/);
-    const listed = await api<{ orders: { id: string; status: string }[] }>(key, `/v1/orders?from=${FROM}&to=${TO}&limit=50`);
+    const listed = await api<{ orders: { id: string; status: string; revenue: string; affiliateId: string | null }[] }>(
+      key,
+      `/v1/orders?from=${FROM}&to=${TO}&limit=50`,
+    );
+    const listedNet = new Map(listed.orders.map((o) => [o.id, o.revenue]));
+    expect(
+      await page.$$eval('[data-testid="orders-table"] tbody tr[data-order] [data-field=net]', (cells) =>
+        cells.map((c) => (c as HTMLElement).dataset.value),
+      ),
+    ).toEqual(listed.orders.map((o) => o.revenue));
+    // Names, never bare affiliate ids, with the id on hover.
+    const attributed = listed.orders.find((o) => o.affiliateId)!;
+    expect(await page.getAttribute(`tr[data-order="${attributed.id}"] [data-id="${attributed.affiliateId}"]`, 'title')).toBe(
+      attributed.affiliateId,
+    );
     const statuses = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
       rows.map((r) => ({
         id: (r as HTMLElement).dataset.order!,
@@ -293,42 +328,102 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.getByRole('link', { name: withLedger.id, exact: true }).click();
     await page.waitForURL(new RegExp(`/orders/${withLedger.id}$`));
     const order = await api<{
+      revenue: string;
+      refunded: string;
       commission: string;
       commissionCurrency: string;
-      attribution: { affiliateId: string; receipt: unknown };
-      ledger: { amount: string }[];
+      attribution: { affiliateId: string; receipt: { rule: string; flags: unknown[] } };
+      ledger: { id: string; amount: string; explanation: string }[];
     }>(key, `/v1/orders/${withLedger.id}`);
+    const members = await api<{ affiliates: { affiliateId: string; name: string }[] }>(
+      key,
+      `/v1/programs/${accounts.programs[0]!.id}/affiliates`,
+    );
+    const names = new Map(
+      (
+        await Promise.all(
+          (await api<{ programs: { id: string }[] }>(key, '/v1/programs')).programs.map((pr) =>
+            api<{ affiliates: { affiliateId: string; name: string }[] }>(key, `/v1/programs/${pr.id}/affiliates`),
+          ),
+        )
+      ).flatMap((m) => m.affiliates.map((a) => [a.affiliateId, a.name] as const)),
+    );
+    expect(members.affiliates.length).toBeGreaterThan(0);
     expect(order.ledger.length).toBeGreaterThan(0);
-    expect(await page.textContent('[data-testid=order-summary] [data-field=commission]')).toBe(
-      `${order.commission} ${order.commissionCurrency}`,
+    expect(await page.getAttribute('[data-testid=order-summary] [data-field=commission]', 'data-value')).toBe(order.commission);
+    expect((await page.textContent('[data-testid=order-summary] [data-field=commission]'))!.trim()).toBe(
+      fmt.money(order.commission, order.commissionCurrency),
     );
-    expect(await page.textContent('[data-testid=attribution]')).toContain(
-      `Attributed to ${order.attribution.affiliateId} by click`,
+    // Gross, refunds and net: net is what the list showed for this order.
+    expect(await page.getAttribute('[data-field=gross]', 'data-value')).toBe(order.revenue);
+    expect(await page.getAttribute('[data-field=refunded]', 'data-value')).toBe(order.refunded);
+    expect(await page.getAttribute('[data-field=net]', 'data-value')).toBe(listedNet.get(withLedger.id));
+    // The receipt reads as a timeline: the affiliate by name (id on hover), the rule, each ledger entry's explanation.
+    const affiliateName = names.get(order.attribution.affiliateId)!;
+    expect(await page.textContent('[data-testid=attribution]')).toContain(`Attributed to ${affiliateName} by click`);
+    expect(await page.getAttribute('[data-testid=attribution] [title]', 'title')).toBe(order.attribution.affiliateId);
+    expect(await page.textContent('[data-testid=timeline] [data-step=rule]')).toContain(order.attribution.receipt.rule);
+    expect(await page.$$eval('[data-testid=timeline] [data-step=ledger] div', (els) => els.map((e) => e.textContent))).toEqual(
+      order.ledger.map((e) => e.explanation),
     );
+    expect(await page.isVisible('[data-testid=receipt]')).toBe(false);
+    await page.getByText('Raw receipt (JSON)').click();
     expect(JSON.parse((await page.textContent('[data-testid=receipt]'))!)).toEqual(order.attribution.receipt);
-    expect(
-      await page.$$eval('[data-testid=ledger-table] tbody tr', (rows) =>
-        rows.map((r) => r.querySelector('td.num')!.textContent!.trim()),
-      ),
-    ).toEqual(order.ledger.map((e) => `${e.amount} EUR`));
+    expect(await tableRows(page, 'ledger-table')).toEqual(order.ledger.map((e) => ({ key: e.id, amount: e.amount })));
     await page.screenshot({ path: `${SHOTS}/merchant-order.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Held orders' }).click();
     await page.waitForURL(/\/app\/merchant\/held/);
-    const held = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
-      rows.map((r) => (r as HTMLElement).dataset.order!),
-    );
+    const rows = () =>
+      page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (trs) =>
+        trs.map((r) => ({
+          id: (r as HTMLElement).dataset.order!,
+          status: r.querySelector('[data-field=status]')!.textContent!.trim(),
+          reasons: (r as HTMLElement).dataset.reasons!,
+          reasonText: r.querySelector('[data-field=reason]')!.textContent!.trim(),
+          actions: r.querySelectorAll('button').length,
+        })),
+      );
+    const held = await rows();
     expect(held.length).toBe(accounts.counts.held);
+    // Each row says why it is held, in the receipt's own words; only live orders can be decided.
+    for (const h of held) {
+      const detail = await api<{ attribution: { receipt: { flags: { holds: boolean; detail: string }[] } } }>(
+        key,
+        `/v1/orders/${h.id}`,
+      );
+      for (const f of detail.attribution.receipt.flags.filter((f) => f.holds)) expect(h.reasonText).toContain(f.detail);
+      expect(h.actions).toBe(['cancelled', 'refunded'].includes(h.status) ? 0 : 2);
+    }
     await page.screenshot({ path: `${SHOTS}/merchant-held.png`, fullPage: true });
-    await page.getByRole('button', { name: `Release ${held[0]}` }).click();
+    const live = held.filter((h) => h.actions > 0);
+    expect(live.length).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: `Release ${live[0]!.id}` }).click();
     await page.waitForURL(/done=/);
-    expect(await page.textContent('[role=status]')).toContain(`${held[0]} released`);
-    expect((await api<{ review: string }>(key, `/v1/orders/${held[0]}`)).review).toBe('released');
-    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 1);
-    await page.getByRole('button', { name: `Reject ${held[1]}` }).click();
+    expect(await page.textContent('[role=status]')).toContain(`${live[0]!.id} released`);
+    expect((await api<{ review: string }>(key, `/v1/orders/${live[0]!.id}`)).review).toBe('released');
+    expect((await rows()).length).toBe(held.length - 1);
+    await page.getByRole('button', { name: `Reject ${live[1]!.id}` }).click();
     await page.waitForURL(/rejected/);
-    expect((await api<{ review: string }>(key, `/v1/orders/${held[1]}`)).review).toBe('rejected');
-    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 2);
+    expect((await api<{ review: string }>(key, `/v1/orders/${live[1]!.id}`)).review).toBe('rejected');
+    expect((await rows()).length).toBe(held.length - 2);
+
+    // Filter by reason: only the orders held for it remain.
+    const reason = live[2]!.reasons.split(' ')[0]!;
+    await page.getByRole('combobox', { name: 'Hold reason' }).selectOption(reason);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/reason=/);
+    const filtered = await rows();
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.every((r) => r.reasons.split(' ').includes(reason))).toBe(true);
+
+    // Bulk: two selected, released in one submit.
+    const bulk = filtered.filter((r) => r.actions > 0).slice(0, 2);
+    for (const r of bulk) await page.getByRole('checkbox', { name: `Select ${r.id}` }).check();
+    await page.getByRole('button', { name: 'Release selected' }).click();
+    await page.waitForURL(/released/);
+    expect(await page.textContent('[role=status]')).toContain(`${bulk.length} order${bulk.length === 1 ? '' : 's'} released`);
+    for (const r of bulk) expect((await api<{ review: string }>(key, `/v1/orders/${r.id}`)).review).toBe('released');
     await page.close();
   });
 
@@ -344,19 +439,28 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.waitForSelector('[data-testid=simulation-table]');
     const program = accounts.programs[0]!.id;
     const simulation = await api<{
-      affiliates: { affiliateId: string; current: string; proposed: string; difference: string }[];
+      affiliates: { affiliateId: string; orders: number; current: string; proposed: string; difference: string }[];
       totals: { current: string; proposed: string; difference: string };
     }>(key, `/v1/programs/${program}/plan/simulate`, { method: 'POST', json: { plan: proposed, from: '2026-11-01', to: TO } });
     expect(simulation.affiliates.length).toBeGreaterThan(0);
     expect(await tableRows(page, 'simulation-table')).toEqual(
       simulation.affiliates.map((a) => ({
         key: a.affiliateId,
+        orders: String(a.orders),
         current: a.current,
         proposed: a.proposed,
         difference: a.difference,
       })),
     );
-    expect(await page.$eval('tfoot [data-field=proposed]', (td) => td.textContent!.trim())).toBe(simulation.totals.proposed);
+    expect(await page.$eval('tfoot [data-field=proposed]', (td) => (td as HTMLElement).dataset.value)).toBe(
+      simulation.totals.proposed,
+    );
+    expect(await page.$eval('tfoot [data-field=proposed]', (td) => td.textContent!.trim())).toBe(
+      fmt.money(simulation.totals.proposed, 'EUR'),
+    );
+    // Affiliates by name, the id on hover.
+    const first = simulation.affiliates[0]!.affiliateId;
+    expect(await page.getAttribute(`[data-testid=simulation-table] tr[data-key="${first}"] [title]`, 'title')).toBe(first);
     await page.screenshot({ path: `${SHOTS}/merchant-plan-whatif.png`, fullPage: true });
     // The simulation wrote nothing: the program's plan is unchanged.
     expect((await api<{ plan: { default: { percent: string } } }>(key, `/v1/programs/${program}`)).plan.default.percent).toBe(
@@ -410,6 +514,10 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await expectAccessibleBasics(page, '/app/affiliate/links');
     const outdoor = accounts.programs[0]!;
     await page.locator('select[name=programId]').selectOption(outdoor.id);
+    // The deep link's example is a page of the chosen program's shop, not a made-up domain.
+    const programs = await api<{ programs: { id: string; landingUrl: string }[] }>(key, '/v1/programs');
+    const landing = new URL(programs.programs.find((pr) => pr.id === outdoor.id)!.landingUrl).origin;
+    expect(await page.getAttribute('input[name=url]', 'placeholder')).toBe(`${landing}/product/42`);
     // A deep link off the program's domains is refused, with the API's reason, the form kept.
     await page.getByLabel(/^Deep link/).fill('https://evil.example/p/1');
     await page.getByLabel('Sub-id 1').fill('browser-test');
@@ -474,12 +582,40 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     );
     await page.screenshot({ path: `${SHOTS}/finance-runs.png`, fullPage: true });
     const open = payouts.find((p) => p.status === 'created')!;
-    const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-key="${open.id}"] a`).click()]);
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`tr[data-key="${open.id}"] a[download]`).click(),
+    ]);
     expect(readFileSync((await file.path())!, 'utf8')).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
 
-    await page.getByRole('button', { name: `Mark paid ${open.id}` }).click();
+    // The run's own page: every line to the cent, names from the run's CSV, then paid after a confirmation.
+    await page.getByRole('link', { name: open.id, exact: true }).click();
+    await page.waitForURL(new RegExp(`/app/finance/payouts/${open.id}$`));
+    const detail = await api<{ lines: { affiliateId: string; currency: string; amount: string; entries: string[] }[] }>(
+      key,
+      `/v1/payouts/${open.id}`,
+    );
+    expect(detail.lines.length).toBeGreaterThan(0);
+    expect(await tableRows(page, 'lines-table')).toEqual(
+      detail.lines.map((l) => ({ key: `${l.affiliateId}:${l.currency}`, amount: l.amount, entries: String(l.entries.length) })),
+    );
+    expect(await page.textContent(`[data-testid=lines-table] tr[data-key="${detail.lines[0]!.affiliateId}:EUR"] th`)).not.toBe(
+      detail.lines[0]!.affiliateId,
+    );
+    const runCsv = await download(page, 'CSV (every line)');
+    expect(runCsv).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
+    await page.screenshot({ path: `${SHOTS}/finance-run.png`, fullPage: true });
+    await page.getByRole('link', { name: 'Mark paid…' }).click();
+    await page.waitForSelector('[data-testid=confirm]');
+    expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('created');
+    await page.screenshot({ path: `${SHOTS}/finance-run-confirm.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Confirm: mark paid' }).click();
     await page.waitForURL(/done=/);
     expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('paid');
+    expect(await page.textContent('[data-testid=run-summary] [data-field=status]')).toBe('paid');
+    expect(await page.$$('text=Mark paid…')).toHaveLength(0);
+    await page.getByRole('link', { name: 'Payout runs' }).click();
+    await page.waitForURL(/\/app\/finance$/);
     expect(await page.textContent(`tr[data-key="${open.id}"] [data-field=status]`)).toBe('paid');
 
     await page.getByLabel(/^As of/).fill('2026-12-31T00:00:00Z');

@@ -23,7 +23,7 @@ const FLAGS = [
 ];
 
 export async function openBrowser(
-  options: { viewport?: { width: number; height: number }; locale?: string } = {},
+  options: { viewport?: { width: number; height: number }; locale?: string; bypassCSP?: boolean } = {},
 ): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'clickledger-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -34,6 +34,8 @@ export async function openBrowser(
     // The locale sets Accept-Language and navigator.language: the pages format numbers by it.
     locale: options.locale ?? 'en-US',
     acceptDownloads: true,
+    // Only the accessibility test sets it: axe-core is injected as an inline script, which the pages' CSP forbids.
+    bypassCSP: options.bypassCSP ?? false,
     timeout: 30_000,
   });
   return {

@@ -8,7 +8,7 @@ import type { Formatter } from './format';
 
 /** A titled box: every block of a page is one card; `actions` sit at the right of the title. */
 export const Card = (p: PropsWithChildren<{ id: string; title: Child; actions?: Child; testId?: string }>) => (
-  <section class="card" aria-labelledby={`${p.id}-h`} data-testid={p.testId}>
+  <section class="card" id={p.id} aria-labelledby={`${p.id}-h`} data-testid={p.testId}>
     <div class="card-head">
       <h2 id={`${p.id}-h`}>{p.title}</h2>
       {p.actions}
@@ -58,7 +58,7 @@ export const Kpis = (p: { items: Kpi[]; testId: string }) => (
  */
 export const Named = (p: { id: string | null | undefined; name?: string | null; href?: string }) => {
   if (!p.id) return <span class="muted">–</span>;
-  const label = p.name ?? p.id;
+  const label = p.name || p.id;
   const inner = p.name ? (
     <span class="named" title={p.id} data-id={p.id}>
       {label}
@@ -72,6 +72,7 @@ export const Named = (p: { id: string | null | undefined; name?: string | null; 
 /** A status word with its colour: ok (paid, approved), danger (failed, rejected), warn (held). */
 const TONES: Record<string, string> = {
   paid: 'ok',
+  won: 'ok',
   approved: 'ok',
   completed: 'ok',
   released: 'ok',

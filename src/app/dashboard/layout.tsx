@@ -38,7 +38,8 @@ export const Layout: FC<
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>{`${props.title} · clickledger`}</title>
       <link rel="icon" href="/favicon.ico" type="image/svg+xml" />
-      <style>{THEME_CSS}</style>
+      {/* Raw, not escaped: the stylesheet is ours and a style element's text is never HTML-decoded. */}
+      <style dangerouslySetInnerHTML={{ __html: THEME_CSS }}></style>
       <script src="/app/assets/chart.js" defer></script>
       <script src="/app/assets/dashboard.js" defer></script>
     </head>
