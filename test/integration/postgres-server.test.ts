@@ -110,12 +110,21 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
       const finance = (
         (await (await fetch(`${a!.url}/v1/finance-keys`, { method: 'POST', headers: admin })).json()) as { apiKey: string }
       ).apiKey;
-      const payout = await fetch(`${a!.url}/v1/payouts`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ asOf, minimumAmount: '1.00' }),
-      });
-      expect([payout.status, payout.status === 201 ? '' : await payout.text()]).toEqual([201, '']);
+      // 20 payout runs at once, half through each instance: the entry is paid once.
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`${(i % 2 ? b! : a!).url}/v1/payouts`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ asOf, minimumAmount: '1.00' }),
+          }),
+        ),
+      );
+      const statuses = runs.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s !== 201).every((s) => s === 422 || s === 409)).toBe(true);
+      expect((await db.query('SELECT 1 FROM payouts')).rowCount).toBe(1);
+      expect((await db.query('SELECT 1 FROM payout_entries WHERE active = 1')).rowCount).toBe(1);
       const lines = await db.query<{ amount_minor: string; currency: string }>('SELECT amount_minor, currency FROM payout_lines');
       expect(lines.rows.map((r) => [Number(r.amount_minor), r.currency])).toEqual([[960, 'EUR']]);
 
