@@ -30,6 +30,8 @@ export interface OrderSnapshot {
   clickId?: string | undefined;
   coupon?: string | undefined;
   customerId?: string | undefined;
+  /** The physical store of an offline (O2O) sale, as the merchant names it. */
+  storeId?: string | undefined;
   newCustomer?: boolean | undefined;
   currency: string;
   shippingMinor: number;

@@ -190,6 +190,8 @@ export interface OrderTable {
   revenue_minor: number;
   refunded_minor: number;
   customer_id: string | null;
+  /** Offline (O2O) sales: the store the order was placed in; null online. */
+  store_id: Generated<string | null>;
   new_customer: number | null;
   created_at: string;
   updated_at: string;

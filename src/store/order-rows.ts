@@ -32,6 +32,7 @@ export function newOrderRow(
     receipt: JSON.stringify(a.receipt),
     ...stateColumns(state, now, snapshotJson),
     customer_id: d.order.customerId ?? null,
+    store_id: d.order.storeId ?? null,
     new_customer: d.order.newCustomer === undefined ? null : d.order.newCustomer ? 1 : 0,
     created_at: now,
   };
@@ -84,6 +85,7 @@ export const ORDER_COLUMNS = [
   'held',
   'receipt',
   'customer_id',
+  'store_id',
   'new_customer',
   'created_at',
   ...STATE_COLUMNS,

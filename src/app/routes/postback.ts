@@ -23,8 +23,13 @@ const PARAMS = [
   'clickId',
   'coupon',
   'customerId',
+  'newCustomer',
+  'storeId',
   'occurredAt',
 ] as const;
+
+/** A postback's yes/no: the spellings shops send; anything else is refused, not read as no. */
+const BOOLEAN_PARAM: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
 /** A failing field of the order event the postback becomes, named as the postback's parameter. */
 function postbackParam(path: string): string {
@@ -73,6 +78,8 @@ export function registerPostbackRoutes(
     clickId: z.string().optional(),
     coupon: z.string().optional(),
     customerId: z.string().optional(),
+    newCustomer: z.enum(['true', 'false', '1', '0']).optional().openapi({ description: "the shop's own new-customer flag" }),
+    storeId: z.string().optional().openapi({ description: 'the physical store of an offline (O2O) sale' }),
     occurredAt: z.string().optional(),
   });
   for (const method of ['get', 'post'] as const) {
@@ -100,6 +107,9 @@ export function registerPostbackRoutes(
     const { program, catalog } = await loadProgramForIntake(programs, params.programId, deps.clock.now());
     if (program.merchant_id !== merchantId) throw new AppError('validation_failed', 'programId: unknown program');
     const status = params.status ?? 'paid';
+    const newCustomer = params.newCustomer === undefined ? undefined : Object.hasOwn(BOOLEAN_PARAM, params.newCustomer) ? BOOLEAN_PARAM[params.newCustomer] : undefined;
+    if (params.newCustomer !== undefined && newCustomer === undefined)
+      throw new AppError('validation_failed', 'newCustomer: true, false, 1 or 0');
     const parsed = OrderEventBody.safeParse({
       type: `order.${status}`,
       programId: params.programId,
@@ -110,6 +120,8 @@ export function registerPostbackRoutes(
         ...(params.clickId ? { clickId: params.clickId } : {}),
         ...(params.coupon ? { coupon: params.coupon } : {}),
         ...(params.customerId ? { customerId: params.customerId } : {}),
+        ...(newCustomer !== undefined ? { newCustomer } : {}),
+        ...(params.storeId ? { storeId: params.storeId } : {}),
         items: [{ sku: 'postback', quantity: 1, unitPrice: params.amount }],
       },
     });
