@@ -49,6 +49,7 @@ export function checkOrderBounds(event: { occurredAt: string; order: OrderSnapsh
     ['order.coupon', order.coupon],
     ['order.customerId', order.customerId],
     ['order.storeId', order.storeId],
+    ...Object.entries(order.subIds ?? {}),
     ['order.clickId', order.clickId],
   ];
   order.lines.forEach((line, i) => {

@@ -9,6 +9,7 @@ import { ADMIN_TOKEN, createTenant, startTestApp, type Tenant, type TestApp } fr
  *   O-3 coupon SPRING10, store BER-1      19.90 → 1.592 → 1.59
  * by coupon: SPRING10 2 orders 139.90 / 11.19, WINTER5 1 order 33.30 / 2.66
  * by store:  '' (online) 2 orders 153.30 / 12.26, BER-1 1 order 19.90 / 1.59
+ * by sub1:   O-3 carries sub1=flyer-dec on the postback (it has no click to take one from)
  */
 let t: TestApp;
 let tenant: Tenant;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const sales: Record<string, string>[] = [
     { orderId: 'O-1', amount: '120.00', coupon: 'SPRING10', newCustomer: 'true' },
     { orderId: 'O-2', amount: '33.30', coupon: 'WINTER5' },
-    { orderId: 'O-3', amount: '19.90', coupon: 'SPRING10', storeId: 'BER-1', newCustomer: '0' },
+    { orderId: 'O-3', amount: '19.90', coupon: 'SPRING10', storeId: 'BER-1', newCustomer: '0', sub1: 'flyer-dec' },
   ];
   for (const sale of sales) {
     const query = new URLSearchParams({ token, programId: tenant.program.id, currency: 'EUR', ...sale });
@@ -90,6 +91,14 @@ describe('offline (O2O) sales in reports', () => {
     expect(body.rows.map((r) => r.key)).toEqual(['SPRING10']);
     const second = await report(`groupBy=coupon&limit=1&after=${encodeURIComponent(body.next!)}`);
     expect(second.body.rows.map((r) => r.key)).toEqual(['WINTER5']);
+  });
+
+  it("reports the postback's own sub-ids for a sale with no click", async () => {
+    const bySub = await report('groupBy=sub1');
+    expect(figures(bySub.body.rows)).toEqual([
+      ['', 0, 2, '153.30', '12.26'],
+      ['flyer-dec', 0, 1, '19.90', '1.59'],
+    ]);
   });
 
   it('keeps the store and the new-customer flag on the order', async () => {

@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { ORDER_STATUSES } from '../../domain/order';
+import { cleanSubId, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError, validationFailed } from '../../core/errors';
@@ -25,6 +26,7 @@ const PARAMS = [
   'customerId',
   'newCustomer',
   'storeId',
+  ...SUB_ID_KEYS,
   'occurredAt',
 ] as const;
 
@@ -80,6 +82,9 @@ export function registerPostbackRoutes(
     customerId: z.string().optional(),
     newCustomer: z.enum(['true', 'false', '1', '0']).optional().openapi({ description: "the shop's own new-customer flag" }),
     storeId: z.string().optional().openapi({ description: 'the physical store of an offline (O2O) sale' }),
+    ...Object.fromEntries(
+      SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "the affiliate's label; reports use the click's when there is one" })]),
+    ),
     occurredAt: z.string().optional(),
   });
   for (const method of ['get', 'post'] as const) {
@@ -127,6 +132,13 @@ export function registerPostbackRoutes(
     });
     if (!parsed.success) throw validationFailed(parsed.error.issues, postbackParam);
     const event = toNormalizedEvent(parsed.data);
+    // Cleaned as a click's are: they come from a URL the same way.
+    const subIds: SubIds = {};
+    for (const key of SUB_ID_KEYS) {
+      const value = params[key] === undefined ? undefined : cleanSubId(params[key]);
+      if (value !== undefined) subIds[key] = value;
+    }
+    if (Object.keys(subIds).length > 0) event.order.subIds = subIds;
     // Without an occurredAt of its own, a retried postback must hash the same as the first.
     const identity = params.occurredAt ? event : { type: event.type, order: event.order };
     const contentHash = deps.crypto.sha256Hex(JSON.stringify(identity));
