@@ -48,6 +48,8 @@ export function checkOrderBounds(event: { occurredAt: string; order: OrderSnapsh
     ['order.id', order.id],
     ['order.coupon', order.coupon],
     ['order.customerId', order.customerId],
+    ['order.storeId', order.storeId],
+    ...Object.entries(order.subIds ?? {}),
     ['order.clickId', order.clickId],
   ];
   order.lines.forEach((line, i) => {

@@ -1,3 +1,4 @@
+import type { SubIds } from './sub-id';
 import { scaleRounded } from './rounding';
 
 /**
@@ -30,6 +31,10 @@ export interface OrderSnapshot {
   clickId?: string | undefined;
   coupon?: string | undefined;
   customerId?: string | undefined;
+  /** The physical store of an offline (O2O) sale, as the merchant names it. */
+  storeId?: string | undefined;
+  /** Sub-ids the sale reports itself (the postback's), for a sale with no click to take them from. */
+  subIds?: SubIds | undefined;
   newCustomer?: boolean | undefined;
   currency: string;
   shippingMinor: number;

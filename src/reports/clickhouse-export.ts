@@ -285,6 +285,23 @@ interface ClickDims {
   sub5: string | null;
 }
 
+/** The sub-ids an order reported itself (the postback's), read when it has no click. */
+const orderSubIds = [
+  'orders.sub1 as order_sub1',
+  'orders.sub2 as order_sub2',
+  'orders.sub3 as order_sub3',
+  'orders.sub4 as order_sub4',
+  'orders.sub5 as order_sub5',
+] as const;
+
+type OrderSubIds = Record<'order_sub1' | 'order_sub2' | 'order_sub3' | 'order_sub4' | 'order_sub5', string | null>;
+
+/** The click's sub-ids; the order's own when it has no click (an offline sale) or the click none. */
+function withOrderSubIds<R extends ClickDims & OrderSubIds>(r: R): ClickDims {
+  if (r.sub1 !== null || r.sub2 !== null || r.sub3 !== null || r.sub4 !== null || r.sub5 !== null) return r;
+  return { ...r, sub1: r.order_sub1, sub2: r.order_sub2, sub3: r.order_sub3, sub4: r.order_sub4, sub5: r.order_sub5 };
+}
+
 /** An order's report dimensions are its click's; a coupon-attributed order has none. */
 function dims(r: ClickDims) {
   return {
@@ -333,6 +350,8 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'orders.link_id',
         'orders.click_id',
         'orders.coupon_code',
+        'orders.store_id',
+        ...orderSubIds,
         'orders.attribution_method',
         'orders.placed_at',
         'orders.status',
@@ -356,11 +375,12 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         link_id: r.link_id ?? 0,
         click_id: r.click_id ?? '',
         coupon_code: r.coupon_code ?? '',
+        store_id: r.store_id ?? '',
         attribution_method: r.attribution_method,
         placed_at: clickHouseTime(r.placed_at),
         status: r.status,
         ...revenue(r),
-        ...dims(r),
+        ...dims(withOrderSubIds(r)),
       });
     }
   }
@@ -382,6 +402,9 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         'orders.link_id',
         'orders.affiliate_id as order_affiliate_id',
         'orders.placed_at',
+        'orders.coupon_code',
+        'orders.store_id',
+        ...orderSubIds,
         'ledger_entries.created_at',
         'ledger_entries.kind',
         'ledger_entries.status',
@@ -410,7 +433,9 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
         status: r.status,
         amount_minor: r.amount_minor,
         currency: r.currency,
-        ...dims(r),
+        coupon_code: r.coupon_code ?? '',
+        store_id: r.store_id ?? '',
+        ...dims(withOrderSubIds(r)),
         ...(own ? {} : { sub1: '', sub2: '', sub3: '', sub4: '', sub5: '' }),
       });
     }

@@ -19,6 +19,8 @@ export const GROUP_BY = [
   'device',
   'browser',
   'os',
+  'coupon',
+  'store',
 ] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
@@ -83,6 +85,10 @@ function keyExpression(groupBy: GroupBy, time: string): string {
       return 'program_id';
     case 'link':
       return 'link_id';
+    case 'coupon':
+      return 'coupon_code';
+    case 'store':
+      return 'store_id';
     default:
       return groupBy;
   }
@@ -173,8 +179,15 @@ async function dailyReads(
   };
 }
 
+/**
+ * Groups only orders have: a coupon or a store is named at the sale, never on a click, so these
+ * reports count no clicks (a click's row would sit under an empty key and mean nothing).
+ */
+const ORDER_ONLY_GROUPS = new Set<GroupBy>(['coupon', 'store']);
+
 /** Clicks from the hourly rollup (whole-hour zones) or the raw clicks; orders and commission unrolled. */
 function hourlyReads(q: SummaryQuery, rollup: boolean): string[] {
+  if (ORDER_ONLY_GROUPS.has(q.groupBy)) return versionedReads(q);
   const clicks = rollup
     ? `SELECT ${keyExpression(q.groupBy, 'hour')} AS k, currency, toInt64(sum(clicks)) AS c, toInt64(sum(unique_clicks)) AS u,
          ${zero('o', 'r', 'm', 'e', 's')}

@@ -190,6 +190,14 @@ export interface OrderTable {
   revenue_minor: number;
   refunded_minor: number;
   customer_id: string | null;
+  /** Offline (O2O) sales: the store the order was placed in; null online. */
+  store_id: Generated<string | null>;
+  /** Sub-ids the order reported itself (postback); reports prefer its click's. */
+  sub1: Generated<string | null>;
+  sub2: Generated<string | null>;
+  sub3: Generated<string | null>;
+  sub4: Generated<string | null>;
+  sub5: Generated<string | null>;
   new_customer: number | null;
   created_at: string;
   updated_at: string;

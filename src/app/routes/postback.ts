@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ClickIdSigner } from '../../domain/click-id';
 import { ORDER_STATUSES } from '../../domain/order';
+import { cleanSubId, SUB_ID_KEYS, type SubIds } from '../../domain/sub-id';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError, validationFailed } from '../../core/errors';
@@ -23,8 +24,14 @@ const PARAMS = [
   'clickId',
   'coupon',
   'customerId',
+  'newCustomer',
+  'storeId',
+  ...SUB_ID_KEYS,
   'occurredAt',
 ] as const;
+
+/** A postback's yes/no: the spellings shops send; anything else is refused, not read as no. */
+const BOOLEAN_PARAM: Record<string, boolean> = { true: true, '1': true, false: false, '0': false };
 
 /** A failing field of the order event the postback becomes, named as the postback's parameter. */
 function postbackParam(path: string): string {
@@ -73,6 +80,11 @@ export function registerPostbackRoutes(
     clickId: z.string().optional(),
     coupon: z.string().optional(),
     customerId: z.string().optional(),
+    newCustomer: z.enum(['true', 'false', '1', '0']).optional().openapi({ description: "the shop's own new-customer flag" }),
+    storeId: z.string().optional().openapi({ description: 'the physical store of an offline (O2O) sale' }),
+    ...Object.fromEntries(
+      SUB_ID_KEYS.map((k) => [k, z.string().optional().openapi({ description: "the affiliate's label; reports use the click's when there is one" })]),
+    ),
     occurredAt: z.string().optional(),
   });
   for (const method of ['get', 'post'] as const) {
@@ -100,6 +112,9 @@ export function registerPostbackRoutes(
     const { program, catalog } = await loadProgramForIntake(programs, params.programId, deps.clock.now());
     if (program.merchant_id !== merchantId) throw new AppError('validation_failed', 'programId: unknown program');
     const status = params.status ?? 'paid';
+    const newCustomer = params.newCustomer === undefined ? undefined : Object.hasOwn(BOOLEAN_PARAM, params.newCustomer) ? BOOLEAN_PARAM[params.newCustomer] : undefined;
+    if (params.newCustomer !== undefined && newCustomer === undefined)
+      throw new AppError('validation_failed', 'newCustomer: true, false, 1 or 0');
     const parsed = OrderEventBody.safeParse({
       type: `order.${status}`,
       programId: params.programId,
@@ -110,11 +125,20 @@ export function registerPostbackRoutes(
         ...(params.clickId ? { clickId: params.clickId } : {}),
         ...(params.coupon ? { coupon: params.coupon } : {}),
         ...(params.customerId ? { customerId: params.customerId } : {}),
+        ...(newCustomer !== undefined ? { newCustomer } : {}),
+        ...(params.storeId ? { storeId: params.storeId } : {}),
         items: [{ sku: 'postback', quantity: 1, unitPrice: params.amount }],
       },
     });
     if (!parsed.success) throw validationFailed(parsed.error.issues, postbackParam);
     const event = toNormalizedEvent(parsed.data);
+    // Cleaned as a click's are: they come from a URL the same way.
+    const subIds: SubIds = {};
+    for (const key of SUB_ID_KEYS) {
+      const value = params[key] === undefined ? undefined : cleanSubId(params[key]);
+      if (value !== undefined) subIds[key] = value;
+    }
+    if (Object.keys(subIds).length > 0) event.order.subIds = subIds;
     // Without an occurredAt of its own, a retried postback must hash the same as the first.
     const identity = params.occurredAt ? event : { type: event.type, order: event.order };
     const contentHash = deps.crypto.sha256Hex(JSON.stringify(identity));

@@ -34,6 +34,7 @@ export const OrderBody = z
     clickId: z.string().max(200).nullish(),
     coupon: z.string().trim().max(64).nullish(),
     customerId: z.string().trim().max(128).nullish(),
+    storeId: z.string().trim().max(64).nullish().openapi({ description: 'the physical store of an offline (O2O) sale; reports group by it (groupBy=store)' }),
     newCustomer: z.boolean().nullish(),
     currency: CurrencySchema,
     shipping: Amount.default('0'),
@@ -130,6 +131,7 @@ export function toOrderSnapshot(order: z.infer<typeof OrderBody>): OrderSnapshot
   if (order.clickId) snapshot.clickId = order.clickId;
   if (order.coupon) snapshot.coupon = order.coupon;
   if (order.customerId) snapshot.customerId = order.customerId;
+  if (order.storeId) snapshot.storeId = order.storeId;
   if (order.newCustomer !== undefined && order.newCustomer !== null) snapshot.newCustomer = order.newCustomer;
   if (order.placedAt) snapshot.placedAt = toUtcIso(order.placedAt);
   return snapshot;
@@ -202,6 +204,10 @@ function fastOrderSnapshot(order: Record<string, unknown>): OrderSnapshot | unde
   if (customerId !== undefined && customerId !== null) {
     if (typeof customerId !== 'string' || (customerId = customerId.trim()).length > 128) return undefined;
   }
+  let storeId = order.storeId;
+  if (storeId !== undefined && storeId !== null) {
+    if (typeof storeId !== 'string' || (storeId = storeId.trim()).length > 64) return undefined;
+  }
   if (newCustomer !== undefined && newCustomer !== null && typeof newCustomer !== 'boolean') return undefined;
   if (typeof currency !== 'string' || !isCurrency(currency)) return undefined;
   if (placedAt !== undefined && !isDateTime(placedAt)) return undefined;
@@ -240,6 +246,7 @@ function fastOrderSnapshot(order: Record<string, unknown>): OrderSnapshot | unde
   if (clickId) snapshot.clickId = clickId as string;
   if (coupon) snapshot.coupon = coupon as string;
   if (customerId) snapshot.customerId = customerId as string;
+  if (storeId) snapshot.storeId = storeId as string;
   if (newCustomer !== undefined && newCustomer !== null) snapshot.newCustomer = newCustomer;
   if (placedAt) snapshot.placedAt = toUtcIso(placedAt);
   return snapshot;
