@@ -20,7 +20,9 @@ export function clickHouseTime(iso: string): string {
 /**
  * Applies the DDL of `sql/clickhouse/` in name order. Every statement is `IF NOT EXISTS` and
  * names are versioned (`clicks_v1`): a change is a new file and a new name, never an ALTER of a
- * table reports read, so applying at every start is safe. Then runs each backfill not done yet
+ * table reports read, so applying at every start is safe. The one exception is
+ * `ADD COLUMN IF NOT EXISTS` with an empty default (0012, 0013): it changes no figure a report
+ * already reads. Then runs each backfill not done yet
  * (`backfills_v1`). Returns this ClickHouse's target id.
  */
 export async function applyClickHouseSchema(
