@@ -24,7 +24,7 @@ export interface SaleSnapshot extends OrderViewRow {
 
 /** A ledger entry as the outbox trigger snapshots it, with what a postback needs of its order. */
 export interface CommissionSnapshot extends LedgerEntryViewRow {
-  order_external_id: string;
+  order_external_id: string | null;
   order_click_id: string | null;
   order_revenue_minor: number;
   order_currency: string;
@@ -40,9 +40,27 @@ export interface PayoutData {
   [field: string]: unknown;
 }
 
+/**
+ * Not subscribable: a test send goes to the one endpoint that asked for it, and `endpoint.disabled`
+ * stays in the outbox for the owner's mail (a later issue); neither is fanned out to endpoints.
+ */
+export const TEST_EVENT = 'webhook.test';
+export const ENDPOINT_DISABLED_EVENT = 'endpoint.disabled';
+
+/**
+ * An endpoint is disabled once at least AUTO_DISABLE_FAILURES attempts in a row have failed and
+ * the first of them is at least AUTO_DISABLE_HOURS old: one flaky afternoon never disables it,
+ * a receiver gone for three days does. Any 2xx ends the run.
+ */
+export const AUTO_DISABLE_FAILURES = 10;
+export const AUTO_DISABLE_HOURS = 72;
+
+/** The longest time a rotated-out secret keeps signing next to its successor. */
+export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
+
 export interface OutboundEvent {
   id: string;
-  type: EventType;
+  type: EventType | typeof TEST_EVENT;
   createdAt: string;
   data: Record<string, unknown> & { version: number };
 }
@@ -67,6 +85,15 @@ export function commissionEvent(seq: number, type: EventType, createdAt: string,
       statusChangedAt: entry.status_changed_at,
       version: seq,
     },
+  };
+}
+
+export function testEvent(seq: number, createdAt: string, endpointId: string): OutboundEvent {
+  return {
+    id: eventId(seq),
+    type: TEST_EVENT,
+    createdAt,
+    data: { endpointId, message: 'A test event sent on request; it carries no resource.', version: seq },
   };
 }
 
@@ -171,7 +198,7 @@ export function postbackValues(
     sub3: subs[2] ?? '',
     sub4: subs[3] ?? '',
     sub5: subs[4] ?? '',
-    order_id: entry.order_external_id,
+    order_id: entry.order_external_id ?? '',
     amount: formatMoney({ minor: entry.order_revenue_minor, currency: entry.order_currency }),
     payout: formatMoney({ minor: entry.amount_minor, currency: entry.currency }),
     currency: entry.currency,

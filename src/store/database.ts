@@ -36,9 +36,14 @@ export interface Database {
   catalog_items: CatalogItemTable;
   webhook_endpoints: WebhookEndpointTable;
   affiliate_postbacks: AffiliatePostbackTable;
+  affiliate_program_postbacks: AffiliateProgramPostbackTable;
   outbound_events: OutboundEventTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  mail_outbox: MailOutboxTable;
+  signup_requests: SignupRequestTable;
+  adjustments: AdjustmentTable;
+  audit_log: AuditLogTable;
 }
 
 export interface MerchantTable {
@@ -250,7 +255,7 @@ export interface AffiliateRateTable {
   rate_bp: number | null;
 }
 
-export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override' | 'manual';
 /** The month sales before an order of a tiered program, as the batch last evaluated it with. */
 /** Per order of a tiered program, as the batch last evaluated it (sql/sqlite/0010). */
 export interface CommissionTierMarkTable {
@@ -267,7 +272,8 @@ export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid'
 export interface LedgerEntryTable {
   id: Generated<number>;
   entry_id: string;
-  order_id: number;
+  /** NULL only for a manual adjustment on no order (sql/sqlite/0020). */
+  order_id: number | null;
   program_id: number;
   affiliate_id: number;
   slot: string;
@@ -399,6 +405,23 @@ export interface WebhookEndpointTable {
   secret: string;
   created_at: string;
   deleted_at: string | null;
+  /** sql/sqlite/0023: paused by its owner, disabled by the dispatcher, the secret a rotation replaced. */
+  paused_at: Generated<string | null>;
+  disabled_at: Generated<string | null>;
+  disabled_reason: Generated<string | null>;
+  previous_secret: Generated<string | null>;
+  previous_secret_expires_at: Generated<string | null>;
+  consecutive_failures: Generated<number>;
+  failing_since: Generated<string | null>;
+}
+
+/** An affiliate's postback URL for one program, used instead of its default (sql/sqlite/0023). */
+export interface AffiliateProgramPostbackTable {
+  affiliate_id: number;
+  program_id: number;
+  url: string;
+  created_at: string;
+  updated_at: string;
 }
 
 export interface AffiliatePostbackTable {
@@ -432,6 +455,8 @@ export interface WebhookDeliveryTable {
   last_status_code: number | null;
   last_error: string | null;
   next_attempt_at: string | null;
+  /** Set while a sender holds it (next_attempt_at is then a lease); sql/sqlite/0023. */
+  claimed_at: Generated<string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -444,4 +469,66 @@ export interface WebhookAttemptTable {
   error: string | null;
   latency_ms: number;
   response: Generated<string>;
+}
+
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  template: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface SignupRequestTable {
+  id: Generated<number>;
+  token_hash: string;
+  name: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  affiliate_id: number | null;
+}
+
+/** A manual adjustment (sql/sqlite/0020): append-only, its amount in the ledger entry `entry_id`. */
+export interface AdjustmentTable {
+  id: number;
+  entry_id: string;
+  merchant_id: number;
+  program_id: number;
+  affiliate_id: number;
+  order_id: number | null;
+  amount_minor: number;
+  currency: string;
+  reason: string;
+  reverses: number | null;
+  actor_key_id: number;
+  actor_role: Role;
+  ref: string;
+  request_hash: string;
+  created_at: string;
+}
+
+/** One audited change (sql/sqlite/0021): append-only, enforced by triggers. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_key_id: number | null;
+  actor_role: Role;
+  merchant_id: number | null;
+  affiliate_id: number | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  summary: string;
+  client_address: string;
 }

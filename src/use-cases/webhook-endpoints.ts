@@ -8,28 +8,48 @@ import {
   eventId,
   MERCHANT_EVENT_TYPES,
   OPERATOR_EVENT_TYPES,
-  postbackTemplateProblem,
   receiverUrlProblem,
 } from '../domain/outbound-events';
 import type { WebhookEndpointTable } from '../store/database';
 import { jsonList } from '../store/json-list';
 import type { Selectable } from 'kysely';
 
-type Deps = Pick<AppDeps, 'db' | 'clock' | 'config'>;
+export type Deps = Pick<AppDeps, 'db' | 'clock' | 'config'>;
 
 /** Merchants own their endpoints; admin and finance keys share the operators' (merchant_id NULL). */
 function owner(principal: Principal): number | null {
   return principal.role === 'merchant' ? principal.merchantId! : null;
 }
 
-function endpointView(row: Selectable<WebhookEndpointTable>) {
+export function endpointView(row: Selectable<WebhookEndpointTable>) {
   return {
     id: formatId('webhookEndpoint', row.id),
     url: row.url,
     events: JSON.parse(row.events) as EventType[],
     description: row.description,
     createdAt: row.created_at,
+    pausedAt: row.paused_at,
+    disabledAt: row.disabled_at,
+    disabledReason: row.disabled_reason,
+    /** Until then the rotated-out secret signs too; null when no rotation is in its grace. */
+    previousSecretExpiresAt: row.previous_secret_expires_at,
   };
+}
+
+export function checkUrl(deps: Deps, url: string) {
+  const problem = receiverUrlProblem(url, deps.config.webhookAllowPrivate ?? false);
+  if (problem) throw new AppError('validation_failed', problem);
+}
+
+export function checkEvents(principal: Principal, events: readonly EventType[]) {
+  const allowed = principal.role === 'merchant' ? MERCHANT_EVENT_TYPES : OPERATOR_EVENT_TYPES;
+  const refused = events.filter((e) => !allowed.includes(e));
+  if (refused.length > 0)
+    throw new AppError('validation_failed', `events: ${refused.join(', ')} not available to a ${principal.role} key`);
+}
+
+export function newSecret(deps: Pick<AppDeps, 'crypto'>) {
+  return `whsec_${encodeBase64(deps.crypto.randomBytes(24))}`;
 }
 
 export async function createWebhookEndpoint(
@@ -37,13 +57,9 @@ export async function createWebhookEndpoint(
   principal: Principal,
   input: { url: string; events: EventType[]; description?: string | undefined },
 ) {
-  const problem = receiverUrlProblem(input.url, deps.config.webhookAllowPrivate ?? false);
-  if (problem) throw new AppError('validation_failed', problem);
-  const allowed = principal.role === 'merchant' ? MERCHANT_EVENT_TYPES : OPERATOR_EVENT_TYPES;
-  const refused = input.events.filter((e) => !allowed.includes(e));
-  if (refused.length > 0)
-    throw new AppError('validation_failed', `events: ${refused.join(', ')} not available to a ${principal.role} key`);
-  const secret = `whsec_${encodeBase64(deps.crypto.randomBytes(24))}`;
+  checkUrl(deps, input.url);
+  checkEvents(principal, input.events);
+  const secret = newSecret(deps);
   const row = await deps.db
     .insertInto('webhook_endpoints')
     .values({
@@ -60,7 +76,7 @@ export async function createWebhookEndpoint(
   return { ...endpointView(row), secret };
 }
 
-async function ownEndpoint(deps: Pick<AppDeps, 'db'>, principal: Principal, id: number | undefined) {
+export async function ownEndpoint(deps: Pick<AppDeps, 'db'>, principal: Principal, id: number | undefined) {
   const row =
     id === undefined
       ? undefined
@@ -105,6 +121,11 @@ export async function deleteWebhookEndpoint(deps: Deps & Pick<AppDeps, 'writes'>
 /** An endpoint's deliveries, newest first, each with its attempts. */
 export async function listWebhookDeliveries(deps: Pick<AppDeps, 'db'>, principal: Principal, id: number | undefined) {
   const endpoint = await ownEndpoint(deps, principal, id);
+  return { deliveries: await deliveryLog(deps, { endpointId: endpoint.id }) };
+}
+
+/** The last 100 deliveries to one endpoint or one affiliate's postbacks, newest first, with every attempt. */
+export async function deliveryLog(deps: Pick<AppDeps, 'db'>, to: { endpointId: number } | { affiliateId: number }) {
   const deliveries = await deps.db
     .selectFrom('webhook_deliveries as d')
     .innerJoin('outbound_events as e', 'e.seq', 'd.event_seq')
@@ -119,7 +140,9 @@ export async function listWebhookDeliveries(deps: Pick<AppDeps, 'db'>, principal
       'd.next_attempt_at',
       'd.created_at',
     ])
-    .where('d.endpoint_id', '=', endpoint.id)
+    .where((eb) =>
+      'endpointId' in to ? eb('d.endpoint_id', '=', to.endpointId) : eb('d.postback_affiliate_id', '=', to.affiliateId),
+    )
     .orderBy('d.id', 'desc')
     .limit(100)
     .execute();
@@ -133,29 +156,27 @@ export async function listWebhookDeliveries(deps: Pick<AppDeps, 'db'>, principal
           .orderBy('delivery_id')
           .orderBy('attempt')
           .execute();
-  return {
-    deliveries: deliveries.map((d) => ({
-      id: formatId('webhookDelivery', d.id),
-      eventId: eventId(d.event_seq),
-      eventType: d.type,
-      status: d.status,
-      attempts: d.attempts,
-      lastStatusCode: d.last_status_code,
-      lastError: d.last_error,
-      nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
-      createdAt: d.created_at,
-      attemptLog: attempts
-        .filter((a) => a.delivery_id === d.id)
-        .map((a) => ({
-          attempt: a.attempt,
-          at: a.attempted_at,
-          statusCode: a.status_code,
-          error: a.error,
-          latencyMs: a.latency_ms,
-          response: a.response,
-        })),
-    })),
-  };
+  return deliveries.map((d) => ({
+    id: formatId('webhookDelivery', d.id),
+    eventId: eventId(d.event_seq),
+    eventType: d.type,
+    status: d.status,
+    attempts: d.attempts,
+    lastStatusCode: d.last_status_code,
+    lastError: d.last_error,
+    nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
+    createdAt: d.created_at,
+    attemptLog: attempts
+      .filter((a) => a.delivery_id === d.id)
+      .map((a) => ({
+        attempt: a.attempt,
+        at: a.attempted_at,
+        statusCode: a.status_code,
+        error: a.error,
+        latencyMs: a.latency_ms,
+        response: a.response,
+      })),
+  }));
 }
 
 /** Sends a delivery again at the next dispatch, with the same event id (webhook-id) and a fresh retry schedule. */
@@ -182,17 +203,4 @@ export async function replayWebhookDelivery(deps: Deps, principal: Principal, id
     status: 'pending' as const,
     nextAttemptAt: now,
   };
-}
-
-/** An affiliate's postback URL template, fired on its own commissions' events. */
-export async function setAffiliatePostback(deps: Deps, affiliateId: number, url: string) {
-  const problem = postbackTemplateProblem(url, deps.config.webhookAllowPrivate ?? false);
-  if (problem) throw new AppError('validation_failed', problem);
-  const now = deps.clock.now().toISOString();
-  await deps.db
-    .insertInto('affiliate_postbacks')
-    .values({ affiliate_id: affiliateId, url, created_at: now, updated_at: now })
-    .onConflict((oc) => oc.column('affiliate_id').doUpdateSet({ url, updated_at: now }))
-    .execute();
-  return { url, updatedAt: now };
 }

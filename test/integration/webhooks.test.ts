@@ -1,50 +1,8 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { dispatchWebhooks } from '../../src/webhooks/webhook-dispatcher';
 import { orderEvent, sendOrder } from '../support/shop';
+import { type Receiver, startReceiver, verify } from '../support/webhook-receiver';
 import { ADMIN_TOKEN, createTenant, startTestApp, TEST_IP_HEADER, type Tenant, type TestApp } from '../support/test-app';
-
-/** A real receiver on 127.0.0.1: records every request and answers from a script (200 once it runs out). */
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-interface Receiver {
-  url: string;
-  received: Received[];
-  script: ((res: ServerResponse) => void)[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(): Promise<Receiver> {
-  const received: Received[] = [];
-  const script: ((res: ServerResponse) => void)[] = [];
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
-      const answer = script.shift() ?? ((r: ServerResponse) => r.writeHead(200).end('ok'));
-      answer(res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    script,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 let t: TestApp;
 let tenant: Tenant;
@@ -101,20 +59,6 @@ async function deliveries(endpointId: string) {
   return ((await res.json()) as DeliveryLog).deliveries;
 }
 
-/** Standard Webhooks' own verify, at the time the message was signed (the app runs on a test clock). */
-function verify(secret: string, message: Received) {
-  vi.useFakeTimers({ toFake: ['Date'], now: Number(message.headers['webhook-timestamp']) * 1000 });
-  try {
-    return new Webhook(secret).verify(message.body, message.headers as Record<string, string>) as {
-      id: string;
-      type: string;
-      data: Record<string, unknown>;
-    };
-  } finally {
-    vi.useRealTimers();
-  }
-}
-
 describe('merchant webhooks', () => {
   it('delivers sale.created signed, retries a 500 with backoff, logs both attempts, and replays with the same webhook-id', async () => {
     const endpoint = await subscribe(['sale.created', 'sale.updated']);
@@ -129,6 +73,10 @@ describe('merchant webhooks', () => {
         events: ['sale.created', 'sale.updated'],
         description: '',
         createdAt: expect.any(String),
+        pausedAt: null,
+        disabledAt: null,
+        disabledReason: null,
+        previousSecretExpiresAt: null,
       },
     ]);
 
@@ -346,6 +294,18 @@ describe('the commission and payout events', () => {
       ['payout.created', payoutId, 'created', { EUR: '7.58' }],
       ['payout.paid', payoutId, 'paid', { EUR: '7.58' }],
     ]);
+    // The run as of the event: a replay after the run's row changed carries the same body.
+    const firstPayout = receiver.received.find((r) => r.url === '/finance')!;
+    t.store.raw.prepare("UPDATE payouts SET as_of = '2030-01-01T00:00:00.000Z', minimum_amount = '99.00'").run();
+    const logged = (await (
+      await t.request(`/v1/webhook-endpoints/${financeHook.id}/deliveries`, { key: finance })
+    ).json()) as DeliveryLog;
+    const created = logged.deliveries.find((d) => d.eventType === 'payout.created')!;
+    expect((await t.request(`/v1/webhook-deliveries/${created.id}/replay`, { method: 'POST', key: finance })).status).toBe(202);
+    await dispatch();
+    const again = receiver.received.at(-1)!;
+    expect(again.headers['webhook-id']).toBe(firstPayout.headers['webhook-id']);
+    expect(again.body).toBe(firstPayout.body);
     // Each endpoint's secret signs only its own deliveries.
     expect(() =>
       verify(
@@ -379,13 +339,29 @@ describe('the commission and payout events', () => {
 });
 
 describe('affiliate postbacks', () => {
-  it('fires commission.created with its macros URL-encoded, to the cent', async () => {
+  it('fires commission.created with every macro URL-encoded and exactly right, to the cent', async () => {
+    const macros = [
+      'event',
+      'transaction_id',
+      'click_id',
+      'sub1',
+      'sub2',
+      'sub3',
+      'sub4',
+      'sub5',
+      'order_id',
+      'amount',
+      'payout',
+      'currency',
+      'status',
+      'program_id',
+      'link_id',
+      'timestamp',
+    ];
     const put = await t.request('/v1/affiliates/me/postback', {
       method: 'PUT',
       key: tenant.affiliate.apiKey,
-      json: {
-        url: `${receiver.url}/pb?tid={transaction_id}&clid={click_id}&s1={sub1}&payout={payout}&amount={amount}&cur={currency}&st={status}&prg={program_id}&ev={event}`,
-      },
+      json: { url: `${receiver.url}/pb?${macros.map((m) => `${m}={${m}}`).join('&')}` },
     });
     expect(put.status).toBe(200);
     const unknown = await t.request('/v1/affiliates/me/postback', {
@@ -395,8 +371,11 @@ describe('affiliate postbacks', () => {
     });
     expect(unknown.status).toBe(422);
 
-    const clickId = await click('?sub1=spring%20sale%20%26%20more');
-    await order('P-1', clickId);
+    const clickId = await click(
+      '?sub1=spring%20sale%20%26%20more&sub2=a%2Bb%3Dc&sub3=%C3%A9t%C3%A9&sub4=100%25&sub5=x%2Fy%3Fz%23w',
+    );
+    await order('P-1/#&?', clickId);
+    const placedEventAt = t.clock.now().toISOString();
     const batch = await t.request('/v1/admin/batch', {
       method: 'POST',
       key: ADMIN_TOKEN,
@@ -408,17 +387,27 @@ describe('affiliate postbacks', () => {
     expect(hit!.method).toBe('GET');
     const query = new URL(hit!.url, receiver.url).searchParams;
     expect(Object.fromEntries(query)).toEqual({
-      tid: expect.stringMatching(/^\d+:/),
-      clid: clickId,
-      s1: 'spring sale & more',
-      payout: '7.58', // 8 % of 94.80 = 7.584, rounded half away from zero
+      event: 'commission.created',
+      transaction_id: expect.stringMatching(/^\d+:/),
+      click_id: clickId,
+      sub1: 'spring sale & more',
+      sub2: 'a+b=c',
+      sub3: 'été',
+      sub4: '100%',
+      sub5: 'x/y?z#w',
+      order_id: 'P-1/#&?',
       amount: '94.80',
-      cur: 'EUR',
-      st: 'pending',
-      prg: tenant.program.id,
-      ev: 'commission.created',
+      payout: '7.58', // 8 % of 94.80 = 7.584, rounded half away from zero
+      currency: 'EUR',
+      status: 'pending',
+      program_id: tenant.program.id,
+      link_id: tenant.link.id,
+      timestamp: placedEventAt,
     });
     // The raw query keeps the reserved characters encoded.
-    expect(hit!.url).toContain('s1=spring%20sale%20%26%20more');
+    expect(hit!.url).toContain('sub1=spring%20sale%20%26%20more');
+    expect(hit!.url).toContain('sub2=a%2Bb%3Dc');
+    expect(hit!.url).toContain('sub5=x%2Fy%3Fz%23w');
+    expect(hit!.url).toContain('order_id=P-1%2F%23%26%3F');
   });
 });

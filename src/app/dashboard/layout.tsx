@@ -10,12 +10,18 @@ const NAV: Record<Role, { href: string; label: string }[]> = {
     { href: '/app/merchant/held', label: 'Held orders' },
     { href: '/app/merchant/plan', label: 'Plan & what-if' },
     { href: '/app/merchant/postback-tokens', label: 'Postback tokens' },
+    { href: '/app/merchant/webhooks', label: 'Webhooks' },
+    { href: '/app/audit', label: 'Audit log' },
   ],
   affiliate: [
     { href: '/app/affiliate', label: 'Overview' },
     { href: '/app/affiliate/links', label: 'Link builder' },
+    { href: '/app/affiliate/postbacks', label: 'Postbacks' },
   ],
-  finance: [{ href: '/app/finance', label: 'Payout runs' }],
+  finance: [
+    { href: '/app/finance', label: 'Payout runs' },
+    { href: '/app/audit', label: 'Audit log' },
+  ],
   admin: [],
 };
 

@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { Role } from '../../core/principal';
 import type { AppDeps } from '../../core/deps';
-import { ApiCallError, apiClient, type ApiClient, type InProcessApp } from './api-client';
 import { formatter, localeFrom, type Formatter } from './format';
+import { ApiCallError, apiClient, type ApiClient, type InProcessApp, originOf } from './api-client';
 import { Layout } from './layout';
 import { readSession, sameToken, type Session } from './session';
 
@@ -83,7 +83,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
       fmt: formatter(localeFrom(c.req.header('accept-language'))),
       path: new URL(c.req.url).pathname,
       session,
-      api: apiClient(app, session.apiKey),
+      api: apiClient(app, session.apiKey, originOf(c.env, c.req.raw.headers)),
       now: now.toISOString(),
       today: now.toISOString().slice(0, 10),
       monthAgo: new Date(now.getTime() - 29 * DAY_MS).toISOString().slice(0, 10),

@@ -1,11 +1,15 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import type { AuthThrottle } from '../auth-throttle';
+import type { SignupGate } from '../signup-gate';
+import { registerSignupPages } from './signup-pages';
 import type { AppDeps } from '../../core/deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
+import { registerAffiliatePostbackPages } from './affiliate-postbacks';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
+import { registerAuditPage } from './audit-page';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
 import { pageHeaders, pageRunner } from './page-runner';
@@ -31,7 +35,13 @@ function safeNext(next: string | undefined, fallback: string): string {
  * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
  * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
  */
-export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp, throttle: AuthThrottle) {
+export function registerDashboardRoutes(
+  router: Hono<AppEnv>,
+  deps: AppDeps,
+  app: InProcessApp,
+  throttle: AuthThrottle,
+  signupGate: SignupGate,
+) {
   const run = pageRunner(deps, app);
 
   router.get('/app/assets/dashboard.js', (c) =>
@@ -76,6 +86,9 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
             </label>
             <button type="submit">Sign in</button>
           </form>
+          <p>
+            New affiliate? <a href="/app/signup">Sign up</a>.
+          </p>
         </section>
       </Layout>,
       status,
@@ -116,8 +129,11 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     return c.redirect('/app/login', 303);
   });
 
+  registerSignupPages(router, deps, signupGate);
   registerReportDownload(router, run);
   registerMerchantPages(router, run);
   registerAffiliatePages(router, run);
+  registerAffiliatePostbackPages(router, run);
   registerFinancePages(router, run);
+  registerAuditPage(router, run);
 }

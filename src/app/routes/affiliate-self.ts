@@ -4,8 +4,6 @@ import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 import { listOwnPayouts, setPayoutMethod } from '../../use-cases/affiliate-self';
-import { setAffiliatePostback } from '../../use-cases/webhook-endpoints';
-import { POSTBACK_MACROS } from '../../domain/outbound-events';
 import { guarded } from './guarded';
 
 const PayoutDetails = z.union([
@@ -53,25 +51,8 @@ const getAffiliatesMePayoutsRoute = createRoute({
   },
 });
 
-const putAffiliatesMePostbackRoute = createRoute({
-  method: 'put',
-  path: '/v1/affiliates/me/postback',
-  tags: ['webhooks'],
-  summary: `Your S2S postback URL, fired on your commissions' events; macros: ${POSTBACK_MACROS.map((m) => `{${m}}`).join(' ')}`,
-  security: bearer,
-  request: { body: jsonBody(z.object({ url: z.string().max(2048) }).strict()) },
-  responses: {
-    200: json(z.object({ url: z.string(), updatedAt: z.string() }), 'Saved'),
-    ...errorResponses(...authErrors, ...bodyErrors),
-  },
-});
-
-/** An affiliate's own account (/v1/affiliates/me*): how it is paid, its payouts, its postback. */
+/** An affiliate's own account (/v1/affiliates/me*): how it is paid, its payouts (its postbacks: affiliate-postbacks.ts). */
 export function registerAffiliateSelfRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
-  app.openapi(guarded(putAffiliatesMePostbackRoute, authorize('affiliate')), async (c) =>
-    c.json(await setAffiliatePostback(deps, c.get('principal').affiliateId!, c.req.valid('json').url), 200),
-  );
-
   app.openapi(guarded(patchAffiliatesMeRoute, authorize('affiliate')), async (c) => {
     const body = c.req.valid('json');
     return c.json(await setPayoutMethod(deps, c.get('principal').affiliateId!, body.payoutMethod, body.payoutDetails), 200);
