@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { query } from './api-client';
-import { Card } from './components';
+import { Badge, Card } from './components';
 import { DataTable, text } from './data-table';
 import { ActionButton, Layout } from './layout';
 import type { PostbackToken } from './merchant-api';
@@ -52,7 +52,9 @@ export function registerMerchantTokenPages(router: Hono<AppEnv>, run: PageRunner
                     </th>
                     <td>{when(token.createdAt)}</td>
                     <td>{when(token.lastUsedAt)}</td>
-                    <td data-field="state">{state === 'live' ? 'live' : `${state} ${when(token.revokedAt)}`}</td>
+                    <td>
+                      <Badge status={state} field="state" /> {state === 'live' ? '' : when(token.revokedAt)}
+                    </td>
                     <td>
                       {state !== 'revoked' && (
                         <ActionButton
