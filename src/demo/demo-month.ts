@@ -385,7 +385,9 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
     const at = start + day * DAY_MS + 10 * 3600 * 1000;
     const placedAt = at + secondsToOrder * 1000;
     const visitor = 4001 + showcased++;
-    const items = [{ sku: product.sku, category: product.category, quantity: 1, unitPrice: money(product.cents), discount: '0.00' }];
+    const items = [
+      { sku: product.sku, category: product.category, quantity: 1, unitPrice: money(product.cents), discount: '0.00' },
+    ];
     events.push({
       at,
       run: async () => {
@@ -409,7 +411,8 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
             counts.orders++;
             for (const step of later) {
               const when = placedAt + step.afterDays * DAY_MS;
-              const order = step.type === 'order.refunded' ? { ...placed, items: items.map((l) => ({ ...l, refundedQuantity: 1 })) } : placed;
+              const order =
+                step.type === 'order.refunded' ? { ...placed, items: items.map((l) => ({ ...l, refundedQuantity: 1 })) } : placed;
               schedule(when, () => sendOrder(link.programId, step.type, order, when));
             }
           },

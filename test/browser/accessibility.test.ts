@@ -122,13 +122,22 @@ describe.skipIf(!hasChromium)('dashboards: accessibility and layout of every pag
   });
 
   it('affiliate: overview, link builder and postbacks', async () => {
-    await check('affiliate', accounts.affiliates[0]!.apiKey, ['/app/affiliate', '/app/affiliate/links', '/app/affiliate/postbacks']);
+    await check('affiliate', accounts.affiliates[0]!.apiKey, [
+      '/app/affiliate',
+      '/app/affiliate/links',
+      '/app/affiliate/postbacks',
+    ]);
   });
 
   it('finance: payout runs, one run with its confirmation, the audit log', async () => {
     const key = accounts.finance.apiKey;
     const run = await firstId(key, '/v1/payouts', 'payouts');
-    await check('finance', key, ['/app/finance', `/app/finance/payouts/${run}`, `/app/finance/payouts/${run}?confirm=paid`, '/app/audit']);
+    await check('finance', key, [
+      '/app/finance',
+      `/app/finance/payouts/${run}`,
+      `/app/finance/payouts/${run}?confirm=paid`,
+      '/app/audit',
+    ]);
   });
 
   it('/favicon.ico answers', async () => {

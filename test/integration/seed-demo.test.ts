@@ -72,7 +72,7 @@ describe('npm run seed', () => {
 
     // One order of each state, under the ids the seed prints, whatever the date.
     for (const id of Object.values(SHOWCASE)) expect(first.stdout).toContain(id);
-    const api = async <T,>(path: string, key = merchantKey!) =>
+    const api = async <T>(path: string, key = merchantKey!) =>
       (await (await fetch(`${server!.url}${path}`, { headers: { authorization: `Bearer ${key}` } })).json()) as T;
     const order = (id: string) => api<{ status: string; attribution: { held: boolean } }>(`/v1/orders/${id}`);
     expect(await order(SHOWCASE.held)).toMatchObject({ status: 'paid', attribution: { held: true } });

@@ -47,7 +47,11 @@ export function registerAffiliatePostbackPages(router: Hono<AppEnv>, run: PageRu
               row={(r) => (
                 <tr>
                   <th scope="row">
-                    {r.programId === null ? 'All programs (default)' : <Named id={r.programId} name={programName.get(r.programId)} />}
+                    {r.programId === null ? (
+                      'All programs (default)'
+                    ) : (
+                      <Named id={r.programId} name={programName.get(r.programId)} />
+                    )}
                   </th>
                   <td>
                     <code>{r.url}</code>

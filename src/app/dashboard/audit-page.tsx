@@ -84,7 +84,8 @@ export function registerAuditPage(router: Hono<AppEnv>, run: PageRunner) {
                     <code>{e.action}</code>
                   </td>
                   <td>
-                    <span class="muted">{e.objectType}</span> <Named id={e.objectId} name={e.objectId ? names.get(e.objectId) : null} />
+                    <span class="muted">{e.objectType}</span>{' '}
+                    <Named id={e.objectId} name={e.objectId ? names.get(e.objectId) : null} />
                   </td>
                   <td class="wrap">
                     <code>{change(e.summary)}</code>

@@ -99,9 +99,9 @@ export function registerMerchantWebhookPages(router: Hono<AppEnv>, run: PageRunn
         <Layout title="Webhooks" role="merchant" csrf={p.session.csrf} path={p.path} notice={done || undefined}>
           <Card id="about" title="How webhooks reach you">
             <p>
-              Endpoints receive your sale and commission events, signed per Standard Webhooks. Create, edit and rotate their secrets
-              through <code>/v1/webhook-endpoints</code> (docs/webhooks.md). A test send and a replay leave at the next dispatch,
-              within seconds. Times are UTC.
+              Endpoints receive your sale and commission events, signed per Standard Webhooks. Create, edit and rotate their
+              secrets through <code>/v1/webhook-endpoints</code> (docs/webhooks.md). A test send and a replay leave at the next
+              dispatch, within seconds. Times are UTC.
             </p>
             {endpoints.length === 0 && <p data-testid="no-endpoints">No webhook endpoints yet.</p>}
           </Card>
