@@ -1,6 +1,6 @@
 import { createApp } from '../app/create-app';
 import { issueApiKey, revokeKey } from '../use-cases/api-keys';
-import { seedDemoMonth } from '../demo/demo-month';
+import { SHOWCASE, seedDemoMonth } from '../demo/demo-month';
 import { ConfigError, readConfig } from '../runtime/config';
 import { consoleLogger } from '../runtime/logger';
 import { nodeCrypto } from '../runtime/node-crypto';
@@ -92,6 +92,11 @@ one of these keys (shown once; only their hashes are stored):
   merchant  ${accounts.otherMerchant.name.padEnd(14)} ${accounts.otherMerchant.apiKey}
 ${accounts.affiliates.map((a) => `  affiliate ${a.name.padEnd(14)} ${a.apiKey}`).join('\n')}
   finance   ${''.padEnd(14)} ${accounts.finance.apiKey}
+
+Each state, for Acme Outdoor (Orders, Held orders) and finance (Payout runs):
+  held       ${SHOWCASE.held}      refunded  ${SHOWCASE.refunded}
+  cancelled  ${SHOWCASE.cancelled} clawback  ${SHOWCASE.clawback} (refunded after its commission was paid)
+  paid payout run ${accounts.paidRun}
 `);
   await whileAlive(async () => {
     await deps.clicks.flush();

@@ -26,6 +26,8 @@ export interface DemoAccounts {
   finance: { apiKey: string };
   programs: { id: string; name: string; merchant: string }[];
   counts: { clicks: number; orders: number; refunds: number; cancellations: number; held: number };
+  /** The payout run finance marked paid on day 21 (the clawback order's commission is in it). */
+  paidRun: string;
 }
 
 export interface DemoOptions {
@@ -37,6 +39,14 @@ export interface DemoOptions {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+
+/** The demo's merchant order ids of the one order in each state (Acme Outdoor; the held one is Bikes'). */
+export const SHOWCASE = {
+  held: 'B-HELD-1',
+  refunded: 'A-REFUNDED-1',
+  cancelled: 'A-CANCELLED-1',
+  clawback: 'A-CLAWBACK-1',
+} as const;
 const HUMAN_UAS = [
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36',
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Safari/605.1.15',
@@ -359,6 +369,72 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
     }
   }
 
+  // One order of each state a person should be able to find, at fixed days of the month and with
+  // ids that say what they are, so no state depends on the dice (nor on the date it is seeded on).
+  // They draw nothing from `rnd`: the month's random traffic stays the same with or without them.
+  let showcased = 0;
+  const showcaseLink = (programId: string) => links.find((l) => l.programId === programId)!;
+  const showcase = (
+    id: string,
+    link: DemoLink,
+    day: number,
+    secondsToOrder: number,
+    product: Product,
+    later: { type: 'order.cancelled' | 'order.refunded' | 'order.completed'; afterDays: number }[],
+  ) => {
+    const at = start + day * DAY_MS + 10 * 3600 * 1000;
+    const placedAt = at + secondsToOrder * 1000;
+    const visitor = 4001 + showcased++;
+    const items = [
+      { sku: product.sku, category: product.category, quantity: 1, unitPrice: money(product.cents), discount: '0.00' },
+    ];
+    events.push({
+      at,
+      run: async () => {
+        const clickId = await click(link, visitor, HUMAN_UAS[0]!);
+        if (!clickId) throw new Error(`demo: the click for ${id} was not recorded`);
+        const placed = {
+          id,
+          customerId: `cus_${id.toLowerCase()}`,
+          newCustomer: false,
+          currency: 'EUR',
+          shipping: '4.90',
+          items,
+          clickId,
+          placedAt: new Date(placedAt).toISOString(),
+        };
+        events.push({
+          at: placedAt,
+          run: async () => {
+            await sendOrder(link.programId, 'order.created', placed, placedAt);
+            await sendOrder(link.programId, 'order.paid', placed, placedAt + 60_000);
+            counts.orders++;
+            for (const step of later) {
+              const when = placedAt + step.afterDays * DAY_MS;
+              const order =
+                step.type === 'order.refunded' ? { ...placed, items: items.map((l) => ({ ...l, refundedQuantity: 1 })) } : placed;
+              schedule(when, () => sendOrder(link.programId, step.type, order, when));
+            }
+          },
+        });
+      },
+    });
+  };
+  const tent = CATALOG.outdoor![0]!;
+  // Completed on day 3, approved after the 7-day lock, paid in the day-21 run, refunded on day 24:
+  // the refund after payout is a clawback entry.
+  showcase(SHOWCASE.clawback, showcaseLink(outdoor.id), 1, 1800, tent, [
+    { type: 'order.completed', afterDays: 2 },
+    { type: 'order.refunded', afterDays: 23 },
+  ]);
+  showcase(SHOWCASE.refunded, showcaseLink(outdoor.id), 22, 1800, tent, [{ type: 'order.refunded', afterDays: 2 }]);
+  showcase(SHOWCASE.cancelled, showcaseLink(outdoor.id), 25, 1800, tent, [{ type: 'order.cancelled', afterDays: 0.5 }]);
+  // Ordered 20 s after the click; Bikes asks for at least 60 s, so the order waits for the merchant.
+  showcase(SHOWCASE.held, showcaseLink(bikes.id), 27, 20, CATALOG.bikes![1]!, []);
+  counts.refunds += 2;
+  counts.cancellations++;
+  counts.held++;
+
   // Run everything in time order; events scheduled while running join the queue in place.
   let done = 0;
   while (events.length > 0) {
@@ -390,5 +466,6 @@ export async function seedDemoMonth(target: DemoTarget, options: DemoOptions): P
       { id: kitchen.id, name: kitchen.name, merchant: other.id },
     ],
     counts,
+    paidRun: firstPayout!,
   };
 }

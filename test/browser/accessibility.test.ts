@@ -102,10 +102,10 @@ describe.skipIf(!hasChromium)('dashboards: accessibility and layout of every pag
     } finally {
       await browser.close();
     }
-    await check('anonymous', undefined, ['/app/login']);
+    await check('anonymous', undefined, ['/app/login', '/app/signup', '/app/signup/verify?token=any']);
   });
 
-  it('merchant: overview, orders, an order, held orders, plan and what-if, postback tokens, an error page', async () => {
+  it('merchant: overview, orders, an order, held orders, plan and what-if, postback tokens, webhooks, audit log, an error page', async () => {
     const key = accounts.merchant.apiKey;
     const order = await firstId(key, '/v1/orders?limit=1', 'orders');
     await check('merchant', key, [
@@ -115,18 +115,29 @@ describe.skipIf(!hasChromium)('dashboards: accessibility and layout of every pag
       '/app/merchant/held',
       '/app/merchant/plan',
       '/app/merchant/postback-tokens',
+      '/app/merchant/webhooks',
+      '/app/audit',
       '/app/merchant/orders/missing-order',
     ]);
   });
 
-  it('affiliate: overview and link builder', async () => {
-    await check('affiliate', accounts.affiliates[0]!.apiKey, ['/app/affiliate', '/app/affiliate/links']);
+  it('affiliate: overview, link builder and postbacks', async () => {
+    await check('affiliate', accounts.affiliates[0]!.apiKey, [
+      '/app/affiliate',
+      '/app/affiliate/links',
+      '/app/affiliate/postbacks',
+    ]);
   });
 
-  it('finance: payout runs and one run with its confirmation', async () => {
+  it('finance: payout runs, one run with its confirmation, the audit log', async () => {
     const key = accounts.finance.apiKey;
     const run = await firstId(key, '/v1/payouts', 'payouts');
-    await check('finance', key, ['/app/finance', `/app/finance/payouts/${run}`, `/app/finance/payouts/${run}?confirm=paid`]);
+    await check('finance', key, [
+      '/app/finance',
+      `/app/finance/payouts/${run}`,
+      `/app/finance/payouts/${run}?confirm=paid`,
+      '/app/audit',
+    ]);
   });
 
   it('/favicon.ico answers', async () => {

@@ -525,11 +525,16 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.waitForSelector('[role=alert]');
     expect(await page.inputValue('input[name=sub1]')).toBe('browser-test');
     await page.getByLabel(/^Deep link/).fill('https://outdoor.example/p/stove-mini?color=red');
+    await page.getByLabel('Sub-id 3').fill('browser-s3');
     await page.getByRole('button', { name: 'Create link' }).click();
     const created = await (await page.waitForSelector('[data-testid=created-url]')).inputValue();
     await page.getByRole('button', { name: 'Copy link' }).click();
     await expect.poll(() => page.textContent('#copy-status')).toBe('Copied to the clipboard');
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(created);
+    // Every sub-id is listed, sub3 to sub5 too.
+    expect(await page.$$eval('[data-testid=links-table] [data-sub=sub3]', (els) => els.map((e) => e.textContent))).toContain(
+      'sub3=browser-s3',
+    );
     await page.screenshot({ path: `${SHOTS}/affiliate-link-builder.png`, fullPage: true });
 
     const links = await api<{ links: { trackingUrl: string; url: string; sub1: string; programId: string }[] }>(

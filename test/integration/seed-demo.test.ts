@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SHOWCASE } from '../../src/demo/demo-month';
 import { makeTempDir, REPO_ROOT, removeDir, startServer, type ServerProcess } from '../support/server-process';
 
 /**
@@ -68,5 +69,26 @@ describe('npm run seed', () => {
     const statuses = new Set(orders.orders.map((o) => o.status));
     expect(statuses.has('completed') && statuses.has('refunded')).toBe(true);
     expect(orders.orders.some((o) => o.held)).toBe(true);
+
+    // One order of each state, under the ids the seed prints, whatever the date.
+    for (const id of Object.values(SHOWCASE)) expect(first.stdout).toContain(id);
+    const api = async <T>(path: string, key = merchantKey!) =>
+      (await (await fetch(`${server!.url}${path}`, { headers: { authorization: `Bearer ${key}` } })).json()) as T;
+    const order = (id: string) => api<{ status: string; attribution: { held: boolean } }>(`/v1/orders/${id}`);
+    expect(await order(SHOWCASE.held)).toMatchObject({ status: 'paid', attribution: { held: true } });
+    expect(await order(SHOWCASE.refunded)).toMatchObject({ status: 'refunded' });
+    expect(await order(SHOWCASE.cancelled)).toMatchObject({ status: 'cancelled' });
+    expect(await order(SHOWCASE.clawback)).toMatchObject({ status: 'refunded' });
+    // The clawback order: its commission (8 % of 189.00) paid in the day-21 run, then taken back.
+    const entries = await api<{ commissions: { kind: string; amount: string; status: string; payoutId?: string | null }[] }>(
+      `/v1/commissions?orderId=${SHOWCASE.clawback}`,
+    );
+    const clawback = entries.commissions.find((e) => e.kind === 'clawback');
+    expect(clawback?.amount).toBe('-15.12');
+    const paid = entries.commissions.find((e) => e.kind !== 'clawback' && e.amount === '15.12');
+    expect(paid?.status).toBe('paid');
+    const financeKey = /finance +(cl_fin_\S+)/.exec(first.stdout)![1]!;
+    const paidRun = /paid payout run (\S+)/.exec(first.stdout)![1]!;
+    expect(await api<{ status: string }>(`/v1/payouts/${paidRun}`, financeKey)).toMatchObject({ status: 'paid' });
   });
 });

@@ -1,8 +1,10 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
+import { Card, Named } from './components';
 import { DataTable, text } from './data-table';
 import { Layout } from './layout';
 import { type DeliveryRow, DeliveryTable } from './merchant-webhooks';
+import type { Program } from './merchant-api';
 import type { PageRunner } from './page-runner';
 
 interface Postbacks {
@@ -18,43 +20,50 @@ export function registerAffiliatePostbackPages(router: Hono<AppEnv>, run: PageRu
   router.get(
     '/app/affiliate/postbacks',
     run.page(['affiliate'], async (c, p) => {
-      const [settings, { deliveries }] = await Promise.all([
+      const [settings, { deliveries }, { programs }] = await Promise.all([
         p.api.get<Postbacks>('/v1/affiliates/me/postback'),
         p.api.get<{ deliveries: DeliveryRow[] }>('/v1/affiliates/me/postback/deliveries'),
+        p.api.get<{ programs: Program[] }>('/v1/programs'),
       ]);
+      const programName = new Map(programs.map((pr) => [pr.id, pr.name]));
       const rows = [
-        ...(settings.default ? [{ scope: 'All programs (default)', ...settings.default }] : []),
-        ...settings.programs.map((pr) => ({ scope: pr.programId, url: pr.url, updatedAt: pr.updatedAt })),
+        ...(settings.default ? [{ programId: null, ...settings.default }] : []),
+        ...settings.programs.map((pr) => ({ programId: pr.programId as string | null, url: pr.url, updatedAt: pr.updatedAt })),
       ];
       return c.html(
-        <Layout title="Postbacks" role="affiliate" csrf={p.session.csrf}>
-          <section aria-labelledby="urls-h">
-            <h2 id="urls-h">Postback URLs</h2>
+        <Layout title="Postbacks" role="affiliate" csrf={p.session.csrf} path={p.path}>
+          <Card id="urls" title="Postback URLs">
             <p>
               Set them with <code>PUT /v1/affiliates/me/postback</code> and{' '}
               <code>PUT /v1/affiliates/me/programs/&#123;programId&#125;/postback</code>; a program's own URL replaces the default
-              for that program.
+              for that program. Times are UTC.
             </p>
             <DataTable
               testId="postback-urls"
+              label="Postback URLs"
               columns={[text('For'), text('URL template'), text('Updated')]}
               rows={rows}
               empty="No postback URL set."
               row={(r) => (
                 <tr>
-                  <th scope="row">{r.scope}</th>
+                  <th scope="row">
+                    {r.programId === null ? (
+                      'All programs (default)'
+                    ) : (
+                      <Named id={r.programId} name={programName.get(r.programId)} />
+                    )}
+                  </th>
                   <td>
                     <code>{r.url}</code>
                   </td>
-                  <td>{r.updatedAt.slice(0, 16).replace('T', ' ')}</td>
+                  <td data-value={r.updatedAt}>{p.fmt.dateTime(r.updatedAt)}</td>
                 </tr>
               )}
             />
-          </section>
-          <section aria-labelledby="log-h">
-            <h2 id="log-h">Last deliveries ({deliveries.length})</h2>
-            <DeliveryTable testId="postback-deliveries" rows={deliveries} />
-          </section>
+          </Card>
+          <Card id="log" title={`Last deliveries (${p.fmt.count(deliveries.length)})`}>
+            <DeliveryTable testId="postback-deliveries" label="Postback deliveries" fmt={p.fmt} rows={deliveries} />
+          </Card>
         </Layout>,
       );
     }),

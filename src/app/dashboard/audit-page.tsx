@@ -2,8 +2,10 @@ import type { Hono } from 'hono';
 import type { AuditView } from '../../use-cases/audit-log';
 import type { AppEnv } from '../env';
 import { query } from './api-client';
+import { Badge, Card, Field, Named } from './components';
 import { DataTable, text } from './data-table';
 import { Layout } from './layout';
+import { merchantNames } from './merchant-names';
 import type { PageRunner } from './page-runner';
 
 const FILTERS = ['actor', 'action', 'objectType', 'objectId', 'cursor'] as const;
@@ -28,48 +30,64 @@ export function registerAuditPage(router: Hono<AppEnv>, run: PageRunner) {
         `/v1/audit${query({ ...filters, limit: 100 })}`,
       );
       const role = p.session.principal.role as 'merchant' | 'finance';
+      // A merchant sees its programs' and affiliates' names beside their ids; finance sees ids.
+      const names = new Map<string, string>();
+      if (role === 'merchant') {
+        const known = await merchantNames(p.api);
+        for (const map of [known.program, known.affiliate]) for (const [id, name] of map) names.set(id, name);
+      }
       const csvHref = `/app/audit.csv${query(filters)}`;
       return c.html(
-        <Layout title="Audit log" role={role} csrf={p.session.csrf}>
-          <section aria-labelledby="audit-filter-h">
-            <h2 id="audit-filter-h">Filter</h2>
+        <Layout title="Audit log" role={role} csrf={p.session.csrf} path={p.path}>
+          <Card id="audit-filter" title="Filter">
             <form method="get" action="/app/audit" class="inline" aria-label="Filter the audit log">
-              <label>
-                Key (e.g. key_3)
+              <Field label="Key (e.g. key_3)">
                 <input type="text" name="actor" value={filters.actor ?? ''} size={10} />
-              </label>
-              <label>
-                Action (e.g. program.update)
+              </Field>
+              <Field label="Action (e.g. program.update)">
                 <input type="text" name="action" value={filters.action ?? ''} size={20} />
-              </label>
-              <label>
-                Object type
+              </Field>
+              <Field label="Object type">
                 <input type="text" name="objectType" value={filters.objectType ?? ''} size={12} />
-              </label>
-              <label>
-                Object id
+              </Field>
+              <Field label="Object id">
                 <input type="text" name="objectId" value={filters.objectId ?? ''} size={12} />
-              </label>
+              </Field>
               <button type="submit">Show</button>
             </form>
-          </section>
-          <section aria-labelledby="audit-h">
-            <h2 id="audit-h">Changes, newest first</h2>
-            <p>
-              <a href={csvHref}>Download this page as CSV</a>
-            </p>
+          </Card>
+          <Card
+            id="audit"
+            title="Changes, newest first"
+            actions={
+              <a class="button secondary small" href={csvHref}>
+                Download this page as CSV
+              </a>
+            }
+          >
+            <p class="muted small">Times are UTC. A change shows what it was before and after; secrets are never recorded.</p>
             <DataTable
               testId="audit-table"
-              columns={[text('When (UTC)'), text('Who'), text('Action'), text('Object'), text('Change'), text('From')]}
+              label="Audit log"
+              columns={[text('When'), text('Who'), text('Action'), text('Object'), text('Change'), text('From')]}
               rows={page.entries}
               empty="No changes recorded."
               row={(e) => (
                 <tr data-key={e.id}>
-                  <th scope="row">{e.at}</th>
-                  <td>{`${e.actor.keyId ?? '—'} (${e.actor.role})`}</td>
-                  <td data-field="action">{e.action}</td>
-                  <td>{`${e.objectType} ${e.objectId ?? ''}`}</td>
+                  <th scope="row" data-value={e.at}>
+                    {p.fmt.dateTime(e.at)}
+                  </th>
                   <td>
+                    <Named id={e.actor.keyId} /> <Badge status={e.actor.role} />
+                  </td>
+                  <td data-field="action">
+                    <code>{e.action}</code>
+                  </td>
+                  <td>
+                    <span class="muted">{e.objectType}</span>{' '}
+                    <Named id={e.objectId} name={e.objectId ? names.get(e.objectId) : null} />
+                  </td>
+                  <td class="wrap">
                     <code>{change(e.summary)}</code>
                   </td>
                   <td>{e.clientAddress}</td>
@@ -81,7 +99,7 @@ export function registerAuditPage(router: Hono<AppEnv>, run: PageRunner) {
                 <a href={`/app/audit${query({ ...filters, cursor: page.nextCursor })}`}>Older changes</a>
               </p>
             ) : null}
-          </section>
+          </Card>
         </Layout>,
       );
     }),

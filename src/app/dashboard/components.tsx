@@ -82,6 +82,13 @@ const TONES: Record<string, string> = {
   refunded: 'warn',
   reversed: 'danger',
   held: 'warn',
+  delivered: 'ok',
+  active: 'ok',
+  live: 'ok',
+  paused: 'warn',
+  retiring: 'warn',
+  disabled: 'danger',
+  revoked: 'danger',
   pending: '',
   created: '',
 };

@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { query } from './api-client';
+import { Badge, Card } from './components';
 import { DataTable, text } from './data-table';
 import { ActionButton, Layout } from './layout';
 import type { PostbackToken } from './merchant-api';
@@ -27,10 +28,10 @@ export function registerMerchantTokenPages(router: Hono<AppEnv>, run: PageRunner
           title="Postback tokens"
           role="merchant"
           csrf={p.session.csrf}
+          path={p.path}
           notice={done ? `Token ${done} revoked; postbacks carrying it are refused from now on.` : undefined}
         >
-          <section aria-labelledby="tokens-h">
-            <h2 id="tokens-h">Tokens ({tokens.length})</h2>
+          <Card id="tokens" title={`Tokens (${tokens.length})`}>
             <p>
               A postback token travels in the postback's query string. Revoke one you no longer use or that may have leaked;
               rotate through <code>POST /v1/postback-tokens/&#123;id&#125;/rotate</code> to switch a shop over with a grace
@@ -38,6 +39,7 @@ export function registerMerchantTokenPages(router: Hono<AppEnv>, run: PageRunner
             </p>
             <DataTable
               testId="postback-tokens-table"
+              label="Postback tokens"
               columns={[text('Token'), text('Created'), text('Last used'), text('State'), text('Revoke')]}
               rows={tokens}
               empty="No postback tokens."
@@ -50,7 +52,9 @@ export function registerMerchantTokenPages(router: Hono<AppEnv>, run: PageRunner
                     </th>
                     <td>{when(token.createdAt)}</td>
                     <td>{when(token.lastUsedAt)}</td>
-                    <td data-field="state">{state === 'live' ? 'live' : `${state} ${when(token.revokedAt)}`}</td>
+                    <td>
+                      <Badge status={state} field="state" /> {state === 'live' ? '' : when(token.revokedAt)}
+                    </td>
                     <td>
                       {state !== 'revoked' && (
                         <ActionButton
@@ -66,7 +70,7 @@ export function registerMerchantTokenPages(router: Hono<AppEnv>, run: PageRunner
                 );
               }}
             />
-          </section>
+          </Card>
         </Layout>,
       );
     }),

@@ -1,7 +1,9 @@
 import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { query } from './api-client';
-import { DataTable, num, text } from './data-table';
+import { Badge, Card, Named } from './components';
+import { CountCell, DataTable, num, text } from './data-table';
+import type { Formatter } from './format';
 import { ActionButton, Layout } from './layout';
 import type { PageRunner } from './page-runner';
 
@@ -27,19 +29,26 @@ export interface DeliveryRow {
   createdAt: string;
 }
 
-const when = (iso: string | null) => (iso === null ? '–' : iso.slice(0, 16).replace('T', ' '));
-
-function state(e: Endpoint): string {
-  if (e.disabledAt !== null) return `disabled ${when(e.disabledAt)}: ${e.disabledReason ?? ''}`;
-  if (e.pausedAt !== null) return `paused ${when(e.pausedAt)}`;
-  return 'active';
+/** An endpoint's state in one word (for its badge) and what follows it (when, why). */
+function state(e: Endpoint, fmt: Formatter): { word: string; detail: string } {
+  if (e.disabledAt !== null) return { word: 'disabled', detail: `${fmt.dateTime(e.disabledAt)}: ${e.disabledReason ?? ''}` };
+  if (e.pausedAt !== null) return { word: 'paused', detail: fmt.dateTime(e.pausedAt) };
+  return { word: 'active', detail: '' };
 }
 
 /** The delivery log as a table: event, status, attempts, last answer; `action` adds a column of buttons. */
-export function DeliveryTable(props: { testId: string; rows: DeliveryRow[]; action?: (d: DeliveryRow) => unknown }) {
+export function DeliveryTable(props: {
+  testId: string;
+  label: string;
+  fmt: Formatter;
+  rows: DeliveryRow[];
+  action?: (d: DeliveryRow) => unknown;
+}) {
+  const when = (iso: string | null) => (iso === null ? '–' : props.fmt.dateTime(iso));
   return (
     <DataTable
       testId={props.testId}
+      label={props.label}
       columns={[
         text('Made'),
         text('Event'),
@@ -53,12 +62,14 @@ export function DeliveryTable(props: { testId: string; rows: DeliveryRow[]; acti
       empty="No deliveries yet."
       row={(d) => (
         <tr data-delivery={d.id}>
-          <td>{when(d.createdAt)}</td>
+          <td data-value={d.createdAt}>{when(d.createdAt)}</td>
           <td>
-            {d.eventType} <small>({d.eventId})</small>
+            <Named id={d.eventId} name={d.eventType} />
           </td>
-          <td data-field="status">{d.status}</td>
-          <td class="num">{d.attempts}</td>
+          <td>
+            <Badge status={d.status} field="status" />
+          </td>
+          <CountCell fmt={props.fmt} value={d.attempts} field="attempts" />
           <td>{d.lastStatusCode ?? d.lastError ?? '–'}</td>
           <td>{when(d.nextAttemptAt)}</td>
           {props.action && <td>{props.action(d) as never}</td>}
@@ -85,44 +96,64 @@ export function registerMerchantWebhookPages(router: Hono<AppEnv>, run: PageRunn
       );
       const done = c.req.query('done');
       return c.html(
-        <Layout title="Webhooks" role="merchant" csrf={p.session.csrf} notice={done || undefined}>
-          <p>
-            Endpoints receive your sale and commission events, signed per Standard Webhooks. Create, edit and rotate their secrets
-            through <code>/v1/webhook-endpoints</code> (docs/webhooks.md). A test send and a replay leave at the next dispatch,
-            within seconds. Times are UTC.
-          </p>
-          {endpoints.length === 0 && <p>No webhook endpoints yet.</p>}
+        <Layout title="Webhooks" role="merchant" csrf={p.session.csrf} path={p.path} notice={done || undefined}>
+          <Card id="about" title="How webhooks reach you">
+            <p>
+              Endpoints receive your sale and commission events, signed per Standard Webhooks. Create, edit and rotate their
+              secrets through <code>/v1/webhook-endpoints</code> (docs/webhooks.md). A test send and a replay leave at the next
+              dispatch, within seconds. Times are UTC.
+            </p>
+            {endpoints.length === 0 && <p data-testid="no-endpoints">No webhook endpoints yet.</p>}
+          </Card>
           {endpoints.map((e, i) => {
             const base = `/app/merchant/webhooks/${encodeURIComponent(e.id)}`;
+            const s = state(e, p.fmt);
+            const name = e.description || e.url;
             return (
-              <section aria-labelledby={`endpoint-${e.id}`} data-endpoint={e.id}>
-                <h2 id={`endpoint-${e.id}`}>
-                  {e.description || e.url} <small>({e.id})</small>
-                </h2>
-                <p>
-                  <code>{e.url}</code> · {e.events.join(', ')} · <span data-field="state">{state(e)}</span>
-                </p>
-                <p>
-                  <ActionButton action={`${base}/test`} csrf={p.session.csrf} label="Send test" name={e.id} />{' '}
-                  {e.pausedAt === null && e.disabledAt === null ? (
-                    <ActionButton action={`${base}/pause`} csrf={p.session.csrf} label="Pause" name={e.id} />
-                  ) : (
-                    <ActionButton action={`${base}/resume`} csrf={p.session.csrf} label="Resume" name={e.id} />
-                  )}
-                </p>
-                <DeliveryTable
-                  testId={`deliveries-${e.id}`}
-                  rows={logs[i]!.deliveries}
-                  action={(d) => (
-                    <ActionButton
-                      action={`/app/merchant/webhook-deliveries/${encodeURIComponent(d.id)}/replay`}
-                      csrf={p.session.csrf}
-                      label="Replay"
-                      name={d.id}
-                    />
-                  )}
-                />
-              </section>
+              <div data-endpoint={e.id}>
+                <Card
+                  id={`endpoint-${e.id}`}
+                  title={<Named id={e.id} name={name} />}
+                  actions={
+                    <span class="inline">
+                      <ActionButton action={`${base}/test`} csrf={p.session.csrf} label="Send test" name={name} />
+                      {e.pausedAt === null && e.disabledAt === null ? (
+                        <ActionButton action={`${base}/pause`} csrf={p.session.csrf} label="Pause" name={name} />
+                      ) : (
+                        <ActionButton action={`${base}/resume`} csrf={p.session.csrf} label="Resume" name={name} />
+                      )}
+                    </span>
+                  }
+                >
+                  <dl class="facts">
+                    <dt>URL</dt>
+                    <dd>
+                      <code>{e.url}</code>
+                    </dd>
+                    <dt>Events</dt>
+                    <dd>{e.events.join(', ')}</dd>
+                    <dt>State</dt>
+                    <dd>
+                      <Badge status={s.word} field="state" /> {s.detail}
+                    </dd>
+                  </dl>
+                  <h3>Last deliveries ({p.fmt.count(logs[i]!.deliveries.length)})</h3>
+                  <DeliveryTable
+                    testId={`deliveries-${e.id}`}
+                    label={`Deliveries to ${name}`}
+                    fmt={p.fmt}
+                    rows={logs[i]!.deliveries}
+                    action={(d) => (
+                      <ActionButton
+                        action={`/app/merchant/webhook-deliveries/${encodeURIComponent(d.id)}/replay`}
+                        csrf={p.session.csrf}
+                        label="Replay"
+                        name={`${d.eventType} ${d.id}`}
+                      />
+                    )}
+                  />
+                </Card>
+              </div>
             );
           })}
         </Layout>,

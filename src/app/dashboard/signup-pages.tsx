@@ -7,6 +7,7 @@ import { NameSchema } from '../schemas/common';
 import type { SignupGate } from '../signup-gate';
 import { SIGNUP_ACCEPTED } from '../routes/signup';
 import { normalizeEmail, requestSignup, verifySignup } from '../../use-cases/signup';
+import { Card, Field } from './components';
 import { Csrf, Layout } from './layout';
 import { pageHeaders } from './page-runner';
 import { checkLoginCsrf, csrfToken, loginCsrf, startSession } from './session';
@@ -25,25 +26,22 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
     pageHeaders(c);
     return c.html(
       <Layout title="Become an affiliate" error={error}>
-        <section aria-labelledby="signup-h">
-          <h2 id="signup-h">Sign up with your email address</h2>
+        <Card id="signup" title="Sign up with your email address">
           <p>We email you a link; your account and its API key are made when you open it (within 24 hours).</p>
           <form method="post" action="/app/signup" class="inline">
             <Csrf token={loginCsrf(deps, c)} />
-            <label style="flex:1 1 220px">
-              Your name or company
+            <Field label="Your name or company" wide>
               <input name="name" required maxlength={200} autocomplete="name" value={values.name ?? ''} autofocus />
-            </label>
-            <label style="flex:1 1 260px">
-              Email
+            </Field>
+            <Field label="Email" wide>
               <input type="email" name="email" required maxlength={320} autocomplete="email" value={values.email ?? ''} />
-            </label>
+            </Field>
             <button type="submit">Send me the link</button>
           </form>
           <p>
             Already have an API key? <a href="/app/login">Sign in</a>.
           </p>
-        </section>
+        </Card>
       </Layout>,
       status,
     );
@@ -76,9 +74,9 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
     pageHeaders(c);
     return c.html(
       <Layout title="Check your inbox" notice={SIGNUP_ACCEPTED.message}>
-        <section>
+        <Card id="inbox" title="We sent you a link">
           <p>Open the link in the message to finish. Nothing is created until you do.</p>
-        </section>
+        </Card>
       </Layout>,
       202,
     );
@@ -88,15 +86,14 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
     pageHeaders(c);
     return c.html(
       <Layout title="Confirm your address" error={error}>
-        <section aria-labelledby="verify-h">
-          <h2 id="verify-h">One more click</h2>
+        <Card id="verify" title="One more click">
           <p>Confirm to create your affiliate account. Its API key is shown once, on the next page.</p>
           <form method="post" action="/app/signup/verify" class="inline">
             <Csrf token={loginCsrf(deps, c)} />
             <input type="hidden" name="token" value={token} />
             <button type="submit">Create my account</button>
           </form>
-        </section>
+        </Card>
       </Layout>,
       status,
     );
@@ -116,9 +113,11 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
       pageHeaders(c);
       return c.html(
         <Layout title="That link did not work" error={message}>
-          <p>
-            <a href="/app/signup">Sign up again</a> or <a href="/app/login">sign in</a>.
-          </p>
+          <Card id="again" title="What now">
+            <p>
+              <a href="/app/signup">Sign up again</a> or <a href="/app/login">sign in</a>.
+            </p>
+          </Card>
         </Layout>,
         status,
       );
@@ -133,14 +132,13 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
         csrf={csrfToken(deps, created.apiKey)}
         notice={`Your affiliate account ${created.id} is ready.`}
       >
-        <section aria-labelledby="key-h">
-          <h2 id="key-h">Your API key</h2>
+        <Card id="key" title="Your API key">
           <p>Shown only this once, and stored only as a hash: copy it somewhere safe. It signs you in here and calls the API.</p>
           <pre data-testid="api-key">{created.apiKey}</pre>
           <p>
             <a href="/app/affiliate">Go to your dashboard</a>
           </p>
-        </section>
+        </Card>
       </Layout>,
       201,
     );

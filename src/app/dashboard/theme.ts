@@ -13,6 +13,7 @@ export const THEME_CSS = `
 *{box-sizing:border-box}
 body{margin:0;font:16px/1.45 var(--cl-font);color:var(--cl-text);background:var(--cl-bg)}
 a{color:var(--cl-accent)}
+code{overflow-wrap:anywhere}
 :focus-visible{outline:3px solid var(--cl-focus);outline-offset:2px}
 .skip{position:absolute;left:-9999px}.skip:focus{left:8px;top:8px;background:var(--cl-surface);padding:8px;z-index:9}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
