@@ -32,7 +32,8 @@ const lockDate = sql<string | null>`case when o.completed_at is null then null e
 function entriesQuery(deps: Pick<AppDeps, 'db'>, principal: Principal, filter: CommissionFilter) {
   let query = deps.db
     .selectFrom('ledger_entries as e')
-    .innerJoin('orders as o', 'o.id', 'e.order_id')
+    // Left: a manual adjustment may belong to no order, and the list holds every entry.
+    .leftJoin('orders as o', 'o.id', 'e.order_id')
     .innerJoin('programs as p', 'p.id', 'e.program_id')
     .selectAll('e')
     .select(['o.external_id as order_external_id', lockDate.as('lock_date')])
@@ -112,7 +113,7 @@ export const COMMISSION_CSV_COLUMNS = [
 function csvRecord(v: CommissionView): (string | number | null)[] {
   return [
     neutralizeCell(v.id),
-    neutralizeCell(v.orderId),
+    v.orderId === null ? '' : neutralizeCell(v.orderId),
     v.programId,
     v.affiliateId,
     neutralizeCell(v.slot),

@@ -31,7 +31,7 @@ export const LedgerEntry = z
   .openapi('LedgerEntry');
 
 export const CommissionEntry = LedgerEntry.extend({
-  orderId: z.string().openapi({ description: "the shop's order id" }),
+  orderId: z.string().nullable().openapi({ description: "the shop's order id; null for a manual adjustment on no order" }),
   programId: z.string(),
   lockDate: z
     .string()
