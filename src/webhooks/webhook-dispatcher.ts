@@ -16,6 +16,10 @@ import {
   receiverUrlProblem,
   retryDelayMs,
   saleEvent,
+  POSTBACK_TEST_EVENT,
+  type PostbackTestSnapshot,
+  postbackTestEvent,
+  postbackTestValues,
   TEST_EVENT,
   testEvent,
 } from '../domain/outbound-events';
@@ -209,6 +213,9 @@ export async function buildEvent(deps: Pick<DispatchDeps, 'db'>, seq: number) {
   const row = await deps.db.selectFrom('outbound_events').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
   const type = row.type as EventType;
   const snapshot = JSON.parse(row.snapshot) as Record<string, unknown>;
+  if ((row.type as string) === POSTBACK_TEST_EVENT) {
+    return { event: postbackTestEvent(seq, row.created_at, snapshot as unknown as PostbackTestSnapshot), snapshot };
+  }
   if ((row.type as string) === TEST_EVENT) {
     return { event: testEvent(seq, row.created_at, formatId('webhookEndpoint', row.resource_id)), snapshot };
   }
@@ -281,7 +288,7 @@ async function request(deps: DispatchDeps, d: Claimed, event: OutboundEvent, sna
       },
     };
   }
-  const entry = snapshot as CommissionSnapshot;
+  const entry = snapshot as CommissionSnapshot & PostbackTestSnapshot;
   // The program's own URL when the affiliate set one, else its default.
   const postback =
     (await deps.db
@@ -296,6 +303,8 @@ async function request(deps: DispatchDeps, d: Claimed, event: OutboundEvent, sna
       .where('affiliate_id', '=', d.postback_affiliate_id!)
       .executeTakeFirst());
   if (!postback) return 'postback removed';
+  const init = { method: 'GET', headers: { 'user-agent': 'clickledger-postbacks/1' } };
+  if (event.type === POSTBACK_TEST_EVENT) return { url: expandPostback(postback.url, postbackTestValues(event, entry)), init };
   const click =
     entry.order_click_id === null
       ? undefined
@@ -307,7 +316,7 @@ async function request(deps: DispatchDeps, d: Claimed, event: OutboundEvent, sna
   const subs = click ? [click.sub1, click.sub2, click.sub3, click.sub4, click.sub5] : [];
   return {
     url: expandPostback(postback.url, postbackValues(event, entry, subs)),
-    init: { method: 'GET', headers: { 'user-agent': 'clickledger-postbacks/1' } },
+    init,
   };
 }
 

@@ -79,6 +79,7 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/affiliates/me/postback/deliveries': ['affiliate'],
   'PUT /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
   'DELETE /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
+  'POST /v1/affiliates/me/programs/{programId}/postback/test': ['affiliate'],
 };
 
 let t: TestApp;
