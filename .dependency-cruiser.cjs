@@ -1,7 +1,7 @@
 /**
  * The layering of src/, checked on every `npm test` (docs/architecture.md, "Layers and where
  * things go"). Layers point down only:
- *   runtime, cli → app (HTTP) → use-cases → batch, payouts, reports, webhooks → store, clickhouse → domain
+ *   runtime, cli → app (HTTP) → use-cases → batch, payouts, reports, webhooks, mail → store, clickhouse → domain
  * with core/ (the deps types, errors, principal and role) shared by all of them.
  * @type {import('dependency-cruiser').IConfiguration}
  */
@@ -46,15 +46,15 @@ module.exports = {
       name: 'use-cases-are-called-from-above',
       severity: 'error',
       comment: 'Only app/ and the composition roots call use-cases; the layers below them do not.',
-      from: { path: '^src/(batch|payouts|reports|webhooks|store|clickhouse|domain|core)/' },
+      from: { path: '^src/(batch|payouts|reports|webhooks|mail|store|clickhouse|domain|core)/' },
       to: { path: '^src/use-cases/' },
     },
     {
       name: 'stores-are-below-the-jobs',
       severity: 'error',
-      comment: 'store/ and clickhouse/ are called by batch/, payouts/, reports/ and webhooks/, not the other way.',
+      comment: 'store/ and clickhouse/ are called by batch/, payouts/, reports/, webhooks/ and mail/, not the other way.',
       from: { path: '^src/(store|clickhouse)/' },
-      to: { path: '^src/(batch|payouts|reports|webhooks)/' },
+      to: { path: '^src/(batch|payouts|reports|webhooks|mail)/' },
     },
     {
       name: 'runtime-is-the-top',

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --rounds 5 --tool wrk|autocannon --visitors N --profile]`
+ * `npm run bench:redirect [-- --duration 10 --connections 32 --threads 2 --warmup 3 --rounds 5 --tool wrk|autocannon --repeat-visitor | --visitors N --profile]`
  *
  * What the tracked redirect costs next to a bare 302: starts the real clickledger server (temp
  * DATA_DIR, one link made through the API) and a bare Hono app that only answers a 302, each
@@ -9,11 +9,16 @@
  * /proc, steadier than req/s when other work shares the machine), the ratios, and the clicks
  * committed to SQLite against the 302s the load generator reported.
  *
- * `--visitors N` (wrk only) sends the requests as N visitors taking turns (each request's
- * `X-Forwarded-For` one of N addresses, the tracked server trusting it) with a handful of browser
- * agents, instead of one visitor: so most clicks are a visitor's first of the hour and enter the
- * index of unique clicks, and visitor hashes are not all one cache hit. Real traffic lies between
- * the default (every click after the first a repeat) and a large N.
+ * The traffic, by default, is an affiliate's audience: every click a new visitor, with its own
+ * `X-Forwarded-For` address (the tracked server started with TRUST_PROXY) and a browser agent
+ * drawn from a weighted mix of the common ones (Chrome on Windows and Android, Safari on iPhone
+ * and Mac, Edge, Firefox, Samsung Internet…), so every click is a visitor's unique click of the
+ * hour, hashes both keyed hashes anew and adds a pair to the unique-visitor memory. Needs wrk
+ * (its Lua script makes the headers); with autocannon the run falls back to one visitor.
+ *
+ * `--repeat-visitor` sends every request as one visitor (one browser agent, the socket's
+ * address): every click after the first a repeat, the easy case. `--visitors N` (wrk only) sends
+ * N visitors taking turns with the mix of agents, for anything in between.
  *
  * `--links N` (wrk only) spreads the clicks over N links of the program (made through the API)
  * instead of one, so what a link costs shows: its cached lookup reloaded every few seconds, and
@@ -73,6 +78,7 @@ function readOptions() {
       rounds: { type: 'string' },
       tool: { type: 'string' },
       visitors: { type: 'string' },
+      'repeat-visitor': { type: 'boolean' },
       links: { type: 'string' },
       profile: { type: 'boolean' },
       'side-by-side': { type: 'boolean' },
@@ -82,7 +88,7 @@ function readOptions() {
   });
   if (values.help) {
     console.log(
-      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--visitors n] [--links n] [--side-by-side] [--profile]',
+      'usage: tsx scripts/bench-redirect.ts [--duration s=10] [--connections n=32] [--threads n=2] [--warmup s=3] [--rounds n=5] [--tool wrk|autocannon] [--repeat-visitor | --visitors n] [--links n] [--side-by-side] [--profile]',
     );
     process.exit(0);
   }
@@ -91,8 +97,16 @@ function readOptions() {
   const tool = values.tool ?? (hasWrk() ? 'wrk' : 'autocannon');
   if (tool !== 'wrk' && tool !== 'autocannon') throw new Error('--tool must be wrk or autocannon');
   if (tool === 'wrk' && !hasWrk()) throw new Error('--tool wrk given but wrk is not installed');
-  const visitors = values.visitors === undefined ? undefined : positiveInt('visitors', values.visitors, 1);
-  if (visitors !== undefined && tool !== 'wrk') throw new Error('--visitors needs wrk');
+  if (values.visitors !== undefined && values['repeat-visitor'])
+    throw new Error('--visitors and --repeat-visitor exclude each other');
+  if (values.visitors !== undefined && tool !== 'wrk') throw new Error('--visitors needs wrk');
+  // Who clicks: 'new' (every click a new visitor), N visitors in turn, or 'one' visitor.
+  const visitors: Visitors =
+    values.visitors !== undefined
+      ? positiveInt('visitors', values.visitors, 1)
+      : values['repeat-visitor'] || tool !== 'wrk'
+        ? 'one'
+        : 'new';
   const links = positiveInt('links', values.links, 1);
   if (links > 1 && tool !== 'wrk') throw new Error('--links needs wrk');
   return {
@@ -108,6 +122,11 @@ function readOptions() {
     sideBySide: values['side-by-side'] === true,
   };
 }
+
+type Visitors = 'new' | 'one' | number;
+
+const describeVisitors = (visitors: Visitors) =>
+  visitors === 'new' ? 'every click a new visitor' : visitors === 'one' ? 'one visitor' : `${fmt(visitors)} visitors in turn`;
 
 function hasWrk(): boolean {
   return spawnSync('wrk', ['--version'], { stdio: 'ignore' }).error === undefined;
@@ -145,35 +164,76 @@ export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
   };
 }
 
-/** Browser agents the `--visitors` script takes turns with. */
-const VISITOR_UAS = [
-  BROWSER_UA,
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0',
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15',
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
-  'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0',
+/**
+ * Browser agents with a weight each (of 100), set by hand to resemble a consumer audience: mobile
+ * first, Chrome and Safari ahead, then Edge, Samsung Internet, Firefox, Opera and an in-app
+ * browser. The visitors' agents are drawn from it.
+ */
+const VISITOR_UAS: readonly [weight: number, agent: string][] = [
+  [22, 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36'],
+  [
+    20,
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  ],
+  [18, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
+  [
+    6,
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0',
+  ],
+  [5, 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15'],
+  [5, 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
+  [
+    4,
+    'Mozilla/5.0 (Linux; Android 14; SAMSUNG SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/26.0 Chrome/122.0.0.0 Mobile Safari/537.36',
+  ],
+  [
+    4,
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0.6778.73 Mobile/15E148 Safari/604.1',
+  ],
+  [3, 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0'],
+  [
+    3,
+    'Mozilla/5.0 (iPad; CPU OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+  ],
+  [2, 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36'],
+  [2, 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36'],
+  [
+    2,
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0',
+  ],
+  [
+    2,
+    'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 Instagram 356.0.0.41.101',
+  ],
+  [2, 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0'],
 ];
 
 /**
- * A wrk script whose requests come from `visitors` addresses in turn (one visitor: no address,
- * the browser agent only) and go to the link codes in turn. Each run starts where the runs before
- * it stopped (its first argument) and the threads take turns (the second: how many there are), so
- * a visitor comes back only once all the others have come: Lua's unseeded random would start every
- * run at the same visitors, making the measured clicks repeats of the warm-up's.
+ * A wrk script whose requests come from new visitors, or `visitors` in turn (one visitor: no
+ * address, one browser agent), and go to the link codes in turn. Each run starts where the runs
+ * before it stopped (its first argument) and the threads take turns (the second: how many there
+ * are), so a visitor comes back only once all the others have come, and a new visitor is never
+ * one of the warm-up's: Lua's unseeded random would start every run at the same visitors.
+ * Visitor v's last three address bytes are v times an odd constant modulo 2^24, so distinct for
+ * each of the first 16.7M visitors and spread over the space (the first byte, in 11–223, follows
+ * from them), and its agent is drawn by weight from v.
  */
-function loadScript(dir: string, visitors: number | undefined, codes: readonly string[]): string {
+function loadScript(dir: string, visitors: Visitors, codes: readonly string[]): string {
   const path = join(dir, 'load.lua');
-  const agents = VISITOR_UAS.map((ua) => `"${ua}"`).join(', ');
+  // The mix as a table of 100 (or so) slots, so that a visitor's agent is one lookup.
+  const slots = VISITOR_UAS.flatMap(([weight], i) => Array.from({ length: weight }, () => i + 1));
+  const agents = VISITOR_UAS.map(([, ua]) => `"${ua}"`).join(', ');
+  const visitor = visitors === 'new' ? 'n' : `n % ${visitors}`;
   const who =
-    visitors === undefined
-      ? `local headers = { ["User-Agent"] = agents[1] }`
-      : `local v = n % ${visitors}
-  local ip = string.format("10.%d.%d.%d", math.floor(v / 65536) % 256, math.floor(v / 256) % 256, v % 256)
-  local headers = { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[v % #agents + 1] }`;
+    visitors === 'one'
+      ? `local headers = { ["User-Agent"] = "${BROWSER_UA}" }`
+      : `local v = ${visitor}
+  local a = (v * 10368889) % 16777216
+  local ip = string.format("%d.%d.%d.%d", 11 + (a % 197 + math.floor(v / 16777216)) % 213, math.floor(a / 65536), math.floor(a / 256) % 256, a % 256)
+  local headers = { ["X-Forwarded-For"] = ip, ["User-Agent"] = agents[slots[(v * 40503) % #slots + 1]] }`;
   writeFileSync(
     path,
-    `local agents, codes, n = { ${agents} }, { ${codes.map((c) => `"${c}"`).join(', ')} }, 0
+    `local agents, slots, codes, n = { ${agents} }, { ${slots.join(', ')} }, { ${codes.map((c) => `"${c}"`).join(', ')} }, 0
 local threads, step = 0, 1
 setup = function(thread) thread:set("index", threads); threads = threads + 1 end
 init = function(args) n = tonumber(args[1]) + tonumber(wrk.thread:get("index")); step = tonumber(args[2]) end
@@ -326,7 +386,7 @@ async function main() {
   const pinned = hasTaskset() && availableParallelism() >= 2;
   phase(
     `settings: ${options.duration} s per side in ${options.rounds} alternating slices after ${options.warmup} s warm-up each, ` +
-      `${options.connections} connections, ${options.visitors === undefined ? 'one visitor' : `${options.visitors} visitors`}, ` +
+      `${options.connections} connections, ${describeVisitors(options.visitors)}, ` +
       `${options.links === 1 ? 'one link' : `${options.links} links`}, ` +
       `${options.tool}${options.tool === 'wrk' ? ` (${options.threads} threads)` : ''}; ` +
       (pinned ? `servers on CPU ${SERVER_CPU}, load on CPU ${LOAD_CPU}` : 'not pinned (needs taskset and two CPUs)'),
@@ -342,9 +402,19 @@ async function main() {
   const load = async (url: string, seconds: number): Promise<LoadResult> => {
     if (options.tool !== 'wrk') return runAutocannon(url, seconds, options.connections);
     const start = sent.get(url) ?? 0;
-    const result = await runWrk(url, seconds, options.connections, options.threads, pinned, script === undefined ? undefined : { path: script, start });
+    const result = await runWrk(
+      url,
+      seconds,
+      options.connections,
+      options.threads,
+      pinned,
+      script === undefined ? undefined : { path: script, start },
+    );
     // Requests still in flight when wrk stopped took their turn too: at most one per connection.
-    sent.set(url, start + result.requests + options.connections);
+    const taken = result.requests + options.connections;
+    // With new visitors, past the highest number any thread may have reached (the threads step
+    // through the sequence in turn but not at one pace), so that no visitor comes back.
+    sent.set(url, start + (options.visitors === 'new' ? taken * options.threads : taken));
     return result;
   };
 
@@ -359,14 +429,14 @@ async function main() {
       dataDir: trackedDir,
       cpus,
       root: REPO_ROOT,
-      // No batch run landing inside the measurement; --visitors names them by X-Forwarded-For.
-      env: { BATCH_INTERVAL_SECONDS: '0', ...(options.visitors !== undefined ? { TRUST_PROXY: 'true' } : {}) },
+      // No batch run landing inside the measurement; visitors other than the one are named by X-Forwarded-For.
+      env: { BATCH_INTERVAL_SECONDS: '0', ...(options.visitors !== 'one' ? { TRUST_PROXY: 'true' } : {}) },
       ...(profileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}),
     });
     phase(`clickledger listening at ${tracked.url} (data in ${trackedDir}); seeding a link through the API`);
     const link = await seedLink(tracked.url);
     const codes = [link.code, ...(await moreLinks(tracked.url, link, options.links - 1))];
-    if (options.visitors !== undefined || codes.length > 1) script = loadScript(trackedDir, options.visitors, codes);
+    if (options.visitors !== 'one' || codes.length > 1) script = loadScript(trackedDir, options.visitors, codes);
     const trackedUrl = `${tracked.url}/c/${link.code}`;
     const probe = await fetch(trackedUrl, { redirect: 'manual', headers: { 'user-agent': BROWSER_UA } });
     if (probe.status !== 302 || !probe.headers.get('location')?.includes('clid=')) {
@@ -485,7 +555,7 @@ async function main() {
           : '(FEWER clicks committed than 302s reported: P1 broken)'),
     );
     console.log(
-      `links: ${fmt(options.links)}; visitors: ${options.visitors === undefined ? 'one' : fmt(options.visitors)}; ` +
+      `links: ${fmt(options.links)}; visitors: ${describeVisitors(options.visitors)}; ` +
         `${(100 * uniqueShare).toFixed(1)} % of the measured clicks were a visitor's unique click of the hour`,
     );
     if (committed < redirects) process.exitCode = 1;

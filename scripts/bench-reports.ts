@@ -177,7 +177,7 @@ async function timeReport(label: string, q: SummaryQuery) {
   let rows = 0;
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    rows = (await summaryReport(ch, q)).length;
+    rows = (await summaryReport(ch, q)).rows.length;
     times.push(performance.now() - started);
   }
   times.sort((a, b) => a - b);

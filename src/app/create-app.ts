@@ -9,13 +9,18 @@ import { authorizer } from './middleware/authorize';
 import { tenantLimit } from './middleware/tenant-limit';
 import { errorHandler } from './middleware/errors';
 import { utf8Json } from './middleware/utf8-json';
+import { auditTrail } from './middleware/audit-trail';
 import { registerDashboardRoutes } from './dashboard/register-dashboard';
+import { withOperationIds } from './openapi-document';
 import { registerApiDocsRoutes } from './routes/api-docs';
 import { registerAccountRoutes } from './routes/accounts';
+import { registerAdjustmentRoutes } from './routes/adjustments';
+import { registerAuditRoutes } from './routes/audit';
 import { registerAdminRoutes } from './routes/admin';
 import { registerAffiliatePostbackRoutes } from './routes/affiliate-postbacks';
 import { registerAffiliateSelfRoutes } from './routes/affiliate-self';
 import { registerCatalogRoutes } from './routes/catalog';
+import { registerCommissionRoutes } from './routes/commissions';
 import { registerCouponRoutes } from './routes/coupons';
 import { registerCustomerRefRoutes } from './routes/customer-refs';
 import { registerConnectorRoutes } from './routes/connectors';
@@ -32,6 +37,8 @@ import { registerProgramCommissionRoutes, registerProgramRoutes } from './routes
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
+import { registerSignupRoutes } from './routes/signup';
+import { SignupGate } from './signup-gate';
 import { TrackingTargets } from '../use-cases/tracking-targets';
 import { clickIdSigner } from '../use-cases/track-click';
 
@@ -71,6 +78,8 @@ export function createApp(deps: AppDeps) {
     return limitBody(c, next);
   });
   app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '*', utf8Json);
+  // Every successful change made with an API key (the dashboards' in-process calls too) leaves an audit row.
+  app.on(['POST', 'PUT', 'PATCH', 'DELETE'], '/v1/*', auditTrail(deps));
   app.onError(errorHandler(deps.log));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
 
@@ -113,6 +122,7 @@ export function createApp(deps: AppDeps) {
   registerCustomerRefRoutes(app, routeDeps, authorize);
   registerProgramCommissionRoutes(app, deps, authorize, heavy);
   registerEarningsRoutes(app, deps, authorize);
+  registerCommissionRoutes(app, deps, authorize, heavy);
   registerAdminRoutes(app, deps, authorize);
   registerOrderReviewRoutes(app, deps, authorize);
   registerFxRateRoutes(app, deps, authorize);
@@ -121,17 +131,24 @@ export function createApp(deps: AppDeps) {
   registerAffiliatePostbackRoutes(app, deps, authorize);
   registerReportRoutes(app, deps, authorize);
   registerWebhookEndpointRoutes(app, deps, authorize);
+  const signupGate = new SignupGate();
+  registerSignupRoutes(app, deps, signupGate);
+  registerAdjustmentRoutes(app, deps, authorize);
+  registerAuditRoutes(app, deps, authorize);
   // Pages last: they call the routes above in-process, as one more API client.
-  registerDashboardRoutes(app, deps, app, throttle);
+  registerDashboardRoutes(app, deps, app, throttle, signupGate);
 
-  app.doc31('/openapi.json', {
+  const documentConfig = {
     openapi: '3.1.0',
     info: {
       title: 'clickledger',
       version: '0.1.0',
       description: 'Cost-per-sale affiliate tracking and commissions. Errors are always { error: { code, message } }.',
     },
-  });
+    // Relative: the API is served where this document is, whatever the deployment's host.
+    servers: [{ url: '/', description: 'this service' }],
+  };
+  app.get('/openapi.json', (c) => c.json(withOperationIds(app.getOpenAPI31Document(documentConfig))));
   registerApiDocsRoutes(app, deps);
   return app;
 }

@@ -279,9 +279,13 @@ async function processChunk(
           .as('in_payout'),
       )
       .where('order_id', 'in', jsonList(orderIds.slice(i, i + IN_LIST)))
+      // A manual adjustment on an order is no part of what the plan says the order earns: the
+      // batch neither reverses it nor moves its status (docs/finance.md).
+      .where('kind', '!=', 'manual')
       .orderBy('id')
       .execute();
-    for (const e of rows) {
+    for (const row of rows) {
+      const e = { ...row, order_id: row.order_id! };
       const list = entries.get(e.order_id) ?? [];
       // An entry in a live payout is as good as paid: a later decrease becomes a clawback.
       const status = e.in_payout ? 'paid' : e.status;

@@ -14,6 +14,8 @@ export const idKinds = {
   webhookEndpoint: 'whe',
   webhookDelivery: 'whd',
   postbackToken: 'ptk',
+  adjustment: 'adj',
+  audit: 'aud',
 } as const;
 
 export type IdKind = keyof typeof idKinds;

@@ -5,8 +5,11 @@ import type { CommissionComponent } from './commission';
  * entries and status changes bring its ledger to the amounts it now earns. Entries are only
  * appended; approving or holding changes statuses, never sums (P10).
  */
-export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
-export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid';
+/** `manual`: a merchant's or finance's adjustment by hand (use-cases/adjustments.ts), never the batch's. */
+export const LEDGER_KINDS = ['accrual', 'adjustment', 'reversal', 'clawback', 'override', 'manual'] as const;
+export const LEDGER_STATUSES = ['pending', 'approved', 'held', 'reversed', 'paid'] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+export type LedgerStatus = (typeof LEDGER_STATUSES)[number];
 export type OrderStanding = 'pending' | 'approved' | 'held' | 'void';
 
 const DAY_MS = 86_400_000;

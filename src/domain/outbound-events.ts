@@ -24,7 +24,7 @@ export interface SaleSnapshot extends OrderViewRow {
 
 /** A ledger entry as the outbox trigger snapshots it, with what a postback needs of its order. */
 export interface CommissionSnapshot extends LedgerEntryViewRow {
-  order_external_id: string;
+  order_external_id: string | null;
   order_click_id: string | null;
   order_revenue_minor: number;
   order_currency: string;
@@ -236,7 +236,7 @@ export function postbackValues(
     sub3: subs[2] ?? '',
     sub4: subs[3] ?? '',
     sub5: subs[4] ?? '',
-    order_id: entry.order_external_id,
+    order_id: entry.order_external_id ?? '',
     amount: formatMoney({ minor: entry.order_revenue_minor, currency: entry.order_currency }),
     payout: formatMoney({ minor: entry.amount_minor, currency: entry.currency }),
     currency: entry.currency,

@@ -90,7 +90,7 @@ export function ledgerEntryView<R extends LedgerEntryViewRow>(e: R) {
         ? null
         : {
             from: e.order_currency ?? null,
-            rate: e.fx_rate,
+            rate: e.fx_rate ?? null,
             source: e.fx_source ?? null,
             effectiveAt: e.fx_effective_at ?? null,
           },

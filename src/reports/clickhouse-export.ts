@@ -370,7 +370,8 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
   for (const ids of chunks([...ledgerVersions.keys()])) {
     const rows = await db
       .selectFrom('ledger_entries')
-      .innerJoin('orders', 'orders.id', 'ledger_entries.order_id')
+      // LEFT: a manual adjustment may name no order; it is dated by its creation, with no link.
+      .leftJoin('orders', 'orders.id', 'ledger_entries.order_id')
       .leftJoin('clicks', 'clicks.click_id', 'orders.click_id')
       .select([
         'ledger_entries.id',
@@ -391,18 +392,19 @@ async function sendOutboxBlock(db: Kysely<Database>, ch: ClickHouse, token: stri
       .where('ledger_entries.id', 'in', jsonList(ids))
       .execute();
     for (const r of rows) {
-      days.add(r.placed_at.slice(0, 10));
+      const placedAt = r.placed_at ?? r.created_at;
+      days.add(placedAt.slice(0, 10));
       // A recruiter's override is earned on its recruit's order: the recruit's link and
       // sub-ids are the recruit's own, not the recruiter's to read.
       const own = r.affiliate_id === r.order_affiliate_id;
       ledgerRows.push({
         entry_id: r.entry_id,
         version: ledgerVersions.get(r.id)!,
-        order_id: r.order_id,
+        order_id: r.order_id ?? 0,
         program_id: r.program_id,
         affiliate_id: r.affiliate_id,
         link_id: own ? (r.link_id ?? 0) : 0,
-        placed_at: clickHouseTime(r.placed_at),
+        placed_at: clickHouseTime(placedAt),
         created_at: clickHouseTime(r.created_at),
         kind: r.kind,
         status: r.status,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { ClickHouse } from '../clickhouse/clickhouse';
 import { dayAfter, startOfDay } from '../domain/calendar';
@@ -61,20 +61,22 @@ export async function reconcile(
 ): Promise<Reconciliation> {
   if (q.programIds.length === 0) return { ledger: [], mismatches: 0, changesInFlight: 0, unattributedClicks: [] };
   const inFlight = await changesInFlight(db, target);
+  const placedAt = sql<string>`coalesce(orders.placed_at, ledger_entries.created_at)`;
   const sqlTotals = await db
     .selectFrom('ledger_entries')
-    .innerJoin('orders', 'orders.id', 'ledger_entries.order_id')
+    // A manual adjustment on no order is dated by its own creation, as the export dates it.
+    .leftJoin('orders', 'orders.id', 'ledger_entries.order_id')
     .select((eb) => [
       'ledger_entries.program_id',
-      eb.fn<string>('substr', ['orders.placed_at', eb.val(1), eb.val(10)]).as('day'),
+      eb.fn<string>('substr', [placedAt, eb.val(1), eb.val(10)]).as('day'),
       'ledger_entries.status',
       'ledger_entries.currency',
       eb.fn.sum<number>('ledger_entries.amount_minor').as('minor'),
       eb.fn.countAll<number>().as('entries'),
     ])
     .where('ledger_entries.program_id', 'in', jsonList(q.programIds))
-    .where('orders.placed_at', '>=', startOfDay(q.from))
-    .where('orders.placed_at', '<', dayAfter(q.to))
+    .where(placedAt, '>=', startOfDay(q.from))
+    .where(placedAt, '<', dayAfter(q.to))
     .groupBy(['ledger_entries.program_id', 'day', 'ledger_entries.status', 'ledger_entries.currency'])
     .execute();
   const chTotals = await ch.query(

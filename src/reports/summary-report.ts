@@ -22,8 +22,37 @@ export const GROUP_BY = [
 ] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
-/** Past this many groups a report asks for a narrower question instead of a huge answer. */
-export const MAX_REPORT_ROWS = 5000;
+/** The most rows one page of a report holds; `next` reads the rest. */
+export const MAX_REPORT_PAGE_ROWS = 5000;
+
+/** Where the previous page ended: its last group key (as text) and currency, for the groupBy it was made by. */
+export interface ReportCursor {
+  groupBy: GroupBy;
+  key: string;
+  currency: string;
+}
+
+export interface ReportPage {
+  limit: number;
+  after: ReportCursor | null;
+}
+
+const ID_GROUPS = new Set<GroupBy>(['affiliate', 'program', 'link']);
+
+/**
+ * A cursor's key back in the group key's own type, so the page boundary compares as the rows
+ * are ordered (days as dates, ids as numbers, the rest as bytes). A key that cannot be of that
+ * type is refused before it reaches ClickHouse, where a failed cast would be a 5xx.
+ */
+function cursorKey(cursor: ReportCursor): string | undefined {
+  if (cursor.groupBy === 'day') return /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(cursor.key) ? 'toDate({afterKey:String})' : undefined;
+  if (ID_GROUPS.has(cursor.groupBy)) return /^[0-9]{1,15}$/.test(cursor.key) ? 'toUInt64({afterKey:String})' : undefined;
+  return '{afterKey:String}';
+}
+
+export class ReportCursorError extends Error {
+  override name = 'ReportCursorError';
+}
 
 export interface SummaryQuery {
   /** Local dates, both included, in `tz`. */
@@ -38,10 +67,6 @@ export interface SummaryQuery {
   /** The hourly click rollup answers only for time zones whose offsets are whole hours. */
   wholeHourZone: boolean;
   maxExecutionSeconds: number;
-}
-
-export class ReportTooLargeError extends Error {
-  override name = 'ReportTooLargeError';
 }
 
 /**
@@ -89,13 +114,13 @@ const count = z.coerce.number().int().refine(Number.isSafeInteger, 'out of range
 const TotalsRow = z.object({
   key: z.string(),
   currency: z.string(),
-  c: count,
-  u: count,
-  o: count,
-  r: count,
-  m: count,
-  e: count,
-  s: count,
+  clicks: count,
+  uniques: count,
+  orders: count,
+  revenue: count,
+  commission: count,
+  estimated: count,
+  settled: count,
 });
 
 /** Groups the click rollups and report_days_v1 can answer; the others read the raw clicks. */
@@ -164,53 +189,68 @@ function hourlyReads(q: SummaryQuery, rollup: boolean): string[] {
  * The summary report: clicks from the daily rollup (UTC), the hourly rollup (other whole-hour
  * zones) or the raw clicks (sub-ids, links, half-hour zones); orders and commission from the
  * daily snapshot (UTC) or the latest version of each row (FINAL). Rows are per group key and
- * currency, ordered by key.
+ * currency, ordered by key (in its own type) and currency, a page at a time: `next` is where
+ * the following page starts, null on the last. A group with nothing in it (every count and
+ * amount zero, such as the empty country of clicks only bots made) is not a row.
  */
-export async function summaryReport(ch: ClickHouse, q: SummaryQuery): Promise<ReportRow[]> {
-  if (q.programIds !== null && q.programIds.length === 0) return [];
+export async function summaryReport(
+  ch: ClickHouse,
+  q: SummaryQuery,
+  page: ReportPage = { limit: MAX_REPORT_PAGE_ROWS, after: null },
+): Promise<{ rows: ReportRow[]; next: ReportCursor | null }> {
+  if (q.programIds !== null && q.programIds.length === 0) return { rows: [], next: null };
+  let boundary = '';
+  if (page.after !== null) {
+    const key = page.after.groupBy === q.groupBy ? cursorKey(page.after) : undefined;
+    if (key === undefined) throw new ReportCursorError('after: not a cursor of this report (pass the previous page\'s next)');
+    boundary = ` AND (k, currency) > (${key}, {afterCurrency:String})`;
+  }
   const params: QueryParams = {
     from: `${q.from} 00:00:00`,
     until: `${dayAfter(q.to).slice(0, 10)} 00:00:00`,
     tz: q.tz,
-    limit: MAX_REPORT_ROWS + 1,
+    limit: page.limit + 1,
     ...(q.programIds !== null ? { programs: q.programIds } : {}),
     ...(q.affiliateId !== null ? { affiliate: q.affiliateId } : {}),
     ...(q.linkId !== null ? { link: q.linkId } : {}),
+    ...(page.after !== null ? { afterKey: page.after.key, afterCurrency: page.after.currency } : {}),
   };
   const options: QueryOptions = { maxExecutionSeconds: q.maxExecutionSeconds };
   const rollup = q.wholeHourZone && ROLLUP_GROUPS.has(q.groupBy) && q.linkId === null;
   const { reads, params: readParams } =
     rollup && q.tz === 'UTC' ? await dailyReads(ch, q, params, options) : { reads: hourlyReads(q, rollup), params };
   // One statement, so ClickHouse runs the reads in parallel and answers in one round trip.
-  // Keys stay in their own types (Date, UInt64) while grouping; only the result becomes text.
-  // A row's versions share a partition (placed_at never changes), so FINAL may stay within each.
+  // Keys stay in their own types (Date, UInt64) while grouping and ordering; only the result
+  // becomes text. A row's versions share a partition (placed_at never changes), so FINAL may
+  // stay within each. One row past the page says whether there is a next one.
   const rows = await ch.query(
-    `SELECT toString(k) AS key, currency, sum(c) AS c, sum(u) AS u, sum(o) AS o, sum(r) AS r, sum(m) AS m, sum(e) AS e, sum(s) AS s
+    `SELECT toString(k) AS key, currency, sum(c) AS clicks, sum(u) AS uniques, sum(o) AS orders, sum(r) AS revenue,
+       sum(m) AS commission, sum(e) AS estimated, sum(s) AS settled
      FROM (${reads.join(' UNION ALL ')})
-     GROUP BY k, currency LIMIT {limit:UInt32}
+     GROUP BY k, currency
+     HAVING NOT (clicks = 0 AND uniques = 0 AND orders = 0 AND revenue = 0 AND commission = 0 AND estimated = 0 AND settled = 0)${boundary}
+     ORDER BY k, currency
+     LIMIT {limit:UInt32}
      SETTINGS do_not_merge_across_partitions_select_final = 1`,
     readParams,
     TotalsRow,
     options,
   );
-  if (rows.length > MAX_REPORT_ROWS)
-    throw new ReportTooLargeError(`more than ${MAX_REPORT_ROWS} rows: narrow the dates or add a filter`);
-  const numericKey = q.groupBy === 'affiliate' || q.groupBy === 'program' || q.groupBy === 'link';
-  return rows
-    .sort((x, y) =>
-      numericKey
-        ? Number(x.key) - Number(y.key) || x.currency.localeCompare(y.currency)
-        : x.key.localeCompare(y.key) || x.currency.localeCompare(y.currency),
-    )
-    .map((r) =>
+  const more = rows.length > page.limit;
+  const kept = more ? rows.slice(0, page.limit) : rows;
+  const last = kept[kept.length - 1];
+  return {
+    rows: kept.map((r) =>
       reportRow(r.key, r.currency, {
-        clicks: r.c,
-        uniqueClicks: r.u,
-        orders: r.o,
-        revenueMinor: r.r,
-        commissionMinor: r.m,
-        estimatedMinor: r.e,
-        settledMinor: r.s,
+        clicks: r.clicks,
+        uniqueClicks: r.uniques,
+        orders: r.orders,
+        revenueMinor: r.revenue,
+        commissionMinor: r.commission,
+        estimatedMinor: r.estimated,
+        settledMinor: r.settled,
       }),
-    );
+    ),
+    next: more && last ? { groupBy: q.groupBy, key: last.key, currency: last.currency } : null,
+  };
 }

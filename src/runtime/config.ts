@@ -47,6 +47,20 @@ export const webhookSettings = {
 };
 
 /**
+ * Outbound mail (docs/operations.md, "Mail"): SMTP_URL (smtp:// or smtps://, credentials in the
+ * URL) names the server; without it messages are written as .eml files under DATA_DIR/mail/.
+ */
+/** The sender of every message: the same variable on Node and Workers. */
+export const mailFromSetting = z.string().min(3).max(200).default('clickledger <noreply@localhost>');
+
+export const mailSettings = {
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: mailFromSetting,
+  /** How often the server sends queued mail; 0 turns the timer off. */
+  MAIL_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
+};
+
+/**
  * Limits at the door (Node's HTTP server): a client that is slow to send its headers or its body,
  * or holds an idle keep-alive socket, is cut; beyond MAX_CONNECTIONS new sockets are closed.
  */
@@ -70,6 +84,16 @@ const ConfigFields = z.object({
     .regex(/^[A-Za-z0-9-]+$/)
     .default('cf-ipcountry'),
   SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  /**
+   * postgres://user:password@host:port/database: the store is PostgreSQL, shared by every
+   * instance given the same URL (docs/operations.md, "Scaling out"). Unset: SQLite under DATA_DIR.
+   */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// (or postgresql://) URL')
+    .optional(),
+  /** Connections each instance keeps open to PostgreSQL. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(1000).default(10),
   UNIQUE_VISITORS_IN_MEMORY: z.coerce.number().int().min(1000).max(100_000_000).default(DEFAULT_MAX_REMEMBERED),
   BODY_LIMIT_BYTES: bodyLimitSetting,
   LOG_FORMAT: z.enum(['text', 'json']).default('text'),
@@ -79,6 +103,7 @@ const ConfigFields = z.object({
   ...serverLimitSettings,
   ...authThrottleSettings,
   ...webhookSettings,
+  ...mailSettings,
   /** How often the server sends due webhooks and postbacks; 0 turns the timer off. */
   WEBHOOK_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   /** /readyz fails while the file system holding DATA_DIR has less free space than this. */

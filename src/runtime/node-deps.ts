@@ -25,6 +25,9 @@ function socketAddress(c: Context): string {
   }
 }
 
+/** What a store brings to the Node composition root; the rest is the same on SQLite and PostgreSQL. */
+export type NodeStoreDeps = Pick<AppDeps, 'db' | 'clicks' | 'orderIntake' | 'writes' | 'rows' | 'clickSecrets' | 'healthy'>;
+
 /** The Node composition root: SQLite file, group-committed clicks, node:crypto, env config. */
 export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
   const store = openSqlite({
@@ -33,17 +36,33 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
     checkpoint: 'background',
     onCheckpointError: (message) => log.error('background checkpoint failed', { error: message }),
   });
-  const countryHeader = config.COUNTRY_HEADER.toLowerCase();
   const clock = { now: () => new Date() };
-  const deps: AppDeps = {
+  const deps = nodeAppDeps(config, log, clock, {
     db: store.db,
     clicks: createSqliteClickRecorder(store.raw, { maxRemembered: config.UNIQUE_VISITORS_IN_MEMORY }),
     orderIntake: createSqliteOrderIntake(store.db, store.sync, clock),
     writes: store.writes,
     rows: store.rows,
+    clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),
+    healthy: async () => {
+      try {
+        return store.raw.prepare('SELECT 1 AS ok').get() !== undefined;
+      } catch {
+        return false;
+      }
+    },
+  });
+  deps.readinessProbes = nodeReadinessProbes(store, deps, config);
+  return { deps, store };
+}
+
+/** AppDeps on Node around a store's parts: HTTP details, crypto, config, logging. */
+export function nodeAppDeps(config: Config, log: Logger, clock: { now(): Date }, store: NodeStoreDeps): AppDeps {
+  const countryHeader = config.COUNTRY_HEADER.toLowerCase();
+  return {
+    ...store,
     clock,
     crypto: nodeCrypto,
-    clickSecrets: loadClickSecrets(config.DATA_DIR, config.CLICK_SIGNING_KEYS),
     config: {
       publicUrl: config.PUBLIC_URL ?? `http://localhost:${config.PORT}`,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
@@ -66,14 +85,5 @@ export function buildNodeDeps(config: Config, log: Logger): NodeDeps {
     },
     log,
     assets: nodeAssets(),
-    healthy: async () => {
-      try {
-        return store.raw.prepare('SELECT 1 AS ok').get() !== undefined;
-      } catch {
-        return false;
-      }
-    },
   };
-  deps.readinessProbes = nodeReadinessProbes(store, deps, config);
-  return { deps, store };
 }

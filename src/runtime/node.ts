@@ -1,6 +1,7 @@
 import { createApp } from '../app/create-app';
 import { runBatchJob } from '../batch/batch-job';
 import { dispatchWebhooks, releaseClaims } from '../webhooks/webhook-dispatcher';
+import { sendPendingMail } from '../mail/mail-outbox';
 import { ClickHouseError } from '../clickhouse/clickhouse';
 import { ensureAdminKey } from '../use-cases/api-keys';
 import { readCommandLine } from '../cli/command';
@@ -8,6 +9,8 @@ import { ConfigError, readConfig } from './config';
 import { claimDataDir, DataDirBusyError } from './data-dir-owner';
 import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
+import { nodeMailTransport } from './node-mail';
+import { buildPostgresNodeDeps } from './node-deps-postgres';
 import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
@@ -35,8 +38,21 @@ async function main() {
     throw error;
   }
   const log = consoleLogger(config.LOG_FORMAT);
-  const { deps, store } = buildNodeDeps(config, log);
+  const databaseUrl = config.DATABASE_URL;
+  const { deps, store } = databaseUrl
+    ? await buildPostgresNodeDeps({ ...config, DATABASE_URL: databaseUrl }, log)
+    : buildNodeDeps(config, log);
   if (store.migrations.applied.length > 0) log.info(`migrations applied: ${store.migrations.applied.join(', ')}`);
+  if (databaseUrl) {
+    const url = new URL(databaseUrl);
+    log.info(`store: PostgreSQL at ${url.host}${url.pathname}`);
+    if (!config.CLICKHOUSE_URL) {
+      // chDB keeps its data in this process: instances beside this one would each hold a copy.
+      log.info(
+        'reports: chDB is per process, so with DATABASE_URL only ONE instance may report; give every instance CLICKHOUSE_URL to run several (docs/operations.md, "Scaling out")',
+      );
+    }
+  }
   try {
     deps.reports = await openNodeReportStore(config, deps.clock.now());
   } catch (error) {
@@ -88,6 +104,20 @@ async function main() {
         }, config.WEBHOOK_INTERVAL_SECONDS * 1000)
       : undefined;
   webhookTimer?.unref();
+  // Mail leaves from its outbox the same way: queued with its cause, sent by this timer.
+  const mail = {
+    ...deps,
+    transport: nodeMailTransport({ smtpUrl: config.SMTP_URL, dataDir: config.DATA_DIR }),
+    from: config.MAIL_FROM,
+  };
+  log.info(config.SMTP_URL ? `mail: SMTP at ${new URL(config.SMTP_URL).host}` : `mail: .eml files in ${config.DATA_DIR}/mail`);
+  const mailTimer =
+    config.MAIL_INTERVAL_SECONDS > 0
+      ? setInterval(() => {
+          sendPendingMail(mail).catch((error: unknown) => log.error('mail sending failed', { error: String(error) }));
+        }, config.MAIL_INTERVAL_SECONDS * 1000)
+      : undefined;
+  mailTimer?.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -96,6 +126,7 @@ async function main() {
     log.info(`${signal}: shutting down`);
     clearInterval(batchTimer);
     clearInterval(webhookTimer);
+    clearInterval(mailTimer);
     const finish = async (code: number) => {
       await deps.clicks.flush();
       await deps.reports?.clickhouse.close();

@@ -6,6 +6,7 @@ import {
   authThrottleSettings,
   webhookSettings,
   bodyLimitSetting,
+  mailFromSetting,
   reportSettings,
   SIGNING_KEYS_MESSAGE,
   SIGNING_KEYS_PATTERN,
@@ -46,6 +47,13 @@ const WorkerEnvSchema = z.object({
   /** Failed key authentications per address and window, counted per isolate. */
   ...authThrottleSettings,
   ...webhookSettings,
+  /**
+   * Mail (docs/operations.md, "Mail"): queued in D1 always; sent by the cron through this HTTP
+   * mail API when it is set (workerd has no SMTP client), left pending otherwise.
+   */
+  MAIL_API_URL: z.url({ protocol: /^https$/ }).optional(),
+  MAIL_API_TOKEN: z.string().min(1).optional(),
+  MAIL_FROM: mailFromSetting,
   /** Reports: a ClickHouse server over HTTP(S) (chDB is Node-only). Unset: report routes answer 503. */
   ...reportSettings,
 });

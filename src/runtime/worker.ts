@@ -2,6 +2,8 @@ import { createApp, type App } from '../app/create-app';
 import type { AppDeps } from '../core/deps';
 import { runBatchJob } from '../batch/batch-job';
 import { dispatchWebhooks } from '../webhooks/webhook-dispatcher';
+import { httpMailTransport } from '../mail/http-mail-transport';
+import { sendPendingMail } from '../mail/mail-outbox';
 import { errorBody } from '../core/errors';
 import { ensureAdminKey } from '../use-cases/api-keys';
 import { writeClickBatch } from '../store/d1/d1-click-writer';
@@ -141,5 +143,16 @@ export default {
     // claimed one by one, so an overlapping trigger never sends the same attempt twice.
     const sent = await dispatchWebhooks({ ...deps, allowPrivate: deps.config.webhookAllowPrivate });
     if (sent.attempted > 0) log.info('webhooks', { ...sent });
+    // Then the queued mail, when an HTTP mail API is configured; without one it stays pending.
+    const { env: settings } = worker;
+    if (settings.MAIL_API_URL) {
+      const transport = httpMailTransport({
+        url: settings.MAIL_API_URL,
+        token: settings.MAIL_API_TOKEN,
+        fetch: deps.fetch ?? fetch,
+      });
+      const mailed = await sendPendingMail({ ...deps, transport, from: settings.MAIL_FROM });
+      if (mailed.attempted > 0) log.info('mail', { ...mailed });
+    }
   },
 };

@@ -40,6 +40,10 @@ export interface Database {
   outbound_events: OutboundEventTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_attempts: WebhookAttemptTable;
+  mail_outbox: MailOutboxTable;
+  signup_requests: SignupRequestTable;
+  adjustments: AdjustmentTable;
+  audit_log: AuditLogTable;
 }
 
 export interface MerchantTable {
@@ -251,7 +255,7 @@ export interface AffiliateRateTable {
   rate_bp: number | null;
 }
 
-export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override';
+export type LedgerKind = 'accrual' | 'adjustment' | 'reversal' | 'clawback' | 'override' | 'manual';
 /** The month sales before an order of a tiered program, as the batch last evaluated it with. */
 /** Per order of a tiered program, as the batch last evaluated it (sql/sqlite/0010). */
 export interface CommissionTierMarkTable {
@@ -268,7 +272,8 @@ export type LedgerStatus = 'pending' | 'approved' | 'held' | 'reversed' | 'paid'
 export interface LedgerEntryTable {
   id: Generated<number>;
   entry_id: string;
-  order_id: number;
+  /** NULL only for a manual adjustment on no order (sql/sqlite/0020). */
+  order_id: number | null;
   program_id: number;
   affiliate_id: number;
   slot: string;
@@ -464,4 +469,66 @@ export interface WebhookAttemptTable {
   error: string | null;
   latency_ms: number;
   response: Generated<string>;
+}
+
+export type MailStatus = 'pending' | 'sent' | 'failed';
+
+export interface MailOutboxTable {
+  id: Generated<number>;
+  template: string;
+  recipient: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: MailStatus;
+  attempts: Generated<number>;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+export interface SignupRequestTable {
+  id: Generated<number>;
+  token_hash: string;
+  name: string;
+  email: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  affiliate_id: number | null;
+}
+
+/** A manual adjustment (sql/sqlite/0020): append-only, its amount in the ledger entry `entry_id`. */
+export interface AdjustmentTable {
+  id: number;
+  entry_id: string;
+  merchant_id: number;
+  program_id: number;
+  affiliate_id: number;
+  order_id: number | null;
+  amount_minor: number;
+  currency: string;
+  reason: string;
+  reverses: number | null;
+  actor_key_id: number;
+  actor_role: Role;
+  ref: string;
+  request_hash: string;
+  created_at: string;
+}
+
+/** One audited change (sql/sqlite/0021): append-only, enforced by triggers. */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_key_id: number | null;
+  actor_role: Role;
+  merchant_id: number | null;
+  affiliate_id: number | null;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  summary: string;
+  client_address: string;
 }

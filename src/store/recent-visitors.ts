@@ -1,4 +1,5 @@
 import { UNIQUE_CLICK_WINDOW_MS } from './click-recorder';
+import { VisitorTable } from './visitor-table';
 
 /** What the store answers for the unique clicks the memory does not hold. */
 export interface UniqueClickStore {
@@ -12,8 +13,12 @@ export interface UniqueClickStore {
   clearSpilled(): void;
 }
 
-/** ~120 bytes each: 1M pairs is ~120 MiB, an hour of 280 new visitors a second. */
-export const DEFAULT_MAX_REMEMBERED = 1_000_000;
+/**
+ * 4M pairs, an hour of 1,100 new visitors a second, in at most ~150 MiB off the heap (35–53
+ * bytes a pair, visitor-table.ts); the arrays grow with the traffic, so a quiet server holds
+ * little. Past it the oldest pairs spill to the store.
+ */
+export const DEFAULT_MAX_REMEMBERED = 4_000_000;
 
 /**
  * Decides the unique flag (P13) so that the redirect neither reads nor writes an index by visitor
@@ -37,19 +42,8 @@ export const DEFAULT_MAX_REMEMBERED = 1_000_000;
  * Decisions made inside a group that then fails to commit are taken back with `undo`.
  */
 export class RecentVisitors {
-  /** key → newest unique click time (ms). */
-  private readonly newest = new Map<string, number>();
-  /**
-   * Every remembered (key, time) in the order it was decided, oldest first; an entry whose key
-   * has since moved to a newer time is skipped when it comes up. The Map's own order is not used
-   * for this: V8 leaves a deleted Map entry in place until the table is rebuilt, so finding the
-   * oldest live entry by iterating from the front walks every entry forgotten before it. With
-   * traffic older than an hour leaving at the front that cost ~45 µs per click at 200k visitors.
-   */
-  private readonly orderKeys: string[] = [];
-  /** Times beside their keys, not in objects: a number array stores doubles unboxed (~24 bytes less per pair). */
-  private readonly orderTimes: number[] = [];
-  private orderHead = 0;
+  /** (link, visitor) → newest unique click time, with the decisions in order (visitor-table.ts). */
+  private readonly pairs: VisitorTable;
   /** The newest time of a pair spilled to the store; -Infinity when none was spilled since the table was last emptied. */
   private spilledUntilMs = -Infinity;
 
@@ -58,14 +52,21 @@ export class RecentVisitors {
     /** Unique clicks up to this time are in the store only; -Infinity when memory holds them all. */
     private horizonMs: number,
     private readonly maxEntries = DEFAULT_MAX_REMEMBERED,
-  ) {}
+  ) {
+    // Room for the entries a pair leaves behind when set again (a clock step, an undo), so that
+    // the ring is rebuilt rarely at the limit.
+    this.pairs = new VisitorTable(maxEntries + Math.max(1024, maxEntries >> 3));
+  }
+
+  /** Bytes the pairs hold now (off the JavaScript heap). */
+  get bytes(): number {
+    return this.pairs.bytes;
+  }
 
   /** Takes a unique click already in the store, oldest first: how memory is filled at start. */
   remember(linkId: number, visitorHash: string, clickedAtMs: number): void {
-    const key = `${linkId} ${visitorHash}`;
-    this.newest.set(key, clickedAtMs);
-    this.enqueue(key, clickedAtMs);
-    if (this.newest.size > this.maxEntries) this.spillOldest([]);
+    this.pairs.set(linkId, visitorHash, clickedAtMs);
+    if (this.pairs.size > this.maxEntries) this.spillOldest([]);
   }
 
   /**
@@ -77,82 +78,58 @@ export class RecentVisitors {
     if (isBot) return false;
     const sinceMs = clickedAtMs - UNIQUE_CLICK_WINDOW_MS;
     this.forgetBefore(sinceMs);
-    const key = `${linkId} ${visitorHash}`;
-    const previous = this.newest.get(key);
+    const previous = this.pairs.get(linkId, visitorHash);
     if (previous !== undefined && previous > sinceMs) return false;
     if (this.spilledUntilMs > sinceMs) {
-      if (this.store.spilledSince(linkId, visitorHash, sinceMs)) return false;
+      if (this.store.spilledSince(linkId, this.pairs.canonical(visitorHash), sinceMs)) return false;
     } else if (this.spilledUntilMs !== -Infinity) {
       this.store.clearSpilled();
       this.spilledUntilMs = -Infinity;
     }
     if (this.horizonMs > sinceMs && this.store.storedBetween(linkId, visitorHash, sinceMs, this.horizonMs)) return false;
-    this.newest.set(key, clickedAtMs);
-    this.enqueue(key, clickedAtMs);
-    undo.push({ key, restore: previous });
-    if (this.newest.size > this.maxEntries) this.spillOldest(undo);
+    this.pairs.set(linkId, visitorHash, clickedAtMs);
+    undo.push({ linkId, visitorHash, restore: previous });
+    if (this.pairs.size > this.maxEntries) this.spillOldest(undo);
     return true;
   }
 
   /**
    * Takes back decisions and spills, newest first, so that clicks that were never committed are
    * not remembered and pairs whose spill was rolled back are remembered again. A restored time
-   * goes back in the queue: its first entry may have been dropped.
+   * goes to the back of the queue: its first entry may have been dropped.
    */
   undo(entries: readonly Undo[]): void {
     for (let i = entries.length - 1; i >= 0; i--) {
-      const { key, restore } = entries[i]!;
-      if (restore === undefined) this.newest.delete(key);
-      else {
-        this.newest.set(key, restore);
-        this.enqueue(key, restore);
-      }
+      const { linkId, visitorHash, restore } = entries[i]!;
+      if (restore === undefined) this.pairs.delete(linkId, visitorHash);
+      else this.pairs.set(linkId, visitorHash, restore);
     }
-  }
-
-  private enqueue(key: string, at: number): void {
-    this.orderKeys.push(key);
-    this.orderTimes.push(at);
   }
 
   private forgetBefore(sinceMs: number): void {
-    while (this.orderHead < this.orderTimes.length && this.orderTimes[this.orderHead]! <= sinceMs) {
-      const key = this.orderKeys[this.orderHead]!;
-      const at = this.orderTimes[this.orderHead++]!;
-      if (this.newest.get(key) !== at) continue;
-      this.newest.delete(key);
-      if (at > this.horizonMs) this.horizonMs = at;
+    for (;;) {
+      const oldest = this.pairs.oldestTime();
+      if (oldest === undefined || oldest > sinceMs) return;
+      if (this.pairs.shift() && oldest > this.horizonMs) this.horizonMs = oldest;
     }
-    this.compactOrder();
   }
 
   /** Moves the oldest remembered pair to the store; only called past maxEntries, so one is in the queue. */
   private spillOldest(undo: Undo[]): void {
-    for (;;) {
-      const key = this.orderKeys[this.orderHead]!;
-      const at = this.orderTimes[this.orderHead++]!;
-      if (this.newest.get(key) !== at) continue;
-      const space = key.indexOf(' ');
-      this.store.spill(Number(key.slice(0, space)), key.slice(space + 1), at);
-      this.newest.delete(key);
-      undo.push({ key, restore: at });
-      if (at > this.spilledUntilMs) this.spilledUntilMs = at;
-      break;
+    while (!this.pairs.shift()) {
+      // A dead entry: its pair was set again later or taken back.
     }
-    this.compactOrder();
-  }
-
-  private compactOrder(): void {
-    if (this.orderHead > 1024 && this.orderHead * 2 > this.orderTimes.length) {
-      this.orderKeys.splice(0, this.orderHead);
-      this.orderTimes.splice(0, this.orderHead);
-      this.orderHead = 0;
-    }
+    const { lastLinkId: linkId, lastTime: at } = this.pairs;
+    const visitorHash = this.pairs.lastVisitor();
+    this.store.spill(linkId, visitorHash, at);
+    undo.push({ linkId, visitorHash, restore: at });
+    if (at > this.spilledUntilMs) this.spilledUntilMs = at;
   }
 }
 
 /** Sets a pair back to the time it had before a decision or spill (`undefined`: not remembered). */
 export interface Undo {
-  key: string;
+  linkId: number;
+  visitorHash: string;
   restore: number | undefined;
 }

@@ -1,5 +1,5 @@
 import { formatId } from '../domain/ids';
-import { insertedId, nextId, returnedId } from '../store/atomic-writes';
+import { insertedId, nextId, returnedId, type WriteResult } from '../store/atomic-writes';
 import type { AppDeps } from '../core/deps';
 import { notFound } from '../core/errors';
 import { issueApiKey, newApiKey } from './api-keys';
@@ -45,15 +45,28 @@ export async function createAffiliate(
   deps: AccountDeps,
   input: { name: string; email?: string | undefined; parentId?: number | undefined },
 ) {
-  const now = deps.clock.now().toISOString();
   if (input.parentId !== undefined) {
     // Affiliates are never deleted, so the parent read here is still there when the unit of
     // work commits (and its foreign key would refuse it otherwise).
     const parent = await deps.db.selectFrom('affiliates').select('id').where('id', '=', input.parentId).executeTakeFirst();
     if (!parent) throw notFound('parent affiliate');
   }
+  const made = newAffiliate(deps, input);
+  return made.created(await deps.writes.commit(made.statements));
+}
+
+/**
+ * The statements that insert an affiliate and its first key, for a unit of work that may carry
+ * more (a sign-up marks its request used in the same one); `created` reads the answer from the
+ * commit's results.
+ */
+export function newAffiliate(
+  deps: Omit<AccountDeps, 'writes'>,
+  input: { name: string; email?: string | undefined; parentId?: number | undefined },
+) {
+  const now = deps.clock.now().toISOString();
   const key = newApiKey(deps, { role: 'affiliate', affiliateId: insertedId('affiliates') });
-  const [affiliate, stored] = await deps.writes.commit([
+  const statements = [
     deps.db
       .insertInto('affiliates')
       .values({
@@ -66,15 +79,16 @@ export async function createAffiliate(
       .returning('id')
       .compile(),
     key.insert,
-  ]);
-  return {
-    id: formatId('affiliate', returnedId(affiliate)),
+  ];
+  const created = (results: WriteResult[]) => ({
+    id: formatId('affiliate', returnedId(results[0]!)),
     name: input.name,
     email: input.email ?? null,
     parentId: input.parentId === undefined ? null : formatId('affiliate', input.parentId),
     apiKey: key.apiKey,
-    keyId: formatId('key', returnedId(stored)),
-  };
+    keyId: formatId('key', returnedId(results[1]!)),
+  });
+  return { statements, created };
 }
 
 export async function createFinanceKey(deps: AccountDeps) {

@@ -1,9 +1,13 @@
 import type { Selectable } from 'kysely';
 import { dayAfter, startOfDay } from '../domain/calendar';
+import type { AttributionReceipt } from '../domain/attribution';
+import type { ConnectorReceipt } from '../domain/connectors/connector-order';
 import { formatId } from '../domain/ids';
 import { affiliateOrderView, amount, ledgerEntryView, merchantOrderSummary } from '../domain/resource-views';
 import { lineBase, lineBaseAfterRefunds, type OrderSnapshot } from '../domain/order';
 import type { OrderTable } from '../store/database';
+import type { LedgerStatus } from '../domain/ledger';
+import { jsonList } from '../store/json-list';
 import type { AppDeps } from '../core/deps';
 import type { Principal } from '../core/principal';
 import { notFound } from '../core/errors';
@@ -72,7 +76,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
       clickId: row.click_id,
       linkId: row.link_id === null ? null : formatId('link', row.link_id),
       coupon: row.coupon_code,
-      receipt: JSON.parse(row.receipt) as unknown,
+      receipt: JSON.parse(row.receipt) as AttributionReceipt,
     },
     history: events.map((e) => ({
       type: e.type,
@@ -83,7 +87,7 @@ export async function getMerchantOrder(deps: Pick<AppDeps, 'db'>, principal: Pri
     })),
     review: row.review,
     // How a shop connector (Shopify, WooCommerce) took the order: click id source, refund method, notes.
-    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as unknown } : {}),
+    ...(connectorRow?.receipt ? { connector: JSON.parse(connectorRow.receipt) as ConnectorReceipt } : {}),
     commission:
       ledger.length === 0
         ? null
@@ -151,6 +155,57 @@ export async function listOrders(
   if (filter.from !== undefined) query = query.where('placed_at', '>=', startOfDay(filter.from));
   if (filter.to !== undefined) query = query.where('placed_at', '<', dayAfter(filter.to));
   const rows = await query.execute();
-  const orders = rows.map((r) => (principal.role === 'merchant' ? merchantOrderSummary(r) : affiliateOrderView(r)));
-  return { orders, next: rows.length === filter.limit ? String(rows[rows.length - 1]!.id) : null };
+  const next = rows.length === filter.limit ? String(rows[rows.length - 1]!.id) : null;
+  if (principal.role === 'merchant') return { orders: rows.map(merchantOrderSummary), next };
+  const earned = await affiliateCommissions(deps, principal.affiliateId!, rows);
+  return { orders: rows.map((r) => ({ ...affiliateOrderView(r), commission: earned.get(r.id) ?? null })), next };
+}
+
+/**
+ * What the affiliate earns on each order of a page, from its own ledger entries only (a
+ * recruiter's share on the same order is the recruiter's): estimated (pending and held) and
+ * settled (approved and paid), as the reports split them; the latest entry's status; and the
+ * lock date, when the order's commission is (or was) approved. Orders with no entry yet get null.
+ */
+async function affiliateCommissions(deps: Pick<AppDeps, 'db'>, affiliateId: number, orders: readonly OrderRow[]) {
+  const earned = new Map<
+    number,
+    { currency: string; estimated: string; settled: string; status: LedgerStatus; lockDate: string | null }
+  >();
+  if (orders.length === 0) return earned;
+  const rows = await deps.db
+    .selectFrom('ledger_entries as e')
+    .innerJoin('programs as p', 'p.id', 'e.program_id')
+    .select(['e.order_id', 'e.status', 'e.kind', 'e.amount_minor', 'e.currency', 'p.lock_days'])
+    .where('e.affiliate_id', '=', affiliateId)
+    .where(
+      'e.order_id',
+      'in',
+      jsonList(orders.map((o) => o.id)),
+    )
+    .orderBy('e.id')
+    .execute();
+  const completed = new Map(orders.map((o) => [o.id, o.completed_at]));
+  const sums = new Map<number, { currency: string; estimated: number; settled: number; status: LedgerStatus; lockDays: number }>();
+  for (const r of rows) {
+    // Only entries of the listed orders are read, so order_id is set (a manual adjustment has none).
+    if (r.order_id === null) continue;
+    const s = sums.get(r.order_id) ?? { currency: r.currency, estimated: 0, settled: 0, status: r.status, lockDays: r.lock_days };
+    if (r.status === 'pending' || r.status === 'held') s.estimated += r.amount_minor;
+    if (r.status === 'approved' || r.status === 'paid') s.settled += r.amount_minor;
+    // A clawback stays approved whatever the order's standing: the order's status is its other entries'.
+    if (r.kind !== 'clawback') s.status = r.status;
+    sums.set(r.order_id, s);
+  }
+  for (const [orderId, s] of sums) {
+    const completedAt = completed.get(orderId) ?? null;
+    earned.set(orderId, {
+      currency: s.currency,
+      estimated: amount(s.estimated, s.currency),
+      settled: amount(s.settled, s.currency),
+      status: s.status,
+      lockDate: completedAt === null ? null : new Date(Date.parse(completedAt) + s.lockDays * 86_400_000).toISOString(),
+    });
+  }
+  return earned;
 }

@@ -1,13 +1,25 @@
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
 import { ClickHouseError, type ReportStore } from '../clickhouse/clickhouse';
 import type { AppDeps } from '../core/deps';
 import { AppError, notFound } from '../core/errors';
 import type { Principal } from '../core/principal';
+import { timeSlice } from '../core/time-slice';
+import { decodeBase64Url, encodeBase64Url } from '../domain/base64url';
 import { dayAfter, startOfDay } from '../domain/calendar';
+import { neutralizeCell } from '../domain/csv-cell';
 import { formatId, type IdKind, parseId } from '../domain/ids';
 import type { ReportRow } from '../domain/report-metrics';
 import { wholeHourOffsets } from '../domain/time-zone';
 import { type Reconciliation, reconcile } from '../reports/reconciliation';
-import { type GroupBy, ReportTooLargeError, summaryReport } from '../reports/summary-report';
+import {
+  GROUP_BY,
+  type GroupBy,
+  MAX_REPORT_PAGE_ROWS,
+  type ReportCursor,
+  ReportCursorError,
+  summaryReport,
+} from '../reports/summary-report';
 import { jsonList } from '../store/json-list';
 
 type ReportDeps = Pick<AppDeps, 'db' | 'reports' | 'config'>;
@@ -28,9 +40,19 @@ export interface SummaryRequest extends ReportFilters {
 
 export type LabelledReportRow = ReportRow & { label?: string };
 
-/** The summary report a caller may see: a merchant's own programs, an affiliate's own rows. */
-export async function summaryForCaller(deps: ReportDeps, principal: Principal, q: SummaryRequest): Promise<LabelledReportRow[]> {
+/**
+ * The summary report a caller may see, a page at a time: a merchant's own programs, an
+ * affiliate's own rows. `after` is the `next` the previous page answered (opaque text);
+ * the page's `next` is null on the last.
+ */
+export async function summaryForCaller(
+  deps: ReportDeps,
+  principal: Principal,
+  q: SummaryRequest,
+  page: { limit: number; after?: string | undefined } = { limit: MAX_REPORT_PAGE_ROWS },
+): Promise<{ rows: LabelledReportRow[]; next: string | null }> {
   const reports = requireReports(deps);
+  const after = page.after === undefined ? null : decodeCursor(page.after);
   const scoped = await scope(
     deps,
     principal,
@@ -38,18 +60,88 @@ export async function summaryForCaller(deps: ReportDeps, principal: Principal, q
     filterId('affiliate', q.affiliate),
     filterId('link', q.link),
   );
-  const rows = await fromClickHouse(() =>
-    summaryReport(reports.clickhouse, {
-      from: q.from,
-      to: q.to,
-      tz: q.tz,
-      groupBy: q.groupBy,
-      ...scoped,
-      wholeHourZone: wholeHourOffsets(q.tz, new Date(startOfDay(q.from)), new Date(dayAfter(q.to))),
-      maxExecutionSeconds: deps.config.reportTimeoutSeconds ?? 10,
-    }),
+  const query = {
+    from: q.from,
+    to: q.to,
+    tz: q.tz,
+    groupBy: q.groupBy,
+    ...scoped,
+    wholeHourZone: wholeHourOffsets(q.tz, new Date(startOfDay(q.from)), new Date(dayAfter(q.to))),
+    maxExecutionSeconds: deps.config.reportTimeoutSeconds ?? 10,
+  };
+  const result = await fromClickHouse(() => summaryReport(reports.clickhouse, query, { limit: page.limit, after }));
+  return { rows: await labelled(deps, q.groupBy, result.rows), next: result.next === null ? null : encodeCursor(result.next) };
+}
+
+export const REPORT_CSV_COLUMNS = [
+  'key',
+  'label',
+  'currency',
+  'clicks',
+  'uniqueClicks',
+  'orders',
+  'revenue',
+  'commission',
+  'commissionEstimated',
+  'commissionSettled',
+  'conversionRate',
+  'epc',
+  'costRatio',
+] as const;
+
+function reportCsv(rows: LabelledReportRow[], header: boolean): string {
+  return stringify(
+    rows.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
+    { header, columns: [...REPORT_CSV_COLUMNS], record_delimiter: '\r\n' },
   );
-  return labelled(deps, q.groupBy, rows);
+}
+
+/**
+ * The whole report as CSV, every page of it. The first page is read before this returns, so a
+ * refused or failed report is still an error answer; the rest stream a page at a time. A store
+ * failure after the first page can only cut the file short (the status is sent).
+ */
+export async function summaryCsvForCaller(deps: ReportDeps, principal: Principal, q: SummaryRequest) {
+  const first = await summaryForCaller(deps, principal, q);
+  const encoder = new TextEncoder();
+  let next = first.next;
+  let pending: string | null = reportCsv(first.rows, true);
+  const slice = timeSlice();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (pending !== null) {
+        controller.enqueue(encoder.encode(pending));
+        pending = null;
+        if (next === null) controller.close();
+        return;
+      }
+      await slice.pause();
+      const page = await summaryForCaller(deps, principal, q, { limit: MAX_REPORT_PAGE_ROWS, after: next! });
+      controller.enqueue(encoder.encode(reportCsv(page.rows, false)));
+      next = page.next;
+      if (next === null) controller.close();
+    },
+  });
+}
+
+function encodeCursor(cursor: ReportCursor): string {
+  return encodeBase64Url(new TextEncoder().encode(JSON.stringify([cursor.groupBy, cursor.key, cursor.currency])));
+}
+
+const CursorTuple = z.tuple([z.enum(GROUP_BY), z.string(), z.string()]);
+
+function decodeCursor(text: string): ReportCursor {
+  const bytes = decodeBase64Url(text);
+  let parsed: unknown;
+  try {
+    parsed = bytes === undefined ? undefined : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    parsed = undefined;
+  }
+  const tuple = CursorTuple.safeParse(parsed);
+  if (!tuple.success) throw new AppError('validation_failed', "after: not a cursor of this report (pass the previous page's next)");
+  const [groupBy, key, currency] = tuple.data;
+  return { groupBy, key, currency };
 }
 
 /** The SQL ledger against ClickHouse for a merchant's own programs (or the one filtered). */
@@ -75,7 +167,7 @@ async function fromClickHouse<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
-    if (error instanceof ReportTooLargeError) throw new AppError('validation_failed', error.message);
+    if (error instanceof ReportCursorError) throw new AppError('validation_failed', error.message);
     if (error instanceof ClickHouseError) {
       if (error.failure === 'timeout')
         throw new AppError('timeout', 'the report took longer than its time limit; narrow the dates or add a filter');
@@ -155,10 +247,10 @@ async function labelled(deps: Pick<AppDeps, 'db'>, groupBy: GroupBy, rows: Repor
   if (ids.length > 0) {
     const found =
       kind === 'affiliate'
-        ? await deps.db.selectFrom('affiliates').select(['id', 'name']).where('id', 'in', ids).execute()
+        ? await deps.db.selectFrom('affiliates').select(['id', 'name']).where('id', 'in', jsonList(ids)).execute()
         : kind === 'program'
-          ? await deps.db.selectFrom('programs').select(['id', 'name']).where('id', 'in', ids).execute()
-          : await deps.db.selectFrom('links').select(['id', 'code as name']).where('id', 'in', ids).execute();
+          ? await deps.db.selectFrom('programs').select(['id', 'name']).where('id', 'in', jsonList(ids)).execute()
+          : await deps.db.selectFrom('links').select(['id', 'code as name']).where('id', 'in', jsonList(ids)).execute();
     for (const f of found) names.set(f.id, f.name);
   }
   return rows.map((r) => ({

@@ -79,43 +79,55 @@ function subIdOverrides(query: Record<string, string>): SubIds {
   return overrides;
 }
 
-function hex(bytes: Uint8Array, length: number): string {
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The visitor hash: an address's 12 bytes XOR an agent's, in hex. */
+function xorHex(a: Uint8Array, b: Uint8Array): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += bytes[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < 12; i++) out += HEX[a[i]! ^ b[i]!]!;
   return out;
 }
 
-const MAX_VISITOR_ENTRIES = 20_000;
+const MAX_MEMO_ENTRIES = 20_000;
 interface VisitorIdentity {
   ipHash: string;
   visitorHash: string;
 }
-/** key → IP → user agent → identity; two levels, so a lookup hashes the strings as they came. */
-const visitorHashesByKey = new WeakMap<Uint8Array, { size: number; byIp: Map<string, Map<string, VisitorIdentity>> }>();
+interface AddressMac {
+  ipHash: string;
+  /** Bytes 16–27 of the address's MAC: the address's half of the visitor hash. */
+  tail: Uint8Array;
+}
+/** Per key: MACs of addresses and of agents, each memoised (and emptied when full) on its own. */
+const macsByKey = new WeakMap<Uint8Array, { byIp: Map<string, AddressMac>; byAgent: Map<string, Uint8Array> }>();
 
 /**
- * Keyed hashes of the visitor's IP, and of IP + user agent, memoised per pair: the same visitor
- * clicking again (the common case for repeat and bot traffic) costs a map lookup, not two HMACs.
+ * One keyed hash per new visitor. The address's HMAC gives the IP hash (its first 16 bytes) and
+ * half of the visitor hash (bytes 16–27); the user agent's HMAC, of which an audience has a few
+ * thousand and which is memoised, gives the other half: visitor hash = the two XORed. Both are
+ * outputs of the keyed hash, so the visitor hash is as unpredictable without the key as one HMAC
+ * of IP + agent was (two visitors collide with chance 2^-96); what it reveals beyond that, that
+ * clicks share an address, the IP hash beside it already says. A new address used to cost two
+ * HMACs, the longer over the whole agent, and two Maps in the memo: the redirect's largest cost
+ * per new visitor in its profiles.
  */
-function visitorIdentity(crypto: AppDeps['crypto'], key: Uint8Array, ip: string, userAgent: string): VisitorIdentity {
-  let memo = visitorHashesByKey.get(key);
-  if (!memo) visitorHashesByKey.set(key, (memo = { size: 0, byIp: new Map() }));
-  let byAgent = memo.byIp.get(ip);
-  const hit = byAgent?.get(userAgent);
-  if (hit) return hit;
-  const identity = {
-    ipHash: encodeBase64Url(crypto.hmacSha256(key, `ip\n${ip}`).subarray(0, 16)),
-    visitorHash: hex(crypto.hmacSha256(key, `visitor\n${ip}\n${userAgent}`), 12),
-  };
-  if (memo.size >= MAX_VISITOR_ENTRIES) {
-    memo.byIp.clear();
-    memo.size = 0;
-    byAgent = undefined;
+export function visitorIdentity(crypto: AppDeps['crypto'], key: Uint8Array, ip: string, userAgent: string): VisitorIdentity {
+  let macs = macsByKey.get(key);
+  if (!macs) macsByKey.set(key, (macs = { byIp: new Map(), byAgent: new Map() }));
+  let address = macs.byIp.get(ip);
+  if (!address) {
+    const mac = crypto.hmacSha256(key, `ip\n${ip}`);
+    address = { ipHash: encodeBase64Url(mac.subarray(0, 16)), tail: mac.slice(16, 28) };
+    if (macs.byIp.size >= MAX_MEMO_ENTRIES) macs.byIp.clear();
+    macs.byIp.set(ip, address);
   }
-  if (!byAgent) memo.byIp.set(ip, (byAgent = new Map()));
-  byAgent.set(userAgent, identity);
-  memo.size++;
-  return identity;
+  let agent = macs.byAgent.get(userAgent);
+  if (!agent) {
+    agent = crypto.hmacSha256(key, `agent\n${userAgent}`).slice(0, 12);
+    if (macs.byAgent.size >= MAX_MEMO_ENTRIES) macs.byAgent.clear();
+    macs.byAgent.set(userAgent, agent);
+  }
+  return { ipHash: address.ipHash, visitorHash: xorHex(address.tail, agent) };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { DemoAccounts } from '../../src/demo/demo-month';
 import { CHROMIUM, hasChromium, openBrowser } from '../support/browser';
 import { startDemoApp } from '../support/demo-app';
 import type { TestApp } from '../support/test-app';
+import { formatter } from '../../src/app/dashboard/format';
 
 /**
  * The dashboards in a real browser (Debian's chromium through playwright-core) against the real
@@ -40,15 +41,57 @@ const FIELDS = [
   'costRatio',
 ];
 
-/** A report row as the page must print it: the API's own strings and integers, '–' for null. */
+/** The viewer's locale in these tests: German separators prove the page follows Accept-Language. */
+const LOCALE = 'de-DE';
+const fmt = formatter(LOCALE);
+const RATES = new Set(['conversionRate', 'costRatio']);
+const COUNTS = new Set(['clicks', 'uniqueClicks', 'orders']);
+
+/** A report row as the page holds it: the API's own strings and integers in data-value, '' for null. */
 function expectedCells(rows: ApiRow[]) {
   return rows.map((r) => ({
     key: r.key,
     currency: r.currency,
-    ...Object.fromEntries(FIELDS.map((f) => [f, r[f] === null ? '–' : String(r[f])])),
+    ...Object.fromEntries(FIELDS.map((f) => [f, r[f] === null ? '' : String(r[f])])),
   }));
 }
 
+/** The same row as the viewer reads it: counts grouped, amounts in currency, rates as percentages. */
+function expectedText(rows: ApiRow[]) {
+  return rows.map((r) => ({
+    key: r.key,
+    ...Object.fromEntries(
+      FIELDS.map((f) => {
+        const v = r[f] as string | number | null;
+        const shown = COUNTS.has(f)
+          ? fmt.count(v as number)
+          : RATES.has(f)
+            ? fmt.percent(v as string | null)
+            : v === null
+              ? '–'
+              : fmt.money(v as string, r.currency);
+        return [f, shown];
+      }),
+    ),
+  }));
+}
+
+/** Cells' printed text by data-field, per row. */
+function tableText(page: Page, testId: string) {
+  return page.$$eval(`[data-testid="${testId}"] tbody tr[data-key]`, (rows) =>
+    rows.map((row) => ({
+      key: (row as HTMLElement).dataset.key!,
+      ...Object.fromEntries(
+        Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
+          (td as HTMLElement).dataset.field!,
+          td.textContent!.trim(),
+        ]),
+      ),
+    })),
+  );
+}
+
+/** Cells' exact values (data-value, the API's) by data-field, per row. */
 function tableRows(page: Page, testId: string) {
   return page.$$eval(`[data-testid="${testId}"] tbody tr[data-key]`, (rows) =>
     rows.map((row) => ({
@@ -57,7 +100,7 @@ function tableRows(page: Page, testId: string) {
       ...Object.fromEntries(
         Array.from(row.querySelectorAll('td[data-field]')).map((td) => [
           (td as HTMLElement).dataset.field!,
-          td.textContent!.trim(),
+          (td as HTMLElement).dataset.value ?? td.textContent!.trim(),
         ]),
       ),
     })),
@@ -70,15 +113,13 @@ type ChartJs = {
   ): { data: { labels: string[]; datasets: { label: string; data: number[]; exact?: string[] }[] } } | undefined;
 };
 
-/** What Chart.js itself holds for the day chart, once it has drawn it. */
-async function chartData(page: Page) {
-  await page.waitForFunction(() =>
-    (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById('daily-chart')),
-  );
-  return page.evaluate(() => {
-    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById('daily-chart'))!;
+/** What Chart.js itself holds for one of the day charts, once it has drawn it. */
+async function chartData(page: Page, id: string) {
+  await page.waitForFunction((id) => (window as unknown as { Chart?: ChartJs }).Chart?.getChart(document.getElementById(id)), id);
+  return page.evaluate((id) => {
+    const c = (window as unknown as { Chart: ChartJs }).Chart.getChart(document.getElementById(id))!;
     return { labels: c.data.labels, sets: c.data.datasets.map((d) => ({ label: d.label, data: d.data, exact: d.exact })) };
-  });
+  }, id);
 }
 
 describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, () => {
@@ -137,7 +178,7 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' });
     await new Promise<void>((resolve) => server.once('listening', () => resolve()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await openBrowser();
+    browser = await openBrowser({ viewport: { width: 1400, height: 900 }, locale: LOCALE });
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
   }, 180_000);
 
@@ -155,13 +196,50 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(byAffiliate.rows.length).toBeGreaterThan(1);
     expect(await tableRows(page, 'breakdown-table')).toEqual(expectedCells(byAffiliate.rows));
     expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
+    // As the viewer reads them: German grouping and decimal comma, euro sign, percentages.
+    expect(await tableText(page, 'breakdown-table')).toEqual(expectedText(byAffiliate.rows));
+    expect(await tableText(page, 'day-table')).toEqual(expectedText(byDay.rows));
+    expect(await page.textContent('[data-testid=breakdown-table] tbody [data-field=revenue]')).toMatch(/^[0-9.]+,[0-9]{2}\s€$/);
+    // Affiliates by name, the id on hover; no bare "(none)".
+    const named = byAffiliate.rows.find((r) => r.key !== '')! as ApiRow & { label: string };
+    expect(await page.textContent(`[data-testid=breakdown-table] tr[data-key="${named.key}"] th`)).toBe(named.label);
+    expect(await page.getAttribute(`[data-testid=breakdown-table] tr[data-key="${named.key}"] th [title]`, 'title')).toBe(
+      named.key,
+    );
+    expect(await page.textContent('[data-testid=breakdown-table]')).not.toContain('(none)');
+    // The by-affiliate table fits its card at 1400 px: no sideways scrolling there.
+    expect(await page.$eval('[data-testid=breakdown-table]', (t) => t.scrollWidth <= t.parentElement!.clientWidth)).toBe(true);
 
-    // The chart is Chart.js, drawn from the same day rows: labels, clicks, orders, exact commission.
-    const chart = await chartData(page);
-    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
-    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
-    expect(chart.sets[1]!.data).toEqual(byDay.rows.map((r) => r.orders));
-    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commission)} EUR`));
+    // Headline figures: the sums of the day rows, and the previous 30 days' from the API too.
+    const prev = await api<{ rows: ApiRow[] }>(key, `/v1/reports/summary?from=2026-09-27&to=2026-10-26&groupBy=day`);
+    const sum = (rows: ApiRow[], f: string) => rows.reduce((n, r) => n + (r[f] as number), 0);
+    const cents = (rows: ApiRow[], f: string) => (rows.reduce((n, r) => n + Math.round(Number(r[f]) * 100), 0) / 100).toFixed(2);
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=clicks] .value', 'data-value')).toBe(
+      String(sum(byDay.rows, 'clicks')),
+    );
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=orders] .value', 'data-value')).toBe(
+      String(sum(byDay.rows, 'orders')),
+    );
+    expect(await page.getAttribute('[data-testid="kpis"] [data-field="commission:EUR"] .value', 'data-value')).toBe(
+      cents(byDay.rows, 'commission'),
+    );
+    expect(await page.getAttribute('[data-testid="kpis"] [data-field="revenue:EUR"] .value', 'data-value')).toBe(
+      cents(byDay.rows, 'revenue'),
+    );
+    expect(await page.getAttribute('[data-testid=kpis] [data-field=clicks] [data-previous]', 'data-previous')).toBe(
+      fmt.count(sum(prev.rows, 'clicks')),
+    );
+
+    // Small multiples from the same day rows: clicks, orders and commission each on its own axis,
+    // the previous period dashed beside each.
+    const clicks = await chartData(page, 'chart-clicks');
+    expect(clicks.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(clicks.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    expect(clicks.sets[1]!.label).toBe('Clicks (previous period)');
+    const orders = await chartData(page, 'chart-orders');
+    expect(orders.sets[0]!.data).toEqual(byDay.rows.map((r) => r.orders));
+    const commission = await chartData(page, 'chart-commission');
+    expect(commission.sets[0]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commission)} EUR`));
     await page.screenshot({ path: `${SHOTS}/merchant-overview.png`, fullPage: true });
 
     const csv = await download(page, 'Download CSV (by affiliate)');
@@ -192,6 +270,27 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(bySubCsv).toBe(
       await api<string>(key, `/v1/reports/summary?from=2026-11-10&to=2026-11-20&tz=Europe/Berlin&groupBy=sub1&format=csv`),
     );
+    // A preset: the last 7 days ending today, compared with the 7 before.
+    await page.getByRole('link', { name: 'Last 7 days' }).click();
+    await page.waitForURL(/from=2026-11-19&to=2026-11-25/);
+    expect(await page.getAttribute('a[aria-current=true]', 'href')).toContain('from=2026-11-19');
+    const week = await api<{ rows: ApiRow[] }>(
+      key,
+      `/v1/reports/summary?from=2026-11-19&to=2026-11-25&tz=Europe/Berlin&groupBy=day`,
+    );
+    expect(await tableRows(page, 'day-table')).toEqual(expectedCells(week.rows));
+    expect(await page.textContent('#summary')).toContain('Compared with 2026-11-12 – 2026-11-18');
+
+    // A zone the API refuses: its reason beside the form, which keeps what was typed.
+    await page.getByRole('combobox', { name: 'Time zone' }).fill('Mars/Olympus');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForSelector('[role=alert]');
+    expect(await page.inputValue('input[name=tz]')).toBe('Mars/Olympus');
+    expect(await page.inputValue('input[name=from]')).toBe('2026-11-19');
+    expect(await page.$('[data-testid=day-table]')).toBeNull();
+
+    // The browser's icon request is answered.
+    expect((await page.goto(`${base}/favicon.ico`))!.status()).toBe(200);
     await expectAccessibleBasics(page, '/app/merchant');
     await page.close();
   });
@@ -201,7 +300,21 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     const page = await signIn(key, /\/app\/merchant$/);
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.waitForURL(/\/app\/merchant\/orders/);
-    const listed = await api<{ orders: { id: string; status: string }[] }>(key, `/v1/orders?from=${FROM}&to=${TO}&limit=50`);
+    const listed = await api<{ orders: { id: string; status: string; revenue: string; affiliateId: string | null }[] }>(
+      key,
+      `/v1/orders?from=${FROM}&to=${TO}&limit=50`,
+    );
+    const listedNet = new Map(listed.orders.map((o) => [o.id, o.revenue]));
+    expect(
+      await page.$$eval('[data-testid="orders-table"] tbody tr[data-order] [data-field=net]', (cells) =>
+        cells.map((c) => (c as HTMLElement).dataset.value),
+      ),
+    ).toEqual(listed.orders.map((o) => o.revenue));
+    // Names, never bare affiliate ids, with the id on hover.
+    const attributed = listed.orders.find((o) => o.affiliateId)!;
+    expect(await page.getAttribute(`tr[data-order="${attributed.id}"] [data-id="${attributed.affiliateId}"]`, 'title')).toBe(
+      attributed.affiliateId,
+    );
     const statuses = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
       rows.map((r) => ({
         id: (r as HTMLElement).dataset.order!,
@@ -215,42 +328,102 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.getByRole('link', { name: withLedger.id, exact: true }).click();
     await page.waitForURL(new RegExp(`/orders/${withLedger.id}$`));
     const order = await api<{
+      revenue: string;
+      refunded: string;
       commission: string;
       commissionCurrency: string;
-      attribution: { affiliateId: string; receipt: unknown };
-      ledger: { amount: string }[];
+      attribution: { affiliateId: string; receipt: { rule: string; flags: unknown[] } };
+      ledger: { id: string; amount: string; explanation: string }[];
     }>(key, `/v1/orders/${withLedger.id}`);
+    const members = await api<{ affiliates: { affiliateId: string; name: string }[] }>(
+      key,
+      `/v1/programs/${accounts.programs[0]!.id}/affiliates`,
+    );
+    const names = new Map(
+      (
+        await Promise.all(
+          (await api<{ programs: { id: string }[] }>(key, '/v1/programs')).programs.map((pr) =>
+            api<{ affiliates: { affiliateId: string; name: string }[] }>(key, `/v1/programs/${pr.id}/affiliates`),
+          ),
+        )
+      ).flatMap((m) => m.affiliates.map((a) => [a.affiliateId, a.name] as const)),
+    );
+    expect(members.affiliates.length).toBeGreaterThan(0);
     expect(order.ledger.length).toBeGreaterThan(0);
-    expect(await page.textContent('[data-testid=order-summary] [data-field=commission]')).toBe(
-      `${order.commission} ${order.commissionCurrency}`,
+    expect(await page.getAttribute('[data-testid=order-summary] [data-field=commission]', 'data-value')).toBe(order.commission);
+    expect((await page.textContent('[data-testid=order-summary] [data-field=commission]'))!.trim()).toBe(
+      fmt.money(order.commission, order.commissionCurrency),
     );
-    expect(await page.textContent('[data-testid=attribution]')).toContain(
-      `Attributed to ${order.attribution.affiliateId} by click`,
+    // Gross, refunds and net: net is what the list showed for this order.
+    expect(await page.getAttribute('[data-field=gross]', 'data-value')).toBe(order.revenue);
+    expect(await page.getAttribute('[data-field=refunded]', 'data-value')).toBe(order.refunded);
+    expect(await page.getAttribute('[data-field=net]', 'data-value')).toBe(listedNet.get(withLedger.id));
+    // The receipt reads as a timeline: the affiliate by name (id on hover), the rule, each ledger entry's explanation.
+    const affiliateName = names.get(order.attribution.affiliateId)!;
+    expect(await page.textContent('[data-testid=attribution]')).toContain(`Attributed to ${affiliateName} by click`);
+    expect(await page.getAttribute('[data-testid=attribution] [title]', 'title')).toBe(order.attribution.affiliateId);
+    expect(await page.textContent('[data-testid=timeline] [data-step=rule]')).toContain(order.attribution.receipt.rule);
+    expect(await page.$$eval('[data-testid=timeline] [data-step=ledger] div', (els) => els.map((e) => e.textContent))).toEqual(
+      order.ledger.map((e) => e.explanation),
     );
+    expect(await page.isVisible('[data-testid=receipt]')).toBe(false);
+    await page.getByText('Raw receipt (JSON)').click();
     expect(JSON.parse((await page.textContent('[data-testid=receipt]'))!)).toEqual(order.attribution.receipt);
-    expect(
-      await page.$$eval('[data-testid=ledger-table] tbody tr', (rows) =>
-        rows.map((r) => r.querySelector('td.num')!.textContent!.trim()),
-      ),
-    ).toEqual(order.ledger.map((e) => `${e.amount} EUR`));
+    expect(await tableRows(page, 'ledger-table')).toEqual(order.ledger.map((e) => ({ key: e.id, amount: e.amount })));
     await page.screenshot({ path: `${SHOTS}/merchant-order.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Held orders' }).click();
     await page.waitForURL(/\/app\/merchant\/held/);
-    const held = await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) =>
-      rows.map((r) => (r as HTMLElement).dataset.order!),
-    );
+    const rows = () =>
+      page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (trs) =>
+        trs.map((r) => ({
+          id: (r as HTMLElement).dataset.order!,
+          status: r.querySelector('[data-field=status]')!.textContent!.trim(),
+          reasons: (r as HTMLElement).dataset.reasons!,
+          reasonText: r.querySelector('[data-field=reason]')!.textContent!.trim(),
+          actions: r.querySelectorAll('button').length,
+        })),
+      );
+    const held = await rows();
     expect(held.length).toBe(accounts.counts.held);
+    // Each row says why it is held, in the receipt's own words; only live orders can be decided.
+    for (const h of held) {
+      const detail = await api<{ attribution: { receipt: { flags: { holds: boolean; detail: string }[] } } }>(
+        key,
+        `/v1/orders/${h.id}`,
+      );
+      for (const f of detail.attribution.receipt.flags.filter((f) => f.holds)) expect(h.reasonText).toContain(f.detail);
+      expect(h.actions).toBe(['cancelled', 'refunded'].includes(h.status) ? 0 : 2);
+    }
     await page.screenshot({ path: `${SHOTS}/merchant-held.png`, fullPage: true });
-    await page.getByRole('button', { name: `Release ${held[0]}` }).click();
+    const live = held.filter((h) => h.actions > 0);
+    expect(live.length).toBeGreaterThanOrEqual(4);
+    await page.getByRole('button', { name: `Release ${live[0]!.id}` }).click();
     await page.waitForURL(/done=/);
-    expect(await page.textContent('[role=status]')).toContain(`${held[0]} released`);
-    expect((await api<{ review: string }>(key, `/v1/orders/${held[0]}`)).review).toBe('released');
-    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 1);
-    await page.getByRole('button', { name: `Reject ${held[1]}` }).click();
+    expect(await page.textContent('[role=status]')).toContain(`${live[0]!.id} released`);
+    expect((await api<{ review: string }>(key, `/v1/orders/${live[0]!.id}`)).review).toBe('released');
+    expect((await rows()).length).toBe(held.length - 1);
+    await page.getByRole('button', { name: `Reject ${live[1]!.id}` }).click();
     await page.waitForURL(/rejected/);
-    expect((await api<{ review: string }>(key, `/v1/orders/${held[1]}`)).review).toBe('rejected');
-    expect(await page.$$eval('[data-testid="orders-table"] tbody tr[data-order]', (rows) => rows.length)).toBe(held.length - 2);
+    expect((await api<{ review: string }>(key, `/v1/orders/${live[1]!.id}`)).review).toBe('rejected');
+    expect((await rows()).length).toBe(held.length - 2);
+
+    // Filter by reason: only the orders held for it remain.
+    const reason = live[2]!.reasons.split(' ')[0]!;
+    await page.getByRole('combobox', { name: 'Hold reason' }).selectOption(reason);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForURL(/reason=/);
+    const filtered = await rows();
+    expect(filtered.length).toBeGreaterThan(0);
+    expect(filtered.every((r) => r.reasons.split(' ').includes(reason))).toBe(true);
+
+    // Bulk: two selected, released in one submit.
+    const bulk = filtered.filter((r) => r.actions > 0).slice(0, 2);
+    for (const r of bulk) await page.getByRole('checkbox', { name: `Select ${r.id}` }).check();
+    await page.getByRole('button', { name: 'Release selected' }).click();
+    await page.waitForURL(/released/);
+    expect(await page.textContent('[role=status]')).toContain(`${bulk.length} order${bulk.length === 1 ? '' : 's'} released`);
+    for (const r of bulk) expect((await api<{ review: string }>(key, `/v1/orders/${r.id}`)).review).toBe('released');
     await page.close();
   });
 
@@ -266,19 +439,28 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await page.waitForSelector('[data-testid=simulation-table]');
     const program = accounts.programs[0]!.id;
     const simulation = await api<{
-      affiliates: { affiliateId: string; current: string; proposed: string; difference: string }[];
+      affiliates: { affiliateId: string; orders: number; current: string; proposed: string; difference: string }[];
       totals: { current: string; proposed: string; difference: string };
     }>(key, `/v1/programs/${program}/plan/simulate`, { method: 'POST', json: { plan: proposed, from: '2026-11-01', to: TO } });
     expect(simulation.affiliates.length).toBeGreaterThan(0);
     expect(await tableRows(page, 'simulation-table')).toEqual(
       simulation.affiliates.map((a) => ({
         key: a.affiliateId,
+        orders: String(a.orders),
         current: a.current,
         proposed: a.proposed,
         difference: a.difference,
       })),
     );
-    expect(await page.$eval('tfoot [data-field=proposed]', (td) => td.textContent!.trim())).toBe(simulation.totals.proposed);
+    expect(await page.$eval('tfoot [data-field=proposed]', (td) => (td as HTMLElement).dataset.value)).toBe(
+      simulation.totals.proposed,
+    );
+    expect(await page.$eval('tfoot [data-field=proposed]', (td) => td.textContent!.trim())).toBe(
+      fmt.money(simulation.totals.proposed, 'EUR'),
+    );
+    // Affiliates by name, the id on hover.
+    const first = simulation.affiliates[0]!.affiliateId;
+    expect(await page.getAttribute(`[data-testid=simulation-table] tr[data-key="${first}"] [title]`, 'title')).toBe(first);
     await page.screenshot({ path: `${SHOTS}/merchant-plan-whatif.png`, fullPage: true });
     // The simulation wrote nothing: the program's plan is unchanged.
     expect((await api<{ plan: { default: { percent: string } } }>(key, `/v1/programs/${program}`)).plan.default.percent).toBe(
@@ -310,15 +492,21 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     expect(await tableRows(page, 'day-table')).toEqual(expectedCells(byDay.rows));
     const payouts = await api<{ payouts: { id: string; currency: string; amount: string }[] }>(key, '/v1/affiliates/me/payouts');
     expect(await tableRows(page, 'payouts-table')).toEqual(
-      payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: `${p.amount} ${p.currency}` })),
+      payouts.payouts.map((p) => ({ key: `${p.id}:${p.currency}`, amount: p.amount })),
     );
     // The affiliate's chart draws estimated and settled commission apart, from the same day rows.
-    const chart = await chartData(page);
-    expect(chart.labels).toEqual(byDay.rows.map((r) => r.key));
-    expect(chart.sets.map((d) => d.label)).toEqual(['Clicks', 'Orders', 'Estimated (EUR)', 'Settled (EUR)']);
-    expect(chart.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
-    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
-    expect(chart.sets[3]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
+    const clicks = await chartData(page, 'chart-clicks');
+    expect(clicks.labels).toEqual(byDay.rows.map((r) => r.key));
+    expect(clicks.sets[0]!.data).toEqual(byDay.rows.map((r) => r.clicks));
+    const chart = await chartData(page, 'chart-commission');
+    expect(chart.sets.map((d) => d.label)).toEqual([
+      'Estimated',
+      'Estimated (previous period)',
+      'Settled',
+      'Settled (previous period)',
+    ]);
+    expect(chart.sets[0]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionEstimated)} EUR`));
+    expect(chart.sets[2]!.exact).toEqual(byDay.rows.map((r) => `${String(r.commissionSettled)} EUR`));
     await page.screenshot({ path: `${SHOTS}/affiliate-overview.png`, fullPage: true });
 
     await page.getByRole('link', { name: 'Link builder' }).click();
@@ -326,6 +514,10 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     await expectAccessibleBasics(page, '/app/affiliate/links');
     const outdoor = accounts.programs[0]!;
     await page.locator('select[name=programId]').selectOption(outdoor.id);
+    // The deep link's example is a page of the chosen program's shop, not a made-up domain.
+    const programs = await api<{ programs: { id: string; landingUrl: string }[] }>(key, '/v1/programs');
+    const landing = new URL(programs.programs.find((pr) => pr.id === outdoor.id)!.landingUrl).origin;
+    expect(await page.getAttribute('input[name=url]', 'placeholder')).toBe(`${landing}/product/42`);
     // A deep link off the program's domains is refused, with the API's reason, the form kept.
     await page.getByLabel(/^Deep link/).fill('https://evil.example/p/1');
     await page.getByLabel('Sub-id 1').fill('browser-test');
@@ -390,12 +582,40 @@ describe.skipIf(!hasChromium)('dashboards in chromium', { timeout: 120_000 }, ()
     );
     await page.screenshot({ path: `${SHOTS}/finance-runs.png`, fullPage: true });
     const open = payouts.find((p) => p.status === 'created')!;
-    const [file] = await Promise.all([page.waitForEvent('download'), page.locator(`tr[data-key="${open.id}"] a`).click()]);
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator(`tr[data-key="${open.id}"] a[download]`).click(),
+    ]);
     expect(readFileSync((await file.path())!, 'utf8')).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
 
-    await page.getByRole('button', { name: `Mark paid ${open.id}` }).click();
+    // The run's own page: every line to the cent, names from the run's CSV, then paid after a confirmation.
+    await page.getByRole('link', { name: open.id, exact: true }).click();
+    await page.waitForURL(new RegExp(`/app/finance/payouts/${open.id}$`));
+    const detail = await api<{ lines: { affiliateId: string; currency: string; amount: string; entries: string[] }[] }>(
+      key,
+      `/v1/payouts/${open.id}`,
+    );
+    expect(detail.lines.length).toBeGreaterThan(0);
+    expect(await tableRows(page, 'lines-table')).toEqual(
+      detail.lines.map((l) => ({ key: `${l.affiliateId}:${l.currency}`, amount: l.amount, entries: String(l.entries.length) })),
+    );
+    expect(await page.textContent(`[data-testid=lines-table] tr[data-key="${detail.lines[0]!.affiliateId}:EUR"] th`)).not.toBe(
+      detail.lines[0]!.affiliateId,
+    );
+    const runCsv = await download(page, 'CSV (every line)');
+    expect(runCsv).toBe(await api<string>(key, `/v1/payouts/${open.id}/csv`));
+    await page.screenshot({ path: `${SHOTS}/finance-run.png`, fullPage: true });
+    await page.getByRole('link', { name: 'Mark paid…' }).click();
+    await page.waitForSelector('[data-testid=confirm]');
+    expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('created');
+    await page.screenshot({ path: `${SHOTS}/finance-run-confirm.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Confirm: mark paid' }).click();
     await page.waitForURL(/done=/);
     expect((await api<{ status: string }>(key, `/v1/payouts/${open.id}`)).status).toBe('paid');
+    expect(await page.textContent('[data-testid=run-summary] [data-field=status]')).toBe('paid');
+    expect(await page.$$('text=Mark paid…')).toHaveLength(0);
+    await page.getByRole('link', { name: 'Payout runs' }).click();
+    await page.waitForURL(/\/app\/finance$/);
     expect(await page.textContent(`tr[data-key="${open.id}"] [data-field=status]`)).toBe('paid');
 
     await page.getByLabel(/^As of/).fill('2026-12-31T00:00:00Z');

@@ -41,10 +41,15 @@ const access: Record<string, Role[] | 'public'> = {
   'POST /v1/postback-tokens/{id}/rotate': ['merchant'],
   'POST /v1/customer-refs': ['affiliate'],
   'POST /v1/admin/batch': ['admin'],
+  'GET /v1/admin/signup': ['admin'],
+  'PUT /v1/admin/signup': ['admin'],
+  'POST /v1/signup': 'public', // anyone may ask; the emailed link proves the address
+  'POST /v1/signup/verify': 'public', // the emailed token, not a key
   'POST /v1/orders/{id}/release': ['merchant'],
   'POST /v1/orders/{id}/reject': ['merchant'],
   'PUT /v1/programs/{id}/affiliates/{affiliateId}/rate': ['merchant'],
   'GET /v1/earnings': ['affiliate'],
+  'GET /v1/commissions': ['admin', 'merchant', 'affiliate', 'finance'],
   'POST /v1/fx-rates': ['admin', 'finance'],
   'GET /v1/fx-rates': ['admin', 'finance', 'merchant'],
   'POST /v1/programs/{id}/plan/simulate': ['merchant'],
@@ -80,6 +85,11 @@ const access: Record<string, Role[] | 'public'> = {
   'PUT /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
   'DELETE /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
   'POST /v1/affiliates/me/programs/{programId}/postback/test': ['affiliate'],
+  'POST /v1/adjustments': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/bulk': ['admin', 'merchant', 'finance'],
+  'GET /v1/adjustments/{id}': ['admin', 'merchant', 'finance'],
+  'POST /v1/adjustments/{id}/reverse': ['admin', 'merchant', 'finance'],
+  'GET /v1/audit': ['admin', 'merchant', 'finance'],
 };
 
 let t: TestApp;
@@ -141,6 +151,7 @@ const sampleBodies: Record<string, unknown> = {
   'POST /v1/programs/{id}/plan/simulate': { plan: { default: { percent: '1' } }, from: '2026-11-01', to: '2026-11-30' },
   'POST /v1/payouts': { asOf: '2026-11-01T00:00:00Z', minimumAmount: '1.00' },
   'PATCH /v1/affiliates/me': { payoutMethod: 'paypal', payoutDetails: { email: 'x@example.com' } },
+  'PUT /v1/admin/signup': { enabled: true },
   'PUT /v1/programs/{id}/connectors/{platform}': { secret: 'shpss_0123456789' },
   'PUT /v1/programs/{id}/catalog': { items: [{ sku: 'S1', category: 'shoes' }] },
   'PATCH /v1/webhook-endpoints/{id}': { description: 'x' },

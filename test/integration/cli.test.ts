@@ -2,23 +2,24 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDataDir } from '../../src/runtime/data-dir-owner';
-import { makeTempDir, REPO_ROOT, removeDir, startServer, type ServerProcess } from '../support/server-process';
+import { buildDist, makeTempDir, REPO_ROOT, removeDir, startServer, type ServerProcess } from '../support/server-process';
 
 /**
- * The commands as a user runs them (each its own node process, as `npm run <name>` starts it):
+ * The commands as a user runs them (each its own node process on the built dist/ file, as
+ * `npm run <name>` starts it after its --if-stale build):
  * --help and bad flags answer before anything is opened, and a writing command beside a running
  * server stops with one line and changes nothing.
  */
 const COMMANDS = {
-  batch: 'src/cli/batch.ts',
-  payouts: 'src/cli/payouts.ts',
-  reconcile: 'src/cli/reconcile.ts',
-  seed: 'src/cli/seed.ts',
-  migrate: 'src/cli/migrate.ts',
-  'clickhouse:schema': 'src/cli/clickhouse-schema.ts',
-  start: 'src/runtime/node.ts',
+  batch: 'dist/batch.js',
+  payouts: 'dist/payouts.js',
+  reconcile: 'dist/reconcile.js',
+  seed: 'dist/seed.js',
+  migrate: 'dist/migrate.js',
+  'clickhouse:schema': 'dist/clickhouse-schema.js',
+  start: 'dist/node.js',
 } as const;
 
 interface Result {
@@ -26,6 +27,8 @@ interface Result {
   stdout: string;
   stderr: string;
 }
+
+beforeAll(() => buildDist());
 
 const dirs: string[] = [];
 let server: ServerProcess | undefined;
@@ -42,7 +45,7 @@ function freshDataDir(): string {
 
 function run(file: string, args: string[], dataDir: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', file, ...args], {
+    const child = spawn(process.execPath, [file, ...args], {
       cwd: REPO_ROOT,
       env: { ...process.env, DATA_DIR: dataDir, LOG_FORMAT: 'text', PORT: '0', BATCH_INTERVAL_SECONDS: '0' },
     });

@@ -229,21 +229,23 @@ describe('the tracked redirect', () => {
     const recorder = createSqliteClickRecorder(t.store.raw, { maxRemembered: 1 });
     const at = (minutes: number) => new Date(Date.parse(String(first!.clicked_at)) + minutes * 60_000).toISOString();
     let n = 0;
+    // Visitor hashes as track-click makes them (24 hex digits), sorting after the first visitor's.
+    const va = `${'f'.repeat(23)}a`;
     const record = (visitorHash: string, minutes: number) =>
       recorder.record({ ...recordedClick(first!), clickId: `${first!.click_id}-${++n}`, visitorHash, clickedAt: at(minutes) });
     const spilled = () =>
       t.store.raw.prepare('SELECT visitor_hash, clicked_at FROM unique_visitors ORDER BY visitor_hash').raw().all();
 
-    expect(await record('v-a', 1)).toEqual({ unique: true }); // memory holds 'v-a'; the first visitor was spilled
-    expect(await record('v-b', 2)).toEqual({ unique: true }); // 'v-a' spilled
+    expect(await record(va, 1)).toEqual({ unique: true }); // memory holds va; the first visitor was spilled
+    expect(await record(`${'f'.repeat(23)}b`, 2)).toEqual({ unique: true }); // va spilled
     expect(spilled()).toEqual([
       [first!.visitor_hash, first!.clicked_at],
-      ['v-a', at(1)],
+      [va, at(1)],
     ]);
-    expect(await record('v-a', 3)).toEqual({ unique: false }); // answered by the spilled pair
+    expect(await record(va, 3)).toEqual({ unique: false }); // answered by the spilled pair
     expect(await record(String(first!.visitor_hash), 59)).toEqual({ unique: false });
     // 61 min after the newest spill, no spilled pair can matter: the table is emptied.
-    expect(await record('v-a', 62)).toEqual({ unique: true });
+    expect(await record(va, 62)).toEqual({ unique: true });
     expect(spilled()).toEqual([]);
     expect(clicks().map((r) => r.is_unique)).toEqual([1, 1, 1, 0, 0, 1]);
   });

@@ -55,6 +55,7 @@ describe('lists', () => {
       ['/v1/coupons', tenant.merchant.apiKey],
       ['/v1/links', tenant.affiliate.apiKey],
       ['/v1/earnings', tenant.affiliate.apiKey],
+      ['/v1/commissions', tenant.affiliate.apiKey],
       ['/v1/affiliates/me/payouts', tenant.affiliate.apiKey],
       ['/v1/keys', tenant.merchant.apiKey],
       ['/v1/fx-rates', finance],

@@ -276,6 +276,7 @@ describe('orders as read by merchants and affiliates', () => {
         method: 'click',
         linkId: tenant.link.id,
         held: false,
+        commission: null,
       },
     ]);
     expect(JSON.stringify(mine)).not.toContain('secret-customer');

@@ -3,7 +3,7 @@
  * after the click row is committed) and P24 (after any crash the service restarts with no
  * manual repair). See docs/promises.md.
  *
- * How: the real server runs as a child process (`node --import tsx src/runtime/node.ts`). 16
+ * How: the real server runs as a child process (`node dist/node.js`, what `npm start` runs). 16
  * keep-alive client loops hammer `GET /c/:code`; every click id read from a 302 `Location` is
  * `acked`. One more loop creates affiliates through the API meanwhile, so that Kysely
  * transactions on the same SQLite connection interleave with the click group commits (its 201s

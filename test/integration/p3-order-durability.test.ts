@@ -3,7 +3,7 @@
  * means the event is stored) and P24 (after any crash the service restarts with no manual
  * repair). See docs/promises.md, and docs/merchants.md for the order event.
  *
- * How: the real server runs as a child process (`node --import tsx src/runtime/node.ts`). A shop
+ * How: the real server runs as a child process (`node dist/node.js`, what `npm start` runs). A shop
  * with SENDERS concurrent keep-alive loops posts order events signed per Standard Webhooks (with
  * the `standardwebhooks` reference library, not the server's verifier). Every order is distinct
  * and gets a random non-empty subset of created / paid / completed, each event with its own

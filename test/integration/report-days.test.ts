@@ -109,8 +109,8 @@ const base: SummaryQuery = {
 
 /** The report through the daily rollups, checked against the unrolled read of the same question. */
 async function sameBothWays(groupBy: GroupBy, scope: Partial<SummaryQuery> = {}) {
-  const daily = await summaryReport(ch, { ...base, ...scope, groupBy });
-  const unrolled = await summaryReport(ch, { ...base, ...scope, groupBy, tz: 'Etc/UTC' });
+  const daily = (await summaryReport(ch, { ...base, ...scope, groupBy })).rows;
+  const unrolled = (await summaryReport(ch, { ...base, ...scope, groupBy, tz: 'Etc/UTC' })).rows;
   expect(daily).toEqual(unrolled);
   return daily;
 }
@@ -259,8 +259,8 @@ describe('UTC reports from the daily rollups', () => {
       ],
       'test:report-days:marker',
     );
-    const utc = await summaryReport(ch, { ...base, groupBy: 'day' });
-    const etc = await summaryReport(ch, { ...base, groupBy: 'day', tz: 'Etc/UTC' });
+    const utc = (await summaryReport(ch, { ...base, groupBy: 'day' })).rows;
+    const etc = (await summaryReport(ch, { ...base, groupBy: 'day', tz: 'Etc/UTC' })).rows;
     expect(utc.find((r) => r.key === '2026-11-05')).toMatchObject({ orders: 7, revenue: '7.00', commission: '0.70' });
     expect(etc.find((r) => r.key === '2026-11-05')).toBeUndefined();
   });

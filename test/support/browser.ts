@@ -23,7 +23,7 @@ const FLAGS = [
 ];
 
 export async function openBrowser(
-  options: { viewport?: { width: number; height: number } } = {},
+  options: { viewport?: { width: number; height: number }; locale?: string; bypassCSP?: boolean } = {},
 ): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'clickledger-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -31,7 +31,11 @@ export async function openBrowser(
     headless: true,
     args: FLAGS,
     viewport: options.viewport ?? { width: 1280, height: 900 },
+    // The locale sets Accept-Language and navigator.language: the pages format numbers by it.
+    locale: options.locale ?? 'en-US',
     acceptDownloads: true,
+    // Only the accessibility test sets it: axe-core is injected as an inline script, which the pages' CSP forbids.
+    bypassCSP: options.bypassCSP ?? false,
     timeout: 30_000,
   });
   return {

@@ -7,8 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The real clickledger server as a child process, for tests and benchmarks that need a process
- * they can `kill -9`. The child is `node <npm start's flags> --import tsx src/runtime/node.ts`
- * itself (never an `npx` wrapper), so a signal sent to it reaches the server and not a parent shell.
+ * they can `kill -9`. The child is what `npm start` runs, `node <its flags> dist/node.js` (the
+ * built JavaScript, rebuilt first when any source is newer: scripts/build.mjs --if-stale), itself
+ * and never an `npx` wrapper, so a signal sent to it reaches the server and not a parent shell.
  */
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -51,7 +52,7 @@ export interface StartServerOptions {
    * broken copy to show that it can fail.
    */
   root?: string;
-  /** Entry point, relative to `root`. */
+  /** Entry point, relative to `root`, run through tsx (default: the built server, as `npm start`). */
   entry?: string;
   /** Extra flags for node itself, e.g. `['--cpu-prof']`. */
   nodeFlags?: string[];
@@ -113,7 +114,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Ser
 }
 
 /**
- * The node flags `npm start` gives the server (`tsx <flags> src/runtime/node.ts` in that tree's
+ * The node flags `npm start` gives the server (`node <flags> dist/node.js` in that tree's
  * package.json): tests and benchmarks run the server as it is run.
  */
 function startFlags(root: string): string[] {
@@ -123,10 +124,21 @@ function startFlags(root: string): string[] {
   return (packageJson.scripts?.start ?? '').split(/\s+/).filter((word) => word.startsWith('--'));
 }
 
+/** What `npm start` runs, relative to the tree's root (package.json's `start`). */
+const BUILT_SERVER = 'dist/node.js';
+
+/** `npm start`'s prestart (and the CLIs' first step): builds dist/ in `root` unless it is newer than every source. */
+export function buildDist(root: string = REPO_ROOT): void {
+  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`build of ${root} failed:\n${build.stdout}${build.stderr}`);
+}
+
 function startOnce(options: StartServerOptions & { port: number }): Promise<ServerProcess> {
   const root = options.root ?? process.env.CLICKLEDGER_SERVER_ROOT ?? REPO_ROOT;
   const dataDir = options.dataDir ?? makeTempDir();
-  const nodeArgs = [...startFlags(root), ...(options.nodeFlags ?? []), '--import', 'tsx', options.entry ?? 'src/runtime/node.ts'];
+  if (options.entry === undefined) buildDist(root);
+  const entry = options.entry === undefined ? [BUILT_SERVER] : ['--import', 'tsx', options.entry];
+  const nodeArgs = [...startFlags(root), ...(options.nodeFlags ?? []), ...entry];
   const [command, args] =
     options.cpus !== undefined && hasTaskset()
       ? ['taskset', ['-c', options.cpus, process.execPath, ...nodeArgs]]

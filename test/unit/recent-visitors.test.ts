@@ -11,6 +11,10 @@ interface UniqueClick {
   at: number;
 }
 
+/** Visitors are named here; the recorder sees them as track-click makes them, 24 hex digits. */
+const hash = (name: string) => Buffer.from(name).toString('hex').padEnd(24, '0');
+const nameOf = (visitor: string) => Buffer.from(visitor.replace(/(00)+$/, ''), 'hex').toString();
+
 /**
  * A store as the recorder's SQLite is: the committed unique clicks, and the spilled pairs, whose
  * writes since the last commit a failed group rolls back. It logs every question and write.
@@ -20,15 +24,18 @@ function store(clicks: UniqueClick[] = []) {
   let spilled = new Map<string, number>();
   let committedSpills = new Map<string, number>();
   const api: UniqueClickStore = {
-    storedBetween(linkId, visitor, sinceMs, untilMs) {
+    storedBetween(linkId, hashed, sinceMs, untilMs) {
+      const visitor = nameOf(hashed);
       asked.push(`stored ${linkId} ${visitor} ${(sinceMs - T0) / MIN}..${(untilMs - T0) / MIN}`);
       return clicks.some((c) => c.linkId === linkId && c.visitor === visitor && c.at > sinceMs && c.at <= untilMs);
     },
-    spilledSince(linkId, visitor, sinceMs) {
+    spilledSince(linkId, hashed, sinceMs) {
+      const visitor = nameOf(hashed);
       asked.push(`spilled ${linkId} ${visitor}`);
       return (spilled.get(`${linkId} ${visitor}`) ?? -Infinity) > sinceMs;
     },
-    spill(linkId, visitor, atMs) {
+    spill(linkId, hashed, atMs) {
+      const visitor = nameOf(hashed);
       asked.push(`spill ${linkId} ${visitor} ${(atMs - T0) / MIN}`);
       const key = `${linkId} ${visitor}`;
       spilled.set(key, Math.max(spilled.get(key) ?? -Infinity, atMs));
@@ -48,7 +55,7 @@ function store(clicks: UniqueClick[] = []) {
 
 /** Decides one click; the undo entries are dropped (a group that commits). */
 function decider(recent: RecentVisitors) {
-  return (link: number, visitor: string, at: number, isBot = false) => recent.decide(link, visitor, at, isBot, []);
+  return (link: number, visitor: string, at: number, isBot = false) => recent.decide(link, hash(visitor), at, isBot, []);
 }
 
 describe('deciding unique clicks from memory (P13)', () => {
@@ -81,7 +88,7 @@ describe('deciding unique clicks from memory (P13)', () => {
     ]);
     // Started with the hour before the newest stored unique click (T0 - 20 min).
     const recent = new RecentVisitors(s.api, T0 - 80 * MIN);
-    recent.remember(1, 'b', T0 - 20 * MIN);
+    recent.remember(1, hash('b'), T0 - 20 * MIN);
     const unique = decider(recent);
     expect(unique(1, 'b', T0)).toBe(false); // from memory
     expect(unique(1, 'c', T0)).toBe(true);
@@ -126,8 +133,8 @@ describe('deciding unique clicks from memory (P13)', () => {
     unique(1, 'b', T0 + MIN);
     s.commit();
     const undo: Undo[] = [];
-    expect(recent.decide(1, 'c', T0 + 2 * MIN, false, undo)).toBe(true); // spills 'a'
-    expect(recent.decide(1, 'c', T0 + 3 * MIN, false, undo)).toBe(false); // a repeat: nothing to take back
+    expect(recent.decide(1, hash('c'), T0 + 2 * MIN, false, undo)).toBe(true); // spills 'a'
+    expect(recent.decide(1, hash('c'), T0 + 3 * MIN, false, undo)).toBe(false); // a repeat: nothing to take back
     expect(undo).toHaveLength(2);
     recent.undo(undo);
     s.rollback();
@@ -159,7 +166,7 @@ describe('deciding unique clicks from memory (P13)', () => {
           ![...committed, ...pending].some(
             (c) => c.linkId === linkId && c.visitor === visitor && c.at > at - UNIQUE_CLICK_WINDOW_MS,
           );
-        const unique = recent.decide(linkId, visitor, at, isBot, undo);
+        const unique = recent.decide(linkId, hash(visitor), at, isBot, undo);
         expect(unique).toBe(expected);
         decisions++;
         if (unique) pending.push({ linkId, visitor, at });

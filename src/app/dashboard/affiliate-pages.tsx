@@ -3,8 +3,9 @@ import type { AppEnv } from '../env';
 import { ApiCallError, query } from './api-client';
 import { Csrf, Layout } from './layout';
 import type { PageContext, PageRunner } from './page-runner';
-import { loadReports, ReportSection, reportSelection } from './report-pages';
-import { DataTable, num, text } from './data-table';
+import { loadReportsOrError, ReportSection, reportSelection } from './report-pages';
+import { DataTable, MoneyCell, num, text } from './data-table';
+import { Badge, Card } from './components';
 
 interface Program {
   id: string;
@@ -22,6 +23,9 @@ interface Link {
   trackingUrl: string;
   sub1: string | null;
   sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
   status: string;
   createdAt: string;
 }
@@ -39,23 +43,33 @@ const AFFILIATE_BREAKDOWNS = ['link', 'program', 'sub1', 'sub2', 'sub3', 'sub4',
 const LINK_PAGES = 5;
 const SUB_IDS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
+/** A page under the program's landing URL, shown as the deep link field's example. */
+function exampleDeepLink(landingUrl: string): string {
+  try {
+    const url = new URL(landingUrl);
+    return `${url.origin}/product/42`;
+  } catch {
+    return landingUrl;
+  }
+}
+
 export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
   router.get(
     '/app/affiliate',
     run.page(['affiliate'], async (c, p) => {
       const s = reportSelection(c, p, 'link');
-      const [{ programs }, reports, { balances }, { payouts }] = await Promise.all([
+      const [{ programs }, loaded, { balances }, { payouts }] = await Promise.all([
         p.api.get<{ programs: Program[] }>('/v1/programs'),
-        loadReports(p.api, s),
+        loadReportsOrError(p.api, s),
         p.api.get<{ balances: Balance[] }>('/v1/earnings'),
         p.api.get<{ payouts: { id: string; status: string; currency: string; amount: string; createdAt: string }[] }>(
           '/v1/affiliates/me/payouts',
         ),
       ]);
+      if (loaded.error) c.status(422);
       return c.html(
-        <Layout title="Affiliate overview" role="affiliate" csrf={p.session.csrf}>
-          <section aria-labelledby="balance-h">
-            <h2 id="balance-h">Balance</h2>
+        <Layout title="Affiliate overview" role="affiliate" csrf={p.session.csrf} path={p.path} error={loaded.error}>
+          <Card id="balance" title="Balance">
             <p>Estimated: pending orders. Settled: approved, waiting for a payout. Held: under the merchant's review.</p>
             <DataTable
               testId="balance-table"
@@ -66,17 +80,23 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
                 <tr data-key={b.currency}>
                   <th scope="row">{b.currency}</th>
                   {(['estimated', 'held', 'settled', 'inPayout', 'paid'] as const).map((field) => (
-                    <td class="num" data-field={field}>
-                      {b[field]}
-                    </td>
+                    <MoneyCell fmt={p.fmt} amount={b[field]} currency={b.currency} field={field} />
                   ))}
                 </tr>
               )}
             />
-          </section>
-          <ReportSection action="/app/affiliate" s={s} {...reports} breakdowns={AFFILIATE_BREAKDOWNS} programs={programs} split />
-          <section aria-labelledby="payouts-h">
-            <h2 id="payouts-h">Payouts</h2>
+          </Card>
+          <ReportSection
+            action="/app/affiliate"
+            s={s}
+            {...loaded}
+            breakdowns={AFFILIATE_BREAKDOWNS}
+            programs={programs}
+            split
+            fmt={p.fmt}
+            today={p.today}
+          />
+          <Card id="payouts" title="Payouts">
             <DataTable
               testId="payouts-table"
               columns={[text('Payout'), text('Created'), text('Status'), num('Amount')]}
@@ -86,14 +106,14 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
                 <tr data-key={`${po.id}:${po.currency}`}>
                   <th scope="row">{po.id}</th>
                   <td>{po.createdAt.slice(0, 10)}</td>
-                  <td>{po.status}</td>
-                  <td class="num" data-field="amount">
-                    {po.amount} {po.currency}
+                  <td>
+                    <Badge status={po.status} />
                   </td>
+                  <MoneyCell fmt={p.fmt} amount={po.amount} currency={po.currency} field="amount" />
                 </tr>
               )}
             />
-          </section>
+          </Card>
         </Layout>,
       );
     }),
@@ -115,8 +135,12 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
     }
     const names = new Map(programs.map((pr) => [pr.id, pr.name]));
     const form = state.form ?? {};
+    const usable = programs.filter((pr) => pr.membership !== 'suspended');
+    // The placeholder is a page of the chosen (or first) program's own shop, never a made-up domain.
+    const chosen = usable.find((pr) => pr.id === form.programId) ?? usable[0];
+    const placeholder = chosen ? exampleDeepLink(chosen.landingUrl) : 'https://';
     return c.html(
-      <Layout title="Link builder" role="affiliate" csrf={p.session.csrf} error={state.error}>
+      <Layout title="Link builder" role="affiliate" csrf={p.session.csrf} error={state.error} path={p.path}>
         <section aria-labelledby="build-h">
           <h2 id="build-h">New tracking link</h2>
           <form method="post" action="/app/affiliate/links" class="inline" aria-label="New tracking link">
@@ -124,13 +148,11 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
             <label>
               Program
               <select name="programId" required>
-                {programs
-                  .filter((pr) => pr.membership !== 'suspended')
-                  .map((pr) => (
-                    <option value={pr.id} selected={pr.id === form.programId}>
-                      {pr.name} ({pr.allowedDomains.join(', ')})
-                    </option>
-                  ))}
+                {usable.map((pr) => (
+                  <option value={pr.id} selected={pr.id === form.programId} data-placeholder={exampleDeepLink(pr.landingUrl)}>
+                    {pr.name} ({pr.allowedDomains.join(', ')})
+                  </option>
+                ))}
               </select>
             </label>
             <label style="flex:1 1 320px">
@@ -139,7 +161,8 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
                 type="url"
                 name="url"
                 value={form.url ?? ''}
-                placeholder="https://shop.example/product/42"
+                placeholder={placeholder}
+                data-placeholder-from="programId"
                 maxlength={2048}
               />
             </label>
@@ -178,7 +201,17 @@ export function registerAffiliatePages(router: Hono<AppEnv>, run: PageRunner) {
                 <th scope="row">{l.code}</th>
                 <td>{names.get(l.programId) ?? l.programId}</td>
                 <td>{l.url ?? '(landing page)'}</td>
-                <td>{[l.sub1, l.sub2].filter((s) => s).join(', ')}</td>
+                <td>
+                  {SUB_IDS.filter((sub) => l[sub]).map((sub, i) => (
+                    <>
+                      {i > 0 ? ', ' : ''}
+                      <span data-sub={sub}>
+                        <span class="muted">{sub}=</span>
+                        {l[sub]}
+                      </span>
+                    </>
+                  ))}
+                </td>
                 <td>{l.trackingUrl}</td>
                 <td>{l.status}</td>
               </tr>

@@ -2,7 +2,36 @@ import type { ErrorCode } from '../../core/errors';
 
 /** What the pages need of the app: its own fetch, so a page is one more client of the API. */
 export interface InProcessApp {
-  request(path: string, init: RequestInit): Response | Promise<Response>;
+  request(path: string, init: RequestInit, env?: unknown): Response | Promise<Response>;
+}
+
+/**
+ * The page request's connection, passed on to its in-process API calls so the API sees the same
+ * client address (the audit log records it): the runtime's env (Node's socket) and the page
+ * request's headers (`X-Forwarded-For` under TRUST_PROXY, `CF-Connecting-IP`), whichever the
+ * runtime reads it from; the API call's own headers replace the body and credential ones.
+ */
+export interface ClientOrigin {
+  env: unknown;
+  headers: Record<string, string>;
+}
+
+const NOT_PASSED_ON = new Set([
+  'cookie',
+  'authorization',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+  'accept',
+  'accept-encoding',
+]);
+
+export function originOf(env: unknown, headers: Headers): ClientOrigin {
+  const kept: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    if (!NOT_PASSED_ON.has(name.toLowerCase())) kept[name] = value;
+  });
+  return { env, headers: kept };
 }
 
 /** An API answer that was not a success, carried to the page as a friendly message. */
@@ -22,11 +51,15 @@ export class ApiCallError extends Error {
  * tenancy rules of their own: every number and every check is the API's (the same route, zod
  * schema, role list and tenant scoping), so a page can never show what the key could not fetch.
  */
-export function apiClient(app: InProcessApp, apiKey: string) {
+export function apiClient(app: InProcessApp, apiKey: string, origin?: ClientOrigin) {
   async function call(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers = new Headers({ authorization: `Bearer ${apiKey}`, accept: 'application/json' });
+    const headers = new Headers({ ...origin?.headers, authorization: `Bearer ${apiKey}`, accept: 'application/json' });
     if (body !== undefined) headers.set('content-type', 'application/json');
-    const response = await app.request(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await app.request(
+      path,
+      { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+      origin?.env,
+    );
     if (response.ok) return response;
     let code: ErrorCode | 'unknown' = 'unknown';
     let message = `the service answered ${response.status}`;

@@ -1,15 +1,17 @@
 import type { Context, Hono } from 'hono';
 import type { PayoutSummary } from '../../payouts/payout-runs';
 import type { AppEnv } from '../env';
-import { ApiCallError } from './api-client';
-import { ActionButton, Csrf, Layout } from './layout';
+import { ApiCallError, query } from './api-client';
+import { Csrf, Layout } from './layout';
 import type { PageContext, PageRunner } from './page-runner';
 import { DataTable, num, text } from './data-table';
+import { Badge, Card } from './components';
+import { PAYOUT_ID, registerFinanceRunPage } from './finance-run';
 
 /** A payout run as GET /v1/payouts answers it. */
 type Payout = PayoutSummary;
 
-const ID_PATTERN = /^[a-z]+_[0-9]+$/;
+const ID_PATTERN = PAYOUT_ID;
 
 /**
  * "EUR 25.00, JPY 4000" (or "EUR=25.00 JPY=4000") as the API's minimums; undefined when the field
@@ -31,9 +33,8 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
     const { payouts } = await p.api.get<{ payouts: Payout[] }>('/v1/payouts');
     const form = state.form ?? {};
     return c.html(
-      <Layout title="Payout runs" role="finance" csrf={p.session.csrf} notice={state.notice} error={state.error}>
-        <section aria-labelledby="create-h">
-          <h2 id="create-h">New payout run</h2>
+      <Layout title="Payout runs" role="finance" csrf={p.session.csrf} notice={state.notice} error={state.error} path={p.path}>
+        <Card id="create" title="New payout run">
           <p>
             Takes every approved entry up to "as of" not yet in a payout, netted per affiliate and currency; affiliates under the
             minimum carry over. Give each currency its own minimum; one minimum amount applies only in the currencies whose
@@ -66,9 +67,8 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
             </label>
             <button type="submit">Create run</button>
           </form>
-        </section>
-        <section aria-labelledby="runs-h">
-          <h2 id="runs-h">Runs</h2>
+        </Card>
+        <Card id="runs" title="Runs">
           <DataTable
             testId="payouts-table"
             columns={[text('Run'), text('Status'), text('As of'), num('Affiliates'), num('Total'), text('Actions')]}
@@ -76,34 +76,40 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
             empty="No payout runs yet."
             row={(po) => (
               <tr data-key={po.id}>
-                <th scope="row">{po.id}</th>
-                <td data-field="status">{po.status}</td>
-                <td>{po.asOf}</td>
-                <td class="num" data-field="affiliates">
-                  {po.affiliates}
+                <th scope="row">
+                  <a href={`/app/finance/payouts/${po.id}`}>{po.id}</a>
+                </th>
+                <td data-field="status" data-value={po.status}>
+                  <Badge status={po.status} />
                 </td>
-                <td class="num" data-field="total">
-                  {Object.entries(po.total)
+                <td>{p.fmt.dateTime(po.asOf)}</td>
+                <td class="num" data-field="affiliates" data-value={String(po.affiliates)}>
+                  {p.fmt.count(po.affiliates)}
+                </td>
+                <td
+                  class="num"
+                  data-field="total"
+                  data-value={Object.entries(po.total)
                     .map(([currency, amount]) => `${amount} ${currency}`)
+                    .join(', ')}
+                >
+                  {Object.entries(po.total)
+                    .map(([currency, amount]) => p.fmt.money(amount, currency))
                     .join(', ')}
                 </td>
                 <td>
                   <a href={`/app/finance/payouts/${po.id}/csv`} download>
-                    CSV<span class="skip"> of {po.id}</span>
+                    CSV<span class="visually-hidden"> of {po.id}</span>
                   </a>{' '}
-                  {po.status === 'created' && (
-                    <ActionButton
-                      action={`/app/finance/payouts/${po.id}/paid`}
-                      csrf={p.session.csrf}
-                      label="Mark paid"
-                      name={po.id}
-                    />
-                  )}
+                  <a href={`/app/finance/payouts/${po.id}`}>
+                    {po.status === 'created' ? 'Review and pay' : 'Open'}
+                    <span class="visually-hidden"> {po.id}</span>
+                  </a>
                 </td>
               </tr>
             )}
           />
-        </section>
+        </Card>
       </Layout>,
     );
   }
@@ -143,7 +149,9 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
     run.page(['finance'], async (c, p) => {
       const id = c.req.param('id') ?? '';
       if (!ID_PATTERN.test(id)) throw new ApiCallError(404, 'not_found', 'payout not found');
-      const response = await p.api.raw(`/v1/payouts/${id}/csv`);
+      const format = c.req.query('format');
+      const currency = c.req.query('currency');
+      const response = await p.api.raw(`/v1/payouts/${id}/csv${query({ format, currency })}`);
       const headers = new Headers({
         'content-type': response.headers.get('content-type') ?? 'text/csv; charset=utf-8',
         'cache-control': 'no-store',
@@ -156,13 +164,5 @@ export function registerFinancePages(router: Hono<AppEnv>, run: PageRunner) {
     }),
   );
 
-  router.post(
-    '/app/finance/payouts/:id/paid',
-    run.action(['finance'], async (c, p) => {
-      const id = c.req.param('id') ?? '';
-      if (!ID_PATTERN.test(id)) throw new ApiCallError(404, 'not_found', 'payout not found');
-      await p.api.send('POST', `/v1/payouts/${id}/paid`);
-      return c.redirect(`/app/finance?done=${encodeURIComponent(`Run ${id} marked paid`)}`, 303);
-    }),
-  );
+  registerFinanceRunPage(router, run);
 }

@@ -19,7 +19,19 @@ export interface OrderSummary {
   held: boolean;
 }
 export interface OrderDetail extends OrderSummary {
+  /** Gross, before refunds (the list's revenue is net of them). */
+  revenue: string;
   refunded: string;
+  items: {
+    sku: string;
+    category: string | null;
+    quantity: number;
+    unitPrice: string;
+    discount: string;
+    refundedQuantity: number;
+    base: string;
+    baseAfterRefunds: string;
+  }[];
   review: string | null;
   commission: string | null;
   commissionCurrency: string | null;
@@ -34,7 +46,7 @@ export interface OrderDetail extends OrderSummary {
     coupon: string | null;
     receipt: unknown;
   };
-  history: { type: string; occurredAt: string; channel: string }[];
+  history: { type: string; occurredAt: string; receivedAt: string; channel: string }[];
   ledger: {
     id: string;
     affiliateId: string;
@@ -42,6 +54,8 @@ export interface OrderDetail extends OrderSummary {
     status: string;
     amount: string;
     currency: string;
+    base: string | null;
+    rate: string | null;
     rule: string | null;
     explanation: string;
   }[];

@@ -1,25 +1,39 @@
 import type { Hono } from 'hono';
 import { ORDER_STATUSES } from '../../domain/order';
 import type { AppEnv } from '../env';
+import { formatMoney, parseMoney } from '../../domain/money';
 import { query } from './api-client';
+import { Badge, Card, Field, Money, Named } from './components';
+import { DataTable, MoneyCell, num, text } from './data-table';
+import type { Formatter } from './format';
 import { ActionButton, Layout } from './layout';
 import type { OrderDetail, OrderSummary } from './merchant-api';
+import { decidable } from './merchant-held';
+import { linkNames, merchantNames, type Names } from './merchant-names';
+import { ReceiptTimeline } from './order-receipt';
 import { dateParam, type PageRunner } from './page-runner';
-import { DataTable, num, text } from './data-table';
 
-/** Orders in a table; with `actions`, each row has release and reject buttons (held orders). */
-export const OrdersTable = (props: { orders: OrderSummary[]; csrf: string; actions?: boolean }) => (
+/** Net revenue of an order's detail: gross less refunds, in minor units (the list's revenue is this net). */
+function net(gross: string, refunded: string, currency: string): string {
+  const g = parseMoney(gross, currency);
+  const r = parseMoney(refunded, currency);
+  return g.ok && r.ok ? formatMoney({ minor: g.value.minor - r.value.minor, currency }) : gross;
+}
+
+/** Orders in a table: names for programs and affiliates, the net revenue (gross less refunds, as on each order's page). */
+export const OrdersTable = (props: { orders: OrderSummary[]; names: Names; fmt: Formatter }) => (
   <DataTable
     testId="orders-table"
+    label="Orders"
     columns={[
       text('Order'),
       text('Placed (UTC)'),
       text('Status'),
-      num('Revenue'),
+      num('Net revenue'),
+      text('Program'),
       text('Affiliate'),
       text('Attribution'),
       text('Held'),
-      ...(props.actions ? [text('Review')] : []),
     ]}
     rows={props.orders}
     empty="No orders."
@@ -29,32 +43,20 @@ export const OrdersTable = (props: { orders: OrderSummary[]; csrf: string; actio
           <a href={`/app/merchant/orders/${encodeURIComponent(o.id)}`}>{o.id}</a>
         </th>
         <td>{o.placedAt.slice(0, 16).replace('T', ' ')}</td>
-        <td data-field="status">{o.status}</td>
-        <td class="num">
-          {o.revenue} {o.currency}
-        </td>
-        <td>{o.affiliateId ?? '–'}</td>
         <td>
-          {o.method} ({o.reason})
+          <Badge status={o.status} field="status" />
         </td>
-        <td>{o.held ? 'held' : ''}</td>
-        {props.actions && (
-          <td>
-            <ActionButton
-              action={`/app/merchant/orders/${encodeURIComponent(o.id)}/release`}
-              csrf={props.csrf}
-              label="Release"
-              name={o.id}
-            />{' '}
-            <ActionButton
-              action={`/app/merchant/orders/${encodeURIComponent(o.id)}/reject`}
-              csrf={props.csrf}
-              label="Reject"
-              name={o.id}
-              danger
-            />
-          </td>
-        )}
+        <MoneyCell fmt={props.fmt} amount={o.revenue} currency={o.currency} field="net" />
+        <td>
+          <Named id={o.programId} name={props.names.program.get(o.programId)} />
+        </td>
+        <td>
+          <Named id={o.affiliateId} name={o.affiliateId ? props.names.affiliate.get(o.affiliateId) : null} />
+        </td>
+        <td>
+          {o.method} <span class="small muted">({o.reason})</span>
+        </td>
+        <td>{o.held ? <Badge status="held" /> : ''}</td>
       </tr>
     )}
   />
@@ -72,24 +74,21 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
         ? c.req.query('status')
         : undefined;
       const after = c.req.query('after');
-      const page = await p.api.get<{ orders: OrderSummary[]; next: string | null }>(
-        `/v1/orders${query({ from, to, status, after, limit: 50 })}`,
-      );
+      const [page, names] = await Promise.all([
+        p.api.get<{ orders: OrderSummary[]; next: string | null }>(`/v1/orders${query({ from, to, status, after, limit: 50 })}`),
+        merchantNames(p.api),
+      ]);
       return c.html(
-        <Layout title="Orders" role="merchant" csrf={p.session.csrf}>
-          <section aria-labelledby="filter-h">
-            <h2 id="filter-h">Filter</h2>
+        <Layout title="Orders" role="merchant" csrf={p.session.csrf} path={p.path}>
+          <Card id="filter" title="Filter">
             <form class="inline" method="get" action="/app/merchant/orders">
-              <label>
-                From
+              <Field label="From">
                 <input type="date" name="from" value={from} required />
-              </label>
-              <label>
-                To
+              </Field>
+              <Field label="To">
                 <input type="date" name="to" value={to} required />
-              </label>
-              <label>
-                Status
+              </Field>
+              <Field label="Status">
                 <select name="status">
                   <option value="">Any</option>
                   {ORDER_STATUSES.map((s) => (
@@ -98,21 +97,19 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
                     </option>
                   ))}
                 </select>
-              </label>
+              </Field>
               <button type="submit">Apply</button>
             </form>
-          </section>
-          <section aria-labelledby="orders-h">
-            <h2 id="orders-h">
-              Orders placed {from} – {to}
-            </h2>
-            <OrdersTable orders={page.orders} csrf={p.session.csrf} />
+          </Card>
+          <Card id="orders" title={`Orders placed ${from} – ${to}`}>
+            <p class="small muted">Net revenue is after refunds; each order's page shows gross, refunds and net.</p>
+            <OrdersTable orders={page.orders} names={names} fmt={p.fmt} />
             {page.next && (
               <p>
                 <a href={`/app/merchant/orders${query({ from, to, status, after: page.next })}`}>Next page</a>
               </p>
             )}
-          </section>
+          </Card>
         </Layout>,
       );
     }),
@@ -123,7 +120,12 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
     run.page([...merchant], async (c, p) => {
       const order = await p.api.get<OrderDetail>(`/v1/orders/${encodeURIComponent(c.req.param('id') ?? '')}`);
       const a = order.attribution;
+      const names = await merchantNames(p.api);
+      const clickedAt = (a.receipt as { window?: { clickedAt?: string } } | null)?.window?.clickedAt;
+      if (clickedAt) await linkNames(p.api, clickedAt.slice(0, 10), names);
       const notice = c.req.query('done');
+      const fmt = p.fmt;
+      const c$ = order.currency;
       return c.html(
         <Layout
           title={`Order ${order.id}`}
@@ -131,35 +133,54 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
           csrf={p.session.csrf}
           notice={notice ? `Order ${notice}; the next batch applies it to the commission.` : undefined}
         >
-          <section aria-labelledby="order-h">
-            <h2 id="order-h">Order</h2>
-            <dl class="cards" data-testid="order-summary">
-              <div class="card">
+          <Card id="order" title="Order">
+            <dl class="kpis" data-testid="order-summary">
+              <div class="kpi">
                 <dt>Status</dt>
-                <dd data-field="status">{order.status}</dd>
-              </div>
-              <div class="card">
-                <dt>Revenue</dt>
                 <dd>
-                  {order.revenue} {order.currency} (refunded {order.refunded})
+                  <Badge status={order.status} field="status" />
                 </dd>
               </div>
-              <div class="card">
+              <div class="kpi">
+                <dt>Program</dt>
+                <dd>
+                  <Named id={order.programId} name={names.program.get(order.programId)} />
+                </dd>
+              </div>
+              <div class="kpi">
+                <dt>Gross revenue</dt>
+                <dd class="value">
+                  <Money fmt={fmt} amount={order.revenue} currency={c$} field="gross" />
+                </dd>
+              </div>
+              <div class="kpi">
+                <dt>Refunds</dt>
+                <dd class="value">
+                  <Money fmt={fmt} amount={order.refunded} currency={c$} field="refunded" />
+                </dd>
+              </div>
+              <div class="kpi">
+                <dt>Net revenue</dt>
+                <dd class="value">
+                  <Money fmt={fmt} amount={net(order.revenue, order.refunded, c$)} currency={c$} field="net" />
+                </dd>
+              </div>
+              <div class="kpi">
                 <dt>Commission</dt>
-                <dd data-field="commission">
-                  {order.commission !== null
-                    ? `${order.commission} ${order.commissionCurrency}`
+                <dd class="value" data-field="commission" data-value={order.commission ?? ''}>
+                  {order.commission !== null && order.commissionCurrency !== null
+                    ? fmt.money(order.commission, order.commissionCurrency)
                     : order.waitingForRate
                       ? `waiting for a ${order.waitingForRate.from}/${order.waitingForRate.to} exchange rate (either direction)`
                       : 'not computed yet'}
                 </dd>
               </div>
-              <div class="card">
+              <div class="kpi">
                 <dt>Review</dt>
                 <dd>{a.held ? (order.review ?? 'held, waiting for review') : 'not held'}</dd>
               </div>
             </dl>
-            {a.held && order.review === null && (
+            {a.held && order.review === null && decidable(order) && (
               <p>
                 <ActionButton
                   action={`/app/merchant/orders/${encodeURIComponent(order.id)}/release`}
@@ -176,49 +197,42 @@ export function registerMerchantOrderPages(router: Hono<AppEnv>, run: PageRunner
                 />
               </p>
             )}
-          </section>
-          <section aria-labelledby="receipt-h">
-            <h2 id="receipt-h">Attribution receipt</h2>
-            <p data-testid="attribution">
-              {a.method === 'none' ? 'Not attributed' : `Attributed to ${a.affiliateId} by ${a.method}`} — {a.reason}
-              {a.linkId ? `, link ${a.linkId}` : ''}
-              {a.coupon ? `, coupon ${a.coupon}` : ''}
-            </p>
-            <details>
-              <summary>The whole receipt: candidates, window check, rule, flags</summary>
-              <pre data-testid="receipt">{JSON.stringify(a.receipt, null, 2)}</pre>
-            </details>
-          </section>
-          <section aria-labelledby="ledger-h">
-            <h2 id="ledger-h">Commission ledger</h2>
+          </Card>
+          <Card id="receipt" title="How this order was attributed">
+            <ReceiptTimeline order={order} names={names} fmt={fmt} />
+          </Card>
+          <Card id="ledger" title="Commission ledger">
             <DataTable
               testId="ledger-table"
-              columns={[text('Entry'), text('Kind'), text('Status'), num('Amount'), text('Explanation')]}
+              label="Commission ledger"
+              columns={[text('Entry'), text('Affiliate'), text('Kind'), text('Status'), num('Amount'), text('Explanation')]}
               rows={order.ledger}
               empty="No entries yet: the batch computes them."
               row={(e) => (
-                <tr>
+                <tr data-key={e.id}>
                   <th scope="row">{e.id}</th>
-                  <td>{e.kind}</td>
-                  <td>{e.status}</td>
-                  <td class="num">
-                    {e.amount} {e.currency}
+                  <td>
+                    <Named id={e.affiliateId} name={names.affiliate.get(e.affiliateId)} />
                   </td>
-                  <td style="white-space:normal">{e.explanation}</td>
+                  <td>{e.kind}</td>
+                  <td>
+                    <Badge status={e.status} />
+                  </td>
+                  <MoneyCell fmt={fmt} amount={e.amount} currency={e.currency} field="amount" />
+                  <td class="wrap">{e.explanation}</td>
                 </tr>
               )}
             />
-          </section>
-          <section aria-labelledby="history-h">
-            <h2 id="history-h">Events</h2>
+          </Card>
+          <Card id="history" title="Events">
             <ul>
               {order.history.map((h) => (
                 <li>
-                  {h.occurredAt} {h.type} ({h.channel})
+                  {fmt.dateTime(h.occurredAt)} UTC <strong>{h.type}</strong> <span class="small muted">({h.channel})</span>
                 </li>
               ))}
             </ul>
-          </section>
+          </Card>
         </Layout>,
       );
     }),

@@ -3,7 +3,7 @@ import type { AppEnv } from '../env';
 import { Layout } from './layout';
 import type { Program } from './merchant-api';
 import type { PageRunner } from './page-runner';
-import { loadReports, ReportSection, reportSelection } from './report-pages';
+import { loadReportsOrError, ReportSection, reportSelection } from './report-pages';
 
 const MERCHANT_BREAKDOWNS = [
   'affiliate',
@@ -25,13 +25,22 @@ export function registerMerchantOverview(router: Hono<AppEnv>, run: PageRunner) 
     '/app/merchant',
     run.page([...merchant], async (c, p) => {
       const s = reportSelection(c, p, 'affiliate');
-      const [{ programs }, reports] = await Promise.all([
+      const [{ programs }, loaded] = await Promise.all([
         p.api.get<{ programs: Program[] }>('/v1/programs'),
-        loadReports(p.api, s),
+        loadReportsOrError(p.api, s),
       ]);
+      if (loaded.error) c.status(422);
       return c.html(
-        <Layout title="Merchant overview" role="merchant" csrf={p.session.csrf}>
-          <ReportSection action="/app/merchant" s={s} {...reports} breakdowns={MERCHANT_BREAKDOWNS} programs={programs} />
+        <Layout title="Merchant overview" role="merchant" csrf={p.session.csrf} path={p.path} error={loaded.error}>
+          <ReportSection
+            action="/app/merchant"
+            s={s}
+            {...loaded}
+            breakdowns={MERCHANT_BREAKDOWNS}
+            programs={programs}
+            fmt={p.fmt}
+            today={p.today}
+          />
         </Layout>,
       );
     }),

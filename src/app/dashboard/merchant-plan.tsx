@@ -4,7 +4,9 @@ import { ApiCallError } from './api-client';
 import { Csrf, Layout } from './layout';
 import type { Program, Simulation } from './merchant-api';
 import type { PageContext, PageRunner } from './page-runner';
-import { DataTable, num, text } from './data-table';
+import { CountCell, DataTable, MoneyCell, num, text } from './data-table';
+import { Named } from './components';
+import { merchantNames } from './merchant-names';
 
 /** /app/merchant/plan: a program's commission plan, edited and tried on past orders before saving. */
 export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner) {
@@ -24,6 +26,7 @@ export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner)
     },
   ) {
     const { programs } = await p.api.get<{ programs: Program[] }>('/v1/programs');
+    const names = state.simulation ? await merchantNames(p.api, programs) : undefined;
     const programId = state.programId ?? c.req.query('program') ?? programs[0]?.id;
     const program = programs.find((pr) => pr.id === programId);
     const planText = state.planText ?? (program ? JSON.stringify(program.plan, null, 2) : '');
@@ -31,7 +34,14 @@ export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner)
     const to = state.to ?? p.today;
     const sim = state.simulation;
     return c.html(
-      <Layout title="Commission plan and what-if" role="merchant" csrf={p.session.csrf} notice={state.notice} error={state.error}>
+      <Layout
+        title="Commission plan and what-if"
+        role="merchant"
+        csrf={p.session.csrf}
+        notice={state.notice}
+        error={state.error}
+        path="/app/merchant/plan"
+      >
         <section aria-labelledby="program-h">
           <h2 id="program-h">Program</h2>
           <form class="inline" method="get" action="/app/merchant/plan">
@@ -96,32 +106,22 @@ export function registerMerchantPlanPages(router: Hono<AppEnv>, run: PageRunner)
               rows={sim.affiliates}
               row={(a) => (
                 <tr data-key={a.affiliateId}>
-                  <th scope="row">{a.affiliateId}</th>
-                  <td class="num">{a.orders}</td>
-                  <td class="num" data-field="current">
-                    {a.current}
-                  </td>
-                  <td class="num" data-field="proposed">
-                    {a.proposed}
-                  </td>
-                  <td class="num" data-field="difference">
-                    {a.difference}
-                  </td>
+                  <th scope="row">
+                    <Named id={a.affiliateId} name={names?.affiliate.get(a.affiliateId)} />
+                  </th>
+                  <CountCell fmt={p.fmt} value={a.orders} field="orders" />
+                  <MoneyCell fmt={p.fmt} amount={a.current} currency={sim.currency} field="current" />
+                  <MoneyCell fmt={p.fmt} amount={a.proposed} currency={sim.currency} field="proposed" />
+                  <MoneyCell fmt={p.fmt} amount={a.difference} currency={sim.currency} field="difference" />
                 </tr>
               )}
               foot={
                 <tr data-key="total">
-                  <th scope="row">Total ({sim.currency})</th>
-                  <td class="num">{sim.orders}</td>
-                  <td class="num" data-field="current">
-                    {sim.totals.current}
-                  </td>
-                  <td class="num" data-field="proposed">
-                    {sim.totals.proposed}
-                  </td>
-                  <td class="num" data-field="difference">
-                    {sim.totals.difference}
-                  </td>
+                  <th scope="row">Total</th>
+                  <CountCell fmt={p.fmt} value={sim.orders} field="orders" />
+                  <MoneyCell fmt={p.fmt} amount={sim.totals.current} currency={sim.currency} field="current" />
+                  <MoneyCell fmt={p.fmt} amount={sim.totals.proposed} currency={sim.currency} field="proposed" />
+                  <MoneyCell fmt={p.fmt} amount={sim.totals.difference} currency={sim.currency} field="difference" />
                 </tr>
               }
             />

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { Role } from '../../core/principal';
 import type { AppDeps } from '../../core/deps';
-import { ApiCallError, apiClient, type ApiClient, type InProcessApp } from './api-client';
+import { formatter, localeFrom, type Formatter } from './format';
+import { ApiCallError, apiClient, type ApiClient, type InProcessApp, originOf } from './api-client';
 import { Layout } from './layout';
 import { readSession, sameToken, type Session } from './session';
 
@@ -14,6 +15,10 @@ export interface PageContext {
   today: string;
   /** The first day of the default range: the 30 days ending today. */
   monthAgo: string;
+  /** Numbers in the viewer's locale (Accept-Language). */
+  fmt: Formatter;
+  /** The page's path, for the navigation's current link. */
+  path: string;
 }
 
 export type Form = Record<string, string>;
@@ -40,12 +45,20 @@ export function pageHeaders(c: Context) {
 export function errorPage(c: Context, error: unknown, session?: Session) {
   pageHeaders(c);
   if (error instanceof ApiCallError) {
+    // The page the request came from, when it is one of ours (the CSP forbids javascript: links).
+    const referer = c.req.header('referer');
+    const back = referer && sameOriginPath(referer, c.req.url);
     const status = (error.status >= 400 && error.status < 600 ? error.status : 500) as 400;
     const title = error.status === 404 ? 'Not found' : error.status >= 500 ? 'The service could not answer' : 'That did not work';
     return c.html(
       <Layout title={title} role={session?.principal.role} csrf={session?.csrf} error={error.message}>
         <p>
-          <a href="javascript:history.back()">Go back</a> or <a href="/app">start over</a>.
+          {back ? (
+            <>
+              <a href={back}>Go back</a> or{' '}
+            </>
+          ) : null}
+          <a href="/app">start over</a>.
         </p>
       </Layout>,
       status,
@@ -54,12 +67,23 @@ export function errorPage(c: Context, error: unknown, session?: Session) {
   throw error;
 }
 
+function sameOriginPath(referer: string, url: string): string | undefined {
+  try {
+    const from = new URL(referer);
+    return from.origin === new URL(url).origin && from.pathname.startsWith('/app') ? from.pathname + from.search : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function pageRunner(deps: AppDeps, app: InProcessApp) {
-  function context(session: Session): PageContext {
+  function context(session: Session, c: Context): PageContext {
     const now = deps.clock.now();
     return {
+      fmt: formatter(localeFrom(c.req.header('accept-language'))),
+      path: new URL(c.req.url).pathname,
       session,
-      api: apiClient(app, session.apiKey),
+      api: apiClient(app, session.apiKey, originOf(c.env, c.req.raw.headers)),
       now: now.toISOString(),
       today: now.toISOString().slice(0, 10),
       monthAgo: new Date(now.getTime() - 29 * DAY_MS).toISOString().slice(0, 10),
@@ -99,7 +123,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
         if (session instanceof Response) return session;
         try {
           pageHeaders(c);
-          return await handler(c, context(session));
+          return await handler(c, context(session, c));
         } catch (error) {
           return errorPage(c, error, session);
         }
@@ -131,7 +155,7 @@ export function pageRunner(deps: AppDeps, app: InProcessApp) {
         }
         try {
           pageHeaders(c);
-          return await handler(c, context(session), form);
+          return await handler(c, context(session, c), form);
         } catch (error) {
           return errorPage(c, error, session);
         }

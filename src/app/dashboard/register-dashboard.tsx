@@ -1,12 +1,15 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
 import type { AuthThrottle } from '../auth-throttle';
+import type { SignupGate } from '../signup-gate';
+import { registerSignupPages } from './signup-pages';
 import type { AppDeps } from '../../core/deps';
 import type { InProcessApp } from './api-client';
 import { registerAffiliatePages } from './affiliate-pages';
 import { registerAffiliatePostbackPages } from './affiliate-postbacks';
 import { DASHBOARD_JS } from './client-script';
 import { registerFinancePages } from './finance-pages';
+import { registerAuditPage } from './audit-page';
 import { Csrf, Layout } from './layout';
 import { registerMerchantPages } from './merchant-pages';
 import { pageHeaders, pageRunner } from './page-runner';
@@ -14,6 +17,9 @@ import { registerReportDownload } from './report-pages';
 import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
 import { authenticate } from '../../use-cases/api-keys';
 import { serveAsset } from '../static-asset';
+
+const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#0b57d0"/><path d="M9 22l5-6 4 3 5-8" stroke="#fff" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 
 const HOME = { merchant: '/app/merchant', affiliate: '/app/affiliate', finance: '/app/finance', admin: '/app/login' } as const;
 
@@ -29,13 +35,23 @@ function safeNext(next: string | undefined, fallback: string): string {
  * finance. Plain routes, not in the OpenAPI document: pages are one more client of the API,
  * which they call in-process with the signed-in key, so roles and tenancy are the API's own.
  */
-export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app: InProcessApp, throttle: AuthThrottle) {
+export function registerDashboardRoutes(
+  router: Hono<AppEnv>,
+  deps: AppDeps,
+  app: InProcessApp,
+  throttle: AuthThrottle,
+  signupGate: SignupGate,
+) {
   const run = pageRunner(deps, app);
 
   router.get('/app/assets/dashboard.js', (c) =>
     c.body(DASHBOARD_JS, 200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=300' }),
   );
   router.get('/app/assets/chart.js', (c) => serveAsset(c, deps, 'chart.js'));
+  // Browsers ask for /favicon.ico on every site; an SVG answers it (Chromium and Firefox read it by type).
+  router.get('/favicon.ico', (c) =>
+    c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'public, max-age=86400' }),
+  );
 
   router.get('/app', async (c) => {
     const session = await readSession(deps, c);
@@ -70,6 +86,9 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
             </label>
             <button type="submit">Sign in</button>
           </form>
+          <p>
+            New affiliate? <a href="/app/signup">Sign up</a>.
+          </p>
         </section>
       </Layout>,
       status,
@@ -110,9 +129,11 @@ export function registerDashboardRoutes(router: Hono<AppEnv>, deps: AppDeps, app
     return c.redirect('/app/login', 303);
   });
 
+  registerSignupPages(router, deps, signupGate);
   registerReportDownload(router, run);
   registerMerchantPages(router, run);
   registerAffiliatePages(router, run);
   registerAffiliatePostbackPages(router, run);
   registerFinancePages(router, run);
+  registerAuditPage(router, run);
 }

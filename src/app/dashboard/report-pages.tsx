@@ -1,8 +1,14 @@
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../env';
-import { query, type ApiClient } from './api-client';
+import { ApiCallError, query, type ApiClient } from './api-client';
+import { type ChartDay, DayCharts } from './chart';
+import { Card, Field, type Kpi, Kpis } from './components';
+import type { Formatter } from './format';
 import { dateParam, type PageContext, type PageRunner } from './page-runner';
-import { BREAKDOWNS, type Breakdown, DailyChart, type ReportRow, ReportTable } from './report-views';
+import { presets, previousPeriod, totals } from './report-range';
+import { BREAKDOWNS, chartDays, type ReportRow, ReportTable } from './report-views';
+
+type Breakdown = (typeof BREAKDOWNS)[number];
 
 const BREAKDOWN_TITLES: Record<Breakdown, string> = {
   affiliate: 'Affiliate',
@@ -49,53 +55,125 @@ export function reportSelection(c: Context, p: PageContext, fallbackBy: Breakdow
   };
 }
 
-/** Both reports a page shows, read from GET /v1/reports/summary: the API scopes them to the key. */
+/** The reports a page shows, read from GET /v1/reports/summary: the API scopes them to the key. */
 export async function loadReports(api: ApiClient, s: ReportSelection) {
   const base = { from: s.from, to: s.to, tz: s.tz, program: s.program };
-  const [days, breakdown] = await Promise.all([
+  const previous = previousPeriod(s.from, s.to);
+  const [days, breakdown, previousDays] = await Promise.all([
     api.get<{ rows: ReportRow[] }>(`/v1/reports/summary${query({ ...base, groupBy: 'day' })}`),
     api.get<{ rows: ReportRow[] }>(`/v1/reports/summary${query({ ...base, groupBy: s.by })}`),
+    previous
+      ? api.get<{ rows: ReportRow[] }>(`/v1/reports/summary${query({ ...base, ...previous, groupBy: 'day' })}`)
+      : Promise.resolve({ rows: [] as ReportRow[] }),
   ]);
-  return { days: days.rows, breakdown: breakdown.rows };
+  return { days: days.rows, breakdown: breakdown.rows, previousDays: previousDays.rows, previous };
 }
 
-/** Chart, breakdown table with its CSV, and the table by day: the report section of both overviews. */
+/**
+ * The reports, or the API's refusal of the selection (a zone it does not know, a range it
+ * refuses) as a message beside the form the viewer can correct, instead of an error page.
+ */
+export async function loadReportsOrError(api: ApiClient, s: ReportSelection) {
+  try {
+    return { reports: await loadReports(api, s) };
+  } catch (error) {
+    if (error instanceof ApiCallError && error.status < 500) return { error: error.message };
+    throw error;
+  }
+}
+
+export type Reports = Awaited<ReturnType<typeof loadReports>>;
+
+function kpis(fmt: Formatter, days: ReportRow[], previousDays: ReportRow[] | undefined): Kpi[] {
+  const now = totals(days);
+  const before = previousDays ? totals(previousDays) : undefined;
+  const direction = (a: number, b: number) => (a > b ? 'up' : a < b ? 'down' : 'flat') as 'up' | 'down' | 'flat';
+  const count = (label: string, field: 'clicks' | 'orders'): Kpi => ({
+    label,
+    field,
+    value: fmt.count(now[field]),
+    raw: String(now[field]),
+    previous: before && {
+      value: fmt.count(before[field]),
+      change: fmt.change(now[field], before[field]),
+      direction: direction(now[field], before[field]),
+    },
+  });
+  const money = (label: string, field: 'revenue' | 'commission'): Kpi[] => {
+    const currencies = Object.keys(now[field]);
+    return currencies.map((currency) => {
+      const a = now[field][currency]!;
+      const b = before?.[field][currency] ?? '0';
+      return {
+        label: currencies.length > 1 ? `${label} (${currency})` : label,
+        field: `${field}:${currency}`,
+        value: fmt.money(a, currency),
+        raw: a,
+        previous: before && {
+          value: fmt.money(b, currency),
+          change: fmt.change(Number(a), Number(b)),
+          direction: direction(Number(a), Number(b)),
+        },
+      };
+    });
+  };
+  return [
+    count('Clicks', 'clicks'),
+    count('Orders', 'orders'),
+    ...money('Revenue', 'revenue'),
+    ...money('Commission', 'commission'),
+  ];
+}
+
+/** Range form with presets, headline figures against the previous period, charts, the breakdown and the days. */
 export function ReportSection(props: {
   action: string;
   s: ReportSelection;
-  days: ReportRow[];
-  breakdown: ReportRow[];
+  reports?: Reports;
+  error?: string;
   breakdowns: readonly Breakdown[];
   /** Chart estimated and settled commission as two lines (affiliates) instead of the total. */
   split?: boolean;
   programs: { id: string; name: string }[];
+  fmt: Formatter;
+  today: string;
 }) {
-  const { s } = props;
+  const { s, fmt } = props;
   const csv = (groupBy: string) => `/app/report.csv${query({ from: s.from, to: s.to, tz: s.tz, program: s.program, groupBy })}`;
+  const link = (from: string, to: string) =>
+    `${props.action}${query({ from, to, tz: s.tz === 'UTC' ? undefined : s.tz, program: s.program, by: s.by })}`;
+  const r = props.reports;
   return (
     <>
-      <section aria-labelledby="range-h">
-        <h2 id="range-h">Range</h2>
+      <Card id="range" title="Range">
+        <ul class="presets" aria-label="Date range presets">
+          {presets(props.today).map((preset) => (
+            <li>
+              <a
+                href={link(preset.from, preset.to)}
+                aria-current={preset.from === s.from && preset.to === s.to ? 'true' : undefined}
+              >
+                {preset.label}
+              </a>
+            </li>
+          ))}
+        </ul>
         <form class="inline" method="get" action={props.action} aria-label="Report range and breakdown">
-          <label>
-            From
+          <Field label="From">
             <input type="date" name="from" value={s.from} required />
-          </label>
-          <label>
-            To
+          </Field>
+          <Field label="To">
             <input type="date" name="to" value={s.to} required />
-          </label>
-          <label>
-            Time zone
+          </Field>
+          <Field label="Time zone">
             <input type="text" name="tz" value={s.tz} list="time-zones" size={16} maxlength={64} autocomplete="off" />
-          </label>
+          </Field>
           <datalist id="time-zones">
             {TIME_ZONES.map((zone) => (
               <option value={zone} />
             ))}
           </datalist>
-          <label>
-            Program
+          <Field label="Program">
             <select name="program">
               <option value="">All programs</option>
               {props.programs.map((program) => (
@@ -104,9 +182,8 @@ export function ReportSection(props: {
                 </option>
               ))}
             </select>
-          </label>
-          <label>
-            Breakdown
+          </Field>
+          <Field label="Breakdown">
             <select name="by">
               {props.breakdowns.map((b) => (
                 <option value={b} selected={b === s.by}>
@@ -114,34 +191,90 @@ export function ReportSection(props: {
                 </option>
               ))}
             </select>
-          </label>
+          </Field>
           <button type="submit">Apply</button>
         </form>
-      </section>
-      <section aria-labelledby="chart-h">
-        <h2 id="chart-h">Clicks, orders and commission per day</h2>
-        <DailyChart rows={props.days} id="daily-chart" split={props.split} />
-      </section>
-      <section aria-labelledby="breakdown-h">
-        <h2 id="breakdown-h">By {BREAKDOWN_TITLES[s.by].toLowerCase()}</h2>
-        <p>
-          <a href={csv(s.by)} download>
-            Download CSV (by {BREAKDOWN_TITLES[s.by].toLowerCase()})
-          </a>
-        </p>
-        <ReportTable rows={props.breakdown} keyTitle={BREAKDOWN_TITLES[s.by]} testId="breakdown-table" />
-      </section>
-      <section aria-labelledby="days-h">
-        <h2 id="days-h">By day</h2>
-        <p>
-          <a href={csv('day')} download>
-            Download CSV (by day)
-          </a>
-        </p>
-        <ReportTable rows={props.days} keyTitle="Day" testId="day-table" />
-      </section>
+      </Card>
+      {r && (
+        <>
+          <Card id="summary" title={`${s.from} – ${s.to}`}>
+            <Kpis items={kpis(fmt, r.days, r.previous ? r.previousDays : undefined)} testId="kpis" />
+            {r.previous && (
+              <p class="small muted">
+                Compared with {r.previous.from} – {r.previous.to}, the period of equal length before.
+              </p>
+            )}
+          </Card>
+          <Card id="chart" title="Per day">
+            <DayCharts
+              id="daily"
+              locale={fmt.locale}
+              days={chartDays(r.days)}
+              previous={r.previous ? alignPrevious(r.previousDays, r.previous.from, r.days.length) : undefined}
+              series={[
+                { id: 'chart-clicks', title: 'Clicks', kind: 'count', fields: [{ field: 'clicks', label: 'Clicks' }] },
+                { id: 'chart-orders', title: 'Orders', kind: 'count', fields: [{ field: 'orders', label: 'Orders' }] },
+                props.split
+                  ? {
+                      id: 'chart-commission',
+                      title: 'Commission, estimated and settled',
+                      kind: 'money',
+                      fields: [
+                        { field: 'estimated', label: 'Estimated' },
+                        { field: 'settled', label: 'Settled' },
+                      ],
+                    }
+                  : {
+                      id: 'chart-commission',
+                      title: 'Commission',
+                      kind: 'money',
+                      fields: [{ field: 'commission', label: 'Commission' }],
+                    },
+              ]}
+            />
+          </Card>
+          <Card
+            id="breakdown"
+            title={`By ${BREAKDOWN_TITLES[s.by].toLowerCase()}`}
+            actions={
+              <a href={csv(s.by)} download>
+                Download CSV (by {BREAKDOWN_TITLES[s.by].toLowerCase()})
+              </a>
+            }
+          >
+            <ReportTable rows={r.breakdown} keyTitle={BREAKDOWN_TITLES[s.by]} testId="breakdown-table" by={s.by} fmt={fmt} />
+          </Card>
+          <Card
+            id="days"
+            title="By day"
+            actions={
+              <a href={csv('day')} download>
+                Download CSV (by day)
+              </a>
+            }
+          >
+            <ReportTable rows={r.days} keyTitle="Day" testId="day-table" by="day" fmt={fmt} />
+          </Card>
+        </>
+      )}
     </>
   );
+}
+
+/**
+ * The previous period's days laid under this period's by position (day 1 under day 1), with the
+ * days the report left out (no activity) as zeros, so the dashed line compares like with like.
+ */
+function alignPrevious(rows: ReportRow[], from: string, length: number): ChartDay[] {
+  const byDay = new Map(rows.map((r) => [r.key, r]));
+  const start = Date.parse(`${from}T00:00:00Z`);
+  return Array.from({ length }, (_, i) => {
+    const key = new Date(start + i * 24 * 3600 * 1000).toISOString().slice(0, 10);
+    const r = byDay.get(key);
+    return r
+      ? chartDays([r])[0]!
+      : { day: key, currency: '', clicks: 0, orders: 0, commission: '0', estimated: '0', settled: '0' };
+  });
 }
 
 /** The report's own CSV (format=csv), passed through byte for byte, for merchants and affiliates. */

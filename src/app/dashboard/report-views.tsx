@@ -1,7 +1,10 @@
 import type { FC } from 'hono/jsx';
-import { DataTable, num, text } from './data-table';
+import type { ChartDay } from './chart';
+import { Named } from './components';
+import { CountCell, DataTable, MoneyCell, num, PercentCell, text } from './data-table';
+import type { Formatter } from './format';
 
-/** A summary report row exactly as GET /v1/reports/summary answers it: the page formats nothing. */
+/** A summary report row exactly as GET /v1/reports/summary answers it. */
 export interface ReportRow {
   key: string;
   label?: string;
@@ -19,76 +22,86 @@ export interface ReportRow {
 }
 
 export const BREAKDOWNS = ['affiliate', 'link', 'program', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'country', 'device'] as const;
-export type Breakdown = (typeof BREAKDOWNS)[number];
+export type Breakdown = (typeof BREAKDOWNS)[number] | 'day';
 
-const COLUMNS = [
+/** What the row without a key means, per breakdown: never a bare "(none)". */
+const EMPTY_KEY: Record<Breakdown, string> = {
+  affiliate: 'Not attributed',
+  link: 'No link (coupon or not attributed)',
+  program: 'No program',
+  sub1: 'No sub-id 1',
+  sub2: 'No sub-id 2',
+  sub3: 'No sub-id 3',
+  sub4: 'No sub-id 4',
+  sub5: 'No sub-id 5',
+  country: 'Unknown country',
+  device: 'Unknown device',
+  day: '–',
+};
+
+const COUNTS = [
   ['clicks', 'Clicks'],
   ['uniqueClicks', 'Unique clicks'],
   ['orders', 'Orders'],
+] as const;
+const AMOUNTS = [
   ['revenue', 'Revenue'],
   ['commission', 'Commission'],
   ['commissionEstimated', 'Estimated'],
   ['commissionSettled', 'Settled'],
-  ['conversionRate', 'Conversion'],
-  ['epc', 'EPC'],
-  ['costRatio', 'Cost ratio'],
 ] as const;
 
-/** Every value is the API's string or integer as sent; data-* attributes let the tests read cells. */
-export const ReportTable: FC<{ rows: ReportRow[]; keyTitle: string; testId: string }> = ({ rows, keyTitle, testId }) => (
+/**
+ * A report table: counts and amounts in the viewer's locale and the row's currency, conversion
+ * and cost ratio as percentages, EPC in currency; each cell keeps the API's value in data-value.
+ */
+export const ReportTable: FC<{ rows: ReportRow[]; keyTitle: string; testId: string; by: Breakdown; fmt: Formatter }> = ({
+  rows,
+  keyTitle,
+  testId,
+  by,
+  fmt,
+}) => (
   <DataTable
     testId={testId}
-    columns={[text(keyTitle), text('Currency'), ...COLUMNS.map(([, title]) => num(title))]}
+    label={`Report by ${keyTitle.toLowerCase()}`}
+    columns={[
+      text(keyTitle),
+      ...COUNTS.map(([, t]) => num(t)),
+      ...AMOUNTS.map(([, t]) => num(t)),
+      num('Conversion'),
+      num('EPC'),
+      num('Cost ratio'),
+    ]}
     rows={rows}
     empty="No data in this range."
     row={(row) => (
       <tr data-key={row.key} data-currency={row.currency}>
-        <th scope="row">{row.label ? `${row.label} (${row.key})` : row.key === '' ? '(none)' : row.key}</th>
-        <td>{row.currency}</td>
-        {COLUMNS.map(([field]) => (
-          <td class="num" data-field={field}>
-            {row[field] === null ? '–' : String(row[field])}
-          </td>
+        <th scope="row">
+          {row.key === '' ? <span class="muted">{EMPTY_KEY[by]}</span> : <Named id={row.key} name={row.label} />}
+        </th>
+        {COUNTS.map(([field]) => (
+          <CountCell fmt={fmt} value={row[field]} field={field} />
         ))}
+        {AMOUNTS.map(([field]) => (
+          <MoneyCell fmt={fmt} amount={row[field]} currency={row.currency} field={field} />
+        ))}
+        <PercentCell fmt={fmt} rate={row.conversionRate} field="conversionRate" />
+        <MoneyCell fmt={fmt} amount={row.epc} currency={row.currency} field="epc" />
+        <PercentCell fmt={fmt} rate={row.costRatio} field="costRatio" />
       </tr>
     )}
   />
 );
 
-/**
- * A Chart.js chart of clicks, orders and commission per day. The rows go to the browser as JSON
- * (type application/json is never executed, and hono/jsx escapes it); /app/assets/dashboard.js
- * draws it. The same numbers are in the table by day below it, for screen readers and copying.
- */
-export const DailyChart: FC<{ rows: ReportRow[]; id: string; split?: boolean }> = ({ rows, id, split }) => {
-  const currencies = [...new Set(rows.map((r) => r.currency))];
-  const data = {
-    currency: currencies.length === 1 ? currencies[0] : currencies.join('/'),
-    // Affiliates watch estimated (pending, held) and settled (approved, paid) apart; merchants the total.
-    split: split === true,
-    days: rows.map((r) => ({
-      day: r.key,
-      currency: r.currency,
-      clicks: r.clicks,
-      orders: r.orders,
-      commission: r.commission,
-      estimated: r.commissionEstimated,
-      settled: r.commissionSettled,
-    })),
-  };
-  return (
-    <div class="chart">
-      <canvas
-        id={id}
-        data-chart={`${id}-data`}
-        role="img"
-        aria-label="Clicks, orders and commission per day; the same figures are in the table by day"
-      ></canvas>
-      <script
-        type="application/json"
-        id={`${id}-data`}
-        dangerouslySetInnerHTML={{ __html: JSON.stringify(data).replace(/</g, '\\u003c') }}
-      ></script>
-    </div>
-  );
-};
+/** Day rows as the chart component takes them. */
+export const chartDays = (rows: ReportRow[]): ChartDay[] =>
+  rows.map((r) => ({
+    day: r.key,
+    currency: r.currency,
+    clicks: r.clicks,
+    orders: r.orders,
+    commission: r.commission,
+    estimated: r.commissionEstimated,
+    settled: r.commissionSettled,
+  }));

@@ -2,8 +2,9 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import type { Authorize } from '../middleware/authorize';
-import { authErrors, bearer, bodyErrors, errorResponses, json } from '../schemas/common';
+import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody } from '../schemas/common';
 import { runBatchOnDemand } from '../../use-cases/batch-on-demand';
+import { setSignupEnabled, signupEnabled } from '../../use-cases/signup';
 import { guarded } from './guarded';
 
 const BatchReport = z
@@ -50,10 +51,35 @@ const postAdminBatchRoute = createRoute({
   responses: { 200: json(BatchReport, 'What the run did'), ...errorResponses(...authErrors, ...bodyErrors, 'conflict') },
 });
 
-/** Operations for the admin key: the commission batch on demand. */
+const SignupSetting = z.object({ enabled: z.boolean() }).openapi('SignupSetting');
+
+const getAdminSignupRoute = createRoute({
+  method: 'get',
+  path: '/v1/admin/signup',
+  tags: ['signup'],
+  summary: 'Whether public affiliate sign-up (POST /v1/signup, /app/signup) is on',
+  security: bearer,
+  responses: { 200: json(SignupSetting, 'The setting'), ...errorResponses(...authErrors) },
+});
+
+const putAdminSignupRoute = createRoute({
+  method: 'put',
+  path: '/v1/admin/signup',
+  tags: ['signup'],
+  summary: 'Turn public affiliate sign-up on or off; off refuses new requests and unused links alike (403)',
+  security: bearer,
+  request: { body: jsonBody(SignupSetting.strict()) },
+  responses: { 200: json(SignupSetting, 'The setting'), ...errorResponses(...authErrors, ...bodyErrors) },
+});
+
+/** Operations for the admin key: the commission batch on demand, the public sign-up switch. */
 export function registerAdminRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
   app.openapi(guarded(postAdminBatchRoute, authorize('admin')), async (c) => {
     const body = (c.req.valid('json') as { asOf?: string } | undefined) ?? {};
     return c.json(await runBatchOnDemand(deps, body.asOf), 200);
   });
+  app.openapi(guarded(getAdminSignupRoute, authorize('admin')), async (c) => c.json({ enabled: await signupEnabled(deps) }, 200));
+  app.openapi(guarded(putAdminSignupRoute, authorize('admin')), async (c) =>
+    c.json(await setSignupEnabled(deps, c.req.valid('json').enabled), 200),
+  );
 }

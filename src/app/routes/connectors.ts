@@ -133,6 +133,7 @@ const shopifyWebhookRoute: RouteConfig = {
   method: 'post',
   path: '/v1/connectors/shopify/{programId}',
   tags: ['connectors'],
+  security: [],
   summary:
     'Shopify order webhooks as Shopify sends them: orders/create, orders/paid, orders/updated, orders/cancelled, refunds/create',
   description:
@@ -163,6 +164,7 @@ const wooCommerceWebhookRoute: RouteConfig = {
   method: 'post',
   path: '/v1/connectors/woocommerce/{programId}',
   tags: ['connectors'],
+  security: [],
   summary: 'WooCommerce order webhooks as WooCommerce sends them: order.created, order.updated, order.deleted',
   description:
     'Verified with X-WC-Webhook-Signature (base64 HMAC-SHA256 of the raw body) under any active WooCommerce secret of the program; deduplicated by ' +

@@ -8,6 +8,7 @@ const getHealthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
   tags: ['operations'],
+  security: [],
   summary: 'Alive: the process answers and its store opens (readiness is /readyz)',
   responses: { 200: json(z.object({ status: z.literal('ok') }), 'Alive'), ...errorResponses('unavailable') },
 });

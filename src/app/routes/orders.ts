@@ -12,6 +12,7 @@ import { parseJsonBytes } from '../utf8';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json, PageQuery } from '../schemas/common';
+import { AffiliateOrderWithCommission, MerchantOrderSummary, TrackedOrder } from '../schemas/ledger';
 import { fastNormalizedEvent, OrderEventBody, OrderIntakeResult, toNormalizedEvent } from '../schemas/order-event';
 import { getMerchantOrder, listOrders } from '../../use-cases/order-views';
 import { reviewHeldOrder } from '../../use-cases/order-review';
@@ -48,7 +49,7 @@ const getOrdersByIdRoute = createRoute({
     }),
   },
   responses: {
-    200: json(z.record(z.string(), z.unknown()).openapi('TrackedOrder'), 'The order'),
+    200: json(TrackedOrder, 'The order'),
     ...errorResponses(...authErrors, 'not_found'),
   },
 });
@@ -74,7 +75,15 @@ const getOrdersRoute = createRoute({
     }).strict(),
   },
   responses: {
-    200: json(z.object({ orders: z.array(z.record(z.string(), z.unknown())), next: z.string().nullable() }), 'A page of orders'),
+    200: json(
+      z.object({
+        orders: z.array(z.union([MerchantOrderSummary, AffiliateOrderWithCommission])).openapi({
+          description: "a merchant's summaries, or an affiliate's own orders with the commission it earns on each",
+        }),
+        next: z.string().nullable(),
+      }),
+      'A page of orders',
+    ),
     ...errorResponses(...authErrors, 'validation_failed'),
   },
 });
@@ -107,6 +116,7 @@ const postOrdersRoute: RouteConfig = {
   method: 'post',
   path: '/v1/orders',
   tags: ['orders'],
+  security: [],
   summary: "The shop's order event, signed per Standard Webhooks with the merchant's webhook secret",
   description:
     'Headers webhook-id, webhook-timestamp (unix seconds, within ±5 minutes) and webhook-signature (v1,<base64 HMAC-SHA256 of "id.timestamp.body">). ' +

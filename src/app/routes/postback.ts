@@ -80,6 +80,7 @@ export function registerPostbackRoutes(
       method,
       path: '/postback',
       tags: ['orders'],
+      security: [],
       summary: 'Server-to-server postback for shops that cannot sign requests; same dedup and attribution as /v1/orders',
       request: { query },
       responses: {

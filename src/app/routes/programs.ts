@@ -1,3 +1,4 @@
+import { PlanSimulation } from '../schemas/ledger';
 import type { MiddlewareHandler } from 'hono';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
@@ -134,7 +135,7 @@ const postProgramsPlanSimulateRoute = createRoute({
     body: jsonBody(z.object({ plan: PlanSchema, from: z.iso.date(), to: z.iso.date() }).strict()),
   },
   responses: {
-    200: json(z.record(z.string(), z.unknown()).openapi('PlanSimulation'), 'Totals per affiliate: current, proposed, difference'),
+    200: json(PlanSimulation, 'Totals per affiliate: current, proposed, difference'),
     ...errorResponses(...authErrors, ...bodyErrors, 'not_found'),
   },
 });
@@ -156,9 +157,12 @@ export function registerProgramRoutes(
     c.json(await getProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id)), 200),
   );
 
-  app.openapi(guarded(patchProgramsByIdRoute, authorize('merchant')), async (c) =>
-    c.json(await updateProgram(deps, c.get('principal'), parseId('program', c.req.valid('param').id), c.req.valid('json')), 200),
-  );
+  app.openapi(guarded(patchProgramsByIdRoute, authorize('merchant')), async (c) => {
+    const id = parseId('program', c.req.valid('param').id);
+    // The program as it was, for the audit row's before → after (a plan change above all).
+    c.set('auditBefore', await getProgram(deps, c.get('principal'), id));
+    return c.json(await updateProgram(deps, c.get('principal'), id, c.req.valid('json')), 200);
+  });
 
   app.openapi(guarded(postProgramsAffiliatesRoute, authorize('merchant')), async (c) =>
     c.json(

@@ -61,6 +61,7 @@ export function registerReadinessRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps) 
       method: 'get',
       path: '/readyz',
       tags: ['operations'],
+      security: [],
       summary: 'Ready for traffic: the store takes a write, the disk has room, ClickHouse answers',
       description: `Each check is "ok" or what failed. Results are reused for ${CACHE_MS} ms.`,
       responses: {

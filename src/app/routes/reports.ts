@@ -1,17 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { stringify } from 'csv-stringify/sync';
 import { formatId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import { canonicalTimeZone } from '../../domain/time-zone';
-import { neutralizeCell } from '../../domain/csv-cell';
-import { GROUP_BY } from '../../reports/summary-report';
+import { GROUP_BY, MAX_REPORT_PAGE_ROWS } from '../../reports/summary-report';
 import type { AppDeps } from '../../core/deps';
 import type { AppEnv } from '../env';
 import { AppError } from '../../core/errors';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses, json } from '../schemas/common';
-import { reconciliationForCaller, summaryForCaller } from '../../use-cases/reports';
+import { reconciliationForCaller, summaryCsvForCaller, summaryForCaller } from '../../use-cases/reports';
 
 /** Longest report range: a year and a day, so "the last 12 months" fits. */
 const MAX_RANGE_DAYS = 366;
@@ -34,7 +32,22 @@ const SummaryQuery = z
     program: id('program').optional(),
     affiliate: id('affiliate').optional(),
     link: id('link').optional(),
-    format: z.enum(['json', 'csv']).default('json'),
+    format: z
+      .enum(['json', 'csv'])
+      .default('json')
+      .openapi({ description: 'csv: every row of the report, all pages, streamed (limit and after do not apply)' }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_REPORT_PAGE_ROWS)
+      .default(MAX_REPORT_PAGE_ROWS)
+      .openapi({ description: 'rows per page' }),
+    after: z
+      .string()
+      .max(2000)
+      .optional()
+      .openapi({ description: "cursor: the previous page's next" }),
   })
   .strict();
 
@@ -55,22 +68,6 @@ const Row = z
     costRatio: z.string().nullable().openapi({ description: 'commission ÷ revenue: what the merchant pays per unit of sales' }),
   })
   .openapi('ReportRow');
-
-const CSV_COLUMNS = [
-  'key',
-  'label',
-  'currency',
-  'clicks',
-  'uniqueClicks',
-  'orders',
-  'revenue',
-  'commission',
-  'commissionEstimated',
-  'commissionSettled',
-  'conversionRate',
-  'epc',
-  'costRatio',
-] as const;
 
 /**
  * Report days the stores can hold: ClickHouse's DateTime ends in 2106, so a day past that fails
@@ -106,7 +103,14 @@ const getReportsSummaryRoute = createRoute({
       description: 'The report; text/csv with format=csv',
       content: {
         'application/json': {
-          schema: z.object({ from: z.string(), to: z.string(), tz: z.string(), groupBy: z.string(), rows: z.array(Row) }),
+          schema: z.object({
+            from: z.string(),
+            to: z.string(),
+            tz: z.string(),
+            groupBy: z.enum(GROUP_BY),
+            rows: z.array(Row),
+            next: z.string().nullable().openapi({ description: 'pass as after= for the next page; null on the last' }),
+          }),
         },
         'text/csv': { schema: z.string() },
       },
@@ -166,19 +170,16 @@ export function registerReportRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
     checkRange(q.from, q.to);
     const tz = canonicalTimeZone(q.tz);
     if (tz === undefined) throw new AppError('validation_failed', `tz: unknown time zone ${q.tz}`);
-    const result = await summaryForCaller(deps, c.get('principal'), { ...q, tz });
     if (q.format === 'csv') {
-      const text = stringify(
-        result.map((r) => ({ ...r, key: neutralizeCell(r.key), label: neutralizeCell(r.label ?? '') })),
-        { header: true, columns: [...CSV_COLUMNS], record_delimiter: '\r\n' },
-      );
+      const body = await summaryCsvForCaller(deps, c.get('principal'), { ...q, tz });
       const name = `report-${q.groupBy}-${q.from}-${q.to}.csv`;
-      return c.body(text, 200, {
-        'content-type': 'text/csv; charset=utf-8',
-        'content-disposition': `attachment; filename="${name}"`,
+      return new Response(body, {
+        status: 200,
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` },
       }) as never;
     }
-    return c.json({ from: q.from, to: q.to, tz, groupBy: q.groupBy, rows: result }, 200);
+    const page = await summaryForCaller(deps, c.get('principal'), { ...q, tz }, { limit: q.limit, after: q.after });
+    return c.json({ from: q.from, to: q.to, tz, groupBy: q.groupBy, rows: page.rows, next: page.next }, 200);
   });
 
   app.openapi(guarded(getReportsReconciliationRoute, authorize('merchant')), async (c) => {

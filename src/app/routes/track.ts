@@ -21,6 +21,7 @@ const getCByCodeRoute: RouteConfig = {
   method: 'get',
   path: '/c/{code}',
   tags: ['tracking'],
+  security: [],
   summary: 'Tracked redirect: 302 to the landing URL with clid=<click id>; also answers HEAD (counted as a bot)',
   request: {
     params: z.object({ code: z.string().openapi({ param: { name: 'code', in: 'path' }, example: 'aB3dE6gH' }) }),

@@ -8,6 +8,7 @@ import type {
   OrderIntakeStore,
   StoredOrderSummary,
 } from '../order-intake-store';
+import { type AsyncAttributionLookups, attributeWithReads } from '../attribute-with-reads';
 import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../order-rows';
 import type { D1Database } from './d1-types';
 
@@ -85,9 +86,6 @@ const facts = (e: EventRow): OrderEventFacts => ({
   order: JSON.parse(e.payload) as OrderSnapshot,
 });
 
-/** Thrown by a lookup whose answer is not read yet; the caller reads it and runs attribution again. */
-const NOT_READ = Symbol('not read yet');
-
 export function createD1OrderIntake(d1: D1Database, clock: { now(): Date }): OrderIntakeStore {
   const first = <T>(sqlText: string, ...params: unknown[]) =>
     d1
@@ -102,69 +100,40 @@ export function createD1OrderIntake(d1: D1Database, clock: { now(): Date }): Ord
         .all<T>()
     ).results;
 
-  /**
-   * Attribution is a pure function of the lookups' answers, which the SQLite intake serves
-   * synchronously inside its transaction. Here each answer is read before: run it, and on a
-   * lookup not read yet, read that one and run it again (at most a handful of rounds: click,
-   * coupon, and membership and customer of one or two affiliates).
-   */
-  async function attributeWithReads(
-    attributeNew: (lookups: AttributionLookups) => NewOrderAttribution,
-  ): Promise<NewOrderAttribution> {
-    const answers = new Map<string, unknown>();
-    for (;;) {
-      let wanted: { key: string; read: () => Promise<unknown> } | undefined;
-      const ask = <T>(key: string, read: () => Promise<T>): T => {
-        if (answers.has(key)) return answers.get(key) as T;
-        wanted = { key, read };
-        throw NOT_READ;
-      };
-      const lookups: AttributionLookups = {
-        clickRow: (clickId) =>
-          ask(`click:${clickId}`, async () => {
-            const row = await first<{ paid_search_param: string | null }>(
-              'SELECT paid_search_param FROM clicks WHERE click_id = ?',
-              clickId,
-            );
-            return row ? { paidSearchParam: row.paid_search_param } : undefined;
-          }),
-        couponOwner: (programId, code) =>
-          ask(`coupon:${programId}:${code}`, async () => {
-            const row = await first<{ affiliate_id: number }>(
-              'SELECT affiliate_id FROM coupons WHERE program_id = ? AND code = ?',
-              programId,
-              code,
-            );
-            return row?.affiliate_id ?? null;
-          }),
-        membership: (programId, affiliateId) =>
-          ask(`member:${programId}:${affiliateId}`, async () => {
-            const row = await first<{ status: 'approved' | 'suspended' }>(
-              'SELECT status FROM program_affiliates WHERE program_id = ? AND affiliate_id = ?',
-              programId,
-              affiliateId,
-            );
-            return row?.status ?? null;
-          }),
-        isCustomer: (merchantId, affiliateId, ref) =>
-          ask(`customer:${merchantId}:${affiliateId}:${ref}`, async () => {
-            const row = await first(
-              'SELECT 1 AS yes FROM affiliate_customer_refs WHERE merchant_id = ? AND customer_ref = ? AND affiliate_id = ?',
-              merchantId,
-              ref,
-              affiliateId,
-            );
-            return row !== null;
-          }),
-      };
-      try {
-        return attributeNew(lookups);
-      } catch (error) {
-        if (error !== NOT_READ || !wanted) throw error;
-        answers.set(wanted.key, await wanted.read());
-      }
-    }
-  }
+  const reads: AsyncAttributionLookups = {
+    clickRow: async (clickId) => {
+      const row = await first<{ paid_search_param: string | null }>(
+        'SELECT paid_search_param FROM clicks WHERE click_id = ?',
+        clickId,
+      );
+      return row ? { paidSearchParam: row.paid_search_param } : undefined;
+    },
+    couponOwner: async (programId, code) => {
+      const row = await first<{ affiliate_id: number }>(
+        'SELECT affiliate_id FROM coupons WHERE program_id = ? AND code = ?',
+        programId,
+        code,
+      );
+      return row?.affiliate_id ?? null;
+    },
+    membership: async (programId, affiliateId) => {
+      const row = await first<{ status: 'approved' | 'suspended' }>(
+        'SELECT status FROM program_affiliates WHERE program_id = ? AND affiliate_id = ?',
+        programId,
+        affiliateId,
+      );
+      return row?.status ?? null;
+    },
+    isCustomer: async (merchantId, affiliateId, ref) => {
+      const row = await first(
+        'SELECT 1 AS yes FROM affiliate_customer_refs WHERE merchant_id = ? AND customer_ref = ? AND affiliate_id = ?',
+        merchantId,
+        ref,
+        affiliateId,
+      );
+      return row !== null;
+    },
+  };
 
   /**
    * Writes the state derived from the order's current events, unless it is already there.
@@ -223,7 +192,7 @@ export function createD1OrderIntake(d1: D1Database, clock: { now(): Date }): Ord
     );
 
     if (!order) {
-      const a = await attributeWithReads(attributeNew);
+      const a = await attributeWithReads(reads, attributeNew);
       const row = newOrderRow(d, a, deriveOrderState([thisEvent]), now);
       const [inserted, attached] = await d1.batch([
         d1.prepare(INSERT_NEW_ORDER).bind(...ORDER_COLUMNS.map((c) => row[c]), d.merchantId, d.deliveryId),
