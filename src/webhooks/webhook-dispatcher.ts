@@ -10,9 +10,9 @@ import {
   AUTO_DISABLE_HOURS,
   commissionEvent,
   EVENT_TYPES,
-  expandPostback,
   payoutEvent,
   postbackValues,
+  type PostbackMacro,
   receiverUrlProblem,
   retryDelayMs,
   saleEvent,
@@ -24,6 +24,7 @@ import {
   testEvent,
 } from '../domain/outbound-events';
 import { formatId } from '../domain/ids';
+import { postbackRequest } from '../domain/postback-request';
 import { signWebhook, webhookSecretKey } from '../domain/webhook-signature';
 import { summarize } from '../payouts/payout-runs';
 import type { AtomicWrites } from '../store/atomic-writes';
@@ -303,8 +304,16 @@ async function request(deps: DispatchDeps, d: Claimed, event: OutboundEvent, sna
       .where('affiliate_id', '=', d.postback_affiliate_id!)
       .executeTakeFirst());
   if (!postback) return 'postback removed';
-  const init = { method: 'GET', headers: { 'user-agent': 'clickledger-postbacks/1' } };
-  if (event.type === POSTBACK_TEST_EVENT) return { url: expandPostback(postback.url, postbackTestValues(event, entry)), init };
+  // GET and unsigned until the method and secret per URL are stored (docs/webhooks.md, what is left).
+  const send = (values: Record<PostbackMacro, string>) =>
+    postbackRequest(
+      postback.url,
+      values,
+      { method: 'GET' },
+      String(Math.floor(deps.clock.now().getTime() / 1000)),
+      deps.crypto.hmacSha256,
+    );
+  if (event.type === POSTBACK_TEST_EVENT) return send(postbackTestValues(event, entry));
   const click =
     entry.order_click_id === null
       ? undefined
@@ -314,10 +323,7 @@ async function request(deps: DispatchDeps, d: Claimed, event: OutboundEvent, sna
           .where('click_id', '=', entry.order_click_id)
           .executeTakeFirst();
   const subs = click ? [click.sub1, click.sub2, click.sub3, click.sub4, click.sub5] : [];
-  return {
-    url: expandPostback(postback.url, postbackValues(event, entry, subs)),
-    init,
-  };
+  return send(postbackValues(event, entry, subs));
 }
 
 /** One attempt of one delivery, written down with its outcome; true when the receiver took it. */
