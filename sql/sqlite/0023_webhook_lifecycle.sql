@@ -45,7 +45,8 @@ BEGIN
     'consecutive_failures', NEW.consecutive_failures, 'failing_since', NEW.failing_since), NEW.disabled_at);
 END;
 
--- The ledger triggers of 0015 again, listening to per-program postback URLs too.
+-- The ledger triggers of 0020 (0015 with the order optional and manual adjustments) again,
+-- listening to per-program postback URLs too.
 DROP TRIGGER ledger_to_outbound_insert;
 DROP TRIGGER ledger_to_outbound_update;
 CREATE TRIGGER ledger_to_outbound_insert AFTER INSERT ON ledger_entries
@@ -55,17 +56,18 @@ WHEN EXISTS (SELECT 1 FROM affiliate_postbacks WHERE affiliate_id = NEW.affiliat
              WHERE p.id = NEW.program_id AND w.deleted_at IS NULL)
 BEGIN
   INSERT INTO outbound_events (type, merchant_id, affiliate_id, resource_id, snapshot, created_at)
-  SELECT CASE WHEN NEW.kind IN ('accrual', 'override') THEN 'commission.created' ELSE 'commission.reversed' END,
+  SELECT CASE WHEN NEW.kind IN ('accrual', 'override') OR (NEW.kind = 'manual' AND NEW.amount_minor > 0)
+      THEN 'commission.created' ELSE 'commission.reversed' END,
     p.merchant_id, NEW.affiliate_id, NEW.id, json_object(
       'entry_id', NEW.entry_id, 'order_external_id', o.external_id, 'order_click_id', o.click_id,
-      'order_revenue_minor', o.revenue_minor - o.refunded_minor, 'order_currency', o.currency,
+      'order_revenue_minor', coalesce(o.revenue_minor - o.refunded_minor, 0), 'order_currency', coalesce(o.currency, NEW.currency),
       'link_id', o.link_id, 'program_id', NEW.program_id, 'affiliate_id', NEW.affiliate_id, 'slot', NEW.slot,
       'kind', NEW.kind, 'status', NEW.status, 'amount_minor', NEW.amount_minor, 'currency', NEW.currency,
       'base_minor', NEW.base_minor, 'rate_bp', NEW.rate_bp, 'rule', NEW.rule, 'plan_version', NEW.plan_version,
       'explanation', NEW.explanation, 'created_at', NEW.created_at, 'status_changed_at', NEW.status_changed_at,
       'fx_rate', NEW.fx_rate, 'fx_source', NEW.fx_source, 'fx_effective_at', NEW.fx_effective_at),
     NEW.created_at
-  FROM programs p JOIN orders o ON o.id = NEW.order_id WHERE p.id = NEW.program_id;
+  FROM programs p LEFT JOIN orders o ON o.id = NEW.order_id WHERE p.id = NEW.program_id;
 END;
 CREATE TRIGGER ledger_to_outbound_update AFTER UPDATE OF status ON ledger_entries
 WHEN OLD.status IS NOT NEW.status AND NEW.status IN ('approved', 'reversed')
@@ -78,12 +80,12 @@ BEGIN
   SELECT CASE NEW.status WHEN 'approved' THEN 'commission.approved' ELSE 'commission.reversed' END,
     p.merchant_id, NEW.affiliate_id, NEW.id, json_object(
       'entry_id', NEW.entry_id, 'order_external_id', o.external_id, 'order_click_id', o.click_id,
-      'order_revenue_minor', o.revenue_minor - o.refunded_minor, 'order_currency', o.currency,
+      'order_revenue_minor', coalesce(o.revenue_minor - o.refunded_minor, 0), 'order_currency', coalesce(o.currency, NEW.currency),
       'link_id', o.link_id, 'program_id', NEW.program_id, 'affiliate_id', NEW.affiliate_id, 'slot', NEW.slot,
       'kind', NEW.kind, 'status', NEW.status, 'amount_minor', NEW.amount_minor, 'currency', NEW.currency,
       'base_minor', NEW.base_minor, 'rate_bp', NEW.rate_bp, 'rule', NEW.rule, 'plan_version', NEW.plan_version,
       'explanation', NEW.explanation, 'created_at', NEW.created_at, 'status_changed_at', NEW.status_changed_at,
       'fx_rate', NEW.fx_rate, 'fx_source', NEW.fx_source, 'fx_effective_at', NEW.fx_effective_at),
     NEW.status_changed_at
-  FROM programs p JOIN orders o ON o.id = NEW.order_id WHERE p.id = NEW.program_id;
+  FROM programs p LEFT JOIN orders o ON o.id = NEW.order_id WHERE p.id = NEW.program_id;
 END;

@@ -9,6 +9,12 @@ export interface PlanSpec {
   maxPerOrder?: string;
   parentPercent?: string;
   excludeNonCash?: boolean;
+  /**
+   * Where percent commission is rounded: once on the order's total, then allotted to its lines
+   * by largest remainder ("order"), or on each line by itself ("line"). Plans stored before the
+   * setting existed have none and stay per line, so no entry in the ledger changes.
+   */
+  rounding?: 'order' | 'line';
 }
 
 /** A plan as the API has validated it: lists present and defaults applied (`app/schemas/plan.ts`). */
@@ -16,6 +22,7 @@ export interface Plan extends PlanSpec {
   rules: NonNullable<PlanSpec['rules']>;
   tiers: NonNullable<PlanSpec['tiers']>;
   excludeNonCash: boolean;
+  rounding: 'order' | 'line';
 }
 
 /** The money fields of a plan, with a path for error messages. */
@@ -49,6 +56,7 @@ export interface CommissionPlan {
   maxPerOrderMinor?: number | undefined;
   parentBp?: number | undefined;
   excludeNonCash: boolean;
+  rounding: 'order' | 'line';
 }
 
 function bp(text: string): number {
@@ -81,5 +89,6 @@ export function compilePlan(spec: PlanSpec, currency: string): CommissionPlan {
     maxPerOrderMinor: spec.maxPerOrder === undefined ? undefined : minor(spec.maxPerOrder, currency),
     parentBp: spec.parentPercent === undefined ? undefined : bp(spec.parentPercent),
     excludeNonCash: spec.excludeNonCash ?? false,
+    rounding: spec.rounding ?? 'line',
   };
 }

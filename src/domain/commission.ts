@@ -54,6 +54,36 @@ function percentOf(base: number, bp: number): number {
 }
 
 /**
+ * Per-order rounding: the percent lines' exact amounts are summed and rounded once (half away
+ * from zero, the one rule), then allotted back to those lines by largest remainder (ties to the
+ * earlier line), so the line entries sum exactly to the rounded total. 1,000 lines of 0.25 EUR
+ * at 2.9 % earn 7.25 EUR, as the order's 250.00 EUR does, not 1,000 × 0.01. A line whose share
+ * differs from its own rounding says so in its explanation.
+ */
+function roundPerOrder(components: CommissionComponent[], exact: readonly (bigint | undefined)[], money: (m: number) => string) {
+  const lines = exact.flatMap((e, i) => (e === undefined ? [] : [{ i, e }]));
+  if (lines.length < 2) return;
+  const sum = lines.reduce((acc, l) => acc + l.e, 0n);
+  const total = divideRounded(sum, 10_000n);
+  // Bases and rates are never negative, so every share is floor + 0 or 1 by remainder.
+  const shares = lines.map((l) => ({ i: l.i, share: l.e / 10_000n, remainder: l.e % 10_000n }));
+  let left = total - shares.reduce((acc, x) => acc + x.share, 0n);
+  const byRemainder = [...shares].sort((a, b) => (a.remainder === b.remainder ? a.i - b.i : a.remainder > b.remainder ? -1 : 1));
+  for (const x of byRemainder) {
+    if (left <= 0n) break;
+    x.share += 1n;
+    left -= 1n;
+  }
+  for (const x of shares) {
+    const component = components[x.i]!;
+    const share = Number(x.share);
+    if (share === component.amountMinor) continue;
+    component.explanation = `${component.explanation.replace(/ = [^=]*$/, '')} = ${money(share)} (the order's ${money(Number(total))}, rounded once and allotted by largest remainder)`;
+    component.amountMinor = share;
+  }
+}
+
+/**
  * The tier an order's month sales before it reach: the last one whose threshold they exceed, or
  * -1 (the default rate). The only way month sales enter a commission, so two sales figures with
  * the same tier give the same amounts.
@@ -87,6 +117,8 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
     };
   })();
 
+  // Each percent line's exact commission, in 1/10,000 of a minor unit: per-order rounding splits their rounded sum.
+  const exact: (bigint | undefined)[] = order.lines.map(() => undefined);
   const components: CommissionComponent[] = order.lines.map((line, i) => {
     const remaining = input.voided ? 0 : line.quantity - line.refundedQuantity;
     const cashBase = grossBases[i]! - nonCash[i]!;
@@ -120,6 +152,7 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
         ? { ...baseRate, why: `${baseRate.why}; SKU not in the catalogue` }
         : baseRate;
     const amount = percentOf(base, rate.bp);
+    exact[i] = BigInt(base) * BigInt(rate.bp);
     return {
       slot: `line:${i}`,
       kind: 'line',
@@ -132,6 +165,7 @@ export function computeCommission(input: CommissionInput): CommissionComponent[]
       explanation: `${line.sku}: ${baseText} × ${pct(rate.bp)} (${rate.why}) = ${money(amount)}`,
     };
   });
+  if (plan.rounding === 'order') roundPerOrder(components, exact, money);
 
   for (const rule of plan.rules) {
     if (rule.bonusFlatMinor === undefined) continue;

@@ -11,6 +11,7 @@ import { consoleLogger } from './logger';
 import { buildNodeDeps } from './node-deps';
 import { nodeMailTransport } from './node-mail';
 import { buildPostgresNodeDeps } from './node-deps-postgres';
+import { LEASES, withLease } from '../store/postgres/postgres-lease';
 import { serveWithLimits } from './node-server';
 import { openNodeReportStore } from './node-reports';
 
@@ -81,12 +82,19 @@ async function main() {
     log.info(`clickledger listening on http://localhost:${port} (data in ${config.DATA_DIR})`);
   });
 
-  // The batch runs in-process: the server owns the SQLite file and the chDB data path.
+  // The batch runs in-process: the server owns the SQLite file and the chDB data path. On
+  // PostgreSQL the timers of all instances fire; one holding the batch lease runs it, the
+  // others skip that turn (a killed holder's lease goes with its connection).
+  const batchLease =
+    'pool' in store
+      ? <T>(work: () => Promise<T>) => withLease(store.pool, LEASES.batch, work)
+      : <T>(work: () => Promise<T>) => work();
   const batchTimer =
     config.BATCH_INTERVAL_SECONDS > 0
       ? setInterval(() => {
-          runBatchJob(deps, deps.clock.now())
+          batchLease(() => runBatchJob(deps, deps.clock.now()))
             .then((report) => {
+              if (!report) return;
               const exported = report.export ? report.export.clicks + report.export.orders + report.export.ledgerEntries : 0;
               if (report.entriesAppended > 0 || report.statusChanges > 0 || exported > 0) log.info('batch', { ...report });
             })

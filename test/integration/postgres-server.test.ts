@@ -27,7 +27,7 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
     for (const s of servers) removeDir(s.dataDir);
   });
 
-  it('shares clicks, orders and keys between instances', async () => {
+  it('shares clicks, orders, the batch, a payout and keys between instances', async () => {
     const url = await postgres.database();
     const env = { DATABASE_URL: url, BATCH_INTERVAL_SECONDS: '0', WEBHOOK_INTERVAL_SECONDS: '0' };
     const [a, b] = await Promise.all([
@@ -91,6 +91,42 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
       expect(await view.json()).toMatchObject({ revenue: '120.00' });
       expect((await db.query('SELECT 1 FROM orders')).rowCount).toBe(1);
       expect((await db.query('SELECT 1 FROM order_events')).rowCount).toBe(1);
+
+      // The order completes (no lock period), the batch on B approves its 8 %, a payout run on A pays it.
+      const admin = { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' };
+      const patched = await fetch(`${a!.url}/v1/programs/${seeded.programId}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${seeded.merchantKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ lockDays: 0 }),
+      });
+      expect(patched.status).toBe(200);
+      query.set('status', 'completed');
+      expect(await (await fetch(`${a!.url}/postback?${query}`)).json()).toMatchObject({ status: 'completed', duplicate: false });
+      const asOf = new Date().toISOString();
+      const batch = await fetch(`${b!.url}/v1/admin/batch`, { method: 'POST', headers: admin, body: JSON.stringify({ asOf }) });
+      expect(batch.status).toBe(200);
+      const ledger = await db.query<{ amount_minor: string; status: string }>('SELECT amount_minor, status FROM ledger_entries');
+      expect(ledger.rows.map((r) => [Number(r.amount_minor), r.status])).toEqual([[960, 'approved']]);
+      const finance = (
+        (await (await fetch(`${a!.url}/v1/finance-keys`, { method: 'POST', headers: admin })).json()) as { apiKey: string }
+      ).apiKey;
+      // 20 payout runs at once, half through each instance: the entry is paid once.
+      const runs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          fetch(`${(i % 2 ? b! : a!).url}/v1/payouts`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${finance}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ asOf, minimumAmount: '1.00' }),
+          }),
+        ),
+      );
+      const statuses = runs.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s !== 201).every((s) => s === 422 || s === 409)).toBe(true);
+      expect((await db.query('SELECT 1 FROM payouts')).rowCount).toBe(1);
+      expect((await db.query('SELECT 1 FROM payout_entries WHERE active = 1')).rowCount).toBe(1);
+      const lines = await db.query<{ amount_minor: string; currency: string }>('SELECT amount_minor, currency FROM payout_lines');
+      expect(lines.rows.map((r) => [Number(r.amount_minor), r.currency])).toEqual([[960, 'EUR']]);
 
       // A key revoked through A is refused by B on its very next request (keys are never cached).
       const auth = (key: string) => ({ authorization: `Bearer ${key}` });

@@ -1,8 +1,15 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POSTGRES_MIGRATIONS_DIR } from '../../src/store/postgres/postgres-migrate';
+import { LEASES, withLease } from '../../src/store/postgres/postgres-lease';
 import { openPostgres, type PostgresStore } from '../../src/store/postgres/postgres-open';
-import { hasPostgres, type PostgresCluster, postgresSkipReason, startPostgresCluster } from '../support/postgres-cluster';
+import {
+  hasPostgres,
+  type PostgresCluster,
+  postgresForFile,
+  postgresSkipReason,
+  startPostgresCluster,
+} from '../support/postgres-cluster';
 
 const files = readdirSync(POSTGRES_MIGRATIONS_DIR)
   .filter((f) => f.endsWith('.sql'))
@@ -41,5 +48,38 @@ describe.skipIf(!hasPostgres)(`PostgreSQL store start${postgresSkipReason ? ` ($
       store.db.insertInto('merchants').values({ id: 1, name: 'M', created_at: '2026-01-01T00:00:00.000Z' }).execute(),
     ).rejects.toThrow(/UNIQUE constraint failed: merchants.id/);
     await store.close();
+  });
+});
+
+describe.skipIf(!hasPostgres)(`PostgreSQL leases${postgresSkipReason ? ` (${postgresSkipReason})` : ''}`, () => {
+  const postgres = postgresForFile(afterAll);
+
+  it('lets one instance run at a time, and a killed holder loses the lease', async () => {
+    const url = await postgres.database();
+    const [a, b] = await Promise.all([openPostgres({ url, maxConnections: 3 }), openPostgres({ url, maxConnections: 3 })]);
+    let release!: () => void;
+    const holding = new Promise<void>((resolve) => (release = resolve));
+    const first = withLease(a.pool, LEASES.batch, async () => {
+      await holding;
+      return 'a ran';
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await withLease(b.pool, LEASES.batch, async () => 'b ran')).toBeUndefined();
+    release();
+    expect(await first).toBe('a ran');
+    expect(await withLease(b.pool, LEASES.batch, async () => 'b ran')).toBe('b ran');
+    // A holder whose connections all close (a killed process) frees the lease.
+    const stuck = withLease(a.pool, LEASES.batch, () => new Promise<never>(() => {}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await withLease(b.pool, LEASES.batch, async () => 'b ran')).toBeUndefined();
+    const terminated = await b.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1",
+      [LEASES.batch[1]],
+    );
+    expect(terminated.rowCount).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await withLease(b.pool, LEASES.batch, async () => 'b ran')).toBe('b ran');
+    void stuck;
+    await Promise.all([a.close().catch(() => {}), b.close()]);
   });
 });

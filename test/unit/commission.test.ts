@@ -184,3 +184,60 @@ describe('exact allocation', () => {
     }
   });
 });
+
+describe('rounding once per order (plan rounding: "order")', () => {
+  const many = (n: number, unitPriceMinor: number) => Array.from({ length: n }, (_, i) => line(`L${i}`, 1, unitPriceMinor));
+  const perOrder = { default: { percent: '2.9' }, rounding: 'order' } as const;
+  const perLine = { default: { percent: '2.9' }, rounding: 'line' } as const;
+
+  it('1,000 lines of 0.25 EUR at 2.9 % earn 7.25 EUR, as their 250.00 EUR total does (per line: 10.00)', () => {
+    const r = run(perOrder, order(many(1000, 25)));
+    expect(r.total).toBe(725);
+    // Each line's exact 0.725¢ has the same remainder: the first 725 lines get the cents.
+    expect(r.components.filter((c) => c.amountMinor === 1).map((c) => c.lineIndex)).toEqual(
+      Array.from({ length: 725 }, (_, i) => i),
+    );
+    expect(r.components.every((c) => c.amountMinor === 0 || c.amountMinor === 1)).toBe(true);
+    expect(run(perLine, order(many(1000, 25))).total).toBe(1000);
+  });
+
+  it('1,000 lines of 0.05 EUR at 2.9 % earn 1.45 EUR (per line: 0.00)', () => {
+    expect(run(perOrder, order(many(1000, 5))).total).toBe(145);
+    expect(run(perLine, order(many(1000, 5))).total).toBe(0);
+  });
+
+  it('zero-decimal currencies: 10 lines of ¥30 at 2.9 % earn ¥9 (¥8.70), not ¥10', () => {
+    const yen = order(many(10, 30), { currency: 'JPY', shippingMinor: 0 });
+    expect(run(perOrder, yen).total).toBe(9);
+    expect(run(perLine, yen).total).toBe(10);
+  });
+
+  it('allots by largest remainder, ties to the earlier line, and explains a share that differs from its own rounding', () => {
+    // 1.00 → 2.9¢ (rem .9), 0.50 → 1.45¢ (rem .45), 0.30 → 0.87¢ (rem .87): 5.22¢ → 5¢.
+    const r = run(perOrder, order([line('A', 1, 100), line('B', 1, 50), line('C', 1, 30)]));
+    expect(r.amounts).toEqual({ 'line:0': 3, 'line:1': 1, 'line:2': 1 });
+    expect(r.total).toBe(5);
+    // Per line: 3 + 1 (1.45 → 1) + 1 = 5 here too; B's own rounding (1) is its share: no note.
+    expect(r.components[1]!.explanation).not.toContain('allotted');
+    const s = run(perOrder, order(many(3, 25)));
+    // 3 × 0.725¢ = 2.175¢ → 2¢: lines 0 and 1 get a cent, line 2 none (its own rounding: 1).
+    expect(s.amounts).toEqual({ 'line:0': 1, 'line:1': 1, 'line:2': 0 });
+    expect(s.components[2]!.explanation).toBe(
+      "L2: 1 × 0.25 EUR = 0.25 EUR × 2.9% (default rate) = 0.00 EUR (the order's 0.02 EUR, rounded once and allotted by largest remainder)",
+    );
+  });
+
+  it('keeps flat lines, bonuses and the cap as their own components; the worked example holds', () => {
+    expect(run(perOrder, order([line('X', 1, 500)])).total).toBe(15); // 500¢ × 2.9 % = 14.5¢ → 15¢
+    const r = run(
+      { default: { percent: '2.9' }, rules: [{ sku: 'F', flat: '1.00' }, { sku: 'F', bonusFlat: '0.50' }], rounding: 'order' },
+      order([...many(4, 25), line('F', 2, 999)]),
+    );
+    // 4 × 0.725¢ = 2.9¢ → 3¢ on the percent lines; 2 × 1.00 flat; the 0.50 bonus.
+    expect(r.amounts).toEqual({ 'line:0': 1, 'line:1': 1, 'line:2': 1, 'line:3': 0, 'line:4': 200, 'bonus:1': 50 });
+  });
+
+  it('a plan stored without the setting stays per line', () => {
+    expect(compilePlan({ default: { percent: '2.9' } }, 'EUR').rounding).toBe('line');
+  });
+});

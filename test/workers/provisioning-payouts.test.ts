@@ -241,6 +241,17 @@ describe('provisioning to payout on D1, through the Worker', () => {
     ]);
     // Run again: nothing new (P9).
     expect((await call('/v1/admin/batch', { key: ADMIN_TOKEN, json: {} })).body).toMatchObject({ entriesAppended: 0 });
+    // The same entry in the affiliate's commission list, its lock date (completion + 0 days) made by D1's SQLite.
+    const completedAt = (await call<{ completedAt: string }>('/v1/orders/EDGE-100', { key: merchantKey })).body.completedAt;
+    const day = completedAt.slice(0, 10);
+    const listed = await call<{ commissions: unknown[]; next: string | null }>(
+      `/v1/commissions?dateBy=lock&from=${day}&to=${day}&status=approved`,
+      { key: affiliate.apiKey },
+    );
+    expect(listed.body).toEqual({
+      commissions: [expect.objectContaining({ orderId: 'EDGE-100', amount: '11.38', status: 'approved', lockDate: completedAt })],
+      next: null,
+    });
   });
 
   it('finance creates two payout runs at once: the entry is paid by exactly one of them', async () => {

@@ -57,7 +57,7 @@ export function registerSignupPages(router: Hono<AppEnv>, deps: AppDeps, gate: S
   router.get('/app/signup', (c) => formPage(c));
   router.post('/app/signup', async (c) => {
     const body = await c.req.parseBody();
-    const values = { name: String(body.name ?? ''), email: String(body.email ?? '') };
+    const values = { name: String(body.name ?? ''), email: String(body.email ?? '').trim() };
     if (!checkLoginCsrf(c, typeof body.csrf === 'string' ? body.csrf : undefined))
       return formPage(c, 403, 'The form expired; please try again.', values);
     const parsed = SignupForm.safeParse(values);

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppDeps } from '../../core/deps';
 import { AppError } from '../../core/errors';
-import { parseCsvRows } from '../../domain/csv-rows';
+import { parseCsvRows } from '../csv-upload';
 import { parseId } from '../../domain/ids';
 import type { AppEnv } from '../env';
 import { decodeUtf8 } from '../utf8';

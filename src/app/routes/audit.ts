@@ -8,6 +8,11 @@ import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, errorResponses } from '../schemas/common';
 import { AUDIT_CSV_COLUMNS, auditCsvRecord, listAudit } from '../../use-cases/audit-log';
 
+/** Any JSON value, recursively typed so the document names every shape it can take. */
+const JsonValue: z.ZodType<unknown> = z
+  .lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]))
+  .openapi('JsonValue');
+
 const AuditEntry = z
   .object({
     id: z.string().openapi({ example: 'aud_12' }),
@@ -22,7 +27,11 @@ const AuditEntry = z
     objectType: z.string().openapi({ example: 'program' }),
     objectId: z.string().nullable().openapi({ example: 'prg_1' }),
     summary: z
-      .object({ before: z.unknown().optional(), after: z.unknown().optional() })
+      .object({
+        // The request's body and the object as it was: any JSON, named here as JSON objects.
+        before: z.record(z.string(), JsonValue).optional(),
+        after: z.record(z.string(), JsonValue).optional(),
+      })
       .openapi({ description: 'what changed, before → after; secrets are "[redacted]"' }),
     clientAddress: z.string(),
   })

@@ -1,4 +1,3 @@
-import { PlanSimulation } from '../schemas/ledger';
 import type { MiddlewareHandler } from 'hono';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseId } from '../../domain/ids';
@@ -8,7 +7,7 @@ import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { authErrors, bearer, bodyErrors, errorResponses, json, jsonBody, NoQuery, pathId } from '../schemas/common';
-import { PlanSchema } from '../schemas/plan';
+import { PlanSchema, PlanSimulation } from '../schemas/plan';
 import { Member, MemberParams, Program, ProgramCreate, ProgramParam, ProgramPatch } from '../schemas/program';
 import { setAffiliateRate } from '../../use-cases/affiliate-rates';
 import { createProgram, getProgram, listMembers, listPrograms, setMembership, updateProgram } from '../../use-cases/programs';

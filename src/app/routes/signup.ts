@@ -19,6 +19,7 @@ const SignupVerified = z
 const postSignupRoute = createRoute({
   method: 'post',
   path: '/v1/signup',
+  security: [],
   tags: ['signup'],
   summary: 'Ask for an affiliate account; the same 202 whether the address is new or known (a link or a note is emailed)',
   request: { body: jsonBody(z.object({ name: NameSchema, email: z.email().max(320) }).strict()) },
@@ -31,6 +32,7 @@ const postSignupRoute = createRoute({
 const postSignupVerifyRoute = createRoute({
   method: 'post',
   path: '/v1/signup/verify',
+  security: [],
   tags: ['signup'],
   summary: "Confirm the emailed link's token: creates the affiliate and its API key, shown only here",
   request: { body: jsonBody(z.object({ token: z.string().min(20).max(200) }).strict()) },

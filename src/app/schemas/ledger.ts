@@ -183,31 +183,3 @@ export const TrackedOrder = z
     ledger: z.array(LedgerEntry),
   })
   .openapi('TrackedOrder');
-
-/** The what-if: the period's orders under a proposed plan next to the plans in force. */
-export const PlanSimulation = z
-  .object({
-    programId: z.string(),
-    currency: z.string(),
-    from: z.string(),
-    to: z.string(),
-    orders: z.number().int(),
-    skippedOtherCurrency: z.number().int(),
-    affiliates: z.array(
-      z.object({
-        affiliateId: z.string(),
-        orders: z.number().int(),
-        current: z.string(),
-        proposed: z.string(),
-        difference: z.string(),
-      }),
-    ),
-    totals: z.object({
-      current: z.string(),
-      proposed: z.string(),
-      difference: z.string(),
-      recruiterCurrent: z.string(),
-      recruiterProposed: z.string(),
-    }),
-  })
-  .openapi('PlanSimulation');

@@ -49,6 +49,10 @@ export const PlanSchema = z
     maxPerOrder: Amount.optional(),
     parentPercent: Percent.optional(),
     excludeNonCash: z.boolean().default(false),
+    rounding: z.enum(['order', 'line']).default('order').openapi({
+      description:
+        "order: percent commission is rounded once on the order's total and allotted to the lines by largest remainder; line: each line is rounded by itself. A plan stored before this setting existed stays per line.",
+    }),
   })
   .strict()
   .openapi('CommissionPlan', {
@@ -63,6 +67,7 @@ export const PlanSchema = z
       maxPerOrder: '200.00',
       parentPercent: '10',
       excludeNonCash: true,
+      rounding: 'order',
     },
   });
 
@@ -70,3 +75,31 @@ export const PlanSchema = z
 // fails the type check here.
 type Parsed = z.infer<typeof PlanSchema>;
 export const planMatchesDomain: [Parsed extends Plan ? true : false, Plan extends Parsed ? true : false] = [true, true];
+
+/** The what-if: the period's orders under a proposed plan next to the plans in force. */
+export const PlanSimulation = z
+  .object({
+    programId: z.string(),
+    currency: z.string(),
+    from: z.string(),
+    to: z.string(),
+    orders: z.number().int(),
+    skippedOtherCurrency: z.number().int(),
+    affiliates: z.array(
+      z.object({
+        affiliateId: z.string(),
+        orders: z.number().int(),
+        current: z.string(),
+        proposed: z.string(),
+        difference: z.string(),
+      }),
+    ),
+    totals: z.object({
+      current: z.string(),
+      proposed: z.string(),
+      difference: z.string(),
+      recruiterCurrent: z.string(),
+      recruiterProposed: z.string(),
+    }),
+  })
+  .openapi('PlanSimulation');

@@ -18,6 +18,9 @@ export const UNIT_OF_WORK_LOCK: readonly [number, number] = [0x636c6b6c, 2];
 export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // A connection lost between queries is an 'error' event; unheard, it would end the process.
+  const lost = (error: Error) => (broken = error);
+  client.on('error', lost);
   try {
     await client.query('BEGIN');
     try {
@@ -29,7 +32,8 @@ export async function inTransaction<T>(pool: Pool, work: (client: PoolClient) =>
       throw sqliteSpelling(error);
     }
   } finally {
-    // A connection whose ROLLBACK failed is in an unknown state: the pool drops it.
+    client.off('error', lost);
+    // A connection whose ROLLBACK failed (or that was lost) is in an unknown state: the pool drops it.
     client.release(broken);
   }
 }
