@@ -37,6 +37,7 @@ import { registerProgramCommissionRoutes, registerProgramRoutes } from './routes
 import { registerReportRoutes } from './routes/reports';
 import { registerTrackRoutes } from './routes/track';
 import { registerWebhookEndpointRoutes } from './routes/webhook-endpoints';
+import { registerWebhookEventDocs } from './routes/webhook-events';
 import { registerSignupRoutes } from './routes/signup';
 import { SignupGate } from './signup-gate';
 import { TrackingTargets } from '../use-cases/tracking-targets';
@@ -135,6 +136,7 @@ export function createApp(deps: AppDeps) {
   registerSignupRoutes(app, deps, signupGate);
   registerAdjustmentRoutes(app, deps, authorize);
   registerAuditRoutes(app, deps, authorize);
+  registerWebhookEventDocs(app);
   // Pages last: they call the routes above in-process, as one more API client.
   registerDashboardRoutes(app, deps, app, throttle, signupGate);
 

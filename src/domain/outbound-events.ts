@@ -45,6 +45,7 @@ export interface PayoutData {
  * stays in the outbox for the owner's mail (a later issue); neither is fanned out to endpoints.
  */
 export const TEST_EVENT = 'webhook.test';
+export const POSTBACK_TEST_EVENT = 'postback.test';
 export const ENDPOINT_DISABLED_EVENT = 'endpoint.disabled';
 
 /**
@@ -60,7 +61,7 @@ export const MAX_ROTATION_GRACE_SECONDS = 7 * 86_400;
 
 export interface OutboundEvent {
   id: string;
-  type: EventType | typeof TEST_EVENT;
+  type: EventType | typeof TEST_EVENT | typeof POSTBACK_TEST_EVENT;
   createdAt: string;
   data: Record<string, unknown> & { version: number };
 }
@@ -94,6 +95,43 @@ export function testEvent(seq: number, createdAt: string, endpointId: string): O
     type: TEST_EVENT,
     createdAt,
     data: { endpointId, message: 'A test event sent on request; it carries no resource.', version: seq },
+  };
+}
+
+/** What an affiliate's test postback carries: the program it names, no order, no money. */
+export interface PostbackTestSnapshot {
+  program_id: number;
+  currency: string;
+}
+
+export function postbackTestEvent(seq: number, createdAt: string, test: PostbackTestSnapshot): OutboundEvent {
+  return {
+    id: eventId(seq),
+    type: POSTBACK_TEST_EVENT,
+    createdAt,
+    data: { programId: formatId('program', test.program_id), version: seq },
+  };
+}
+
+/** A test postback's macros: recognisably not a sale (order TEST, status test, amounts 0). */
+export function postbackTestValues(event: OutboundEvent, test: PostbackTestSnapshot): Record<PostbackMacro, string> {
+  return {
+    event: event.type,
+    transaction_id: `test-${event.id}`,
+    click_id: '',
+    sub1: '',
+    sub2: '',
+    sub3: '',
+    sub4: '',
+    sub5: '',
+    order_id: 'TEST',
+    amount: '0',
+    payout: '0',
+    currency: test.currency,
+    status: 'test',
+    program_id: formatId('program', test.program_id),
+    link_id: '',
+    timestamp: event.createdAt,
   };
 }
 

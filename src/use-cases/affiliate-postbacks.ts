@@ -1,6 +1,7 @@
+import type { AppDeps } from '../core/deps';
 import { AppError, notFound } from '../core/errors';
 import { formatId } from '../domain/ids';
-import { postbackTemplateProblem } from '../domain/outbound-events';
+import { eventId, POSTBACK_TEST_EVENT, type PostbackTestSnapshot, postbackTemplateProblem } from '../domain/outbound-events';
 import { type Deps, deliveryLog } from './webhook-endpoints';
 
 /**
@@ -87,4 +88,62 @@ async function joinedProgram(deps: Pick<Deps, 'db'>, affiliateId: number, progra
 /** The affiliate's own postback deliveries, newest first, each with its attempts. */
 export async function listPostbackDeliveries(deps: Pick<Deps, 'db'>, affiliateId: number) {
   return { deliveries: await deliveryLog(deps, { affiliateId }) };
+}
+
+/**
+ * A `postback.test` for one program the affiliate joined, to the URL that program's commissions
+ * would use: an outbox row and its one delivery in one unit of work, sent by the dispatcher like
+ * any postback (macros: order TEST, status test, amounts 0) and shown in the log.
+ */
+export async function sendTestPostback(deps: Deps & Pick<AppDeps, 'writes'>, affiliateId: number, programId: number | undefined) {
+  const program = await joinedProgram(deps, affiliateId, programId);
+  const url =
+    (await deps.db
+      .selectFrom('affiliate_program_postbacks')
+      .select('url')
+      .where('affiliate_id', '=', affiliateId)
+      .where('program_id', '=', program)
+      .executeTakeFirst()) ??
+    (await deps.db.selectFrom('affiliate_postbacks').select('url').where('affiliate_id', '=', affiliateId).executeTakeFirst());
+  if (!url) throw new AppError('validation_failed', 'set a postback URL first (PUT /v1/affiliates/me/postback)');
+  const { currency } = await deps.db
+    .selectFrom('programs')
+    .select('currency')
+    .where('id', '=', program)
+    .executeTakeFirstOrThrow();
+  const snapshot: PostbackTestSnapshot = { program_id: program, currency };
+  const now = deps.clock.now().toISOString();
+  const [, delivery] = await deps.writes.commit([
+    deps.db
+      .insertInto('outbound_events')
+      .values({
+        type: POSTBACK_TEST_EVENT,
+        merchant_id: null,
+        affiliate_id: affiliateId,
+        resource_id: program,
+        snapshot: JSON.stringify(snapshot),
+        created_at: now,
+      })
+      .compile(),
+    deps.db
+      .insertInto('webhook_deliveries')
+      .values((eb) => ({
+        event_seq: eb.selectFrom('outbound_events').select((e) => e.fn.max('seq').as('seq')),
+        endpoint_id: null,
+        postback_affiliate_id: affiliateId,
+        status: 'pending',
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      }))
+      .returning(['id', 'event_seq'])
+      .compile(),
+  ]);
+  const made = delivery!.rows[0] as { id: number; event_seq: number };
+  return {
+    id: formatId('webhookDelivery', made.id),
+    eventId: eventId(made.event_seq),
+    status: 'pending' as const,
+    nextAttemptAt: now,
+  };
 }

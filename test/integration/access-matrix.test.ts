@@ -84,6 +84,7 @@ const access: Record<string, Role[] | 'public'> = {
   'GET /v1/affiliates/me/postback/deliveries': ['affiliate'],
   'PUT /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
   'DELETE /v1/affiliates/me/programs/{programId}/postback': ['affiliate'],
+  'POST /v1/affiliates/me/programs/{programId}/postback/test': ['affiliate'],
   'POST /v1/adjustments': ['admin', 'merchant', 'finance'],
   'POST /v1/adjustments/bulk': ['admin', 'merchant', 'finance'],
   'GET /v1/adjustments/{id}': ['admin', 'merchant', 'finance'],

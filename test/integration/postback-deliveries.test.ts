@@ -157,8 +157,37 @@ describe("the affiliate's postback log", () => {
   });
 });
 
+describe('a test postback', () => {
+  it("goes to the URL the program's commissions use, with test values, and shows in the log", async () => {
+    const key = tenant.affiliate.apiKey;
+    const test = () => t.request(`/v1/affiliates/me/programs/${tenant.program.id}/postback/test`, { method: 'POST', key });
+    expect((await test()).status).toBe(422); // no URL yet
+    const template = `${receiver.url}/pb?e={event}&o={order_id}&p={program_id}&c={payout}&cur={currency}&st={status}&t={timestamp}`;
+    expect((await put(key, '/v1/affiliates/me/postback', template)).status).toBe(200);
+    const queued = await test();
+    expect(queued.status).toBe(202);
+    const other = await createTenant(t, 'Other');
+    expect(
+      (await t.request(`/v1/affiliates/me/programs/${other.program.id}/postback/test`, { method: 'POST', key })).status,
+    ).toBe(404);
+    expect(await dispatch()).toMatchObject({ fannedOut: 0, attempted: 1, delivered: 1 });
+    const query = Object.fromEntries(new URL(receiver.received[0]!.url, receiver.url).searchParams);
+    expect(query).toEqual({
+      e: 'postback.test',
+      o: 'TEST',
+      p: tenant.program.id,
+      c: '0',
+      cur: 'EUR',
+      st: 'test',
+      t: t.clock.now().toISOString(),
+    });
+    const log = (await (await t.request('/v1/affiliates/me/postback/deliveries', { key })).json()) as { deliveries: Delivery[] };
+    expect(log.deliveries).toMatchObject([{ eventType: 'postback.test', status: 'delivered', attempts: 1, lastStatusCode: 200 }]);
+  });
+});
+
 describe('the postbacks page', () => {
-  it("shows the affiliate's URLs and its own delivery log", async () => {
+  it("shows the affiliate's URLs and its own delivery log, and sends a test from its button", async () => {
     expect((await put(tenant.affiliate.apiKey, '/v1/affiliates/me/postback', `${receiver.url}/mine?o={order_id}`)).status).toBe(
       200,
     );
@@ -171,5 +200,12 @@ describe('the postbacks page', () => {
     const page = await (await browser.fetch('/app/affiliate/postbacks')).text();
     expect(page).toContain(`${receiver.url}/mine?o={order_id}`);
     expect(page).toMatch(/commission\.created[\s\S]*?data-field="status">pending[\s\S]*?<td>410<\/td>/);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const sent = await browser.post(`/app/affiliate/postbacks/${tenant.program.id}/test`, { csrf });
+    expect(sent.status).toBe(303);
+    await dispatch();
+    expect(receiver.received.at(-1)!.url).toBe('/mine?o=TEST');
+    const after = await (await browser.fetch(sent.headers.get('location')!)).text();
+    expect(after).toContain('postback.test');
   });
 });

@@ -2,7 +2,8 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { Card, Named } from './components';
 import { DataTable, text } from './data-table';
-import { Layout } from './layout';
+import { query } from './api-client';
+import { ActionButton, Layout } from './layout';
 import { type DeliveryRow, DeliveryTable } from './merchant-webhooks';
 import type { Program } from './merchant-api';
 import type { PageRunner } from './page-runner';
@@ -26,12 +27,14 @@ export function registerAffiliatePostbackPages(router: Hono<AppEnv>, run: PageRu
         p.api.get<{ programs: Program[] }>('/v1/programs'),
       ]);
       const programName = new Map(programs.map((pr) => [pr.id, pr.name]));
+      const hasUrl = settings.default !== null || settings.programs.length > 0;
+      const done = c.req.query('done');
       const rows = [
         ...(settings.default ? [{ programId: null, ...settings.default }] : []),
         ...settings.programs.map((pr) => ({ programId: pr.programId as string | null, url: pr.url, updatedAt: pr.updatedAt })),
       ];
       return c.html(
-        <Layout title="Postbacks" role="affiliate" csrf={p.session.csrf} path={p.path}>
+        <Layout title="Postbacks" role="affiliate" csrf={p.session.csrf} path={p.path} notice={done || undefined}>
           <Card id="urls" title="Postback URLs">
             <p>
               Set them with <code>PUT /v1/affiliates/me/postback</code> and{' '}
@@ -61,11 +64,34 @@ export function registerAffiliatePostbackPages(router: Hono<AppEnv>, run: PageRu
               )}
             />
           </Card>
+          {hasUrl && (
+            <Card id="test" title="Send a test">
+              <p>A postback.test to the URL a program's commissions use: order TEST, status test, amounts 0.</p>
+              <p>
+                {programs.map((pr) => (
+                  <ActionButton
+                    action={`/app/affiliate/postbacks/${encodeURIComponent(pr.id)}/test`}
+                    csrf={p.session.csrf}
+                    label={`Test ${pr.name}`}
+                    name={pr.id}
+                  />
+                ))}
+              </p>
+            </Card>
+          )}
           <Card id="log" title={`Last deliveries (${p.fmt.count(deliveries.length)})`}>
             <DeliveryTable testId="postback-deliveries" label="Postback deliveries" fmt={p.fmt} rows={deliveries} />
           </Card>
         </Layout>,
       );
+    }),
+  );
+  router.post(
+    '/app/affiliate/postbacks/:programId/test',
+    run.action(['affiliate'], async (c, p) => {
+      const programId = c.req.param('programId') ?? '';
+      await p.api.send('POST', `/v1/affiliates/me/programs/${encodeURIComponent(programId)}/postback/test`);
+      return c.redirect(`/app/affiliate/postbacks${query({ done: `Test postback for ${programId} queued.` })}`, 303);
     }),
   );
 }

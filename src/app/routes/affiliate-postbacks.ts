@@ -6,6 +6,7 @@ import {
   deleteProgramPostback,
   getAffiliatePostbacks,
   listPostbackDeliveries,
+  sendTestPostback,
   setAffiliatePostback,
   setProgramPostback,
 } from '../../use-cases/affiliate-postbacks';
@@ -87,6 +88,23 @@ const getPostbackDeliveriesRoute = createRoute({
   },
 });
 
+const postTestPostbackRoute = createRoute({
+  method: 'post',
+  path: '/v1/affiliates/me/programs/{programId}/postback/test',
+  tags: ['webhooks'],
+  summary:
+    "Send a postback.test to the URL this program's commissions use (order TEST, status test, amounts 0), logged like any postback",
+  security: bearer,
+  request: { params: ProgramParam },
+  responses: {
+    202: json(
+      z.object({ id: z.string(), eventId: z.string(), status: z.literal('pending'), nextAttemptAt: z.string() }),
+      'Queued',
+    ),
+    ...errorResponses(...authErrors, 'not_found', 'validation_failed'),
+  },
+});
+
 /** An affiliate's S2S postbacks (/v1/affiliates/me/postback*, per program): its own only. */
 export function registerAffiliatePostbackRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, authorize: Authorize) {
   const affiliate = authorize('affiliate');
@@ -103,6 +121,12 @@ export function registerAffiliatePostbackRoutes(app: OpenAPIHono<AppEnv>, deps: 
     const program = parseId('program', c.req.valid('param').programId);
     return c.json(await setProgramPostback(deps, c.get('principal').affiliateId!, program, c.req.valid('json').url), 200);
   });
+  app.openapi(guarded(postTestPostbackRoute, affiliate), async (c) =>
+    c.json(
+      await sendTestPostback(deps, c.get('principal').affiliateId!, parseId('program', c.req.valid('param').programId)),
+      202,
+    ),
+  );
   app.openapi(guarded(deleteProgramPostbackRoute, affiliate), async (c) => {
     await deleteProgramPostback(deps, c.get('principal').affiliateId!, parseId('program', c.req.valid('param').programId));
     return c.body(null, 204);

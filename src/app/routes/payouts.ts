@@ -8,38 +8,9 @@ import type { AppEnv } from '../env';
 import { guarded } from './guarded';
 import type { Authorize } from '../middleware/authorize';
 import { payoutFile } from '../../use-cases/payout-files';
+import { Payout } from '../schemas/payout';
 import { authErrors, bearer, bodyErrors, CurrencySchema, errorResponses, json, jsonBody, NoQuery } from '../schemas/common';
 
-const Payout = z
-  .object({
-    id: z.string(),
-    status: z.enum(['created', 'paid', 'failed', 'cancelled']),
-    asOf: z.string(),
-    minimumAmount: z
-      .string()
-      .nullable()
-      .openapi({ description: 'the one minimum asked for; null when the run was given minimums' }),
-    currency: z.string().nullable(),
-    minimums: z
-      .record(z.string(), z.string())
-      .openapi({ description: 'the minimum applied in each currency the run pays', example: { EUR: '25.00', JPY: '4000' } }),
-    skipped: z
-      .array(
-        z.object({
-          currency: z.string(),
-          reason: z.enum(['no_minimum', 'minimum_too_precise', 'below_minimum']),
-          message: z.string(),
-        }),
-      )
-      .openapi({ description: 'currencies with approved, unpaid entries up to asOf that the run did not pay, and why' }),
-    affiliates: z.number(),
-    total: z
-      .record(z.string(), z.string())
-      .openapi({ description: 'per currency; never a cross-currency sum', example: { EUR: '1234.50' } }),
-    createdAt: z.string(),
-    settledAt: z.string().nullable(),
-  })
-  .openapi('Payout');
 const PayoutDetail = Payout.extend({
   lines: z.array(z.object({ affiliateId: z.string(), currency: z.string(), amount: z.string(), entries: z.array(z.string()) })),
 }).openapi('PayoutDetail');
