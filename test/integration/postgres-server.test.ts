@@ -109,4 +109,71 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
       await db.end();
     }
   }, 120_000);
+
+  // Migrations 0020 and 0021's twins: a manual adjustment (no order, a retry, a reversal) and its
+  // audit rows through the real server, and the append-only tables refusing edits in the store.
+  it('adds, replays and reverses a manual adjustment, audits it, and refuses edits of both logs', async () => {
+    const url = await postgres.database();
+    const server = await startServer({
+      dataDir: makeTempDir(),
+      env: { DATABASE_URL: url, BATCH_INTERVAL_SECONDS: '0', WEBHOOK_INTERVAL_SECONDS: '0' },
+    });
+    servers.push(server);
+    const seeded = await seedLink(server.url, TEST_ADMIN_TOKEN);
+    const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+      fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${seeded.merchantKey}`, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+    const body = {
+      programId: seeded.programId,
+      affiliateId: seeded.affiliateId,
+      amount: '12.34',
+      currency: 'EUR',
+      reason: 'bonus',
+    };
+    const made = await post('/v1/adjustments', body, { 'idempotency-key': 'pg-1' });
+    expect(made.status).toBe(201);
+    const adjustment = (await made.json()) as { id: string };
+    expect(adjustment).toMatchObject({ id: 'adj_1', entryId: 'manual:1', amount: '12.34', orderId: null, status: 'approved' });
+    const retried = await post('/v1/adjustments', body, { 'idempotency-key': 'pg-1' });
+    expect(retried.status).toBe(200);
+    const reversed = await post(`/v1/adjustments/${adjustment.id}/reverse`, { reason: 'entered twice' });
+    expect(reversed.status).toBe(201);
+    expect(await reversed.json()).toMatchObject({ id: 'adj_2', amount: '-12.34', reverses: 'adj_1' });
+
+    const db = new pg.Client(url);
+    await db.connect();
+    try {
+      const ledger = await db.query(
+        "SELECT entry_id, order_id, amount_minor FROM ledger_entries WHERE kind = 'manual' ORDER BY id",
+      );
+      expect(ledger.rows).toEqual([
+        { entry_id: 'manual:1', order_id: null, amount_minor: '1234' },
+        { entry_id: 'manual:2', order_id: null, amount_minor: '-1234' },
+      ]);
+      const audit = await db.query("SELECT action, object_id FROM audit_log WHERE action LIKE 'adjustment.%' ORDER BY id");
+      expect(audit.rows).toEqual([
+        { action: 'adjustment.create', object_id: 'adj_1' },
+        { action: 'adjustment.reverse', object_id: 'adj_2' },
+      ]);
+      await expect(db.query("UPDATE audit_log SET action = 'x'")).rejects.toThrow(/append-only/);
+      await expect(db.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+      await expect(db.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
+      await expect(db.query('UPDATE adjustments SET amount_minor = 1')).rejects.toThrow(/append-only/);
+      await expect(db.query('DELETE FROM adjustments')).rejects.toThrow(/append-only/);
+      await expect(
+        db.query(
+          `INSERT INTO ledger_entries (entry_id, program_id, affiliate_id, slot, kind, status, amount_minor, currency, rule,
+             plan_version, explanation, as_of, created_at, status_changed_at)
+           SELECT 'x', program_id, affiliate_id, 'x', 'accrual', 'pending', 1, 'EUR', 'x', 0, 'x', 'x', 'x', 'x'
+           FROM ledger_entries LIMIT 1`,
+        ),
+      ).rejects.toThrow(/ledger_entries_order_or_manual/);
+      expect((await db.query('SELECT 1 FROM audit_log')).rowCount).toBeGreaterThanOrEqual(2);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
 });
