@@ -10,6 +10,7 @@ import {
   startServer,
   TEST_ADMIN_TOKEN,
 } from '../support/server-process';
+import { startReceiver } from '../support/webhook-receiver';
 
 const BROWSER_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
@@ -110,16 +111,24 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
     }
   }, 120_000);
 
-  // Migrations 0020 and 0021's twins: a manual adjustment (no order, a retry, a reversal) and its
-  // audit rows through the real server, and the append-only tables refusing edits in the store.
-  it('adds, replays and reverses a manual adjustment, audits it, and refuses edits of both logs', async () => {
+  // Migrations 0020, 0021 and 0023's twins: a manual adjustment (no order, a retry, a reversal),
+  // its audit rows and its webhooks (fanned out and sent by the server's dispatcher) through the
+  // real server, and the append-only tables refusing edits in the store.
+  it('adds, replays and reverses a manual adjustment, audits it, sends its webhooks, and refuses edits of both logs', async () => {
     const url = await postgres.database();
+    const receiver = await startReceiver();
     const server = await startServer({
       dataDir: makeTempDir(),
-      env: { DATABASE_URL: url, BATCH_INTERVAL_SECONDS: '0', WEBHOOK_INTERVAL_SECONDS: '0' },
+      env: { DATABASE_URL: url, BATCH_INTERVAL_SECONDS: '0', WEBHOOK_INTERVAL_SECONDS: '1', WEBHOOK_ALLOW_PRIVATE: 'true' },
     });
     servers.push(server);
     const seeded = await seedLink(server.url, TEST_ADMIN_TOKEN);
+    const endpoint = await fetch(`${server.url}/v1/webhook-endpoints`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${seeded.merchantKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${receiver.url}/hook`, events: ['commission.created', 'commission.reversed'] }),
+    });
+    expect(endpoint.status).toBe(201);
     const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
       fetch(`${server.url}${path}`, {
         method: 'POST',
@@ -172,8 +181,16 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
         ),
       ).rejects.toThrow(/ledger_entries_order_or_manual/);
       expect((await db.query('SELECT 1 FROM audit_log')).rowCount).toBeGreaterThanOrEqual(2);
+
+      for (let i = 0; i < 100 && receiver.received.length < 2; i++) await new Promise((r) => setTimeout(r, 200));
+      const sent = receiver.received.map((m) => JSON.parse(m.body) as { type: string; data: Record<string, unknown> });
+      expect(sent.map((m) => [m.type, m.data.kind, m.data.amount, m.data.orderId])).toEqual([
+        ['commission.created', 'manual', '12.34', null],
+        ['commission.reversed', 'manual', '-12.34', null],
+      ]);
     } finally {
       await db.end();
+      await receiver.close();
     }
   }, 120_000);
 });

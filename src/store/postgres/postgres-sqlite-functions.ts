@@ -10,6 +10,9 @@ import { type OperationNode, PostgresQueryCompiler, type QueryId, type RawNode, 
  *   0-based `key`, and `json_extract(g.value, '$[i]')` becomes `(g.value->>i)` cast to the type
  *   the bound rows hold at position i (bigint when every value there is an integer, else text):
  *   PostgreSQL compares a bigint column only with a bigint;
+ * - `json_extract(column, '$.key')` (a key of a stored JSON text, e.g. an outbound event's
+ *   snapshot) becomes `(column::jsonb -> 'key')`: NULL when the key is missing, and read back
+ *   as the JSON value (a number stays a number), as SQLite answers;
  * - the scalar `min(a, b)` / `max(a, b)` become `LEAST` / `GREATEST`.
  *
  * Anything else is compiled as PostgreSQL's own compiler does.
@@ -18,6 +21,7 @@ const JSON_LIST_OPEN = /\(SELECT value FROM json_each\($/;
 const JSON_EACH_OPEN = /json_each\($/;
 const EXTRACT_LITERAL = /json_extract\((\w+)\.value, '\$\[(\d+)\]'\)/g;
 const EXTRACT_OPEN = /json_extract\((\w+)\.value, $/;
+const EXTRACT_KEY = /json_extract\(([\w.]+), '\$\.(\w+)'\)/g;
 const SCALAR_MIN_MAX = /\b(min|max)\(([\w."]+), ([\w."]+)\)/g;
 
 type Positions = ('bigint' | 'text' | undefined)[];
@@ -86,6 +90,7 @@ export class SqliteFunctionsCompiler extends PostgresQueryCompiler {
       dropParen = false;
       text = text
         .replace(EXTRACT_LITERAL, (_m, alias: string, index: string) => this.#extract(alias, Number(index)))
+        .replace(EXTRACT_KEY, (_m, column: string, key: string) => `(${column}::jsonb -> '${key}')`)
         .replace(SCALAR_MIN_MAX, (_m, fn: string, a: string, b: string) => `${fn === 'min' ? 'LEAST' : 'GREATEST'}(${a}, ${b})`);
       const param = parameters[i];
       const value = param?.kind === 'ValueNode' ? (param as unknown as { value: unknown }).value : undefined;
