@@ -93,6 +93,27 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
       expect((await db.query('SELECT 1 FROM orders')).rowCount).toBe(1);
       expect((await db.query('SELECT 1 FROM order_events')).rowCount).toBe(1);
 
+      // Completed through A, the order is accrued by the batch on A; B lists it with its lock date (completion
+      // + the program's 30 lock days: SQLite's strftime compiled for PostgreSQL), filtered by it.
+      const completing = new URLSearchParams(query);
+      completing.set('status', 'completed');
+      expect((await fetch(`${a!.url}/postback?${completing}`)).status).toBe(200);
+      const batched = await fetch(`${a!.url}/v1/admin/batch`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({}),
+      });
+      expect(batched.status).toBe(200);
+      const completed = (await db.query<{ completed_at: string }>('SELECT completed_at FROM orders')).rows[0]!.completed_at;
+      const lockDate = new Date(Date.parse(completed) + 30 * 86_400_000).toISOString();
+      const day = lockDate.slice(0, 10);
+      const listed = await fetch(`${b!.url}/v1/commissions?dateBy=lock&from=${day}&to=${day}`, {
+        headers: { authorization: `Bearer ${seeded.merchantKey}` },
+      });
+      expect(listed.status).toBe(200);
+      const { commissions } = (await listed.json()) as { commissions: { amount: string; lockDate: string }[] };
+      expect(commissions.map((c) => [c.amount, c.lockDate])).toEqual([['9.60', lockDate]]);
+
       // A key revoked through A is refused by B on its very next request (keys are never cached).
       const auth = (key: string) => ({ authorization: `Bearer ${key}` });
       expect((await fetch(`${b!.url}/v1/links`, { headers: auth(seeded.affiliateKey) })).status).toBe(200);
@@ -152,6 +173,11 @@ describe.skipIf(!hasPostgres)(`two servers on one PostgreSQL${postgresSkipReason
     expect(reversed.status).toBe(201);
     expect(await reversed.json()).toMatchObject({ id: 'adj_2', amount: '-12.34', reverses: 'adj_1' });
 
+    // The commission list's lock date (SQLite's strftime, compiled for PostgreSQL), listed and filtered by.
+    const listed = await fetch(`${server.url}/v1/commissions?dateBy=lock&from=2000-01-01&to=2100-01-01`, {
+      headers: { authorization: `Bearer ${seeded.merchantKey}` },
+    });
+    expect(listed.status).toBe(200);
     const db = new pg.Client(url);
     await db.connect();
     try {
