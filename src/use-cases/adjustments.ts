@@ -146,7 +146,9 @@ function appendStatements(
     ? `manual: reversal of ${formatId('adjustment', reverses.id)} by ${author}: ${a.reason}`
     : `manual: ${a.amountMinor > 0 ? 'bonus' : 'penalty'} by ${author}: ${a.reason}`;
   const fresh = sql<boolean>`NOT EXISTS (SELECT 1 FROM adjustments WHERE merchant_id = ${a.merchantId} AND ref = ${ref})`;
-  const once = reverses ? sql<boolean>`NOT EXISTS (SELECT 1 FROM adjustments WHERE reverses = ${reverses.id})` : sql<boolean>`1`;
+  const once = reverses
+    ? sql<boolean>`NOT EXISTS (SELECT 1 FROM adjustments WHERE reverses = ${reverses.id})`
+    : sql<boolean>`1 = 1`;
   const hash = deps.crypto.sha256Hex(a.request);
   return [
     sql`INSERT INTO ledger_entries (entry_id, order_id, program_id, affiliate_id, slot, line_index, kind, status, amount_minor,

@@ -55,9 +55,14 @@ function summaryText(summary: AuditSummary): string {
 
 /**
  * The INSERT of one audit row, for a unit of work (`deps.writes.commit`); `when` guards it like
- * the statements it audits, so a retry that writes nothing logs nothing.
+ * the statements it audits, so a retry that writes nothing logs nothing. Its default is `1 = 1`,
+ * not SQLite's `1`: PostgreSQL's WHERE takes only a boolean.
  */
-export function auditInsert(db: Kysely<Database>, entry: AuditEntry, when: RawBuilder<boolean> = sql<boolean>`1`): CompiledQuery {
+export function auditInsert(
+  db: Kysely<Database>,
+  entry: AuditEntry,
+  when: RawBuilder<boolean> = sql<boolean>`1 = 1`,
+): CompiledQuery {
   const p = entry.principal;
   const merchantId = entry.merchantId ?? p.merchantId;
   return sql`INSERT INTO audit_log (at, actor_key_id, actor_role, merchant_id, affiliate_id, action, object_type, object_id,

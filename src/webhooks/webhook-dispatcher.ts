@@ -144,7 +144,8 @@ async function fanOut(deps: DispatchDeps): Promise<number> {
         deps.db
           .insertInto('webhook_deliveries')
           .values({ ...r, status: 'pending', next_attempt_at: now, created_at: now, updated_at: now })
-          .orIgnore()
+          // Not orIgnore(): Kysely spells it for SQLite and MySQL only; this is SQL PostgreSQL shares.
+          .onConflict((oc) => oc.doNothing())
           .compile(),
       ),
       deps.db

@@ -10,6 +10,11 @@ import { type OperationNode, PostgresQueryCompiler, type QueryId, type RawNode, 
  *   0-based `key`, and `json_extract(g.value, '$[i]')` becomes `(g.value->>i)` cast to the type
  *   the bound rows hold at position i (bigint when every value there is an integer, else text):
  *   PostgreSQL compares a bigint column only with a bigint;
+ * - `json_extract(column, '$.key')` (a key of a stored JSON text, e.g. an outbound event's
+ *   snapshot) becomes `(column::jsonb -> 'key')`: NULL when the key is missing, and read back
+ *   as the JSON value (a number stays a number), as SQLite answers;
+ * - `strftime('%Y-%m-%dT%H:%M:%fZ', t, '+' || n || ' days')` (an ISO instant n days on, the
+ *   commission list's lock date) becomes the same text from `to_char` over timestamptz in UTC;
  * - the scalar `min(a, b)` / `max(a, b)` become `LEAST` / `GREATEST`.
  *
  * Anything else is compiled as PostgreSQL's own compiler does.
@@ -18,6 +23,8 @@ const JSON_LIST_OPEN = /\(SELECT value FROM json_each\($/;
 const JSON_EACH_OPEN = /json_each\($/;
 const EXTRACT_LITERAL = /json_extract\((\w+)\.value, '\$\[(\d+)\]'\)/g;
 const EXTRACT_OPEN = /json_extract\((\w+)\.value, $/;
+const EXTRACT_KEY = /json_extract\(([\w.]+), '\$\.(\w+)'\)/g;
+const ISO_PLUS_DAYS = /strftime\('%Y-%m-%dT%H:%M:%fZ', ([\w.]+), '\+' \|\| ([\w.]+) \|\| ' days'\)/g;
 const SCALAR_MIN_MAX = /\b(min|max)\(([\w."]+), ([\w."]+)\)/g;
 
 type Positions = ('bigint' | 'text' | undefined)[];
@@ -78,7 +85,9 @@ export class SqliteFunctionsCompiler extends PostgresQueryCompiler {
 
   protected override visitRaw(node: RawNode): void {
     const { sqlFragments, parameters } = node;
-    if (!sqlFragments.some((f) => f.includes('json_') || /\b(min|max)\(/.test(f))) return super.visitRaw(node);
+    if (!sqlFragments.some((f) => f.includes('json_') || f.includes('strftime(') || /\b(min|max)\(/.test(f))) {
+      return super.visitRaw(node);
+    }
     let dropParen = false;
     for (let i = 0; i < sqlFragments.length; i++) {
       let text = sqlFragments[i]!;
@@ -86,6 +95,12 @@ export class SqliteFunctionsCompiler extends PostgresQueryCompiler {
       dropParen = false;
       text = text
         .replace(EXTRACT_LITERAL, (_m, alias: string, index: string) => this.#extract(alias, Number(index)))
+        .replace(EXTRACT_KEY, (_m, column: string, key: string) => `(${column}::jsonb -> '${key}')`)
+        .replace(
+          ISO_PLUS_DAYS,
+          (_m, at: string, days: string) =>
+            `to_char((${at})::timestamptz AT TIME ZONE 'UTC' + (${days}) * interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+        )
         .replace(SCALAR_MIN_MAX, (_m, fn: string, a: string, b: string) => `${fn === 'min' ? 'LEAST' : 'GREATEST'}(${a}, ${b})`);
       const param = parameters[i];
       const value = param?.kind === 'ValueNode' ? (param as unknown as { value: unknown }).value : undefined;
