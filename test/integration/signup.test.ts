@@ -192,7 +192,10 @@ describe('affiliate sign-up with email verification', () => {
     expect(refused.status).toBe(403);
     expect((await t.request('/v1/signup/verify', { method: 'POST', json: { token } })).status).toBe(403);
     expect(await affiliates()).toEqual([]);
+    // The sign-in page offers sign-up only while it is on.
+    expect(await (await t.request('/app/login')).text()).not.toContain('href="/app/signup"');
     await t.request('/v1/admin/signup', { method: 'PUT', key: ADMIN_TOKEN, json: { enabled: true } });
+    expect(await (await t.request('/app/login')).text()).toContain('href="/app/signup"');
     expect((await t.request('/v1/signup/verify', { method: 'POST', json: { token } })).status).toBe(201);
   });
 

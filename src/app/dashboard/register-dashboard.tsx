@@ -16,6 +16,7 @@ import { pageHeaders, pageRunner } from './page-runner';
 import { registerReportDownload } from './report-pages';
 import { checkLoginCsrf, endSession, loginCsrf, readSession, sameToken, startSession } from './session';
 import { authenticate } from '../../use-cases/api-keys';
+import { signupEnabled } from '../../use-cases/signup';
 import { serveAsset } from '../static-asset';
 
 const FAVICON_SVG =
@@ -58,7 +59,9 @@ export function registerDashboardRoutes(
     return c.redirect(session ? HOME[session.principal.role] : '/app/login', 303);
   });
 
-  const loginPage = (c: Context, error?: string, status: 200 | 401 | 403 | 429 = 200) => {
+  const loginPage = async (c: Context, error?: string, status: 200 | 401 | 403 | 429 = 200) => {
+    // The sign-up link only while the admin has public sign-up on: off, it would lead to a 403.
+    const signupOpen = await signupEnabled(deps);
     pageHeaders(c);
     const token = loginCsrf(deps, c);
     const next = c.req.query('next');
@@ -86,9 +89,11 @@ export function registerDashboardRoutes(
             </label>
             <button type="submit">Sign in</button>
           </form>
-          <p>
-            New affiliate? <a href="/app/signup">Sign up</a>.
-          </p>
+          {signupOpen && (
+            <p>
+              New affiliate? <a href="/app/signup">Sign up</a>.
+            </p>
+          )}
         </section>
       </Layout>,
       status,
