@@ -35,8 +35,10 @@ END $$;
 CREATE TRIGGER webhook_endpoints_disabled AFTER UPDATE OF disabled_at ON webhook_endpoints
   FOR EACH ROW EXECUTE FUNCTION webhook_endpoint_disabled();
 
--- The ledger trigger function of 0020 again (the order optional, manual adjustments), listening
--- to per-program postback URLs too. The triggers of 0001 keep calling it by name.
+-- As 0001's ledger_to_outbound, with the order optional (LEFT JOIN, the order's fields NULL and
+-- its revenue 0, its currency the entry's); a manual adjustment (0020) is commission.created
+-- when it adds and commission.reversed when it takes back, with kind `manual`; and listening to
+-- per-program postback URLs too. The triggers of 0001 keep calling it by name.
 CREATE OR REPLACE FUNCTION ledger_to_outbound() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' AND (OLD.status IS NOT DISTINCT FROM NEW.status OR NEW.status NOT IN ('approved', 'reversed')) THEN
