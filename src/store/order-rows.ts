@@ -1,7 +1,7 @@
 import type { Insertable } from 'kysely';
-import type { OrderState } from '../domain/order';
+import type { OrderEventFacts, OrderState, OrderStatus } from '../domain/order';
 import type { OrderEventTable, OrderTable } from './database';
-import type { NewOrderAttribution, OrderDeliveryRecord } from './order-intake-store';
+import type { NewOrderAttribution, OrderDeliveryRecord, StoredOrderSummary } from './order-intake-store';
 
 // The rows an order delivery writes, built alike by the SQLite and the D1 intake.
 
@@ -111,3 +111,36 @@ export const EVENT_COLUMNS = [
   'content_hash',
   'payload',
 ] as const satisfies readonly (keyof Insertable<OrderEventTable>)[];
+
+/** The order's columns an intake answer reads back (SQL text shared by the D1 and PostgreSQL stores). */
+export const SUMMARY_COLUMNS = 'id, external_id, program_id, currency, status, affiliate_id, attribution_method, attribution_reason, held';
+
+export interface SummaryRow {
+  id: number;
+  external_id: string;
+  program_id: number;
+  currency: string;
+  status: OrderStatus;
+  affiliate_id: number | null;
+  attribution_method: 'click' | 'coupon' | 'none';
+  attribution_reason: string;
+  held: number;
+}
+export interface EventRow {
+  type: OrderEventFacts['type'];
+  occurred_at: string;
+  content_hash: string;
+  payload: string;
+}
+
+export function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
+  return {
+    externalId: row.external_id,
+    programId: row.program_id,
+    status: row.status,
+    affiliateId: row.affiliate_id,
+    method: row.attribution_method,
+    reason: row.attribution_reason,
+    held: row.held === 1,
+  };
+}

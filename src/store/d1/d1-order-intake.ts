@@ -6,10 +6,19 @@ import type {
   OrderDeliveryRecord,
   OrderIntakeOutcome,
   OrderIntakeStore,
-  StoredOrderSummary,
 } from '../order-intake-store';
 import { type AsyncAttributionLookups, attributeWithReads } from '../attribute-with-reads';
-import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../order-rows';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  newOrderRow,
+  ORDER_COLUMNS,
+  STATE_COLUMNS,
+  stateColumns,
+  summary,
+  SUMMARY_COLUMNS as SUMMARY,
+  type SummaryRow,
+} from '../order-rows';
 import type { D1Database } from './d1-types';
 
 /**
@@ -48,36 +57,6 @@ const INSERT_EVENT = `INSERT INTO order_events (${eventColumns})
 const UPDATE_STATE = `UPDATE orders SET ${STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')}
   WHERE id = ? AND (SELECT count(*) FROM order_events WHERE order_id = ?) = ?`;
 
-const SUMMARY = 'id, external_id, program_id, currency, status, affiliate_id, attribution_method, attribution_reason, held';
-interface SummaryRow {
-  id: number;
-  external_id: string;
-  program_id: number;
-  currency: string;
-  status: OrderStatus;
-  affiliate_id: number | null;
-  attribution_method: 'click' | 'coupon' | 'none';
-  attribution_reason: string;
-  held: number;
-}
-interface EventRow {
-  type: OrderEventFacts['type'];
-  occurred_at: string;
-  content_hash: string;
-  payload: string;
-}
-
-function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
-  return {
-    externalId: row.external_id,
-    programId: row.program_id,
-    status: row.status,
-    affiliateId: row.affiliate_id,
-    method: row.attribution_method,
-    reason: row.attribution_reason,
-    held: row.held === 1,
-  };
-}
 
 const facts = (e: EventRow): OrderEventFacts => ({
   type: e.type,

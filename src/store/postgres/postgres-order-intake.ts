@@ -1,8 +1,18 @@
 import type { Pool, PoolClient } from 'pg';
-import { deriveOrderState, type OrderEventFacts, type OrderSnapshot, type OrderStatus } from '../../domain/order';
+import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
 import { type AsyncAttributionLookups, attributeWithReads } from '../attribute-with-reads';
-import type { OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
-import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, STATE_COLUMNS, stateColumns } from '../order-rows';
+import type { OrderIntakeOutcome, OrderIntakeStore } from '../order-intake-store';
+import {
+  EVENT_COLUMNS,
+  type EventRow,
+  newOrderRow,
+  ORDER_COLUMNS,
+  STATE_COLUMNS,
+  stateColumns,
+  summary,
+  SUMMARY_COLUMNS as SUMMARY,
+  type SummaryRow,
+} from '../order-rows';
 import { inTransaction } from './postgres-atomic-writes';
 
 const numbered = (count: number, from = 1) => Array.from({ length: count }, (_, i) => `$${i + from}`).join(', ');
@@ -11,37 +21,6 @@ const INSERT_EVENT = `INSERT INTO order_events (${EVENT_COLUMNS.join(', ')}) VAL
   ON CONFLICT DO NOTHING`;
 const UPDATE_STATE = `UPDATE orders SET ${STATE_COLUMNS.map((c, i) => `${c} = $${i + 1}`).join(', ')}
   WHERE id = $${STATE_COLUMNS.length + 1}`;
-const SUMMARY = 'id, external_id, program_id, currency, status, affiliate_id, attribution_method, attribution_reason, held';
-
-interface SummaryRow {
-  id: number;
-  external_id: string;
-  program_id: number;
-  currency: string;
-  status: OrderStatus;
-  affiliate_id: number | null;
-  attribution_method: 'click' | 'coupon' | 'none';
-  attribution_reason: string;
-  held: number;
-}
-interface EventRow {
-  type: OrderEventFacts['type'];
-  occurred_at: string;
-  content_hash: string;
-  payload: string;
-}
-
-function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
-  return {
-    externalId: row.external_id,
-    programId: row.program_id,
-    status: row.status,
-    affiliateId: row.affiliate_id,
-    method: row.attribution_method,
-    reason: row.attribution_reason,
-    held: row.held === 1,
-  };
-}
 
 /** A delivery whose id another order took while this one was being stored: run it again from the top. */
 class DeliveryTaken extends Error {}
