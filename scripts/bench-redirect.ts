@@ -51,6 +51,7 @@ import {
   startServer,
 } from '../test/support/server-process';
 import { positiveInt } from './int-option';
+import { parseWrkOutput } from './wrk-output';
 
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
@@ -138,30 +139,9 @@ function phase(message: string): void {
   console.log(`[bench ${((now - phaseStarted) / 1000).toFixed(1).padStart(5)} s] ${message}`);
 }
 
-/** wrk prints latencies as 812.00us, 1.23ms, 1.01s or 1.50m. */
-function toMs(text: string): number {
-  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
-  if (!match) throw new Error(`cannot read wrk latency ${JSON.stringify(text)}`);
-  const value = Number(match[1]);
-  const unit = match[2]!;
-  return unit === 'us' ? value / 1000 : unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
-}
-
 export function parseWrk(output: string): Omit<LoadResult, 'tool'> {
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
-  const p99 = /^\s*99(?:\.0+)?%\s+(\S+)/m.exec(output);
-  const total = /(\d+) requests in /.exec(output);
-  if (!rps || !p99 || !total) throw new Error(`cannot parse wrk output:\n${output}`);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const errors = socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0;
-  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  return {
-    requestsPerSec: Number(rps[1]),
-    p99Ms: toMs(p99[1]!),
-    requests: Number(total[1]),
-    errors,
-    badStatus: bad ? Number(bad[1]) : 0,
-  };
+  const read = parseWrkOutput(output);
+  return { requestsPerSec: read.requestsPerSec, p99Ms: read.p99Ms, requests: read.requests, errors: read.socketErrors, badStatus: read.badStatus };
 }
 
 /**

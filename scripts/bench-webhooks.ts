@@ -39,6 +39,7 @@ import {
   TEST_ADMIN_TOKEN,
 } from '../test/support/server-process';
 import { orderEvent, signedHeaders } from '../test/support/shop';
+import { parseWrkOutput } from './wrk-output';
 
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
@@ -77,32 +78,10 @@ interface Slice {
   startedAt: number;
 }
 
-/** wrk prints latencies as 812.00us, 1.23ms, 1.01s or 1.50m. */
-function toMs(text: string): number {
-  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text.trim());
-  if (!match) throw new Error(`cannot read wrk latency ${JSON.stringify(text)}`);
-  const value = Number(match[1]);
-  const unit = match[2]!;
-  return unit === 'us' ? value / 1000 : unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
-}
-
 function parseWrk(output: string, startedAt: number): Slice {
-  const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
-  const p50 = /^\s*50(?:\.0+)?%\s+(\S+)/m.exec(output);
-  const p99 = /^\s*99(?:\.0+)?%\s+(\S+)/m.exec(output);
-  const total = /(\d+) requests in /.exec(output);
-  if (!rps || !p50 || !p99 || !total) throw new Error(`cannot parse wrk output:\n${output}`);
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(output);
-  const errors = (socket ? socket.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (bad ? Number(bad[1]) : 0);
-  return {
-    requestsPerSec: Number(rps[1]),
-    p50Ms: toMs(p50[1]!),
-    p99Ms: toMs(p99[1]!),
-    requests: Number(total[1]),
-    errors,
-    startedAt,
-  };
+  const read = parseWrkOutput(output);
+  const { requestsPerSec, p50Ms, p99Ms, requests } = read;
+  return { requestsPerSec, p50Ms, p99Ms, requests, errors: read.socketErrors + read.badStatus, startedAt };
 }
 
 function runWrk(url: string, pinned: boolean): Promise<Slice> {
