@@ -1,8 +1,8 @@
 import type { Insertable, Kysely, Updateable } from 'kysely';
 import { deriveOrderState, type OrderEventFacts, type OrderSnapshot } from '../../domain/order';
 import type { Database, OrderEventTable, OrderTable } from '../database';
-import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore, StoredOrderSummary } from '../order-intake-store';
-import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns } from '../order-rows';
+import type { AttributionLookups, OrderIntakeOutcome, OrderIntakeStore } from '../order-intake-store';
+import { EVENT_COLUMNS, newOrderRow, ORDER_COLUMNS, stateColumns, summary } from '../order-rows';
 import type { SyncQueries } from './sqlite-sync-queries';
 
 /**
@@ -117,18 +117,6 @@ export function createSqliteOrderIntake(db: Kysely<Database>, q: SyncQueries, cl
     isCustomer: (merchantId, affiliateId, ref) => customerRef.first({ merchantId, customerRef: ref, affiliateId }) !== undefined,
   };
 
-  type SummaryRow = NonNullable<ReturnType<typeof orderSummary.first>>;
-  function summary(row: Omit<SummaryRow, 'id' | 'currency'>): StoredOrderSummary {
-    return {
-      externalId: row.external_id,
-      programId: row.program_id,
-      status: row.status,
-      affiliateId: row.affiliate_id,
-      method: row.attribution_method,
-      reason: row.attribution_reason,
-      held: row.held === 1,
-    };
-  }
 
   return {
     record(d, attributeNew) {
